@@ -1,0 +1,47 @@
+#include <gtest/gtest.h>
+
+#include "base/fs.h"
+#include "base/sha256.h"
+#include "base/strings.h"
+
+namespace dl {
+
+TEST(Sha256, KnownVectors) {
+  EXPECT_EQ(Sha256::hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  Sha256 h;
+  h.update("ab");
+  h.update("c");
+  EXPECT_EQ(h.hex_digest(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Digest, ParseRejectsWithReason) {
+  EXPECT_TRUE(Digest::parse("sha256:" + std::string(64, 'a')).ok());
+  auto r = Digest::parse("md5:abc");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(), "digest 'md5:abc': unsupported algorithm 'md5', expected sha256");
+  EXPECT_FALSE(Digest::parse("sha256:ABC").ok());
+}
+
+TEST(AtomicFile, UncommittedWriteLeavesTargetUntouched) {
+  TempDir d;
+  auto target = d.path() / "f";
+  ASSERT_TRUE(write_file_atomic(target, "old").ok());
+  {
+    auto f = AtomicFile::create(target);
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE(f->write("new-but-abandoned").ok());
+  }
+  EXPECT_EQ(*read_file(target), "old");
+  int entries = 0;
+  for ([[maybe_unused]] auto& e : fs::directory_iterator(d.path())) ++entries;
+  EXPECT_EQ(entries, 1) << "temp file left behind";
+}
+
+TEST(Strings, NearestSuggestsTyposOnly) {
+  EXPECT_EQ(nearest("acelerator", {"accelerator", "python", "isa"}), "accelerator");
+  EXPECT_EQ(nearest("zzzzzz", {"accelerator", "python"}), "");
+  EXPECT_TRUE(glob_match("1.*-cpu", "1.12-cpu"));
+  EXPECT_FALSE(glob_match("1.*-cpu", "1.12-cpu-avx"));
+}
+
+}  // namespace dl

@@ -1,0 +1,50 @@
+// The CLI is a table of subcommands. Each cmd_*.cc registers itself with a
+// static Registration, so adding a subcommand touches no other file. The
+// subcommand's run function turns library Errors into a Failure exception;
+// main() catches it once and prints it (the only place exceptions are used).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace dl::cli {
+
+using Runner = std::function<int()>;
+using Setup = std::function<Runner(CLI::App&)>;
+
+struct Registration {
+  Registration(std::string name, std::string help, Setup setup);
+};
+
+struct CommandDef {
+  std::string name, help;
+  Setup setup;
+};
+std::vector<CommandDef>& commands();
+
+class Failure : public std::runtime_error {
+ public:
+  explicit Failure(const Error& e, int code = 1) : std::runtime_error(e.message()), code_(code) {}
+  int code() const { return code_; }
+
+ private:
+  int code_;
+};
+
+// Unwrap a Result at the CLI edge.
+template <class T>
+T get(Result<T> r) {
+  if (!r.ok()) throw Failure(r.error());
+  return std::move(r).value();
+}
+inline void check(const Status& s) {
+  if (!s.ok()) throw Failure(s.error());
+}
+
+}  // namespace dl::cli

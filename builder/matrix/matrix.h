@@ -1,0 +1,79 @@
+// The build matrix: matrix.yaml expanded into cells. A cell is one image
+// (one manifest); it may carry several tags (its primary tag plus aliases).
+// The schema is documented in docs/MATRIX.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace dl::matrix {
+
+struct Accelerator {
+  std::string key;    // value name in matrix.yaml, e.g. "cu91"
+  std::string kind;   // cpu | cuda | rocm
+  std::string cuda;   // "9.1" when kind == cuda
+  std::string cudnn;  // "7.1" when kind == cuda
+  std::string rocm;   // "2.6.22" when kind == rocm
+  std::string base;   // base image reference for this accelerator
+  std::map<std::string, std::string> attrs;  // every attribute, for templates
+};
+
+struct IsaVariant {
+  std::string key;                    // "generic", "avx", "avx2-mkldnn"
+  std::vector<std::string> features;  // /proc/cpuinfo flag names it requires
+  int rank = 0;                       // higher = more specific (preferred)
+  std::map<std::string, std::string> attrs;
+};
+
+struct Cell {
+  std::string id;         // stable: hash of the cell's identity, not its position
+  std::string group;      // the images: entry that produced it
+  std::string repo;       // "qingcloud/tensorflow"
+  std::string framework;  // "tensorflow"
+  std::string version;    // "1.12"
+  std::string python;     // as written: "2.7/3.6"
+  std::vector<std::string> pythons;  // {"2.7", "3.6"}
+  Accelerator accelerator;
+  IsaVariant isa;
+  std::string recipe;     // recipes/<recipe>.yaml
+  std::vector<std::string> tags;  // tags[0] is primary; the rest are aliases
+  std::map<std::string, std::string> vars;  // every template variable, resolved
+
+  std::string ref(size_t i = 0) const { return repo + ":" + tags.at(i); }
+  std::vector<std::string> refs() const;
+};
+
+struct Matrix {
+  std::string source;  // file name used in messages
+  std::vector<Cell> cells;
+};
+
+// Errors read "<file>:<line>:<col>: <what> (expected <what>)".
+Result<Matrix> load(const std::string& path);
+Result<Matrix> parse(const std::string& yaml_text, const std::string& source_name);
+
+// --filter KEY=VALUE. Keys: repo framework version python accelerator isa tag.
+// Different keys AND together; repeating a key ORs its values. Values may use
+// * and ? globs. python=3.6 matches cells that carry 3.6 (e.g. "2.7/3.6");
+// accelerator matches the value name (cu91) or the kind (cuda).
+struct Filter {
+  std::map<std::string, std::vector<std::string>> terms;
+  bool matches(const Cell& c) const;
+};
+Result<Filter> parse_filters(const std::vector<std::string>& args);
+
+// --shard I/N (1-based). A cell belongs to shard (hash(id) mod N) + 1, so a
+// cell keeps its shard when others are added or removed.
+struct Shard {
+  unsigned index = 1, count = 1;
+  bool contains(const Cell& c) const;
+};
+Result<Shard> parse_shard(const std::string& text);
+
+std::vector<Cell> select(const Matrix& m, const Filter& f, const Shard& s);
+
+}  // namespace dl::matrix
