@@ -3,7 +3,7 @@
 add_library(dl_warnings INTERFACE)
 target_compile_options(dl_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align
-  -Wunused -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+  -Wunused -Woverloaded-virtual -Wimplicit-fallthrough)
 if(DLIMAGE_DEV)
   target_compile_options(dl_warnings INTERFACE -Werror)
 endif()

@@ -12,13 +12,30 @@
 
 namespace dl::matrix {
 
+// How one Python interpreter is laid out in a base image; wheels are chosen
+// for its ABI and installed into its site-packages.
+struct PythonLayout {
+  std::string version;        // "3.6"
+  std::string abi;            // "cp36m", "cp27mu", "cp311"
+  std::string interpreter;    // "/usr/bin/python3.6"
+  std::string site_packages;  // "usr/local/lib/python3.6/dist-packages"
+};
+
+struct BaseImage {
+  std::string key;    // name in matrix.yaml bases:
+  std::string ref;    // image reference, e.g. "nvidia/cuda:9.1-cudnn7-devel-ubuntu16.04"
+  std::string glibc;  // "2.23": bounds the manylinux tags its wheels may use
+  std::string os = "linux", arch = "amd64";
+  std::vector<PythonLayout> pythons;
+};
+
 struct Accelerator {
   std::string key;    // value name in matrix.yaml, e.g. "cu91"
   std::string kind;   // cpu | cuda | rocm
   std::string cuda;   // "9.1" when kind == cuda
   std::string cudnn;  // "7.1" when kind == cuda
   std::string rocm;   // "2.6.22" when kind == rocm
-  std::string base;   // base image reference for this accelerator
+  std::string base;   // key into bases:
   std::map<std::string, std::string> attrs;  // every attribute, for templates
 };
 
@@ -40,6 +57,8 @@ struct Cell {
   Accelerator accelerator;
   IsaVariant isa;
   std::string recipe;     // recipes/<recipe>.yaml
+  BaseImage base;
+  std::map<std::string, std::string> axes;  // axis name -> value, identity of the cell
   std::vector<std::string> tags;  // tags[0] is primary; the rest are aliases
   std::map<std::string, std::string> vars;  // every template variable, resolved
 

@@ -1,0 +1,35 @@
+// dlimage matrix: expand matrix.yaml into cells, filtered and sharded.
+#include <iostream>
+
+#include "builder/cli/command.h"
+#include "builder/cli/matrix_options.h"
+#include "builder/matrix/format.h"
+
+namespace dl::cli {
+namespace {
+
+Registration reg("matrix", "Expand matrix.yaml into images and tags", [](CLI::App& app) -> Runner {
+  auto opts = std::make_shared<MatrixOptions>();
+  auto format = std::make_shared<std::string>("table");
+  auto shards = std::make_shared<unsigned>(0);
+  opts->add_to(app);
+  app.add_option("--format", *format, "table|tags|json|github")
+      ->check(CLI::IsMember({"table", "tags", "json", "github"}));
+  app.add_option("--shards", *shards, "with --format github: one job per shard instead of per image");
+  return [=] {
+    if (*shards > 0) {
+      if (*format != "github") throw Failure(invalid("--shards N only applies to --format github"));
+      std::cout << matrix::format_github_shards(*shards);
+      return 0;
+    }
+    auto cells = opts->select();
+    if (*format == "table") std::cout << matrix::format_table(cells);
+    if (*format == "tags") std::cout << matrix::format_tags(cells);
+    if (*format == "json") std::cout << matrix::format_json(cells);
+    if (*format == "github") std::cout << matrix::format_github(cells);
+    return 0;
+  };
+});
+
+}  // namespace
+}  // namespace dl::cli

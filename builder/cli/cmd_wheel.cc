@@ -1,0 +1,98 @@
+// dlimage wheel install|inspect|verify: pip-free wheel handling.
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "builder/cli/command.h"
+#include "builder/pypa/wheel_filename.h"
+#include "builder/wheel/install.h"
+#include "builder/wheel/set_check.h"
+#include "builder/wheel/wheel_archive.h"
+
+namespace dl::cli {
+namespace {
+
+struct WheelOptions {
+  std::string python = "3.11";
+  std::string site_packages;
+  std::string interpreter;
+  std::string root;
+  bool allow_missing = false;
+  std::vector<std::string> wheels;
+};
+
+int install(const WheelOptions& o) {
+  auto layout = wheel::InterpreterLayout::debian(o.python, o.interpreter, o.site_packages);
+  std::vector<wheel::WheelContents> inspected;
+  for (auto& w : o.wheels) inspected.push_back(get(wheel::inspect_wheel(w)));
+  Status complete = wheel::require_complete(inspected, o.python);
+  if (!complete.ok()) {
+    if (!o.allow_missing) throw Failure(complete.error().wrap("refusing to install (use --allow-missing)"));
+    std::cerr << "dlimage: warning: " << complete.error().message() << "\n";
+  }
+  wheel::DirectorySink sink(o.root);
+  auto done = get(wheel::install_inspected(std::move(inspected), layout, sink));
+  for (auto& w : done)
+    std::cout << "installed " << w.name << " " << w.version << " (" << w.files << " files, " << w.bytes
+              << " bytes)\n";
+  return 0;
+}
+
+int inspect(const std::string& path) {
+  auto w = get(wheel::inspect_wheel(path));
+  auto fn = get(pypa::parse_wheel_filename(w.filename));
+  nlohmann::ordered_json j;
+  j["filename"] = w.filename;
+  j["name"] = w.name;
+  j["version"] = w.version;
+  std::vector<std::string> tags;
+  for (auto& t : fn.tags) tags.push_back(t.str());
+  j["tags"] = tags;
+  j["root_is_purelib"] = w.wheel.root_is_purelib;
+  j["requires_python"] = w.metadata.requires_python;
+  j["requires_dist"] = w.metadata.requires_dist;
+  j["provides_extra"] = w.metadata.provides_extra;
+  nlohmann::ordered_json eps = nlohmann::ordered_json::array();
+  for (auto& e : w.entry_points)
+    eps.push_back({{"group", e.group}, {"name", e.name}, {"value", e.module + (e.attr.empty() ? "" : ":" + e.attr)}});
+  j["entry_points"] = eps;
+  j["files"] = w.entries.size();
+  j["unpacked_size"] = w.total_size;
+  std::cout << j.dump(2) << "\n";
+  return 0;
+}
+
+int verify(const std::vector<std::string>& paths) {
+  for (auto& p : paths) {
+    auto w = get(wheel::verify_wheel(p));
+    std::cout << w.filename << ": OK (" << w.entries.size() << " files verified against RECORD)\n";
+  }
+  return 0;
+}
+
+Registration reg("wheel", "Inspect, verify and install Python wheels without pip", [](CLI::App& app) -> Runner {
+  auto o = std::make_shared<WheelOptions>();
+  auto inspect_path = std::make_shared<std::string>();
+  app.require_subcommand(1);
+  CLI::App* inst = app.add_subcommand("install", "Install wheels into a root directory (PEP 427)");
+  inst->add_option("--python", o->python, "Target interpreter version X.Y")->capture_default_str();
+  inst->add_option("--site-packages", o->site_packages,
+                   "purelib/platlib relative to ROOT (default usr/local/lib/pythonX.Y/dist-packages)");
+  inst->add_option("--interpreter", o->interpreter, "Interpreter for #! lines (default /usr/bin/pythonX.Y)");
+  inst->add_option("--root", o->root, "Image root directory")->required();
+  inst->add_flag("--allow-missing", o->allow_missing, "Install even if a Requires-Dist is not met by the set");
+  inst->add_option("wheels", o->wheels, "Wheel files")->required()->check(CLI::ExistingFile);
+  CLI::App* insp = app.add_subcommand("inspect", "Print a wheel's name, version, tags and requirements as JSON");
+  insp->add_option("wheel", *inspect_path, "Wheel file")->required();
+  CLI::App* ver = app.add_subcommand("verify", "Check every file of each wheel against its RECORD");
+  auto verify_paths = std::make_shared<std::vector<std::string>>();
+  ver->add_option("wheels", *verify_paths, "Wheel files")->required();
+  return [=]() -> int {
+    if (inst->parsed()) return install(*o);
+    if (insp->parsed()) return inspect(*inspect_path);
+    return verify(*verify_paths);
+  };
+});
+
+}  // namespace
+}  // namespace dl::cli

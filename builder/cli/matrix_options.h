@@ -1,0 +1,35 @@
+// The matrix-selection options every matrix-taking command shares:
+// -m FILE, --filter KEY=VALUE..., --shard I/N.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+#include "builder/cli/command.h"
+#include "builder/matrix/matrix.h"
+
+namespace dl::cli {
+
+struct MatrixOptions {
+  std::string file = "matrix.yaml";
+  std::vector<std::string> filters;
+  std::string shard = "1/1";
+
+  void add_to(CLI::App& app) {
+    app.add_option("-m,--matrix", file, "matrix file")->capture_default_str();
+    app.add_option("--filter", filters, "KEY=VALUE (repo framework version python accelerator isa tag); repeatable");
+    app.add_option("--shard", shard, "I/N: this run's deterministic share of the matrix");
+  }
+
+  matrix::Matrix load() const { return get(matrix::load(file)); }
+
+  std::vector<matrix::Cell> select() const {
+    auto f = get(matrix::parse_filters(filters));
+    auto s = get(matrix::parse_shard(shard));
+    return matrix::select(load(), f, s);
+  }
+};
+
+}  // namespace dl::cli

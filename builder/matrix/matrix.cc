@@ -1,0 +1,103 @@
+#include "builder/matrix/matrix.h"
+
+#include "base/fs.h"
+#include "base/sha256.h"
+#include "base/strings.h"
+#include "builder/matrix/matrix_model.h"
+
+namespace dl::matrix {
+
+std::vector<std::string> Cell::refs() const {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < tags.size(); ++i) out.push_back(ref(i));
+  return out;
+}
+
+Result<Matrix> parse(const std::string& yaml_text, const std::string& source_name) {
+  yamlsrc::Source src(source_name);
+  DL_ASSIGN_OR_RETURN(auto root, src.parse(yaml_text));
+  DL_ASSIGN_OR_RETURN(auto doc, model::parse_document(src, root));
+  return model::expand(src, doc);
+}
+
+Result<Matrix> load(const std::string& path) {
+  auto text = read_file(path);
+  if (!text.ok()) return invalid(path + ": cannot read the matrix: " + text.error().message());
+  return parse(*text, path);
+}
+
+namespace {
+const std::vector<std::string> kFilterKeys = {"repo", "framework", "version", "python", "accelerator", "isa", "tag"};
+
+bool any_glob(const std::vector<std::string>& patterns, const std::string& value) {
+  for (auto& p : patterns)
+    if (glob_match(p, value)) return true;
+  return false;
+}
+}  // namespace
+
+bool Filter::matches(const Cell& c) const {
+  for (const auto& [key, values] : terms) {
+    bool ok = false;
+    if (key == "repo") ok = any_glob(values, c.repo);
+    if (key == "framework") ok = any_glob(values, c.framework);
+    if (key == "version") ok = any_glob(values, c.version);
+    if (key == "python") {
+      ok = any_glob(values, c.python);
+      for (auto& p : c.pythons) ok = ok || any_glob(values, p);
+    }
+    if (key == "accelerator") ok = any_glob(values, c.accelerator.key) || any_glob(values, c.accelerator.kind);
+    if (key == "isa") ok = any_glob(values, c.isa.key);
+    if (key == "tag")
+      for (size_t i = 0; i < c.tags.size(); ++i) ok = ok || any_glob(values, c.tags[i]) || any_glob(values, c.ref(i));
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Result<Filter> parse_filters(const std::vector<std::string>& args) {
+  Filter f;
+  for (const auto& arg : args) {
+    auto eq = arg.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return invalid("--filter '" + arg + "': expected KEY=VALUE with KEY one of " + join(kFilterKeys, ", "));
+    std::string key = arg.substr(0, eq);
+    if (std::find(kFilterKeys.begin(), kFilterKeys.end(), key) == kFilterKeys.end()) {
+      std::string hint = nearest(key, kFilterKeys);
+      return invalid("--filter '" + arg + "': unknown key '" + key + "'; " +
+                     (hint.empty() ? "" : "did you mean '" + hint + "'? ") + "expected one of " + join(kFilterKeys, ", "));
+    }
+    f.terms[key].push_back(arg.substr(eq + 1));
+  }
+  return f;
+}
+
+bool Shard::contains(const Cell& c) const {
+  // The id is already a hash; its first 8 hex digits are uniform enough.
+  unsigned long h = std::stoul(c.id.substr(0, 8), nullptr, 16);
+  return h % count + 1 == index;
+}
+
+Result<Shard> parse_shard(const std::string& text) {
+  auto slash = text.find('/');
+  auto bad = [&] { return invalid("--shard '" + text + "': expected I/N with 1 <= I <= N, e.g. 2/4"); };
+  if (slash == std::string::npos) return bad();
+  try {
+    size_t p1 = 0, p2 = 0;
+    std::string a = text.substr(0, slash), b = text.substr(slash + 1);
+    unsigned long i = std::stoul(a, &p1), n = std::stoul(b, &p2);
+    if (p1 != a.size() || p2 != b.size() || n == 0 || i == 0 || i > n) return bad();
+    return Shard{unsigned(i), unsigned(n)};
+  } catch (const std::exception&) {
+    return bad();
+  }
+}
+
+std::vector<Cell> select(const Matrix& m, const Filter& f, const Shard& s) {
+  std::vector<Cell> out;
+  for (auto& c : m.cells)
+    if (f.matches(c) && s.contains(c)) out.push_back(c);
+  return out;
+}
+
+}  // namespace dl::matrix

@@ -1,0 +1,222 @@
+#include "builder/matrix/matrix.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+
+#include "base/fs.h"
+#include "base/strings.h"
+#include "builder/matrix/format.h"
+
+namespace dl::matrix {
+namespace {
+
+std::set<std::string> seed_tags() {
+  std::ifstream in(std::string(DL_SOURCE_DIR) + "/tests/fixtures/seed_tags.txt");
+  std::set<std::string> out;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.insert(line);
+  return out;
+}
+
+Matrix shipped() {
+  auto m = load(std::string(DL_SOURCE_DIR) + "/matrix.yaml");
+  EXPECT_TRUE(m.ok()) << m.error().message();
+  return m.ok() ? *m : Matrix{};
+}
+
+TEST(ShippedMatrix, ExpandsToExactlyTheSeedsTags) {
+  auto seed = seed_tags();
+  ASSERT_EQ(seed.size(), 54u);
+  std::set<std::string> got;
+  size_t lines = 0;
+  for (auto& line : split(format_tags(shipped().cells), '\n'))
+    if (!line.empty()) got.insert(line), ++lines;
+  EXPECT_EQ(lines, 54u) << "a tag was printed twice";
+  EXPECT_EQ(got, seed);
+}
+
+TEST(ShippedMatrix, CellsCarryTheirAttributes) {
+  auto m = shipped();
+  auto it = std::find_if(m.cells.begin(), m.cells.end(),
+                         [](const Cell& c) { return c.ref() == "qingcloud/deeplearning:1.1-cpu-avx2-mkldnn"; });
+  ASSERT_NE(it, m.cells.end());
+  EXPECT_EQ(it->pythons, (std::vector<std::string>{"2.7", "3.6"}));
+  EXPECT_EQ(it->isa.features, (std::vector<std::string>{"avx", "avx2", "fma"}));
+  EXPECT_EQ(it->accelerator.kind, "cpu");
+  EXPECT_EQ(it->base.ref, "ubuntu:16.04");
+  auto gpu = std::find_if(m.cells.begin(), m.cells.end(),
+                          [](const Cell& c) { return c.ref() == "qingcloud/tensorflow:1.6-py27-cu80-cudnn7.1"; });
+  ASSERT_NE(gpu, m.cells.end());
+  EXPECT_EQ(gpu->accelerator.cuda, "8.0");
+  EXPECT_EQ(gpu->base.pythons.front().abi, "cp27mu");
+  std::set<std::string> ids;
+  for (auto& c : m.cells) ids.insert(c.id);
+  EXPECT_EQ(ids.size(), m.cells.size()) << "cell ids must be unique";
+}
+
+TEST(Shards, PartitionTheMatrix) {
+  auto m = shipped();
+  for (unsigned n : {1u, 2u, 3u, 5u, 7u}) {
+    std::multiset<std::string> seen;
+    for (unsigned i = 1; i <= n; ++i)
+      for (auto& c : select(m, {}, Shard{i, n})) seen.insert(c.id);
+    EXPECT_EQ(seen.size(), m.cells.size()) << n << " shards";
+    std::set<std::string> unique(seen.begin(), seen.end());
+    EXPECT_EQ(unique.size(), seen.size()) << "overlap with " << n << " shards";
+  }
+}
+
+TEST(Shards, AreStableWhenCellsAreRemoved) {
+  auto m = shipped();
+  Shard s{2, 3};
+  auto before = select(m, {}, s);
+  m.cells.erase(m.cells.begin(), m.cells.begin() + 10);
+  for (auto& c : select(m, {}, s))
+    EXPECT_TRUE(std::any_of(before.begin(), before.end(), [&](const Cell& b) { return b.id == c.id; }));
+}
+
+TEST(Shards, RejectMalformed) {
+  EXPECT_EQ(parse_shard("0/3").error().message(), "--shard '0/3': expected I/N with 1 <= I <= N, e.g. 2/4");
+  EXPECT_FALSE(parse_shard("4/3").ok());
+  EXPECT_FALSE(parse_shard("x").ok());
+  EXPECT_TRUE(parse_shard("3/3").ok());
+}
+
+TEST(Filters, SelectByEveryKey) {
+  auto m = shipped();
+  auto count = [&](std::vector<std::string> args) {
+    auto f = parse_filters(args);
+    EXPECT_TRUE(f.ok());
+    return select(m, *f, {}).size();
+  };
+  EXPECT_EQ(count({"repo=qingcloud/tensorflow"}), 20u);
+  EXPECT_EQ(count({"framework=keras"}), 6u);
+  EXPECT_EQ(count({"framework=tensorflow", "version=1.6"}), 6u);
+  EXPECT_EQ(count({"repo=qingcloud/deeplearning", "python=3.6"}), 5u);  // the 2.7/3.6 images
+  EXPECT_EQ(count({"accelerator=rocm"}), 1u);
+  EXPECT_EQ(count({"accelerator=cu80", "accelerator=rocm26"}), 1u + 10u);
+  EXPECT_EQ(count({"isa=avx2-mkldnn"}), 2u);
+  EXPECT_EQ(count({"tag=*-cpu-avx*"}), 4u);
+  EXPECT_EQ(count({"tag=qingcloud/keras:2.2-tf1.12-cpu"}), 1u);
+}
+
+TEST(Filters, UnknownKeyIsRefusedWithSuggestion) {
+  auto f = parse_filters({"acelerator=cu91"});
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.error().message(),
+            "--filter 'acelerator=cu91': unknown key 'acelerator'; did you mean 'accelerator'? expected one of repo, "
+            "framework, version, python, accelerator, isa, tag");
+  EXPECT_FALSE(parse_filters({"noequals"}).ok());
+}
+
+const char* kSmall = R"(schema: 1
+bases:
+  deb: {ref: "debian:bookworm", glibc: "2.36", pythons: {"3.11": {abi: cp311, interpreter: /usr/bin/python3, site_packages: usr/local/lib/python3.11/dist-packages}}}
+pythons:
+  "3.11": {tag: "-py311"}
+accelerators:
+  cpu: {kind: cpu, tag: cpu, base: deb}
+isa:
+  generic: {rank: 0, features: [], tag: ""}
+  avx: {rank: 1, features: [avx], tag: "-avx"}
+images:
+  - repo: test/demo
+    framework: demo
+    axes:
+      version: ["1.0", "2.0"]
+      python: ["3.11"]
+      accelerator: [cpu]
+      isa: [generic, avx]
+    exclude:
+      - {version: "1.0", isa: avx}
+    include:
+      - {version: "0.9", python: "3.11", accelerator: cpu, isa: generic}
+    tags:
+      - "{version}{python.tag}-{accelerator.tag}{isa.tag}"
+      - {tag: "latest{isa.tag}", when: {version: "2.0"}}
+)";
+
+TEST(Schema, IncludeExcludeAndAliases) {
+  auto m = parse(kSmall, "small.yaml");
+  ASSERT_TRUE(m.ok()) << m.error().message();
+  EXPECT_EQ(format_tags(m->cells),
+            "test/demo:1.0-py311-cpu\n"
+            "test/demo:2.0-py311-cpu\ntest/demo:latest\n"
+            "test/demo:2.0-py311-cpu-avx\ntest/demo:latest-avx\n"
+            "test/demo:0.9-py311-cpu\n");
+  EXPECT_NE(format_github(m->cells).find("{\"include\":[{\"id\":"), std::string::npos);
+}
+
+std::string error_of(const std::string& text) {
+  auto m = parse(text, "m.yaml");
+  return m.ok() ? "<no error>" : m.error().message();
+}
+
+std::string with(const std::string& from, const std::string& to) {
+  std::string s = kSmall;
+  auto pos = s.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  return s.replace(pos, from.size(), to);
+}
+
+TEST(BadInput, BrokenYaml) {
+  EXPECT_EQ(error_of("images: [\n  {repo: x\n"), "m.yaml:3:1: invalid YAML: end of map flow not found");
+}
+
+TEST(BadInput, UnknownKeySuggestsNearest) {
+  EXPECT_EQ(error_of(with("    exclude:", "    exlude:")),
+            "m.yaml:19:5: unknown key 'exlude' in image group; did you mean 'exclude'?");
+  EXPECT_EQ(error_of(with("    framework: demo", "    framework: demo\n    colour: red")),
+            "m.yaml:14:5: unknown key 'colour' in image group; expected one of: name, repo, framework, recipe, axes, "
+            "zip, exclude, include, vars, set, tags");
+}
+
+TEST(BadInput, WrongType) {
+  EXPECT_EQ(error_of(with("      version: [\"1.0\", \"2.0\"]", "      version: {a: b}")),
+            "m.yaml:15:16: axis 'version' must be a sequence; got a mapping");
+}
+
+TEST(BadInput, EmptyAxis) {
+  EXPECT_EQ(error_of(with("      python: [\"3.11\"]", "      python: []")),
+            "m.yaml:16:15: axis 'python' is empty; expected at least one value");
+}
+
+TEST(BadInput, UnknownAxisValue) {
+  EXPECT_EQ(error_of(with("      accelerator: [cpu]", "      accelerator: [cpuu]")),
+            "m.yaml:17:21: unknown accelerator 'cpuu'; did you mean 'cpu'?");
+}
+
+TEST(BadInput, TemplateNamesUnknownVariable) {
+  EXPECT_EQ(error_of(with("\"{version}{python.tag}-{accelerator.tag}{isa.tag}\"", "\"{version}-{acelerator.tag}\"")),
+            "m.yaml:24:20: tag template '{version}-{acelerator.tag}' names unknown variable 'acelerator.tag'; did "
+            "you mean 'accelerator.tag'?");
+}
+
+TEST(BadInput, TwoCellsProduceTheSameTag) {
+  EXPECT_EQ(error_of(with("\"{version}{python.tag}-{accelerator.tag}{isa.tag}\"", "\"v{python.tag}\"")),
+            "m.yaml:24:9: tag 'test/demo:v-py311' is produced by two cells: demo accelerator=cpu isa=generic "
+            "python=3.11 version=1.0 and demo accelerator=cpu isa=generic python=3.11 version=2.0; expected every tag "
+            "to name one image");
+}
+
+TEST(BadInput, RenderedTagMustBeValid) {
+  EXPECT_NE(error_of(with("\"{version}{python.tag}-{accelerator.tag}{isa.tag}\"", "\"{python.tag}{version}\""))
+                .find("renders '-py3111.0'"),
+            std::string::npos);
+}
+
+TEST(BadInput, ZipLengthsMustMatch) {
+  EXPECT_EQ(error_of(with("    exclude:", "    zip: [[version, python]]\n    exclude:")),
+            "m.yaml:19:11: zipped axes must have the same length; 'version' has 2 values, 'python' has 1");
+}
+
+TEST(BadInput, ConditionOnUnknownKey) {
+  EXPECT_EQ(error_of(with("{version: \"1.0\", isa: avx}", "{versoin: \"1.0\"}")),
+            "m.yaml:20:10: condition tests unknown key 'versoin'; did you mean 'version'?");
+}
+
+}  // namespace
+}  // namespace dl::matrix

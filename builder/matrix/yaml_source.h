@@ -1,0 +1,52 @@
+// Located errors for YAML inputs (matrix.yaml, recipes). Every message reads
+// "<file>:<line>:<col>: <what went wrong>; expected <what>", with line and
+// column 1-based, taken from yaml-cpp's Mark.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace dl::yamlsrc {
+
+class Source {
+ public:
+  explicit Source(std::string name) : name_(std::move(name)) {}
+  const std::string& name() const { return name_; }
+
+  // Parses text; broken YAML becomes "<file>:L:C: invalid YAML: <reason>".
+  Result<YAML::Node> parse(const std::string& text) const;
+
+  Error error_at(const YAML::Node& n, const std::string& msg) const;
+  Error error_at(const YAML::Mark& m, const std::string& msg) const;
+
+  // Type checks that name the key and what was expected.
+  Status expect_map(const YAML::Node& n, const std::string& what) const;
+  Status expect_seq(const YAML::Node& n, const std::string& what) const;
+  Status expect_scalar(const YAML::Node& n, const std::string& what) const;
+  // Rejects keys not in `allowed`, suggesting the nearest known key.
+  Status check_keys(const YAML::Node& map, const std::vector<std::string>& allowed,
+                    const std::string& where) const;
+
+  Result<std::string> scalar(const YAML::Node& n, const std::string& what) const;
+  Result<std::vector<std::string>> scalar_list(const YAML::Node& n, const std::string& what) const;
+  Result<int> integer(const YAML::Node& n, const std::string& what) const;
+  // Map of scalar -> scalar, document order kept.
+  Result<std::vector<std::pair<std::string, std::string>>> string_map(const YAML::Node& n,
+                                                                      const std::string& what) const;
+
+ private:
+  std::string name_;
+};
+
+// "a mapping", "a sequence", "a scalar", "nothing".
+std::string describe(const YAML::Node& n);
+
+// Column of the first character of a scalar's value: yaml-cpp marks quoted
+// scalars at the opening quote.
+int value_column(const YAML::Node& n);
+
+}  // namespace dl::yamlsrc

@@ -1,0 +1,107 @@
+// Enforces docs/ARCHITECTURE.md: every `#include "dir/..."` must name a
+// directory that the including file's directory "May include".
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace {
+
+namespace fs = std::filesystem;
+using Rules = std::map<std::string, std::set<std::string>>;  // dir -> allowed dirs
+
+Rules parse_rules(const std::string& md) {
+  Rules rules;
+  std::istringstream in(md);
+  std::regex heading(R"(^### `([^`]+)/`)"), item(R"(`([^`]+)/`)");
+  std::string line, current;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (std::regex_search(line, m, heading)) {
+      current = m[1];
+      rules[current];
+    } else if (line.rfind("May include:", 0) == 0 && !current.empty()) {
+      for (std::sregex_iterator it(line.begin(), line.end(), item), end; it != end; ++it)
+        rules[current].insert((*it)[1]);
+    }
+  }
+  return rules;
+}
+
+// The directory a path belongs to: the longest rule key that prefixes it.
+std::string owner(const Rules& rules, const std::string& rel) {
+  std::string best;
+  for (auto& [dir, _] : rules)
+    if (rel.rfind(dir + "/", 0) == 0 && dir.size() > best.size()) best = dir;
+  return best;
+}
+
+// Returns one line per violation for the file `rel` with contents `text`.
+std::vector<std::string> check_file(const Rules& rules, const std::string& rel, const std::string& text) {
+  std::vector<std::string> out;
+  std::string self = owner(rules, rel);
+  if (self.empty()) return {rel + ": directory has no paragraph in docs/ARCHITECTURE.md"};
+  std::set<std::string> allowed = rules.at(self);
+  allowed.insert(self);
+  if (rel.size() > 8 && rel.substr(rel.size() - 8) == "_test.cc") allowed.insert("tests/support");
+  std::regex inc(R"re(^\s*#\s*include\s*"([^"]+)")re");
+  std::istringstream in(text);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    std::smatch m;
+    if (!std::regex_search(line, m, inc)) continue;
+    std::string target = m[1];
+    std::string dir = owner(rules, target);
+    if (dir.empty()) continue;  // a header next to the file, or a third-party one
+    if (!allowed.count(dir))
+      out.push_back(rel + ":" + std::to_string(n) + ": " + self + "/ may not include " + target);
+  }
+  return out;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const fs::path kRoot = DL_SOURCE_DIR;
+
+TEST(Architecture, EveryIncludeFollowsTheRules) {
+  Rules rules = parse_rules(slurp(kRoot / "docs/ARCHITECTURE.md"));
+  ASSERT_GE(rules.size(), 15u) << "could not read the rules";
+  size_t files = 0;
+  std::vector<std::string> violations;
+  for (const char* top : {"base", "builder", "registry", "tests", "bench"}) {
+    if (!fs::exists(kRoot / top)) continue;
+    for (auto& e : fs::recursive_directory_iterator(kRoot / top)) {
+      auto ext = e.path().extension();
+      if (ext != ".h" && ext != ".cc") continue;
+      std::string rel = fs::relative(e.path(), kRoot).string();
+      if (rel.rfind("tests/fixtures/", 0) == 0) continue;
+      ++files;
+      for (auto& v : check_file(rules, rel, slurp(e.path()))) violations.push_back(v);
+    }
+  }
+  EXPECT_GT(files, 10u);
+  std::string all;
+  for (auto& v : violations) all += v + "\n";
+  EXPECT_TRUE(violations.empty()) << all;
+}
+
+TEST(Architecture, TheCheckerCatchesABrokenRule) {
+  Rules rules = parse_rules(slurp(kRoot / "docs/ARCHITECTURE.md"));
+  auto v = check_file(rules, "registry/client/client.cc", "#include \"base/result.h\"\n#include \"builder/matrix/matrix.h\"\n");
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0], "registry/client/client.cc:2: registry/client/ may not include builder/matrix/matrix.h");
+  EXPECT_TRUE(check_file(rules, "builder/wheel/x_test.cc", "#include \"tests/support/process.h\"\n").empty());
+  EXPECT_FALSE(check_file(rules, "builder/wheel/x.cc", "#include \"tests/support/process.h\"\n").empty());
+  EXPECT_FALSE(check_file(rules, "base/x.cc", "#include \"registry/reference/reference.h\"\n").empty());
+}
+
+}  // namespace
