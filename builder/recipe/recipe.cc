@@ -1,0 +1,210 @@
+#include "builder/recipe/recipe.h"
+
+#include <set>
+
+#include "base/fs.h"
+#include "builder/matrix/matrix_model.h"
+#include "builder/matrix/yaml_source.h"
+
+namespace dl::recipe {
+
+namespace {
+
+using yamlsrc::Source;
+
+const std::vector<std::string> kKeys = {"schema", "name",  "extends", "wheels", "artifacts", "files", "env",
+                                        "labels", "ports", "cmd",     "entrypoint", "workdir", "catalog"};
+
+class Loader {
+ public:
+  Loader(std::string dir, const matrix::Cell& cell) : dir_(std::move(dir)), cell_(cell) {
+    for (auto& [k, _] : cell.vars) known_.insert(k);
+  }
+
+  Status load(const std::string& name, Recipe& out, std::set<std::string>& visiting) {
+    std::string path = dir_ + "/" + name + ".yaml";
+    if (!visiting.insert(name).second) return invalid(path + ": 'extends' loops back to " + name);
+    auto text = read_file(path);
+    if (!text.ok()) return invalid(path + ": cannot read recipe '" + name + "' (named by " + cell_.group + ")");
+    Source src(path);
+    DL_ASSIGN_OR_RETURN(auto root, src.parse(*text));
+    DL_TRY(src.expect_map(root, "a recipe"));
+    DL_TRY(src.check_keys(root, kKeys, "recipe"));
+    if (root["extends"]) {
+      DL_ASSIGN_OR_RETURN(auto parents, src.scalar_list(root["extends"], "extends"));
+      for (auto& p : parents) DL_TRY(load(p, out, visiting));
+    }
+    out.name = name;
+    out.path = path;
+    for (auto& item : entries(src, root["wheels"], "wheels")) {
+      if (!applies(src, item)) continue;
+      DL_TRY(status_);
+      WheelSpec w;
+      if (item.IsScalar()) {
+        DL_ASSIGN_OR_RETURN(w.requirement, render(src, item, "wheel requirement"));
+      } else {
+        DL_TRY(src.check_keys(item, {"require", "variant", "layer", "when"}, "wheels entry"));
+        if (!item["require"]) return src.error_at(item, "wheels entry has no 'require'; expected a PEP 508 requirement");
+        DL_ASSIGN_OR_RETURN(w.requirement, render(src, item["require"], "require"));
+        if (item["variant"]) { DL_ASSIGN_OR_RETURN(w.variant, render(src, item["variant"], "variant")); }
+        if (item["layer"]) { DL_ASSIGN_OR_RETURN(w.layer, src.scalar(item["layer"], "layer")); }
+      }
+      if (w.layer.empty()) w.layer = "framework";
+      if (w.layer != "shared" && w.layer != "framework")
+        return src.error_at(item["layer"], "layer must be 'shared' or 'framework'; got '" + w.layer + "'");
+      out.wheels.push_back(w);
+    }
+    DL_TRY(status_);
+    for (auto& item : entries(src, root["artifacts"], "artifacts")) {
+      if (!applies(src, item)) continue;
+      DL_TRY(src.check_keys(item, {"url", "sha256", "dest", "strip", "when"}, "artifacts entry"));
+      Artifact a;
+      for (const char* req : {"url", "dest"})
+        if (!item[req]) return src.error_at(item, std::string("artifacts entry has no '") + req + "'");
+      DL_ASSIGN_OR_RETURN(a.url, render(src, item["url"], "url"));
+      DL_ASSIGN_OR_RETURN(a.dest, render(src, item["dest"], "dest"));
+      if (item["sha256"]) { DL_ASSIGN_OR_RETURN(a.sha256, src.scalar(item["sha256"], "sha256")); }
+      if (item["strip"]) { DL_ASSIGN_OR_RETURN(a.strip, src.integer(item["strip"], "strip")); }
+      bool remote = a.url.rfind("http://", 0) == 0 || a.url.rfind("https://", 0) == 0;
+      if (remote && a.sha256.size() != 64)
+        return src.error_at(item, "artifact " + a.url + " has no sha256; expected 64 hex digits for a download");
+      out.artifacts.push_back(a);
+    }
+    DL_TRY(status_);
+    for (auto& item : entries(src, root["files"], "files")) {
+      if (!applies(src, item)) continue;
+      DL_TRY(src.check_keys(item, {"src", "content", "dest", "mode", "when"}, "files entry"));
+      FileSpec f;
+      if (!item["dest"]) return src.error_at(item, "files entry has no 'dest'");
+      DL_ASSIGN_OR_RETURN(f.dest, render(src, item["dest"], "dest"));
+      if (item["src"]) {
+        DL_ASSIGN_OR_RETURN(f.src, src.scalar(item["src"], "src"));
+        f.src = dir_ + "/" + f.src;
+      } else if (item["content"]) {
+        DL_ASSIGN_OR_RETURN(f.content, render(src, item["content"], "content"));
+      } else {
+        return src.error_at(item, "files entry needs 'src' or 'content'");
+      }
+      if (item["mode"]) {
+        DL_ASSIGN_OR_RETURN(auto m, src.scalar(item["mode"], "mode"));
+        f.mode = unsigned(std::stoul(m, nullptr, 8));
+      }
+      if (f.dest.empty() || f.dest[0] != '/') return src.error_at(item["dest"], "dest must be an absolute path");
+      out.files.push_back(f);
+    }
+    DL_TRY(status_);
+    DL_TRY(merge_map(src, root["env"], "env", out.env));
+    DL_TRY(merge_map(src, root["labels"], "labels", out.labels));
+    if (root["ports"]) {
+      DL_ASSIGN_OR_RETURN(auto ports, src.scalar_list(root["ports"], "ports"));
+      for (size_t i = 0; i < ports.size(); ++i) {
+        DL_ASSIGN_OR_RETURN(int p, src.integer(root["ports"][i], "a port"));
+        if (p <= 0 || p > 65535) return src.error_at(root["ports"][i], "port must be 1-65535");
+        out.ports.push_back(p);
+      }
+    }
+    for (auto [key, dest] : {std::pair{"cmd", &out.cmd}, {"entrypoint", &out.entrypoint}})
+      if (root[key]) { DL_ASSIGN_OR_RETURN(*dest, src.scalar_list(root[key], key)); }
+    if (root["workdir"]) { DL_ASSIGN_OR_RETURN(out.workdir, src.scalar(root["workdir"], "workdir")); }
+    for (auto& item : entries(src, root["catalog"], "catalog")) {
+      DL_TRY(src.check_keys(item, {"name", "version", "python", "variant", "url", "sha256"}, "catalog entry"));
+      CatalogEntry e;
+      for (auto [key, dest] : {std::pair{"name", &e.name}, {"version", &e.version}, {"python", &e.python},
+                               {"variant", &e.variant}, {"url", &e.url}}) {
+        if (!item[key]) return src.error_at(item, std::string("catalog entry has no '") + key + "'");
+        DL_ASSIGN_OR_RETURN(*dest, src.scalar(item[key], key));
+      }
+      if (item["sha256"]) { DL_ASSIGN_OR_RETURN(e.sha256, src.scalar(item["sha256"], "sha256")); }
+      out.catalog.push_back(e);
+    }
+    visiting.erase(name);
+    return status_;
+  }
+
+ private:
+  std::vector<YAML::Node> entries(const Source& src, const YAML::Node& n, const std::string& what) {
+    std::vector<YAML::Node> out;
+    if (!n) return out;
+    if (!n.IsSequence()) {
+      status_ = src.error_at(n, what + " must be a sequence; got " + yamlsrc::describe(n));
+      return out;
+    }
+    for (const auto& item : n) out.push_back(item);
+    return out;
+  }
+
+  // Evaluates an entry's `when:` against the cell.
+  bool applies(const Source& src, const YAML::Node& item) {
+    if (!item.IsMap() || !item["when"]) return true;
+    if (!item["when"].IsMap()) {
+      status_ = src.error_at(item["when"], "when must be a mapping; got " + yamlsrc::describe(item["when"]));
+      return false;
+    }
+    matrix::model::Condition c;
+    for (auto it = item["when"].begin(); it != item["when"].end(); ++it) {
+      std::string key = it->first.Scalar();
+      if (!known_.count(key)) {
+        status_ = src.error_at(it->first, "condition tests unknown key '" + key + "'; expected a matrix variable");
+        return false;
+      }
+      std::vector<std::string> values;
+      if (it->second.IsSequence())
+        for (auto v : it->second) values.push_back(v.Scalar());
+      else
+        values.push_back(it->second.Scalar());
+      c.terms.emplace_back(key, values);
+    }
+    return c.matches(cell_.vars);
+  }
+
+  Result<std::string> render(const Source& src, const YAML::Node& n, const std::string& what) {
+    DL_ASSIGN_OR_RETURN(auto text, src.scalar(n, what));
+    size_t off = 0;
+    auto t = matrix::TagTemplate::compile(text, known_, &off);
+    if (!t.ok()) {
+      YAML::Mark m = n.Mark();
+      m.column = yamlsrc::value_column(n) - 1 + int(off);
+      std::string msg = t.error().message();
+      auto pos = msg.find("tag template");
+      if (pos == 0) msg = "template" + msg.substr(12);
+      return src.error_at(m, msg);
+    }
+    return t->render(cell_.vars);
+  }
+
+  Status merge_map(const Source& src, const YAML::Node& n, const std::string& what,
+                   std::vector<std::pair<std::string, std::string>>& out) {
+    if (!n) return {};
+    DL_TRY(src.expect_map(n, what));
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      DL_ASSIGN_OR_RETURN(auto v, render(src, it->second, what + "." + it->first.Scalar()));
+      bool replaced = false;
+      for (auto& [k, old] : out)
+        if (k == it->first.Scalar()) old = v, replaced = true;
+      if (!replaced) out.emplace_back(it->first.Scalar(), v);
+    }
+    return {};
+  }
+
+  std::string dir_;
+  const matrix::Cell& cell_;
+  std::set<std::string> known_;
+  Status status_;
+};
+
+}  // namespace
+
+Result<Recipe> load_for_cell(const std::string& dir, const std::string& name, const matrix::Cell& cell) {
+  Recipe r;
+  Loader loader(dir, cell);
+  std::set<std::string> visiting;
+  DL_TRY(loader.load(name, r, visiting));
+  return r;
+}
+
+Status check_all(const std::string& dir, const matrix::Matrix& m) {
+  for (auto& c : m.cells) DL_TRY(load_for_cell(dir, c.recipe, c));
+  return {};
+}
+
+}  // namespace dl::recipe

@@ -1,0 +1,84 @@
+#include "builder/recipe/recipe.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "base/fs.h"
+
+namespace dl::recipe {
+namespace {
+
+const std::string kRoot = DL_SOURCE_DIR;
+
+matrix::Cell cell_for(const std::string& ref) {
+  auto m = matrix::load(kRoot + "/matrix.yaml");
+  EXPECT_TRUE(m.ok());
+  for (auto& c : m->cells)
+    if (c.ref() == ref) return c;
+  ADD_FAILURE() << "no cell " << ref;
+  return {};
+}
+
+TEST(Recipes, EveryShippedCellLoadsItsRecipe) {
+  auto m = matrix::load(kRoot + "/matrix.yaml");
+  ASSERT_TRUE(m.ok());
+  auto s = check_all(kRoot + "/recipes", *m);
+  EXPECT_TRUE(s.ok()) << s.error().message();
+}
+
+TEST(Recipes, TemplatesAndConditionsFollowTheCell) {
+  auto c = cell_for("qingcloud/deeplearning:1.1-cpu-avx2-mkldnn");
+  auto r = load_for_cell(kRoot + "/recipes", c.recipe, c);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  auto has = [&](const std::string& req, const std::string& variant) {
+    return std::any_of(r->wheels.begin(), r->wheels.end(),
+                       [&](const WheelSpec& w) { return w.requirement == req && w.variant == variant; });
+  };
+  EXPECT_TRUE(has("tensorflow==1.12.*", "cpu-avx2-mkldnn"));
+  EXPECT_TRUE(has("torch==1.1.0", "cpu"));
+  EXPECT_TRUE(has("pip", ""));  // inherited from common
+  EXPECT_FALSE(has("tensorflow==1.8.*", "cpu-avx2-mkldnn"));
+  ASSERT_EQ(r->artifacts.size(), 1u);
+  EXPECT_EQ(r->artifacts[0].url, "caffe/caffe-1.0-cpu.tar.gz");
+  EXPECT_EQ(r->ports, (std::vector<int>{8888, 6006}));
+
+  auto rocm = cell_for("qingcloud/deeplearning:1.1-rocm26");
+  auto rr = load_for_cell(kRoot + "/recipes", rocm.recipe, rocm);
+  ASSERT_TRUE(rr.ok());
+  EXPECT_TRUE(rr->artifacts.empty()) << "the ROCm image has no Caffe";
+}
+
+TEST(Recipes, TensorflowCatalogHoldsTheGuidesTable) {
+  auto c = cell_for("qingcloud/tensorflow:1.6-py27-cu80-cudnn7.1");
+  auto r = load_for_cell(kRoot + "/recipes", c.recipe, c);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->catalog.size(), 35u);
+  auto it = std::find_if(r->catalog.begin(), r->catalog.end(), [](const CatalogEntry& e) {
+    return e.version == "1.6.0" && e.python == "2.7" && e.variant == "cuda8.0";
+  });
+  ASSERT_NE(it, r->catalog.end());
+  EXPECT_EQ(it->url,
+            "https://appcenter-deeplearning.sh1a.qingstor.com/tensorflow/1.6.0/cuda8.0/"
+            "tensorflow-1.6.0-cp27-cp27mu-linux_x86_64.whl");
+}
+
+TEST(Recipes, BadInputIsLocated) {
+  TempDir d;
+  auto c = cell_for("qingcloud/tensorflow:1.12-cpu");
+  ASSERT_TRUE(write_file_atomic(d.path() / "x.yaml", "schema: 1\nwheels:\n  - require: \"tensorflow=={versoin}\"\n").ok());
+  auto r = load_for_cell(d.path().string(), "x", c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(), d.path().string() +
+                                     "/x.yaml:3:27: template 'tensorflow=={versoin}' names unknown variable 'versoin'; "
+                                     "did you mean 'version'?");
+  ASSERT_TRUE(write_file_atomic(d.path() / "y.yaml", "schema: 1\nwheel:\n  - pip\n").ok());
+  EXPECT_EQ(load_for_cell(d.path().string(), "y", c).error().message(),
+            d.path().string() + "/y.yaml:2:1: unknown key 'wheel' in recipe; did you mean 'wheels'?");
+  ASSERT_TRUE(write_file_atomic(d.path() / "z.yaml", "extends: [z]\n").ok());
+  EXPECT_NE(load_for_cell(d.path().string(), "z", c).error().message().find("'extends' loops back to z"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace dl::recipe

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The test command (README): install missing packages, build, make the
+# Debian base image, run the test suite. Benchmarks (label bench) are not
+# part of it: run `ctest --test-dir build -L bench` for those.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+ci/deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDLIMAGE_DEV=ON
+cmake --build build -j"$(nproc)"
+eval "$(ci/make-base.sh build/cache | grep '^DL_')"
+export DL_BASE_ROOTFS_TAR DL_BASE_OCI
+echo "ci/test.sh: built and prepared in $(( $(date +%s) - start ))s"
+ctest --test-dir build --output-on-failure -LE bench -j2 --timeout 900
+echo "ci/test.sh: done in $(( $(date +%s) - start ))s"
