@@ -32,6 +32,6 @@ function(dl_module NAME)
       DL_SOURCE_DIR="${PROJECT_SOURCE_DIR}" DL_BINARY_DIR="${PROJECT_BINARY_DIR}")
     gtest_discover_tests(dl_${NAME}_tests
       WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
-      PROPERTIES LABELS "unit;${NAME}" DISCOVERY_TIMEOUT 60)
+      PROPERTIES LABELS unit DISCOVERY_TIMEOUT 120)
   endif()
 endfunction()
