@@ -1,0 +1,97 @@
+// dl_fault_proxy --upstream HOST:PORT [--listen PORT] [--rule RULE]...
+//                [--rules-file FILE] [--log FILE] [--port-file FILE]
+//
+// Runs until SIGTERM/SIGINT. Prints "listening 127.0.0.1:PORT" once ready and,
+// with --port-file, writes the port there (temp name + rename) so a script can
+// wait for the file. The rule syntax is documented in fault_rules.h; a
+// --rules-file is re-read whenever it changes.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "base/fs.h"
+#include "tests/fault_proxy/fault_proxy.h"
+
+namespace {
+
+int usage(const char* msg) {
+  std::fprintf(stderr,
+               "dl_fault_proxy: %s\n"
+               "usage: dl_fault_proxy --upstream HOST:PORT [--listen PORT] [--rule RULE]...\n"
+               "                      [--rules-file FILE] [--log FILE] [--port-file FILE]\n"
+               "rules: status CODE | close | drop-request BYTES | drop-response BYTES | delay MS |\n"
+               "       max-body BYTES, with method=RE path=RE nth=N count=N|all rate=P seed=S\n"
+               "       retry-after=SECONDS|date|date:SECONDS\n",
+               msg);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string upstream, port_file, schedule;
+  dl::test::FaultProxyOptions opts;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= argc) return false;
+      out = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (a == "--upstream") {
+      if (!value(upstream)) return usage("--upstream needs HOST:PORT");
+    } else if (a == "--listen") {
+      if (!value(v)) return usage("--listen needs a port");
+      opts.listen_port = std::atoi(v.c_str());
+    } else if (a == "--rule") {
+      if (!value(v)) return usage("--rule needs a rule");
+      schedule += v + "\n";
+    } else if (a == "--rules-file") {
+      if (!value(opts.rules_file)) return usage("--rules-file needs a path");
+    } else if (a == "--log") {
+      if (!value(opts.log_path)) return usage("--log needs a path");
+    } else if (a == "--port-file") {
+      if (!value(port_file)) return usage("--port-file needs a path");
+    } else if (a == "-h" || a == "--help") {
+      usage("help");
+      return 0;
+    } else {
+      return usage(("unknown argument " + a).c_str());
+    }
+  }
+  if (upstream.empty()) return usage("--upstream is required");
+
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  // Block before any thread starts so only sigwait below sees them.
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto proxy = dl::test::FaultProxy::start(upstream, schedule, opts);
+  if (!proxy.ok()) {
+    std::fprintf(stderr, "dl_fault_proxy: %s\n", proxy.error().message().c_str());
+    return 1;
+  }
+  if (!port_file.empty()) {
+    auto st = dl::write_file_atomic(port_file, std::to_string((*proxy)->port()) + "\n");
+    if (!st.ok()) {
+      std::fprintf(stderr, "dl_fault_proxy: %s\n", st.error().message().c_str());
+      return 1;
+    }
+  }
+  std::printf("listening %s\n", (*proxy)->host().c_str());
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&set, &sig);
+  auto c = (*proxy)->counters();
+  std::printf("stopped: requests=%llu forwarded=%llu faults=%llu\n", static_cast<unsigned long long>(c.requests),
+              static_cast<unsigned long long>(c.forwarded), static_cast<unsigned long long>(c.faults));
+  return 0;
+}
