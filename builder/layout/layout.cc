@@ -1,0 +1,320 @@
+#include "builder/layout/layout.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "base/strings.h"
+
+namespace dl::layout {
+
+namespace {
+
+constexpr const char* kTmpDir = ".dlimage-tmp";
+constexpr const char* kLayoutFile = R"({"imageLayoutVersion":"1.0.0"})";
+
+std::string errno_text() { return std::strerror(errno); }
+
+// Exclusive flock held for the lifetime of the object.
+class IndexLock {
+ public:
+  static Result<IndexLock> acquire(const fs::path& lock_path) {
+    int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return io_error(lock_path.string() + ": cannot open lock file: " + errno_text());
+    while (::flock(fd, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      ::close(fd);
+      return io_error(lock_path.string() + ": flock failed: " + errno_text());
+    }
+    return IndexLock(fd);
+  }
+  IndexLock(IndexLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  IndexLock& operator=(IndexLock&&) = delete;
+  ~IndexLock() {
+    if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+  }
+
+ private:
+  explicit IndexLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+std::string ref_of(const image::Descriptor& d) {
+  auto it = d.annotations.find(std::string(image::annotation::kRefName));
+  return it == d.annotations.end() ? "" : it->second;
+}
+
+}  // namespace
+
+Result<Layout> Layout::open(const fs::path& dir) {
+  auto text = read_file(dir / "oci-layout");
+  if (!text.ok()) return not_found(dir.string() + ": not an OCI image layout (no readable oci-layout file)");
+  if (text->find("imageLayoutVersion") == std::string::npos)
+    return invalid((dir / "oci-layout").string() + ": expected {\"imageLayoutVersion\":\"1.0.0\"}");
+  // Nothing is created here: base images may live in read-only layouts.
+  return Layout(dir);
+}
+
+Result<Layout> Layout::open_or_create(const fs::path& dir) {
+  DL_TRY(ensure_dir(dir / "blobs" / "sha256"));
+  DL_TRY(ensure_dir(dir / kTmpDir));
+  {
+    DL_ASSIGN_OR_RETURN(IndexLock lock, IndexLock::acquire(dir / "index.json.lock"));
+    std::error_code ec;
+    if (!fs::exists(dir / "oci-layout", ec)) DL_TRY(write_file_atomic(dir / "oci-layout", kLayoutFile));
+    if (!fs::exists(dir / "index.json", ec)) {
+      DL_ASSIGN_OR_RETURN(std::string empty, image::serialize(image::Index{}));
+      DL_TRY(write_file_atomic(dir / "index.json", empty));
+    }
+  }
+  return open(dir);
+}
+
+fs::path Layout::blob_path(const Digest& d) const { return root_ / "blobs" / d.algorithm / d.hex; }
+
+bool Layout::has_blob(const Digest& d) const { return ::access(blob_path(d).c_str(), F_OK) == 0; }
+
+Result<std::unique_ptr<BlobWriter>> Layout::blob_writer(std::optional<Digest> expected) const {
+  DL_TRY(ensure_dir(root_ / "blobs" / "sha256"));
+  DL_TRY(ensure_dir(root_ / kTmpDir));
+  std::string tmpl = (root_ / kTmpDir / "blob-XXXXXX").string();
+  int fd = ::mkstemp(tmpl.data());
+  if (fd < 0) return io_error(tmpl + ": cannot create temp blob: " + errno_text());
+  ::fchmod(fd, 0644);
+  return std::unique_ptr<BlobWriter>(new BlobWriter(root_ / "blobs" / "sha256", tmpl, fd, std::move(expected)));
+}
+
+Result<image::Descriptor> Layout::put_blob(const layer::ReadFn& reader, std::string_view media_type,
+                                           std::optional<Digest> expected) const {
+  if (expected && has_blob(*expected)) {
+    std::error_code ec;
+    auto size = fs::file_size(blob_path(*expected), ec);
+    if (!ec) return image::Descriptor{std::string(media_type), *expected, std::int64_t(size), {}, {}, {}};
+  }
+  DL_ASSIGN_OR_RETURN(auto w, blob_writer(expected));
+  DL_TRY(layer::copy_stream(reader, *w));
+  DL_TRY(w->finish());
+  return w->descriptor(media_type);
+}
+
+Result<image::Descriptor> Layout::put_blob(std::string_view bytes, std::string_view media_type) const {
+  image::Descriptor d = image::describe(media_type, bytes);
+  if (has_blob(d.digest)) return d;
+  DL_ASSIGN_OR_RETURN(auto w, blob_writer(d.digest));
+  DL_TRY(w->write(bytes.data(), bytes.size()));
+  DL_TRY(w->finish());
+  return d;
+}
+
+Result<layer::ReadFn> Layout::open_blob(const image::Descriptor& d) const {
+  fs::path p = blob_path(d.digest);
+  auto raw = layer::open_file_reader(p);
+  if (!raw.ok()) return raw.error().wrap("blob " + d.digest.str());
+  struct State {
+    layer::ReadFn raw;
+    Sha256 sha;
+    std::uint64_t got = 0;
+    bool checked = false;
+  };
+  auto st = std::make_shared<State>();
+  st->raw = std::move(*raw);
+  std::string name = d.digest.str();
+  std::uint64_t want_size = std::uint64_t(d.size);
+  Digest want = d.digest;
+  return layer::ReadFn([st, name, want_size, want](char* buf, size_t cap) -> Result<size_t> {
+    DL_ASSIGN_OR_RETURN(size_t n, st->raw(buf, cap));
+    st->sha.update(buf, n);
+    st->got += n;
+    if (st->got > want_size)
+      return Error(ErrorKind::integrity, "blob " + name + ": longer than the descriptor's size " + std::to_string(want_size));
+    if (n == 0 && !st->checked) {
+      st->checked = true;
+      if (st->got != want_size)
+        return Error(ErrorKind::integrity, "blob " + name + ": " + std::to_string(st->got) + " bytes, expected " +
+                                               std::to_string(want_size));
+      std::string hex = st->sha.hex_digest();
+      if (hex != want.hex) return Error(ErrorKind::integrity, "blob " + name + ": content hashes to sha256:" + hex);
+    }
+    return n;
+  });
+}
+
+Result<std::string> Layout::read_blob(const image::Descriptor& d, std::size_t max_size) const {
+  if (d.size < 0 || std::size_t(d.size) > max_size)
+    return invalid("blob " + d.digest.str() + ": size " + std::to_string(d.size) + " exceeds the limit " +
+                   std::to_string(max_size) + " for an in-memory blob");
+  DL_ASSIGN_OR_RETURN(auto reader, open_blob(d));
+  layer::StringSink out;
+  DL_TRY(layer::copy_stream(reader, out));
+  return out.out;
+}
+
+Result<image::Index> Layout::read_index() const {
+  fs::path p = root_ / "index.json";
+  std::error_code ec;
+  if (!fs::exists(p, ec)) return image::Index{};
+  DL_ASSIGN_OR_RETURN(std::string text, read_file(p));
+  return image::parse_index(text, p.string());
+}
+
+Status Layout::update_index(const std::function<Status(image::Index&)>& change) const {
+  DL_ASSIGN_OR_RETURN(IndexLock lock, IndexLock::acquire(root_ / "index.json.lock"));
+  DL_ASSIGN_OR_RETURN(image::Index idx, read_index());
+  idx.format = image::ManifestFormat::oci;  // index.json is always an OCI index
+  DL_TRY(change(idx));
+  DL_ASSIGN_OR_RETURN(std::string text, image::serialize(idx));
+  return write_file_atomic(root_ / "index.json", text);
+}
+
+Status Layout::tag(const std::string& ref_name, const image::Descriptor& manifest) const {
+  if (ref_name.empty()) return invalid("layout tag: empty reference name");
+  if (!has_blob(manifest.digest))
+    return not_found(root_.string() + ": cannot tag " + ref_name + ": manifest blob " + manifest.digest.str() +
+                     " is not in the layout (write blobs before tagging)");
+  return update_index([&](image::Index& idx) -> Status {
+    std::erase_if(idx.manifests, [&](const image::Descriptor& d) { return ref_of(d) == ref_name; });
+    image::Descriptor d = manifest;
+    d.annotations[std::string(image::annotation::kRefName)] = ref_name;
+    idx.manifests.push_back(std::move(d));
+    return {};
+  });
+}
+
+Status Layout::untag(const std::string& ref_name) const {
+  return update_index([&](image::Index& idx) -> Status {
+    std::erase_if(idx.manifests, [&](const image::Descriptor& d) { return ref_of(d) == ref_name; });
+    return {};
+  });
+}
+
+Result<image::Descriptor> Layout::resolve(const std::string& ref_name) const {
+  DL_ASSIGN_OR_RETURN(image::Index idx, read_index());
+  std::vector<std::string> known;
+  for (const auto& d : idx.manifests) {
+    if (ref_of(d) == ref_name) return d;
+    if (!ref_of(d).empty()) known.push_back(ref_of(d));
+  }
+  std::sort(known.begin(), known.end());
+  std::string msg = root_.string() + ": no image tagged '" + ref_name + "'";
+  msg += known.empty() ? " (the layout has no tags)" : " (tags: " + join(known, ", ") + ")";
+  return not_found(msg);
+}
+
+Result<image::Index> Layout::list() const { return read_index(); }
+
+Result<StoredImage> Layout::read_image(const std::string& ref_name, const image::Platform& platform) const {
+  DL_ASSIGN_OR_RETURN(image::Descriptor desc, resolve(ref_name));
+  std::string where = root_.string() + ":" + ref_name;
+  for (int depth = 0; depth < 2 && image::is_index_media_type(desc.media_type); ++depth) {
+    DL_ASSIGN_OR_RETURN(std::string text, read_blob(desc));
+    DL_ASSIGN_OR_RETURN(image::Index idx, image::parse_index(text, where, desc.media_type));
+    const image::Descriptor* pick = nullptr;
+    for (const auto& m : idx.manifests) {
+      if (!m.platform && idx.manifests.size() == 1) pick = &m;
+      if (m.platform && m.platform->architecture == platform.architecture && m.platform->os == platform.os &&
+          (platform.variant.empty() || m.platform->variant == platform.variant)) {
+        pick = &m;
+        break;
+      }
+    }
+    if (!pick)
+      return not_found(where + ": the index has no manifest for " + platform.os + "/" + platform.architecture);
+    desc = *pick;
+  }
+  StoredImage img;
+  img.manifest_descriptor = desc;
+  DL_ASSIGN_OR_RETURN(img.manifest_bytes, read_blob(desc));
+  DL_ASSIGN_OR_RETURN(img.manifest, image::parse_manifest(img.manifest_bytes, where, desc.media_type));
+  DL_ASSIGN_OR_RETURN(img.config_bytes, read_blob(img.manifest.config));
+  DL_ASSIGN_OR_RETURN(img.config, image::parse_config(img.config_bytes, where + " config"));
+  if (img.config.diff_ids.size() != img.manifest.layers.size())
+    return invalid(where + ": manifest has " + std::to_string(img.manifest.layers.size()) + " layers but config has " +
+                   std::to_string(img.config.diff_ids.size()) + " diff_ids");
+  return img;
+}
+
+Status Layout::validate(bool verify_digests) const {
+  DL_ASSIGN_OR_RETURN(std::string marker, read_file(root_ / "oci-layout"));
+  if (marker.find("imageLayoutVersion") == std::string::npos)
+    return invalid((root_ / "oci-layout").string() + ": expected imageLayoutVersion");
+  DL_ASSIGN_OR_RETURN(image::Index idx, read_index());
+  auto check_blob = [&](const image::Descriptor& d, const std::string& who) -> Status {
+    std::error_code ec;
+    auto size = fs::file_size(blob_path(d.digest), ec);
+    if (ec) return not_found(who + ": blob " + d.digest.str() + " is missing");
+    if (std::int64_t(size) != d.size)
+      return Error(ErrorKind::integrity, who + ": blob " + d.digest.str() + " has " + std::to_string(size) +
+                                             " bytes, descriptor says " + std::to_string(d.size));
+    if (!verify_digests) return {};
+    DL_ASSIGN_OR_RETURN(auto reader, open_blob(d));
+    layer::NullSink sink;
+    auto copied = layer::copy_stream(reader, sink);
+    if (!copied.ok()) return copied.error().wrap(who);
+    return {};
+  };
+  std::function<Status(const image::Descriptor&, const std::string&)> check_manifest =
+      [&](const image::Descriptor& d, const std::string& who) -> Status {
+    DL_TRY(check_blob(d, who));
+    if (image::is_index_media_type(d.media_type)) {
+      DL_ASSIGN_OR_RETURN(std::string text, read_blob(d));
+      DL_ASSIGN_OR_RETURN(image::Index sub, image::parse_index(text, who, d.media_type));
+      for (const auto& m : sub.manifests) DL_TRY(check_manifest(m, who));
+      return {};
+    }
+    if (!image::is_manifest_media_type(d.media_type)) return {};
+    DL_ASSIGN_OR_RETURN(std::string text, read_blob(d));
+    DL_ASSIGN_OR_RETURN(image::Manifest m, image::parse_manifest(text, who, d.media_type));
+    DL_TRY(check_blob(m.config, who + " config"));
+    for (size_t i = 0; i < m.layers.size(); ++i) DL_TRY(check_blob(m.layers[i], who + " layer " + std::to_string(i)));
+    return {};
+  };
+  for (const auto& d : idx.manifests) {
+    std::string who = root_.string() + ":" + (ref_of(d).empty() ? d.digest.str() : ref_of(d));
+    DL_TRY(check_manifest(d, who));
+  }
+  return {};
+}
+
+Status Layout::remove_stale_temp(std::chrono::seconds age) const {
+  std::error_code ec;
+  auto now = fs::file_time_type::clock::now();
+  if (!fs::exists(root_ / kTmpDir, ec)) return {};
+  for (fs::directory_iterator it(root_ / kTmpDir, ec), end; !ec && it != end; it.increment(ec)) {
+    auto t = fs::last_write_time(it->path(), ec);
+    if (!ec && now - t >= age) fs::remove(it->path(), ec);
+  }
+  if (ec) return io_error((root_ / kTmpDir).string() + ": cleaning temp files: " + ec.message());
+  return {};
+}
+
+Status copy_blob(const Layout& from, const image::Descriptor& d, const Layout& to) {
+  if (to.has_blob(d.digest)) return {};
+  std::error_code ec;
+  auto size = fs::file_size(from.blob_path(d.digest), ec);
+  if (ec) return not_found(from.root().string() + ": blob " + d.digest.str() + " is missing");
+  if (std::int64_t(size) != d.size)
+    return Error(ErrorKind::integrity, from.root().string() + ": blob " + d.digest.str() + " has " +
+                                           std::to_string(size) + " bytes, descriptor says " + std::to_string(d.size));
+  DL_TRY(ensure_dir(to.blob_path(d.digest).parent_path()));
+  if (::link(from.blob_path(d.digest).c_str(), to.blob_path(d.digest).c_str()) == 0 || errno == EEXIST) return {};
+  DL_ASSIGN_OR_RETURN(auto reader, from.open_blob(d));
+  auto put = to.put_blob(reader, d.media_type, d.digest);
+  if (!put.ok()) return put.error().wrap("copying " + d.digest.str() + " from " + from.root().string());
+  return {};
+}
+
+Result<LayoutRef> parse_layout_ref(const std::string& text) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size() ||
+      text.find('/', colon) != std::string::npos)
+    return invalid("'" + text + "': expected DIR:TAG (an OCI layout directory and a tag)");
+  return LayoutRef{text.substr(0, colon), text.substr(colon + 1)};
+}
+
+}  // namespace dl::layout
