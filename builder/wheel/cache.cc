@@ -1,0 +1,120 @@
+#include "builder/wheel/cache.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <vector>
+
+#include "base/fs.h"
+#include "base/sha256.h"
+#include "builder/wheel/http.h"
+
+namespace dl::wheel {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string errno_text() { return std::strerror(errno); }
+
+// A uniquely named temp file whose final name (the digest) is known only at the end.
+class TempOut {
+ public:
+  static Result<TempOut> create(const fs::path& dir) {
+    std::string tmpl = (dir / ".download-XXXXXX").string();
+    int fd = ::mkstemp(tmpl.data());
+    if (fd < 0) return io_error(tmpl + ": cannot create: " + errno_text());
+    return TempOut(fd, tmpl);
+  }
+  TempOut(TempOut&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) { o.fd_ = -1; o.path_.clear(); }
+  TempOut& operator=(TempOut&&) = delete;
+  ~TempOut() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+  Status write(const char* d, size_t n) {
+    while (n > 0) {
+      ssize_t w = ::write(fd_, d, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) return io_error(path_ + ": write failed: " + errno_text());
+      d += w;
+      n -= size_t(w);
+    }
+    return {};
+  }
+  Status commit(const fs::path& target) {
+    if (::fchmod(fd_, 0644) != 0 || ::fsync(fd_) != 0) return io_error(path_ + ": " + errno_text());
+    ::close(fd_);
+    fd_ = -1;
+    if (::rename(path_.c_str(), target.c_str()) != 0)
+      return io_error(target.string() + ": rename failed: " + errno_text());
+    path_.clear();
+    return {};
+  }
+
+ private:
+  TempOut(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  int fd_;
+  std::string path_;
+};
+
+}  // namespace
+
+WheelCache::WheelCache(fs::path dir) : dir_(std::move(dir)) {}
+
+fs::path WheelCache::path_for(const std::string& hex) const { return dir_ / "sha256" / hex; }
+
+std::optional<CachedFile> WheelCache::find(const std::string& hex) const {
+  if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdef") != std::string::npos) return std::nullopt;
+  std::error_code ec;
+  fs::path p = path_for(hex);
+  uint64_t size = fs::file_size(p, ec);
+  if (ec) return std::nullopt;
+  return CachedFile{p, hex, size};
+}
+
+Result<CachedFile> WheelCache::fetch(const std::string& source, const std::string& expected) {
+  if (!expected.empty()) {
+    if (expected.size() != 64 || expected.find_first_not_of("0123456789abcdef") != std::string::npos)
+      return invalid(redact_url(source) + ": expected sha256 \"" + expected + "\" is not 64 lowercase hex digits");
+    if (auto hit = find(expected)) return *hit;
+  }
+  // The temp file lives in the final directory so rename() never crosses
+  // filesystems, and has a name no other process uses.
+  DL_TRY(ensure_dir(dir_ / "sha256"));
+  DL_ASSIGN_OR_RETURN(TempOut out, TempOut::create(dir_ / "sha256"));
+  Sha256 sha;
+  auto write = [&](const char* d, size_t n) -> Status {
+    sha.update(d, n);
+    return out.write(d, n);
+  };
+  bool remote = source.starts_with("http://") || source.starts_with("https://");
+  if (remote) {
+    DL_TRY(http_get(source, write));
+  } else {
+    std::string path = source.starts_with("file://") ? source.substr(7) : source;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Error(ErrorKind::not_found, path + ": cannot open");
+    std::vector<char> buf(1 << 16);
+    while (in) {
+      in.read(buf.data(), std::streamsize(buf.size()));
+      if (in.gcount() > 0) DL_TRY(write(buf.data(), size_t(in.gcount())));
+    }
+    if (in.bad()) return io_error(path + ": read failed");
+  }
+  uint64_t size = sha.bytes();
+  std::string hex = sha.hex_digest();
+  if (!expected.empty() && hex != expected)
+    return Error(ErrorKind::integrity,
+                 redact_url(source) + ": sha256 " + hex + " does not match the expected " + expected);
+  fs::path final_path = path_for(hex);
+  DL_TRY(out.commit(final_path));
+  return CachedFile{final_path, hex, size};
+}
+
+}  // namespace dl::wheel

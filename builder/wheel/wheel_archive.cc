@@ -1,0 +1,305 @@
+#include "builder/wheel/wheel_archive.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+
+#include "base/sha256.h"
+#include "builder/pypa/name.h"
+#include "builder/pypa/version.h"
+#include "builder/pypa/wheel_filename.h"
+
+namespace dl::wheel {
+
+namespace {
+
+constexpr size_t kMaxDistInfoFile = 64u << 20;  // RECORD of a big wheel is ~1 MB
+const std::set<std::string> kSchemes = {"purelib", "platlib", "scripts", "headers", "data"};
+
+struct ArchiveCloser {
+  void operator()(archive* a) const { archive_read_free(a); }
+};
+using ArchivePtr = std::unique_ptr<archive, ArchiveCloser>;
+
+Result<ArchivePtr> open_zip(const std::filesystem::path& whl, const std::string& label) {
+  ArchivePtr a(archive_read_new());
+  archive_read_support_format_zip_seekable(a.get());
+  if (archive_read_open_filename(a.get(), whl.c_str(), 1 << 16) != ARCHIVE_OK)
+    return Error(ErrorKind::not_found, label + ": cannot open as a zip: " + archive_error_string(a.get()));
+  return a;
+}
+
+std::string archive_message(archive* a) {
+  const char* s = archive_error_string(a);
+  return s ? s : "unknown libarchive error";
+}
+
+// "" when safe, otherwise why not.
+std::string unsafe_reason(const std::string& name) {
+  if (name.empty()) return "empty name";
+  if (name.find('\0') != std::string::npos) return "NUL in name";
+  if (name.find('\\') != std::string::npos) return "backslash in name";
+  if (name[0] == '/') return "absolute path";
+  if (name.size() >= 2 && name[1] == ':') return "drive letter";
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t slash = name.find('/', start);
+    std::string part = name.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (part == "..") return "\"..\" component";
+    if (part == "." ) return "\".\" component";
+    if (part.empty() && slash != std::string::npos) return "empty component";
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return "";
+}
+
+std::string type_name(mode_t type) {
+  switch (type) {
+    case AE_IFLNK: return "a symlink";
+    case AE_IFCHR: return "a character device";
+    case AE_IFBLK: return "a block device";
+    case AE_IFIFO: return "a FIFO";
+    case AE_IFSOCK: return "a socket";
+    default: return "an unknown entry type";
+  }
+}
+
+std::string strip_padding(std::string h) {
+  while (!h.empty() && h.back() == '=') h.pop_back();
+  return h;
+}
+
+Result<std::string> read_small(archive* a, const std::string& label, const std::string& name, int64_t size) {
+  if (size < 0 || uint64_t(size) > kMaxDistInfoFile)
+    return invalid(label + ": entry " + name + ": " + std::to_string(size) + " bytes (expected at most " +
+                   std::to_string(kMaxDistInfoFile) + ")");
+  std::string out(size_t(size), '\0');
+  size_t got = 0;
+  while (got < out.size()) {
+    la_ssize_t n = archive_read_data(a, out.data() + got, out.size() - got);
+    if (n < 0) return Error(ErrorKind::integrity, label + ": entry " + name + ": " + archive_message(a));
+    if (n == 0) break;
+    got += size_t(n);
+  }
+  if (got != out.size())
+    return Error(ErrorKind::integrity, label + ": entry " + name + ": " + std::to_string(got) +
+                                           " bytes of content, zip directory declares " + std::to_string(size));
+  return out;
+}
+
+bool is_signature(const std::string& rel) { return rel == "RECORD.jws" || rel == "RECORD.p7s"; }
+
+}  // namespace
+
+Result<WheelContents> inspect_wheel(const std::filesystem::path& whl, const std::string& filename) {
+  WheelContents w;
+  w.file = whl;
+  w.filename = filename.empty() ? whl.filename().string() : filename;
+  const std::string& label = w.filename;
+  auto fn = pypa::parse_wheel_filename(w.filename);
+  if (!fn.ok()) return fn.error().wrap(filename.empty() ? whl.string() : filename);
+  DL_ASSIGN_OR_RETURN(ArchivePtr a, open_zip(whl, label));
+
+  std::string expected_dist_info = pypa::wheel_escape_name(fn->name) + "-" + fn->version.str() + ".dist-info";
+  std::set<std::string> names;
+  std::set<std::string> dist_infos;
+  std::map<std::string, std::string> small;  // dist-info file -> content
+  archive_entry* e = nullptr;
+  while (true) {
+    int r = archive_read_next_header(a.get(), &e);
+    if (r == ARCHIVE_EOF) break;
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+      return invalid(label + ": corrupt zip: " + archive_message(a.get()));
+    const char* raw = archive_entry_pathname(e);
+    std::string name = raw ? raw : "";
+    mode_t type = archive_entry_filetype(e);
+    bool is_dir = type == AE_IFDIR;
+    if (is_dir && !name.empty() && name.back() == '/') name.pop_back();
+    if (std::string why = unsafe_reason(name); !why.empty())
+      return invalid(label + ": entry " + name + ": unsafe path: " + why +
+                     " (expected a relative path with \"/\" separators and no \"..\")");
+    if (const char* hl = archive_entry_hardlink(e))
+      return invalid(label + ": entry " + name + ": is a hard link to " + hl +
+                     " (expected only regular files and directories)");
+    if (type != AE_IFREG && !is_dir) {
+      std::string what = type_name(type);
+      if (type == AE_IFLNK && archive_entry_symlink(e)) what += std::string(" to ") + archive_entry_symlink(e);
+      return invalid(label + ": entry " + name + ": is " + what +
+                     " (expected only regular files and directories)");
+    }
+    if (!names.insert(name + (is_dir ? "/" : "")).second)
+      return invalid(label + ": entry " + name + ": appears twice in the zip (expected unique names)");
+    std::string top = name.substr(0, name.find('/'));
+    if (top.size() > 10 && top.ends_with(".dist-info")) dist_infos.insert(top);
+    if (is_dir) continue;
+
+    ArchiveEntry ae;
+    ae.name = name;
+    if (!archive_entry_size_is_set(e))
+      return invalid(label + ": entry " + name + ": size not recorded in the zip directory");
+    ae.size = uint64_t(archive_entry_size(e));
+    ae.mode = (archive_entry_perm(e) & 0111) ? 0755 : 0644;
+    w.total_size += ae.size;
+    if (top == expected_dist_info && name.find('/', top.size() + 1) == std::string::npos) {
+      std::string rel = name.substr(top.size() + 1);
+      if (rel == "WHEEL" || rel == "METADATA" || rel == "RECORD" || rel == "entry_points.txt") {
+        DL_ASSIGN_OR_RETURN(small[rel], read_small(a.get(), label, name, archive_entry_size(e)));
+      }
+    }
+    w.entries.push_back(std::move(ae));
+  }
+
+  if (dist_infos.empty())
+    return invalid(label + ": no .dist-info directory (expected " + expected_dist_info + "/)");
+  if (dist_infos.size() > 1 || !dist_infos.count(expected_dist_info)) {
+    std::string found;
+    for (auto& d : dist_infos) found += (found.empty() ? "" : ", ") + d;
+    return invalid(label + ": .dist-info directory " + found + " does not match the filename (expected " +
+                   expected_dist_info + ")");
+  }
+  w.dist_info = expected_dist_info;
+  w.data_dir = expected_dist_info.substr(0, expected_dist_info.size() - 10) + ".data";
+  for (const char* required : {"WHEEL", "METADATA", "RECORD"})
+    if (!small.count(required)) return invalid(label + ": missing " + w.dist_info + "/" + required);
+
+  auto where = [&](const char* f) { return label + ": " + w.dist_info + "/" + f; };
+  DL_ASSIGN_OR_RETURN(w.wheel, parse_wheel_file(small["WHEEL"], where("WHEEL")));
+  DL_ASSIGN_OR_RETURN(w.metadata, parse_metadata(small["METADATA"], where("METADATA")));
+  DL_ASSIGN_OR_RETURN(w.record, parse_record(small["RECORD"], where("RECORD")));
+  if (small.count("entry_points.txt")) {
+    DL_ASSIGN_OR_RETURN(w.entry_points, parse_entry_points(small["entry_points.txt"], where("entry_points.txt")));
+  }
+  w.name = w.metadata.name;
+  w.version = w.metadata.version;
+  w.normalized_name = pypa::normalize_name(w.name);
+  if (w.normalized_name != fn->normalized_name)
+    return invalid(where("METADATA") + ": Name \"" + w.name + "\" does not match the filename (expected " +
+                   fn->normalized_name + ")");
+  auto mv = pypa::Version::parse(w.version);
+  if (!mv.ok()) return mv.error().wrap(where("METADATA"));
+  if (!(*mv == fn->version))
+    return invalid(where("METADATA") + ": Version \"" + w.version + "\" does not match the filename (expected " +
+                   fn->version.str() + ")");
+
+  // RECORD <-> zip, both directions.
+  std::map<std::string, const RecordLine*> by_path;
+  for (auto& line : w.record) {
+    if (!by_path.emplace(line.path, &line).second)
+      return invalid(where("RECORD") + ":" + std::to_string(line.line) + ": " + line.path + " is listed twice");
+  }
+  std::string record_name = w.dist_info + "/RECORD";
+  std::set<std::string> file_names;
+  for (auto& ae : w.entries) {
+    file_names.insert(ae.name);
+    if (ae.name.starts_with(w.data_dir + "/")) {
+      std::string rest = ae.name.substr(w.data_dir.size() + 1);
+      size_t slash = rest.find('/');
+      std::string scheme = rest.substr(0, slash);
+      if (slash == std::string::npos)
+        return invalid(label + ": entry " + ae.name + ": expected " + w.data_dir + "/<scheme>/<path>");
+      if (!kSchemes.count(scheme))
+        return invalid(label + ": entry " + ae.name + ": unknown .data scheme \"" + scheme +
+                       "\" (expected purelib, platlib, scripts, headers or data)");
+    }
+    if (ae.name == record_name || (ae.name.starts_with(w.dist_info + "/") &&
+                                   is_signature(ae.name.substr(w.dist_info.size() + 1))))
+      continue;
+    auto it = by_path.find(ae.name);
+    if (it == by_path.end())
+      return invalid(label + ": entry " + ae.name + ": not listed in " + record_name);
+    const RecordLine& rl = *it->second;
+    if (!rl.hash.starts_with("sha256="))
+      return invalid(label + ": entry " + ae.name + ": RECORD hash \"" + rl.hash + "\" (expected sha256=...)");
+    if (rl.size && *rl.size != ae.size)
+      return Error(ErrorKind::integrity, label + ": entry " + ae.name + ": zip directory declares " +
+                                             std::to_string(ae.size) + " bytes but RECORD says " +
+                                             std::to_string(*rl.size));
+    ae.hash = strip_padding(rl.hash);
+  }
+  for (auto& line : w.record)
+    if (!file_names.count(line.path))
+      return invalid(where("RECORD") + ":" + std::to_string(line.line) + ": lists " + line.path +
+                     " but the wheel has no such file");
+  return w;
+}
+
+Status stream_wheel(const WheelContents& w, const EntryVisitor& visit) {
+  const std::string& label = w.filename;
+  DL_ASSIGN_OR_RETURN(ArchivePtr a, open_zip(w.file, label));
+  archive_entry* e = nullptr;
+  size_t index = 0;
+  std::vector<char> drain(1 << 16);
+  while (true) {
+    int r = archive_read_next_header(a.get(), &e);
+    if (r == ARCHIVE_EOF) break;
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return invalid(label + ": corrupt zip: " + archive_message(a.get()));
+    if (archive_entry_filetype(e) == AE_IFDIR) continue;
+    const char* raw = archive_entry_pathname(e);
+    if (index >= w.entries.size() || !raw || w.entries[index].name != raw)
+      return invalid(label + ": the zip changed since it was inspected");
+    const ArchiveEntry& ae = w.entries[index++];
+
+    Sha256 sha;
+    uint64_t got = 0;
+    bool done = false;
+    std::optional<Error> failed;
+    ContentReader checked = [&](char* buf, size_t cap) -> Result<size_t> {
+      if (failed) return *failed;
+      if (done) return size_t(0);
+      // Ask for one byte more than is left so that a stream that inflates
+      // past its declared size is caught here, after at most `cap` bytes.
+      size_t want = cap;
+      if (uint64_t(want) > ae.size - got + 1) want = size_t(ae.size - got + 1);
+      la_ssize_t n = archive_read_data(a.get(), buf, want);
+      if (n < 0)
+        return Error(ErrorKind::integrity, label + ": entry " + ae.name + ": " + archive_message(a.get()));
+      got += uint64_t(n);
+      if (got > ae.size)
+        return Error(ErrorKind::integrity, label + ": entry " + ae.name + ": inflates past its declared size " +
+                                               std::to_string(ae.size) + " (zip bomb?)");
+      if (n > 0) {
+        sha.update(buf, size_t(n));
+        return size_t(n);
+      }
+      done = true;
+      if (got != ae.size)
+        return Error(ErrorKind::integrity, label + ": entry " + ae.name + ": " + std::to_string(got) +
+                                               " bytes of content, expected " + std::to_string(ae.size));
+      if (!ae.hash.empty()) {
+        std::string actual = record_hash_from_hex(sha.hex_digest());
+        if (actual != ae.hash)
+          return Error(ErrorKind::integrity, label + ": entry " + ae.name + ": content hash " + actual +
+                                                 " does not match RECORD (expected " + ae.hash + ")");
+      }
+      return size_t(0);
+    };
+    // Remembers the first failure so a visitor that swallows it cannot hide it.
+    ContentReader read = [&](char* buf, size_t cap) -> Result<size_t> {
+      auto n = checked(buf, cap);
+      if (!n.ok() && !failed) failed = n.error();
+      return n;
+    };
+    Status visited = visit(ae, read);
+    if (failed) return *failed;
+    DL_TRY(visited);
+    while (!done) {
+      auto n = read(drain.data(), drain.size());
+      if (!n.ok()) return n.error();
+    }
+  }
+  if (index != w.entries.size()) return invalid(label + ": the zip changed since it was inspected");
+  return {};
+}
+
+Result<WheelContents> verify_wheel(const std::filesystem::path& whl, const std::string& filename) {
+  DL_ASSIGN_OR_RETURN(WheelContents w, inspect_wheel(whl, filename));
+  DL_TRY(stream_wheel(w, [](const ArchiveEntry&, const ContentReader&) { return Status{}; }));
+  return w;
+}
+
+}  // namespace dl::wheel
