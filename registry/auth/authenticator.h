@@ -1,0 +1,71 @@
+// Sends registry requests with the right Authorization header.
+//
+// The first request to an origin pings GET /v2/ to learn its challenge, so
+// large uploads are not sent once anonymously just to receive a 401. Basic
+// credentials and bearer tokens go only to the origin that challenged;
+// redirects to other origins lose the header in the transport.
+//
+// Bearer tokens come from the challenge's realm (GET with the user's basic
+// credentials, or POST with an identity token) and are cached per
+// (origin, scope set) until expires_in (default 60 s) minus a skew.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "registry/auth/challenge.h"
+#include "registry/auth/credentials.h"
+#include "registry/transport/http.h"
+
+namespace dl::registry {
+
+// "repository:NAME:pull" / "repository:NAME:pull,push".
+std::string pull_scope(const std::string& repository);
+std::string push_scope(const std::string& repository);
+
+class Authenticator {
+ public:
+  Authenticator(HttpClient& http, CredentialStore creds);
+
+  // Sends `req` (whose URL is on the registry `registry_name`, e.g.
+  // "docker.io" for https://registry-1.docker.io) with credentials for
+  // `scopes`. A 401 is answered once with a fresh token; a streamed body
+  // is reopened for that second try.
+  Result<Response> send(const std::string& registry_name, const Request& req,
+                        const std::vector<std::string>& scopes, const BodySink& sink = {});
+
+  HttpClient& http() { return http_; }
+  // Token requests made so far (cache hits are not counted).
+  int token_fetches() const;
+
+ private:
+  struct OriginState {
+    bool known = false;
+    std::vector<Challenge> challenges;
+  };
+  struct CachedToken {
+    std::string token;
+    std::chrono::steady_clock::time_point expires;
+  };
+
+  Result<std::string> authorization(const std::string& registry_name, const std::string& origin,
+                                    const std::vector<std::string>& scopes, bool force_refresh);
+  Status ping(const std::string& origin);
+  Result<CachedToken> fetch_token(const Challenge& c, const Credential& cred, const std::vector<std::string>& scopes);
+
+  HttpClient& http_;
+  CredentialStore creds_;
+  mutable std::mutex mu_;
+  std::map<std::string, OriginState> origins_;
+  std::map<std::string, CachedToken> tokens_;  // key: origin + " " + sorted scopes
+  std::map<std::string, Credential> cred_cache_;
+  std::map<std::string, std::shared_ptr<std::mutex>> fetch_locks_;
+  int token_fetches_ = 0;
+};
+
+}  // namespace dl::registry

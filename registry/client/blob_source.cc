@@ -1,0 +1,103 @@
+#include "registry/client/blob_source.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace dl::registry {
+
+namespace {
+
+class MemoryBlob final : public BlobSource {
+ public:
+  MemoryBlob(std::string data, std::string mt)
+      : data_(std::make_shared<std::string>(std::move(data))), digest_(Digest::of(*data_)), mt_(std::move(mt)) {}
+  Digest digest() const override { return digest_; }
+  uint64_t size() const override { return data_->size(); }
+  std::string media_type() const override { return mt_; }
+  Result<BodyReader> open(uint64_t offset) const override {
+    if (offset > data_->size()) return invalid("offset beyond end of blob " + digest_.str());
+    auto data = data_;
+    auto pos = std::make_shared<size_t>(offset);
+    return BodyReader([data, pos](char* buf, size_t cap) -> Result<size_t> {
+      size_t k = std::min(cap, data->size() - *pos);
+      std::memcpy(buf, data->data() + *pos, k);
+      *pos += k;
+      return k;
+    });
+  }
+
+ private:
+  std::shared_ptr<std::string> data_;
+  Digest digest_;
+  std::string mt_;
+};
+
+// Owns a file descriptor shared by the reader closure.
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+class FileBlob final : public BlobSource {
+ public:
+  FileBlob(fs::path p, Digest d, uint64_t size, std::string mt)
+      : path_(std::move(p)), digest_(std::move(d)), size_(size), mt_(std::move(mt)) {}
+  Digest digest() const override { return digest_; }
+  uint64_t size() const override { return size_; }
+  std::string media_type() const override { return mt_; }
+  Result<BodyReader> open(uint64_t offset) const override {
+    auto fd = std::make_shared<Fd>();
+    fd->fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd->fd < 0) return io_error(path_.string() + ": cannot open: " + std::strerror(errno));
+    if (lseek(fd->fd, static_cast<off_t>(offset), SEEK_SET) < 0)
+      return io_error(path_.string() + ": cannot seek: " + std::strerror(errno));
+    std::string where = path_.string();
+    return BodyReader([fd, where](char* buf, size_t cap) -> Result<size_t> {
+      while (true) {
+        ssize_t n = ::read(fd->fd, buf, cap);
+        if (n >= 0) return static_cast<size_t>(n);
+        if (errno != EINTR) return io_error(where + ": read failed: " + std::strerror(errno));
+      }
+    });
+  }
+
+ private:
+  fs::path path_;
+  Digest digest_;
+  uint64_t size_;
+  std::string mt_;
+};
+
+}  // namespace
+
+std::shared_ptr<BlobSource> memory_blob(std::string data, std::string media_type) {
+  return std::make_shared<MemoryBlob>(std::move(data), std::move(media_type));
+}
+
+std::shared_ptr<BlobSource> file_blob(fs::path path, Digest digest, uint64_t size, std::string media_type) {
+  return std::make_shared<FileBlob>(std::move(path), std::move(digest), size, std::move(media_type));
+}
+
+Result<std::shared_ptr<BlobSource>> hash_file_blob(const fs::path& path, std::string media_type) {
+  FileBlob probe(path, Digest{}, 0, "");
+  auto reader = probe.open(0);
+  if (!reader.ok()) return reader.error();
+  Sha256 h;
+  std::string buf(1 << 20, '\0');
+  while (true) {
+    auto n = (*reader)(buf.data(), buf.size());
+    if (!n.ok()) return n.error();
+    if (*n == 0) break;
+    h.update(buf.data(), *n);
+  }
+  uint64_t size = h.bytes();
+  Digest d{"sha256", h.hex_digest()};
+  return file_blob(path, d, size, std::move(media_type));
+}
+
+}  // namespace dl::registry

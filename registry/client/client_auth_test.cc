@@ -1,0 +1,57 @@
+// Push, mount and pull in the two authenticated registry modes.
+#include <gtest/gtest.h>
+
+#include "registry/client/client.h"
+#include "registry/client/test_image_test_util.h"
+#include "tests/support/registry_fixture.h"
+
+namespace dl::registry {
+namespace {
+
+void push_pull_roundtrip(test::RegistryMode mode) {
+  if (!test::registry_available()) GTEST_SKIP() << "docker-registry not installed (Debian package docker-registry)";
+  auto reg = test::RegistryServer::start(mode);
+  ASSERT_TRUE(reg.ok()) << reg.error().message();
+  TransportOptions t;
+  t.ca_file = reg->ca_file();
+  HttpClient http(t);
+  auto creds = CredentialStore::load(reg->docker_config_dir() + "/config.json");
+  ASSERT_TRUE(creds.ok());
+  Authenticator auth(http, *creds);
+  HostConfig hosts;
+  if (reg->scheme() == "http") {
+    ASSERT_TRUE(hosts.add_plain_http(reg->host()).ok());
+  }
+  ClientOptions o;
+  o.jobs = 2;
+  RegistryClient c(auth, hosts, o);
+  auto img = testing::make_image("secured\n", true);
+  Reference r = *parse_reference(reg->host() + "/team/app:v1");
+  ASSERT_TRUE(c.push_blobs(r, img.blobs()).ok());
+  auto d = c.put_manifest(r, img.media_type, img.manifest);
+  ASSERT_TRUE(d.ok()) << d.error().message();
+  Reference other = *parse_reference(reg->host() + "/team/copy:v1");
+  ASSERT_TRUE(c.push_blobs(other, img.blobs(), "team/app").ok());
+  EXPECT_EQ(c.stats().blobs_mounted, 2u);
+  ASSERT_TRUE(c.put_manifest(other, img.media_type, img.manifest).ok());
+  auto m = c.get_manifest(other);
+  ASSERT_TRUE(m.ok()) << m.error().message();
+  EXPECT_EQ(m->digest, *d);
+  auto layer = c.fetch_blob_bytes(other, img.layer->digest());
+  ASSERT_TRUE(layer.ok());
+  EXPECT_EQ(Digest::of(*layer), img.layer->digest());
+  auto tags = c.list_tags(r);
+  ASSERT_TRUE(tags.ok()) << tags.error().message();
+  EXPECT_EQ(*tags, std::vector<std::string>{"v1"});
+  if (mode == test::RegistryMode::token) {
+    // One token per scope set, not one per request.
+    EXPECT_LE(reg->token_requests(), 6u);
+    EXPECT_EQ(static_cast<uint64_t>(auth.token_fetches()), reg->token_requests());
+  }
+}
+
+TEST(ClientAuth, HtpasswdTls) { push_pull_roundtrip(test::RegistryMode::htpasswd_tls); }
+TEST(ClientAuth, TokenServer) { push_pull_roundtrip(test::RegistryMode::token); }
+
+}  // namespace
+}  // namespace dl::registry

@@ -1,0 +1,117 @@
+#include "registry/reference/reference.h"
+
+#include <gtest/gtest.h>
+
+#include "registry/reference/hosts.h"
+
+namespace dl::registry {
+namespace {
+
+const std::string kHex(64, 'a');
+
+Reference parse_ok(const std::string& s) {
+  auto r = parse_reference(s);
+  EXPECT_TRUE(r.ok()) << s << ": " << (r.ok() ? "" : r.error().message());
+  return r.ok() ? *r : Reference{};
+}
+
+std::string parse_err(const std::string& s) {
+  auto r = parse_reference(s);
+  EXPECT_FALSE(r.ok()) << s << " parsed as " << (r.ok() ? r->str() : "");
+  return r.ok() ? "" : r.error().message();
+}
+
+TEST(Reference, DockerHubShortNames) {
+  EXPECT_EQ(parse_ok("ubuntu").str(), "docker.io/library/ubuntu:latest");
+  EXPECT_EQ(parse_ok("ubuntu:22.04").str(), "docker.io/library/ubuntu:22.04");
+  EXPECT_EQ(parse_ok("qingcloud/tensorflow:1.12-cpu").str(), "docker.io/qingcloud/tensorflow:1.12-cpu");
+  EXPECT_EQ(parse_ok("index.docker.io/library/ubuntu").str(), "docker.io/library/ubuntu:latest");
+  EXPECT_EQ(parse_ok("docker.io/ubuntu").str(), "docker.io/library/ubuntu:latest");
+  EXPECT_EQ(parse_ok("ubuntu").api_host(), "registry-1.docker.io");
+}
+
+TEST(Reference, HostsPortsTagsDigests) {
+  auto r = parse_ok("127.0.0.1:5000/team/app:1.0@sha256:" + kHex);
+  EXPECT_EQ(r.registry, "127.0.0.1:5000");
+  EXPECT_EQ(r.repository, "team/app");
+  EXPECT_EQ(r.tag, "1.0");
+  EXPECT_EQ(r.digest, "sha256:" + kHex);
+  EXPECT_EQ(r.identifier(), "sha256:" + kHex);
+  EXPECT_EQ(r.api_host(), "127.0.0.1:5000");
+
+  auto p = parse_ok("localhost:5000/app");  // port, not a tag
+  EXPECT_EQ(p.registry, "localhost:5000");
+  EXPECT_EQ(p.tag, "latest");
+  EXPECT_EQ(parse_ok("localhost/app").registry, "localhost");
+  EXPECT_EQ(parse_ok("quay.io/a/b/c").repository, "a/b/c");
+  EXPECT_EQ(parse_ok("[::1]:5000/app:x").registry, "[::1]:5000");
+  auto d = parse_ok("app@sha256:" + kHex);
+  EXPECT_EQ(d.tag, "");
+  EXPECT_EQ(d.str(), "docker.io/library/app@sha256:" + kHex);
+  auto notag = parse_reference("host.io/app", /*default_tag=*/false);
+  ASSERT_TRUE(notag.ok());
+  EXPECT_EQ(notag->tag, "");
+  EXPECT_EQ(parse_ok("a/b__c-d.e_f---g:_T.a-g").tag, "_T.a-g");
+}
+
+TEST(Reference, RefusedWithReason) {
+  EXPECT_EQ(parse_err("Foo/bar"), "invalid reference 'Foo/bar': repository name must be lowercase");
+  EXPECT_NE(parse_err("host.io/App").find("lowercase"), std::string::npos);
+  EXPECT_NE(parse_err("app:-bad").find("invalid tag '-bad'"), std::string::npos);
+  EXPECT_NE(parse_err("app:" + std::string(129, 'a')).find("invalid tag"), std::string::npos);
+  EXPECT_NE(parse_err("app@sha256:abc").find("64 hex"), std::string::npos);
+  EXPECT_NE(parse_err("app@md5:abc").find("unsupported algorithm"), std::string::npos);
+  EXPECT_NE(parse_err("a//b").find("path component"), std::string::npos);
+  EXPECT_NE(parse_err("a/b-").find("path component 'b-'"), std::string::npos);
+  EXPECT_NE(parse_err("a/.b").find("path component '.b'"), std::string::npos);
+  EXPECT_NE(parse_err("-host.io/a").find("invalid registry host"), std::string::npos);
+  EXPECT_NE(parse_err("").find("empty"), std::string::npos);
+  EXPECT_NE(parse_err("a b").find("whitespace"), std::string::npos);
+  EXPECT_NE(parse_err(kHex).find("hexadecimal"), std::string::npos);
+  EXPECT_NE(parse_err("host.io:/a").find("invalid registry host"), std::string::npos);
+  EXPECT_NE(parse_err("h.io/" + std::string(260, 'a')).find("255"), std::string::npos);
+}
+
+TEST(Reference, TagAndComponentGrammar) {
+  EXPECT_TRUE(is_valid_tag("latest"));
+  EXPECT_TRUE(is_valid_tag("_x"));
+  EXPECT_TRUE(is_valid_tag(std::string(128, 'a')));
+  EXPECT_FALSE(is_valid_tag(".x"));
+  EXPECT_FALSE(is_valid_tag(""));
+  EXPECT_FALSE(is_valid_tag("a+b"));
+  EXPECT_TRUE(is_valid_path_component("a__b"));
+  EXPECT_TRUE(is_valid_path_component("a---b"));
+  EXPECT_FALSE(is_valid_path_component("a___b"));
+  EXPECT_FALSE(is_valid_path_component("a..b"));
+  EXPECT_FALSE(is_valid_path_component("_a"));
+}
+
+TEST(HostConfig, MirrorsPushRegistryAndPlainHttp) {
+  HostConfig hc;
+  ASSERT_TRUE(hc.add_mirror("docker.io=127.0.0.1:5000").ok());
+  ASSERT_TRUE(hc.add_mirror("quay.io=http://127.0.0.1:5001").ok());
+  auto r = hc.for_pull(parse_ok("ubuntu:22.04"));
+  EXPECT_EQ(r.str(), "127.0.0.1:5000/library/ubuntu:22.04");
+  EXPECT_EQ(hc.base_url(r), "https://127.0.0.1:5000");
+  auto q = hc.for_pull(parse_ok("quay.io/a/b"));
+  EXPECT_EQ(hc.base_url(q), "http://127.0.0.1:5001");
+  EXPECT_EQ(hc.for_pull(parse_ok("ghcr.io/x/y")).registry, "ghcr.io");
+  EXPECT_EQ(hc.base_url(parse_ok("ubuntu")), "https://registry-1.docker.io");
+
+  ASSERT_TRUE(hc.set_push_registry("http://localhost:5002").ok());
+  auto p = hc.for_push(parse_ok("qingcloud/tensorflow:1.12"));
+  EXPECT_EQ(p.str(), "localhost:5002/qingcloud/tensorflow:1.12");
+  EXPECT_EQ(hc.base_url(p), "http://localhost:5002");
+
+  ASSERT_TRUE(hc.add_plain_http("myhost:80").ok());
+  EXPECT_TRUE(hc.is_plain_http("myhost:80"));
+  EXPECT_FALSE(hc.is_plain_http("myhost"));
+
+  EXPECT_FALSE(hc.add_mirror("docker.io").ok());
+  EXPECT_FALSE(hc.add_mirror("docker.io=").ok());
+  EXPECT_FALSE(hc.set_push_registry("host/path").ok());
+  EXPECT_FALSE(hc.add_plain_http("user@host").ok());
+}
+
+}  // namespace
+}  // namespace dl::registry

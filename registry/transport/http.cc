@@ -1,0 +1,360 @@
+#include "registry/transport/http.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+#include "base/strings.h"
+#include "registry/transport/url.h"
+
+namespace dl::registry {
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// State of one request/response exchange, shared with curl's callbacks.
+struct Exchange {
+  const TransportOptions* opts = nullptr;
+  Response* resp = nullptr;
+  const BodySink* sink = nullptr;
+  const std::vector<int>* sink_statuses = nullptr;
+  BodyReader reader;
+  std::string_view mem_body;
+  size_t mem_off = 0;
+  std::optional<Error> callback_error;
+};
+
+size_t on_header(char* data, size_t size, size_t n, void* userp) {
+  auto* ex = static_cast<Exchange*>(userp);
+  std::string_view line(data, size * n);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.rfind("HTTP/", 0) == 0) {
+    // A new status line (e.g. after "100 Continue") starts a new header set.
+    ex->resp->headers = Headers();
+    auto sp = line.find(' ');
+    if (sp != std::string_view::npos) ex->resp->status = std::atoi(std::string(line.substr(sp + 1, 3)).c_str());
+    return size * n;
+  }
+  auto colon = line.find(':');
+  if (colon != std::string_view::npos)
+    ex->resp->headers.add(std::string(line.substr(0, colon)), trim(line.substr(colon + 1)));
+  return size * n;
+}
+
+size_t on_write(char* data, size_t size, size_t n, void* userp) {
+  auto* ex = static_cast<Exchange*>(userp);
+  size_t len = size * n;
+  int st = ex->resp->status;
+  bool success = ex->sink_statuses->empty()
+                     ? st >= 200 && st < 300
+                     : std::find(ex->sink_statuses->begin(), ex->sink_statuses->end(), st) != ex->sink_statuses->end();
+  if (success && ex->sink && *ex->sink) {
+    Status s = (*ex->sink)(data, len);
+    if (!s.ok()) {
+      ex->callback_error = s.error();
+      return 0;
+    }
+    ex->resp->streamed += len;
+    return len;
+  }
+  if (ex->resp->body.size() + len > ex->opts->max_buffered_body) {
+    ex->callback_error = Error(ErrorKind::remote, "response body larger than " +
+                                                      std::to_string(ex->opts->max_buffered_body) + " bytes");
+    return 0;
+  }
+  ex->resp->body.append(data, len);
+  return len;
+}
+
+size_t on_read(char* buf, size_t size, size_t n, void* userp) {
+  auto* ex = static_cast<Exchange*>(userp);
+  size_t cap = size * n;
+  if (ex->reader) {
+    auto r = ex->reader(buf, cap);
+    if (!r.ok()) {
+      ex->callback_error = r.error();
+      return CURL_READFUNC_ABORT;
+    }
+    return *r;
+  }
+  size_t left = ex->mem_body.size() - ex->mem_off;
+  size_t k = std::min(cap, left);
+  std::memcpy(buf, ex->mem_body.data() + ex->mem_off, k);
+  ex->mem_off += k;
+  return k;
+}
+
+bool is_redirect(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+bool curl_error_is_temporary(CURLcode rc) {
+  switch (rc) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_ABORTED_BY_CALLBACK:
+      return false;
+    default:
+      return true;
+  }
+}
+
+}  // namespace
+
+// ---- Headers ---------------------------------------------------------------
+
+void Headers::add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
+
+void Headers::set(std::string name, std::string value) {
+  remove(name);
+  add(std::move(name), std::move(value));
+}
+
+void Headers::remove(std::string_view name) {
+  std::erase_if(items_, [&](const auto& kv) { return iequals(kv.first, name); });
+}
+
+std::optional<std::string> Headers::get(std::string_view name) const {
+  for (const auto& [k, v] : items_)
+    if (iequals(k, name)) return v;
+  return std::nullopt;
+}
+
+std::string Headers::get_or(std::string_view name, std::string fallback) const {
+  auto v = get(name);
+  return v ? *v : fallback;
+}
+
+std::vector<std::string> Headers::get_all(std::string_view name) const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : items_)
+    if (iequals(k, name)) out.push_back(v);
+  return out;
+}
+
+// ---- HttpClient ------------------------------------------------------------
+
+struct HttpClient::Impl {
+  std::mutex mu;
+  std::vector<CURL*> idle;  // easy handles keep their connections alive
+  std::map<std::string, RateLimit> limits;
+  std::mt19937_64 rng{std::random_device{}()};
+
+  CURL* acquire() {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      if (!idle.empty()) {
+        CURL* h = idle.back();
+        idle.pop_back();
+        return h;
+      }
+    }
+    return curl_easy_init();
+  }
+  void release(CURL* h) {
+    std::lock_guard<std::mutex> l(mu);
+    idle.push_back(h);
+  }
+  ~Impl() {
+    for (CURL* h : idle) curl_easy_cleanup(h);
+  }
+};
+
+HttpClient::HttpClient(TransportOptions opts, std::shared_ptr<Clock> clock)
+    : opts_(std::move(opts)), clock_(std::move(clock)), impl_(std::make_unique<Impl>()) {
+  global_init();
+}
+
+HttpClient::~HttpClient() = default;
+
+namespace {
+
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+
+// One exchange on one connection: no redirects, no retries.
+Result<Response> perform(CURL* h, const TransportOptions& opts, const std::string& method, const std::string& url,
+                         const Headers& headers, const Request& req, bool with_body, const BodySink& sink) {
+  curl_easy_reset(h);
+  Response resp;
+  resp.url = url;
+  Exchange ex;
+  ex.opts = &opts;
+  ex.resp = &resp;
+  ex.sink = &sink;
+  ex.sink_statuses = &req.sink_statuses;
+  int64_t body_size = 0;
+  if (with_body) {
+    if (req.open_body) {
+      auto r = req.open_body();
+      if (!r.ok()) return r.error();
+      ex.reader = std::move(*r);
+      body_size = req.body_size;
+    } else {
+      ex.mem_body = req.body;
+      body_size = static_cast<int64_t>(req.body.size());
+    }
+  }
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, opts.user_agent.c_str());
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, opts.connect_timeout_s);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, opts.low_speed_time_s);
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, opts.tls_verify ? 1L : 0L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, opts.tls_verify ? 2L : 0L);
+  std::string ca = opts.ca_file;
+  if (ca.empty() && !opts.certs_dir.empty()) {
+    std::error_code ec;
+    auto p = std::filesystem::path(opts.certs_dir) / url_host(url) / "ca.crt";
+    if (std::filesystem::exists(p, ec)) ca = p.string();
+  }
+  if (!ca.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, ca.c_str());
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &ex);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &ex);
+
+  if (method == "HEAD") {
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  } else if (with_body || method == "PUT" || method == "PATCH") {
+    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(h, CURLOPT_READDATA, &ex);
+    if (body_size >= 0) curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_size));
+    if (method != "PUT") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+  } else if (method == "POST") {
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+  } else if (method != "GET") {
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+  }
+
+  curl_slist* list = nullptr;
+  for (const auto& [k, v] : headers.items()) list = curl_slist_append(list, (k + ": " + v).c_str());
+  std::unique_ptr<curl_slist, SlistDeleter> guard(list);
+  if (list) curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+
+  CURLcode rc = curl_easy_perform(h);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+  if (ex.callback_error) return ex.callback_error->wrap(method + " " + redact_url(url));
+  if (rc != CURLE_OK) {
+    std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    return Error(ErrorKind::network, method + " " + redact_url(url) + ": " + why, curl_error_is_temporary(rc));
+  }
+  long code = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+  resp.status = static_cast<int>(code);
+  return resp;
+}
+
+}  // namespace
+
+Result<Response> HttpClient::send(const Request& req, const BodySink& sink) {
+  bool has_body = req.open_body || !req.body.empty();
+  // Counted here rather than from responses: a transfer that breaks after
+  // some bytes reached the sink must not be replayed into it.
+  uint64_t streamed = 0;
+  BodySink counting;
+  if (sink)
+    counting = [&](const char* d, size_t n) -> Status {
+      streamed += n;
+      return sink(d, n);
+    };
+  std::optional<Result<Response>> last;
+
+  auto exchange = [&]() -> Result<Response> {
+    std::string method = req.method, url = req.url;
+    Headers headers = req.headers;
+    bool with_body = has_body;
+    for (int hop = 0; hop <= opts_.max_redirects; ++hop) {
+      std::string host = url_host(url);
+      Millis wait{0};
+      {
+        std::lock_guard<std::mutex> l(impl_->mu);
+        wait = rate_limit_delay(impl_->limits[host], clock_->now(), opts_.retry);
+      }
+      if (wait.count() > 0) {
+        if (opts_.log) opts_.log("rate limit nearly used up on " + host + ": waiting " + std::to_string(wait.count()) + " ms");
+        clock_->sleep_for(wait);
+      }
+      CURL* h = impl_->acquire();
+      auto r = perform(h, opts_, method, url, headers, req, with_body, counting);
+      impl_->release(h);
+      if (!r.ok()) {
+        if (opts_.log) opts_.log(method + " " + redact_url(url) + " -> error");
+        return r;
+      }
+      if (opts_.log) opts_.log(method + " " + redact_url(url) + " -> " + std::to_string(r->status));
+      {
+        std::lock_guard<std::mutex> l(impl_->mu);
+        update_rate_limit(impl_->limits[host], r->headers.get_or("RateLimit-Remaining"),
+                          r->headers.get_or("RateLimit-Reset"), clock_->now());
+      }
+      auto loc = r->headers.get("Location");
+      if (!req.follow_redirects || !is_redirect(r->status) || !loc) return r;
+      auto next = resolve_url(url, *loc);
+      if (!next.ok()) return next.error();
+      // Credentials belong to the origin that asked for them.
+      if (url_origin(*next) != url_origin(url)) headers.remove("Authorization");
+      if (r->status == 303 || ((r->status == 301 || r->status == 302) && method == "POST")) {
+        if (method != "HEAD") method = "GET";
+        with_body = false;
+        headers.remove("Content-Type");
+      }
+      url = *next;
+    }
+    return Error(ErrorKind::remote, req.method + " " + redact_url(req.url) + ": more than " +
+                                        std::to_string(opts_.max_redirects) + " redirects");
+  };
+
+  auto attempt = [&]() -> AttemptOutcome {
+    last = exchange();
+    AttemptOutcome out;
+    if (!last->ok()) {
+      out.error = last->error();
+    } else {
+      out.status = (*last)->status;
+      out.retry_after = (*last)->headers.get_or("Retry-After");
+    }
+    return out;
+  };
+  auto can_retry = [&]() { return req.retry && streamed == 0; };
+  std::mt19937_64 rng;
+  {
+    std::lock_guard<std::mutex> l(impl_->mu);
+    rng.seed(impl_->rng());
+  }
+  RetryTrace trace;
+  run_with_retries(attempt, can_retry, opts_.retry, *clock_, rng, &trace);
+  if (last->ok()) (*last)->attempts = trace.attempts;
+  return std::move(*last);
+}
+
+}  // namespace dl::registry
