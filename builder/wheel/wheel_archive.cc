@@ -106,6 +106,15 @@ Result<WheelContents> inspect_wheel(const std::filesystem::path& whl, const std:
   DL_ASSIGN_OR_RETURN(ArchivePtr a, open_zip(whl, label));
 
   std::string expected_dist_info = pypa::wheel_escape_name(fn->name) + "-" + fn->version.str() + ".dist-info";
+  // Real wheels spell the directory as their project does ("Keras-2.2.4.dist-info"):
+  // like pip, compare normalised names, not bytes.
+  auto is_expected = [&](const std::string& top) {
+    if (top.size() <= 10 || !top.ends_with(".dist-info")) return false;
+    std::string stem = top.substr(0, top.size() - 10);
+    auto dash = stem.rfind('-');
+    if (dash == std::string::npos) return false;
+    return pypa::normalize_name(stem.substr(0, dash)) == fn->normalized_name && stem.substr(dash + 1) == fn->version.str();
+  };
   std::set<std::string> names;
   std::set<std::string> dist_infos;
   std::map<std::string, std::string> small;  // dist-info file -> content
@@ -145,7 +154,7 @@ Result<WheelContents> inspect_wheel(const std::filesystem::path& whl, const std:
     ae.size = uint64_t(archive_entry_size(e));
     ae.mode = (archive_entry_perm(e) & 0111) ? 0755 : 0644;
     w.total_size += ae.size;
-    if (top == expected_dist_info && name.find('/', top.size() + 1) == std::string::npos) {
+    if (is_expected(top) && name.find('/', top.size() + 1) == std::string::npos) {
       std::string rel = name.substr(top.size() + 1);
       if (rel == "WHEEL" || rel == "METADATA" || rel == "RECORD" || rel == "entry_points.txt") {
         DL_ASSIGN_OR_RETURN(small[rel], read_small(a.get(), label, name, archive_entry_size(e)));
@@ -156,14 +165,14 @@ Result<WheelContents> inspect_wheel(const std::filesystem::path& whl, const std:
 
   if (dist_infos.empty())
     return invalid(label + ": no .dist-info directory (expected " + expected_dist_info + "/)");
-  if (dist_infos.size() > 1 || !dist_infos.count(expected_dist_info)) {
+  if (dist_infos.size() > 1 || !is_expected(*dist_infos.begin())) {
     std::string found;
     for (auto& d : dist_infos) found += (found.empty() ? "" : ", ") + d;
     return invalid(label + ": .dist-info directory " + found + " does not match the filename (expected " +
                    expected_dist_info + ")");
   }
-  w.dist_info = expected_dist_info;
-  w.data_dir = expected_dist_info.substr(0, expected_dist_info.size() - 10) + ".data";
+  w.dist_info = *dist_infos.begin();
+  w.data_dir = w.dist_info.substr(0, w.dist_info.size() - 10) + ".data";
   for (const char* required : {"WHEEL", "METADATA", "RECORD"})
     if (!small.count(required)) return invalid(label + ": missing " + w.dist_info + "/" + required);
 

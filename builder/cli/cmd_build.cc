@@ -1,0 +1,126 @@
+// dlimage build: build the selected matrix cells into an OCI layout.
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "builder/cli/command.h"
+#include "builder/cli/progress.h"
+#include "builder/cli/registry_flags.h"
+#include "builder/copy/session.h"
+#include "builder/layer/compress.h"
+#include "builder/pipeline/build.h"
+#include "builder/pipeline/push.h"
+
+namespace dl::cli {
+namespace {
+
+struct BuildArgs {
+  pipeline::BuildOptions o;
+  std::string format = "oci", compression = "gzip";
+  bool format_given = false;
+  bool timings = false, json = false, quiet = false, push = false;
+  copy::RegistryOptions registry;
+};
+
+nlohmann::ordered_json to_json(const pipeline::BuildReport& r) {
+  nlohmann::ordered_json j;
+  j["images"] = nlohmann::ordered_json::array();
+  for (auto& c : r.cells) {
+    int fresh = 0, reused = 0, base = 0;
+    for (auto& l : c.layers) (l.kind == "base" ? base : l.built ? fresh : reused)++;
+    j["images"].push_back({{"id", c.cell.id}, {"tags", c.cell.refs()}, {"digest", c.manifest.digest.str()},
+                           {"size", c.size}, {"layers_new", fresh}, {"layers_reused", reused}, {"layers_base", base}});
+  }
+  j["dedup"] = {{"images", r.dedup.images}, {"logical_bytes", r.dedup.logical_bytes},
+                {"unique_bytes", r.dedup.unique_bytes}, {"one_layer_per_image_bytes", r.dedup.one_layer_per_image_bytes}};
+  j["phases"] = nlohmann::ordered_json::array();
+  for (auto& p : r.phases.times()) j["phases"].push_back({{"name", p.name}, {"seconds", p.seconds}});
+  return j;
+}
+
+bool app_format_set(const std::shared_ptr<BuildArgs>& a) { return a->format_given; }
+
+layout::Layout ctx_layout(const pipeline::BuildOptions& o) {
+  std::string dir = o.output_layout.rfind("oci:", 0) == 0 ? o.output_layout.substr(4) : o.output_layout;
+  return get(layout::Layout::open(dir));
+}
+
+Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App& app) -> Runner {
+  auto a = std::make_shared<BuildArgs>();
+  auto& o = a->o;
+  app.add_option("-m,--matrix", o.matrix_file, "matrix file")->capture_default_str();
+  app.add_option("--recipes", o.recipes_dir, "recipes directory (default: next to the matrix)");
+  app.add_option("--filter", o.filters, "KEY=VALUE; repeatable");
+  app.add_option("--shard", o.shard, "I/N");
+  app.add_option("--output,-o", o.output_layout, "oci:DIR to write the images into")->required();
+  app.add_option("--base", o.base_layouts, "oci:DIR holding base images under their references; repeatable");
+  app.add_option("--wheels", o.wheel_dirs, "wheelhouse DIR (subdirectories = variant labels); repeatable");
+  app.add_option("--index", o.index_urls, "PEP 503 simple index URL; repeatable");
+  app.add_option("--artifacts", o.artifacts, "DIR or URL that relative artifact URLs resolve against");
+  app.add_option("--cache", o.cache_dir, "download cache (default ~/.cache/dlimage)");
+  app.add_option("--lock", o.lock_file, "wheel lock: read if present, written after resolution");
+  app.add_flag("--no-catalog", [&o](std::int64_t) { o.use_catalog = false; }, "ignore the recipes' URL catalogs");
+  app.add_flag("--allow-missing", o.allow_missing, "build even when a Requires-Dist is not satisfied");
+  app.add_option_function<std::string>(
+         "--manifest-format", [a](const std::string& v) { a->format = v, a->format_given = true; },
+         "docker|oci (default: oci in a layout, docker when pushing)")
+      ->check(CLI::IsMember({"docker", "oci"}));
+  app.add_option("--compression", a->compression, "gzip|zstd")->check(CLI::IsMember({"gzip", "zstd"}));
+  app.add_option("--level", o.compression.level, "compression level (0 = default)");
+  app.add_option("--threads", o.compression.threads, "compression threads (0 = all cores)");
+  app.add_option("--source-date-epoch", o.source_date_epoch, "timestamp for every file and history entry");
+  app.add_option("--revision", o.revision, "org.opencontainers.image.revision");
+  app.add_option("--source-url", o.source_url, "org.opencontainers.image.source");
+  app.add_flag("--timings", a->timings, "print the time of each phase");
+  app.add_flag("--json", a->json, "print the result as JSON");
+  app.add_flag("-q,--quiet", a->quiet, "no progress output");
+  app.add_flag("--push", a->push, "publish every tag of every built image (Docker schema 2 unless --manifest-format oci)");
+  add_registry_flags(app, a->registry);
+  return [a] {
+    if (const char* e = std::getenv("SOURCE_DATE_EPOCH"); e && a->o.source_date_epoch == 0)
+      a->o.source_date_epoch = std::stoll(e);
+    // Pushes default to Docker schema 2: the seed's hosts run Docker 18.09.
+    if (a->push && !app_format_set(a)) a->format = "docker";
+    a->o.format = get(image::parse_format(a->format));
+    a->o.compression.algorithm = get(layer::parse_compression(a->compression));
+    ProgressPrinter progress(a->quiet || a->json);
+    auto report = get(pipeline::build(a->o, [&](const std::string& phase, size_t done, size_t total,
+                                                 const std::string& what) { progress.update(phase, done, total, what); }));
+    progress.done();
+    auto j = to_json(report);
+    std::string push_line;
+    if (a->push) {
+      auto session = get(copy::Session::open(a->registry));
+      pipeline::Phases& ph = report.phases;
+      std::optional<pipeline::PushReport> pushed;
+      {
+        auto t = ph.time("push");
+        pushed = get(pipeline::push_cells(ctx_layout(a->o), report.cells, session->client(),
+                                          [&](size_t done, size_t total, const std::string& what) {
+                                            progress.update("push", done, total, what);
+                                          }));
+      }
+      progress.done();
+      j["push"] = {{"cells_skipped", pushed->cells_skipped}, {"manifests_put", pushed->manifests_put},
+                   {"blobs_existing", pushed->blobs_existing}, {"blobs_mounted", pushed->blobs_mounted},
+                   {"blobs_uploaded", pushed->blobs_uploaded}, {"bytes_uploaded", pushed->bytes_uploaded}};
+      j["phases"] = to_json(report)["phases"];
+      push_line = "pushed: " + std::to_string(report.cells.size() - pushed->cells_skipped) + " images (" +
+                  std::to_string(pushed->cells_skipped) + " already up to date), " +
+                  std::to_string(pushed->manifests_put) + " manifests, " + std::to_string(pushed->blobs_uploaded) +
+                  " blobs uploaded (" + std::to_string(pushed->bytes_uploaded) + " bytes), " +
+                  std::to_string(pushed->blobs_mounted) + " mounted, " + std::to_string(pushed->blobs_existing) +
+                  " already there\n";
+    }
+    if (a->json) {
+      std::cout << j.dump(2) << "\n";
+      return 0;
+    }
+    std::cout << pipeline::summary_table(report) << report.dedup.str() << "\n" << push_line;
+    if (a->timings) std::cout << "phases:\n" << report.phases.report();
+    return 0;
+  };
+});
+
+}  // namespace
+}  // namespace dl::cli

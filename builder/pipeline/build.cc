@@ -1,0 +1,116 @@
+#include "builder/pipeline/build.h"
+
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "base/strings.h"
+#include "builder/matrix/matrix.h"
+#include "builder/wheel/lock.h"
+
+namespace dl::pipeline {
+
+namespace {
+std::string mib(std::uint64_t b) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MiB", double(b) / (1 << 20));
+  return buf;
+}
+}  // namespace
+
+std::string Phases::report() const {
+  std::string out;
+  double total = 0;
+  for (auto& t : times_) total += t.seconds;
+  for (auto& t : times_) {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "  %-16s %8.3f s %5.1f%%\n", t.name.c_str(), t.seconds,
+                  total > 0 ? 100 * t.seconds / total : 0.0);
+    out += buf;
+  }
+  return out;
+}
+
+std::string DedupReport::str() const {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%llu images: %s in total, %s stored (%.2fx dedup); one layer per image would store %s",
+                (unsigned long long)images, mib(logical_bytes).c_str(), mib(unique_bytes).c_str(),
+                unique_bytes ? double(logical_bytes) / double(unique_bytes) : 0.0,
+                mib(one_layer_per_image_bytes).c_str());
+  return buf;
+}
+
+DedupReport dedup_of(const std::vector<CellResult>& cells) {
+  DedupReport d;
+  std::map<std::string, std::uint64_t> unique, base_unique;
+  for (auto& c : cells) {
+    ++d.images;
+    d.logical_bytes += c.size;
+    std::uint64_t own = 0;
+    for (auto& l : c.layers) {
+      unique[l.descriptor.digest.str()] = std::uint64_t(l.descriptor.size);
+      if (l.kind == "base") base_unique[l.descriptor.digest.str()] = std::uint64_t(l.descriptor.size);
+      else own += std::uint64_t(l.descriptor.size);
+    }
+    std::uint64_t config = c.size;
+    for (auto& l : c.layers) config -= std::uint64_t(l.descriptor.size);
+    unique[c.manifest.digest.str() + "/config"] = config;
+    d.one_layer_per_image_bytes += own + config;
+  }
+  for (auto& [_, s] : unique) d.unique_bytes += s;
+  for (auto& [_, s] : base_unique) d.one_layer_per_image_bytes += s;
+  return d;
+}
+
+std::string summary_table(const BuildReport& r) {
+  std::vector<std::vector<std::string>> rows = {{"IMAGE", "DIGEST", "SIZE", "LAYERS (new/reused/base)"}};
+  for (auto& c : r.cells) {
+    int fresh = 0, reused = 0, base = 0;
+    for (auto& l : c.layers) (l.kind == "base" ? base : l.built ? fresh : reused)++;
+    rows.push_back({join(c.cell.refs(), ", "), c.manifest.digest.str().substr(0, 19), mib(c.size),
+                    std::to_string(fresh) + "/" + std::to_string(reused) + "/" + std::to_string(base)});
+  }
+  std::vector<size_t> w(4, 0);
+  for (auto& row : rows)
+    for (size_t i = 0; i < row.size(); ++i) w[i] = std::max(w[i], row[i].size());
+  std::string out;
+  for (auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) out += row[i] + (i + 1 < row.size() ? std::string(w[i] - row[i].size() + 2, ' ') : "");
+    out += "\n";
+  }
+  return out;
+}
+
+Result<BuildReport> build(const BuildOptions& opts, const Progress& progress) {
+  BuildReport report;
+  std::vector<matrix::Cell> cells;
+  {
+    auto t = report.phases.time("expand");
+    DL_ASSIGN_OR_RETURN(auto m, matrix::load(opts.matrix_file));
+    DL_ASSIGN_OR_RETURN(auto filter, matrix::parse_filters(opts.filters));
+    DL_ASSIGN_OR_RETURN(auto shard, matrix::parse_shard(opts.shard));
+    cells = matrix::select(m, filter, shard);
+  }
+  DL_ASSIGN_OR_RETURN(auto ctx, BuildContext::create(opts));
+  {
+    auto t = report.phases.time("resolve-wheels");
+    for (size_t i = 0; i < cells.size(); ++i) {
+      if (progress) progress("resolve-wheels", i, cells.size(), cells[i].ref());
+      DL_TRY(resolve_cell_wheels(*ctx, cells[i]));
+    }
+    if (ctx->lock_changed() && !opts.lock_file.empty()) DL_TRY(wheel::write_lock(opts.lock_file, ctx->lock()));
+  }
+  {
+    auto t = report.phases.time("build-images");
+    for (size_t i = 0; i < cells.size(); ++i) {
+      if (progress) progress("build-images", i, cells.size(), cells[i].ref());
+      DL_ASSIGN_OR_RETURN(auto r, build_cell(*ctx, cells[i]));
+      report.cells.push_back(std::move(r));
+    }
+    if (progress) progress("build-images", cells.size(), cells.size(), "");
+  }
+  report.dedup = dedup_of(report.cells);
+  return report;
+}
+
+}  // namespace dl::pipeline

@@ -1,0 +1,43 @@
+// `dlimage build`: the release driver. A straight list of named, timed
+// phases: expand -> resolve wheels -> build layers and images -> (push) ->
+// report. Pushing lives in push.h so a build without a registry needs none.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "builder/pipeline/cell_builder.h"
+#include "builder/pipeline/options.h"
+#include "builder/pipeline/phases.h"
+
+namespace dl::pipeline {
+
+// How much the layering saves across the images of one build.
+struct DedupReport {
+  std::uint64_t images = 0;
+  std::uint64_t logical_bytes = 0;  // sum over images of config + layer sizes
+  std::uint64_t unique_bytes = 0;   // each distinct blob counted once
+  // What one layer per image on top of the shared base would store: the base
+  // blobs once, plus every image's own content unshared.
+  std::uint64_t one_layer_per_image_bytes = 0;
+  std::string str() const;
+};
+
+struct BuildReport {
+  std::vector<CellResult> cells;
+  DedupReport dedup;
+  Phases phases;
+};
+
+using Progress = std::function<void(const std::string& phase, size_t done, size_t total, const std::string& what)>;
+
+Result<BuildReport> build(const BuildOptions& opts, const Progress& progress = {});
+
+DedupReport dedup_of(const std::vector<CellResult>& cells);
+
+// Human summary: one row per image (tags, digest, size, shared/new layers).
+std::string summary_table(const BuildReport& r);
+
+}  // namespace dl::pipeline

@@ -1,0 +1,111 @@
+#include <algorithm>
+#include <cstdlib>
+
+#include "base/fs.h"
+#include "base/strings.h"
+#include "builder/pipeline/cell_builder.h"
+
+namespace dl::pipeline {
+
+namespace {
+
+std::string strip_oci(const std::string& s) { return starts_with(s, "oci:") ? s.substr(4) : s; }
+
+std::string default_cache_dir() {
+  if (const char* x = std::getenv("DLIMAGE_CACHE")) return x;
+  if (const char* x = std::getenv("XDG_CACHE_HOME")) return std::string(x) + "/dlimage";
+  if (const char* h = std::getenv("HOME")) return std::string(h) + "/.cache/dlimage";
+  return ".dlimage-cache";
+}
+
+// The names a base reference may be stored under in a layout: as written,
+// Docker-normalised, and the bare tag (what umoci and skopeo write).
+std::vector<std::string> layout_names(const std::string& ref) {
+  std::vector<std::string> names = {ref};
+  std::string path = ref, tag = "latest";
+  auto slash = ref.rfind('/');
+  auto colon = ref.rfind(':');
+  if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) {
+    path = ref.substr(0, colon);
+    tag = ref.substr(colon + 1);
+  }
+  if (path.find('/') == std::string::npos) names.push_back("docker.io/library/" + path + ":" + tag);
+  else if (path.find('.') == std::string::npos && path.find(':') == std::string::npos)
+    names.push_back("docker.io/" + path + ":" + tag);
+  names.push_back(tag);
+  return names;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<BuildContext>> BuildContext::create(const BuildOptions& opts) {
+  std::unique_ptr<BuildContext> ctx(new BuildContext(opts));
+  if (opts.output_layout.empty()) return invalid("no output: expected --output oci:DIR");
+  DL_ASSIGN_OR_RETURN(auto out, layout::Layout::open_or_create(strip_oci(opts.output_layout)));
+  ctx->out_ = std::make_unique<layout::Layout>(std::move(out));
+  for (auto& b : opts.base_layouts) {
+    auto l = layout::Layout::open(strip_oci(b));
+    if (!l.ok()) return l.error().wrap("--base " + b);
+    ctx->bases_.push_back(std::move(l).value());
+  }
+  std::string cache = opts.cache_dir.empty() ? default_cache_dir() : opts.cache_dir;
+  DL_TRY(ensure_dir(cache));
+  ctx->cache_ = std::make_unique<wheel::WheelCache>(cache);
+  for (auto& dir : opts.wheel_dirs) {
+    if (!fs::is_directory(dir)) return invalid("--wheels " + dir + ": not a directory; expected a wheelhouse");
+    ctx->fixed_sources_.push_back(wheel::local_directory_source(dir));
+    // Subdirectories are variant-labelled wheelhouses: DIR/cuda9.1/*.whl.
+    std::vector<fs::path> subdirs;
+    for (auto& e : fs::directory_iterator(dir))
+      if (e.is_directory()) subdirs.push_back(e.path());
+    std::sort(subdirs.begin(), subdirs.end());
+    for (auto& s : subdirs)
+      ctx->fixed_sources_.push_back(wheel::local_directory_source(s.string(), s.filename().string()));
+  }
+  for (auto& url : opts.index_urls) ctx->fixed_sources_.push_back(wheel::simple_index_source(url));
+  if (!opts.lock_file.empty() && fs::exists(opts.lock_file)) {
+    DL_ASSIGN_OR_RETURN(ctx->lock_, wheel::load_lock(opts.lock_file));
+  }
+  return ctx;
+}
+
+std::vector<wheel::WheelSource*> BuildContext::sources(const std::vector<wheel::CatalogEntry>& catalog) {
+  std::vector<wheel::WheelSource*> out;
+  for (auto& s : fixed_sources_) out.push_back(s.get());
+  if (!catalog.empty() && opts_.use_catalog) {
+    catalog_source_ = wheel::catalog_source(catalog, "recipe catalog");
+    out.push_back(catalog_source_.get());
+  }
+  return out;
+}
+
+Result<layout::StoredImage> BuildContext::base_image(const std::string& ref) {
+  if (auto it = base_cache_.find(ref); it != base_cache_.end()) return it->second;
+  std::vector<layout::Layout*> search;
+  for (auto& b : bases_) search.push_back(&b);
+  search.push_back(out_.get());
+  for (auto* l : search) {
+    for (auto& name : layout_names(ref)) {
+      auto img = l->read_image(name);
+      if (!img.ok()) continue;
+      // The output layout must hold every blob its manifests name.
+      if (l != out_.get()) {
+        for (auto& layer : img->manifest.layers) {
+          if (out_->has_blob(layer.digest)) continue;
+          DL_ASSIGN_OR_RETURN(auto reader, l->open_blob(layer));
+          DL_TRY(out_->put_blob(reader, layer.media_type, layer.digest));
+        }
+        if (!out_->has_blob(img->manifest_descriptor.digest))
+          DL_TRY(out_->put_blob(img->manifest_bytes, img->manifest_descriptor.media_type));
+      }
+      base_cache_[ref] = *img;
+      return *img;
+    }
+  }
+  std::string where;
+  for (auto& b : opts_.base_layouts) where += (where.empty() ? "" : ", ") + b;
+  return not_found("base image " + ref + " not found in " + (where.empty() ? "any --base layout" : where) +
+                   "; expected it tagged as " + join(layout_names(ref), " or "));
+}
+
+}  // namespace dl::pipeline

@@ -1,0 +1,248 @@
+#include "builder/pipeline/cell_builder.h"
+
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+#include "base/fs.h"
+#include "base/strings.h"
+#include "builder/image/image_config.h"
+#include "builder/image/manifest.h"
+#include "builder/layer/layer_writer.h"
+#include "builder/layout/store_image.h"
+#include "builder/pipeline/layer_sources.h"
+#include "builder/pypa/markers.h"
+#include "builder/pypa/name.h"
+#include "builder/pypa/requirement.h"
+#include "builder/pypa/tags.h"
+#include "builder/pypa/wheel_filename.h"
+#include "builder/recipe/recipe.h"
+#include "builder/wheel/set_check.h"
+#include "builder/wheel/wheel_archive.h"
+
+namespace dl::pipeline {
+
+namespace {
+
+std::string recipes_dir(const BuildOptions& o) {
+  if (!o.recipes_dir.empty()) return o.recipes_dir;
+  auto parent = fs::path(o.matrix_file).parent_path();
+  return (parent.empty() ? fs::path(".") : parent).string() + "/recipes";
+}
+
+Result<recipe::Recipe> recipe_of(const BuildOptions& o, const matrix::Cell& cell) {
+  return recipe::load_for_cell(recipes_dir(o), cell.recipe, cell);
+}
+
+const matrix::PythonLayout& python_layout(const matrix::Cell& cell, const std::string& py) {
+  for (auto& p : cell.base.pythons)
+    if (p.version == py) return p;
+  return cell.base.pythons.front();  // the matrix loader guarantees a match
+}
+
+std::string lock_key(const matrix::Cell& cell, const std::string& py) { return cell.id + "@" + py; }
+
+std::vector<wheel::CatalogEntry> catalog_of(const recipe::Recipe& r) {
+  std::vector<wheel::CatalogEntry> out;
+  for (auto& e : r.catalog) out.push_back({e.name, e.version, e.python, e.variant, e.url, e.sha256});
+  return out;
+}
+
+std::string layer_cache_path(const layout::Layout& l, const std::string& key) {
+  return (l.root() / ".dlimage-cache" / "layers" / (key + ".json")).string();
+}
+
+std::map<std::string, std::string> cell_labels(const matrix::Cell& c) {
+  std::map<std::string, std::string> l = {
+      {"io.qingcloud.dlimage.cell", c.id},
+      {"io.qingcloud.dlimage.repo", c.repo},
+      {"io.qingcloud.dlimage.framework", c.framework},
+      {"io.qingcloud.dlimage.version", c.version},
+      {"io.qingcloud.dlimage.python", c.python},
+      {"io.qingcloud.dlimage.accelerator", c.accelerator.key},
+      {"io.qingcloud.dlimage.accelerator.kind", c.accelerator.kind},
+      {"io.qingcloud.dlimage.isa", c.isa.key},
+      {"io.qingcloud.dlimage.isa.features", join(c.isa.features, " ")},
+      {"io.qingcloud.dlimage.isa.rank", std::to_string(c.isa.rank)},
+  };
+  if (!c.accelerator.cuda.empty()) l["io.qingcloud.dlimage.cuda"] = c.accelerator.cuda;
+  if (!c.accelerator.cudnn.empty()) l["io.qingcloud.dlimage.cudnn"] = c.accelerator.cudnn;
+  if (!c.accelerator.rocm.empty()) l["io.qingcloud.dlimage.rocm"] = c.accelerator.rocm;
+  return l;
+}
+
+// Builds (or finds in the layer cache) one layer.
+Result<LayerReport> realize(BuildContext& ctx, LayerPlan& plan) {
+  layer::LayerOptions lo;
+  lo.compression = ctx.options().compression;
+  lo.source_date_epoch = ctx.options().source_date_epoch;
+  compute_key(plan, lo);
+  auto& out = ctx.out();
+  std::string cache_file = layer_cache_path(out, plan.key);
+  if (auto cached = read_file(cache_file); cached.ok()) {
+    auto j = nlohmann::json::parse(*cached, nullptr, false);
+    if (!j.is_discarded()) {
+      auto d = Digest::parse(j.value("digest", ""));
+      if (d.ok() && out.has_blob(*d)) {
+        LayerReport r;
+        r.kind = plan.kind;
+        r.descriptor.media_type = j.value("mediaType", "");
+        r.descriptor.digest = *d;
+        r.descriptor.size = j.value("size", std::int64_t(0));
+        r.diff_id = j.value("diffID", "");
+        return r;
+      }
+    }
+  }
+  DL_ASSIGN_OR_RETURN(auto blob, out.blob_writer());
+  DL_ASSIGN_OR_RETURN(auto writer, layer::LayerWriter::create(lo, blob.get()));
+  auto content = write_layer_content(plan, *writer);
+  if (!content.ok()) return content.error().wrap("layer " + plan.kind);
+  DL_ASSIGN_OR_RETURN(auto info, writer->finish());
+  LayerReport r;
+  r.kind = plan.kind;
+  r.built = true;
+  r.descriptor = blob->descriptor(info.oci_media_type());
+  r.diff_id = info.diff_id.str();
+  nlohmann::json j = {{"mediaType", r.descriptor.media_type},
+                      {"digest", r.descriptor.digest.str()},
+                      {"size", r.descriptor.size},
+                      {"diffID", r.diff_id}};
+  DL_TRY(write_file_atomic(cache_file, j.dump()));
+  return r;
+}
+
+}  // namespace
+
+Status resolve_cell_wheels(BuildContext& ctx, const matrix::Cell& cell) {
+  std::optional<recipe::Recipe> rec;
+  for (auto& py : cell.pythons) {
+    if (ctx.lock().cells.count(lock_key(cell, py))) continue;
+    if (!rec) {
+      DL_ASSIGN_OR_RETURN(rec, recipe_of(ctx.options(), cell));
+    }
+    auto& pl = python_layout(cell, py);
+    DL_ASSIGN_OR_RETURN(auto interp, pypa::Interpreter::make(py, pl.abi, cell.base.glibc));
+    pypa::SupportedTags supported(interp);
+    auto env = pypa::Environment::linux_cpython(interp);
+    auto sources = ctx.sources(catalog_of(*rec));
+    std::vector<wheel::LockedWheel> locked;
+    for (auto& spec : rec->wheels) {
+      DL_ASSIGN_OR_RETURN(auto req, pypa::parse_requirement(spec.requirement));
+      DL_ASSIGN_OR_RETURN(bool applies, req.applies(env));
+      if (!applies) continue;
+      wheel::WheelQuery q;
+      q.project = req.name;
+      q.specifier = req.specifier.str();
+      q.variant = spec.variant;
+      q.python = py;
+      auto link = wheel::find_wheel(sources, q, supported);
+      if (!link.ok()) return link.error().wrap(cell.ref() + " (Python " + py + ")");
+      auto file = wheel::fetch_link(*link, ctx.cache());
+      if (!file.ok()) return file.error().wrap(cell.ref());
+      auto parsed = pypa::parse_wheel_filename(link->filename);
+      locked.push_back({parsed.ok() ? parsed->name : req.name, parsed.ok() ? parsed->version.str() : "",
+                        link->filename, link->url, file->sha256, file->size});
+    }
+    ctx.lock().cells[lock_key(cell, py)] = locked;
+    ctx.mark_lock_changed();
+  }
+  return {};
+}
+
+Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
+  const auto& o = ctx.options();
+  DL_ASSIGN_OR_RETURN(auto rec, recipe_of(o, cell));
+  DL_TRY(resolve_cell_wheels(ctx, cell));
+  DL_ASSIGN_OR_RETURN(auto base, ctx.base_image(cell.base.ref));
+
+  std::set<std::string> shared_names;
+  for (auto& spec : rec.wheels)
+    if (spec.layer == "shared")
+      if (auto req = pypa::parse_requirement(spec.requirement); req.ok()) shared_names.insert(req->normalized_name());
+
+  LayerPlan shared{"wheels:shared", "", "dlimage: wheels shared across images", {}, {}, "", "", {}};
+  LayerPlan framework{"wheels:framework", "", "dlimage: " + cell.framework + " " + cell.version + " wheels", {}, {}, "", "", {}};
+  for (auto& py : cell.pythons) {
+    DL_ASSIGN_OR_RETURN(auto fetched, wheel::fetch_locked(ctx.lock(), lock_key(cell, py), ctx.cache()));
+    auto& pl = python_layout(cell, py);
+    auto layout = wheel::InterpreterLayout::debian(py, pl.interpreter, pl.site_packages);
+    WheelInstall s{layout, {}, {}, {}}, f{layout, {}, {}, {}};
+    std::vector<wheel::WheelContents> contents;
+    for (auto& fw : fetched) {
+      auto& target = shared_names.count(pypa::normalize_name(fw.wheel.name)) ? s : f;
+      target.wheel_paths.push_back(fw.file.path.string());
+      target.filenames.push_back(fw.wheel.filename);
+      target.sha256s.push_back(fw.wheel.sha256);
+      if (!o.allow_missing) {
+        auto c = wheel::inspect_wheel(fw.file.path, fw.wheel.filename);
+        if (!c.ok()) return c.error().wrap(cell.ref());
+        contents.push_back(std::move(c).value());
+      }
+    }
+    if (!o.allow_missing) {
+      auto complete = wheel::require_complete(contents, py);
+      if (!complete.ok())
+        return complete.error().wrap(cell.ref() + " (Python " + py + "; --allow-missing to build anyway)");
+    }
+    if (!s.wheel_paths.empty()) shared.wheels.push_back(s);
+    if (!f.wheel_paths.empty()) framework.wheels.push_back(f);
+  }
+
+  std::vector<LayerPlan> plans;
+  if (!shared.wheels.empty()) plans.push_back(shared);
+  if (!framework.wheels.empty()) plans.push_back(framework);
+  for (auto& a : rec.artifacts) {
+    LayerPlan p{"artifact", "", "dlimage: artifact " + a.url + " -> " + a.dest, {}, a, "", "", {}};
+    std::string src = a.url;
+    bool remote = starts_with(src, "http://") || starts_with(src, "https://") || starts_with(src, "file://");
+    if (!remote) {
+      if (o.artifacts.empty()) return invalid(cell.ref() + ": artifact '" + a.url + "' is relative; expected --artifacts DIR|URL");
+      src = o.artifacts + "/" + a.url;
+    }
+    auto file = ctx.cache().fetch(src, a.sha256);
+    if (!file.ok()) return file.error().wrap(cell.ref() + ": artifact");
+    p.artifact_path = file->path.string();
+    p.artifact_sha256 = file->sha256;
+    plans.push_back(p);
+  }
+  if (!rec.files.empty()) plans.push_back(LayerPlan{"files", "", "dlimage: files", {}, {}, "", "", rec.files});
+
+  CellResult result;
+  result.cell = cell;
+  image::ImageConfig config = base.config;
+  config.set_created(o.source_date_epoch);
+  std::vector<image::Descriptor> layers = base.manifest.layers;
+  for (auto& l : base.manifest.layers) result.layers.push_back({l, "base", false, ""});
+  for (auto& plan : plans) {
+    DL_ASSIGN_OR_RETURN(auto rep, realize(ctx, plan));
+    DL_ASSIGN_OR_RETURN(auto diff_id, Digest::parse(rep.diff_id));
+    config.add_layer(diff_id, plan.created_by, o.source_date_epoch);
+    layers.push_back(rep.descriptor);
+    result.layers.push_back(rep);
+  }
+  for (auto& [k, v] : rec.env) config.set_env(k, v);
+  if (!rec.cmd.empty()) config.config.cmd = rec.cmd;
+  if (!rec.entrypoint.empty()) config.config.entrypoint = rec.entrypoint;
+  if (!rec.workdir.empty()) config.config.working_dir = rec.workdir;
+  for (int p : rec.ports) config.config.exposed_ports.insert(std::to_string(p) + "/tcp");
+  for (auto& [k, v] : rec.labels) config.config.labels[k] = v;
+  for (auto& [k, v] : cell_labels(cell)) config.config.labels[k] = v;
+
+  image::ImageMetadata meta;
+  meta.created_epoch = o.source_date_epoch;
+  meta.version = cell.version;
+  meta.revision = o.revision;
+  meta.source = o.source_url;
+  meta.title = cell.ref();
+  meta.base_name = cell.base.ref;
+  meta.base_digest = base.manifest_descriptor.digest;
+  DL_ASSIGN_OR_RETURN(auto stored, layout::store_image(ctx.out(), o.format, config, layers,
+                                                       image::oci_annotations(meta), cell.refs()));
+  result.manifest = stored.manifest;
+  result.size = std::uint64_t(stored.config.size);
+  for (auto& l : layers) result.size += std::uint64_t(l.size);
+  return result;
+}
+
+}  // namespace dl::pipeline

@@ -1,0 +1,71 @@
+// Builds one matrix cell into a layout: base image (copied unchanged) ->
+// shared wheel layer -> framework wheel layer -> artifact layers -> file
+// layer, ordered from most to least widely shared, then config + manifest.
+// Layers are cached by input key in the layout, so a cell whose inputs did
+// not change is re-assembled without re-compressing anything.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "builder/image/descriptor.h"
+#include "builder/layout/layout.h"
+#include "builder/matrix/matrix.h"
+#include "builder/pipeline/options.h"
+#include "builder/wheel/cache.h"
+#include "builder/wheel/lock.h"
+#include "builder/wheel/source.h"
+
+namespace dl::pipeline {
+
+struct LayerReport {
+  image::Descriptor descriptor;
+  std::string kind;    // "base", "wheels:shared", ...
+  bool built = false;  // false: cache hit or base layer
+  std::string diff_id;
+};
+
+struct CellResult {
+  matrix::Cell cell;
+  image::Descriptor manifest;
+  std::vector<LayerReport> layers;
+  std::uint64_t size = 0;  // config + layers, compressed
+};
+
+// Shared state across the cells of one build.
+class BuildContext {
+ public:
+  static Result<std::unique_ptr<BuildContext>> create(const BuildOptions& opts);
+  const BuildOptions& options() const { return opts_; }
+  layout::Layout& out() { return *out_; }
+  wheel::WheelCache& cache() { return *cache_; }
+  wheel::Lock& lock() { return lock_; }
+  bool lock_changed() const { return lock_changed_; }
+  void mark_lock_changed() { lock_changed_ = true; }
+  std::vector<wheel::WheelSource*> sources(const std::vector<wheel::CatalogEntry>& catalog);
+  // Finds a base image in the --base layouts and copies its blobs into out().
+  Result<layout::StoredImage> base_image(const std::string& ref);
+
+ private:
+  explicit BuildContext(BuildOptions o) : opts_(std::move(o)) {}
+  BuildOptions opts_;
+  std::unique_ptr<layout::Layout> out_;
+  std::vector<layout::Layout> bases_;
+  std::unique_ptr<wheel::WheelCache> cache_;
+  std::vector<std::unique_ptr<wheel::WheelSource>> fixed_sources_;
+  std::unique_ptr<wheel::WheelSource> catalog_source_;
+  std::map<std::string, layout::StoredImage> base_cache_;
+  wheel::Lock lock_;
+  bool lock_changed_ = false;
+};
+
+// Resolves (or reads from the lock) the wheels of `cell` for each of its
+// Pythons; the lock key is "<cell id>@<python>".
+Status resolve_cell_wheels(BuildContext& ctx, const matrix::Cell& cell);
+
+Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell);
+
+}  // namespace dl::pipeline

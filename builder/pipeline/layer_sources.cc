@@ -1,0 +1,157 @@
+#include "builder/pipeline/layer_sources.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <memory>
+
+#include "base/fs.h"
+#include "base/sha256.h"
+#include "base/strings.h"
+
+namespace dl::pipeline {
+
+namespace {
+
+// wheel::InstallSink -> layer::LayerWriter: the installer's entries become
+// tar entries as they stream out of the zip.
+class LayerInstallSink : public wheel::InstallSink {
+ public:
+  explicit LayerInstallSink(layer::LayerWriter& w) : w_(w) {}
+  Status add(const wheel::InstallEntry& e, const wheel::Reader& read) override {
+    layer::Entry le;
+    le.path = e.path;
+    le.mode = e.mode;
+    le.size = e.size;
+    le.link_target = e.link_target;
+    switch (e.type) {
+      case wheel::InstallEntry::Type::file: le.type = layer::EntryType::file; break;
+      case wheel::InstallEntry::Type::dir: le.type = layer::EntryType::dir; break;
+      case wheel::InstallEntry::Type::symlink: le.type = layer::EntryType::symlink; break;
+    }
+    if (le.type != layer::EntryType::file) return w_.add(le);
+    return w_.add(le, [&read](char* buf, size_t cap) { return read(buf, cap); });
+  }
+
+ private:
+  layer::LayerWriter& w_;
+};
+
+// Drops `strip` leading components; "" when nothing is left.
+std::string strip_components(const std::string& path, int strip) {
+  auto parts = split(path, '/');
+  std::vector<std::string> kept;
+  for (auto& p : parts)
+    if (!p.empty() && p != ".") kept.push_back(p);
+  if (int(kept.size()) <= strip) return "";
+  kept.erase(kept.begin(), kept.begin() + strip);
+  return join(kept, "/");
+}
+
+Status repack_artifact(const LayerPlan& plan, layer::LayerWriter& w) {
+  std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
+  archive_read_support_format_tar(a.get());
+  archive_read_support_format_gnutar(a.get());
+  archive_read_support_filter_all(a.get());
+  const std::string& path = plan.artifact_path;
+  if (archive_read_open_filename(a.get(), path.c_str(), 1 << 16) != ARCHIVE_OK)
+    return invalid("artifact " + plan.artifact.url + ": cannot open " + path + ": " + archive_error_string(a.get()));
+  std::string dest = plan.artifact.dest;
+  while (!dest.empty() && dest.front() == '/') dest.erase(0, 1);
+  archive_entry* ent = nullptr;
+  int r;
+  while ((r = archive_read_next_header(a.get(), &ent)) == ARCHIVE_OK) {
+    std::string rel = strip_components(archive_entry_pathname(ent), plan.artifact.strip);
+    if (rel.empty()) continue;
+    layer::Entry e;
+    e.path = dest + "/" + rel;
+    e.mode = archive_entry_perm(ent);
+    auto type = archive_entry_filetype(ent);
+    if (archive_entry_hardlink(ent)) {
+      e.type = layer::EntryType::hardlink;
+      std::string target = strip_components(archive_entry_hardlink(ent), plan.artifact.strip);
+      e.link_target = dest + "/" + target;
+      DL_TRY(w.add(e));
+    } else if (type == AE_IFDIR) {
+      e.type = layer::EntryType::dir;
+      DL_TRY(w.add(e));
+    } else if (type == AE_IFLNK) {
+      e.type = layer::EntryType::symlink;
+      e.link_target = archive_entry_symlink(ent);
+      DL_TRY(w.add(e));
+    } else if (type == AE_IFREG) {
+      e.type = layer::EntryType::file;
+      e.size = std::uint64_t(archive_entry_size(ent));
+      archive* ar = a.get();
+      DL_TRY(w.add(e, [ar, &plan](char* buf, size_t cap) -> Result<size_t> {
+        la_ssize_t n = archive_read_data(ar, buf, cap);
+        if (n < 0) return invalid("artifact " + plan.artifact.url + ": " + archive_error_string(ar));
+        return size_t(n);
+      }));
+    } else {
+      return invalid("artifact " + plan.artifact.url + ": entry " + archive_entry_pathname(ent) +
+                     " is not a file, directory or link; expected only those");
+    }
+  }
+  if (r != ARCHIVE_EOF)
+    return invalid("artifact " + plan.artifact.url + ": " + archive_error_string(a.get()));
+  return {};
+}
+
+}  // namespace
+
+void compute_key(LayerPlan& plan, const layer::LayerOptions& opts) {
+  Sha256 h;
+  auto put = [&h](const std::string& s) { h.update(s); h.update("\n", 1); };
+  put("dlimage-layer-v1");
+  put(plan.kind);
+  put(std::string(layer::compression_name(opts.compression.algorithm)));
+  put(std::to_string(opts.compression.level));
+  put(std::to_string(opts.source_date_epoch));
+  for (auto& wi : plan.wheels) {
+    for (auto* s : {&wi.layout.python_version, &wi.layout.purelib, &wi.layout.platlib, &wi.layout.scripts,
+                    &wi.layout.headers, &wi.layout.data, &wi.layout.interpreter})
+      put(*s);
+    for (size_t i = 0; i < wi.sha256s.size(); ++i) put(wi.filenames[i] + "=" + wi.sha256s[i]);
+  }
+  if (!plan.artifact_sha256.empty()) put(plan.artifact_sha256 + " " + plan.artifact.dest + " " + std::to_string(plan.artifact.strip));
+  for (auto& f : plan.files) {
+    put(f.dest + " " + std::to_string(f.mode));
+    if (!f.content.empty() || f.src.empty()) put(Sha256::hex(f.content));
+    else {
+      auto data = read_file(f.src);
+      put(data.ok() ? Sha256::hex(*data) : "unreadable:" + f.src);
+    }
+  }
+  plan.key = h.hex_digest();
+}
+
+Status write_layer_content(const LayerPlan& plan, layer::LayerWriter& w) {
+  if (starts_with(plan.kind, "wheels")) {
+    LayerInstallSink sink(w);
+    for (auto& wi : plan.wheels) {
+      std::vector<std::filesystem::path> paths;
+      std::vector<wheel::WheelContents> inspected;
+      for (size_t i = 0; i < wi.wheel_paths.size(); ++i) {
+        DL_ASSIGN_OR_RETURN(auto c, wheel::inspect_wheel(wi.wheel_paths[i], wi.filenames[i]));
+        inspected.push_back(std::move(c));
+      }
+      auto r = wheel::install_inspected(std::move(inspected), wi.layout, sink);
+      if (!r.ok()) return r.error().wrap("installing wheels for Python " + wi.layout.python_version);
+    }
+    return {};
+  }
+  if (plan.kind == "artifact") return repack_artifact(plan, w);
+  for (auto& f : plan.files) {
+    std::string data = f.content;
+    if (!f.src.empty()) {
+      auto r = read_file(f.src);
+      if (!r.ok()) return invalid("file " + f.src + " for " + f.dest + ": " + r.error().message());
+      data = *r;
+    }
+    DL_TRY(w.add_bytes(f.dest.substr(1), data, f.mode));
+  }
+  return {};
+}
+
+}  // namespace dl::pipeline

@@ -1,0 +1,36 @@
+// Everything `dlimage build` can be told. Defaults are the embedded ones:
+// build into an OCI layout, gzip, Docker schema 2 for pushes, OCI in layouts.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "builder/image/descriptor.h"
+#include "builder/layer/compress.h"
+
+namespace dl::pipeline {
+
+struct BuildOptions {
+  std::string matrix_file = "matrix.yaml";
+  std::string recipes_dir;  // default: <dir of matrix_file>/recipes
+  std::vector<std::string> filters;
+  std::string shard = "1/1";
+
+  std::string output_layout;             // oci:DIR -> DIR (also the blob store for pushes)
+  std::vector<std::string> base_layouts; // --base oci:DIR (searched in order)
+  std::vector<std::string> wheel_dirs;   // --wheels DIR (subdirectories are variant labels)
+  std::vector<std::string> index_urls;   // --index URL (PEP 503)
+  std::string artifacts;                 // base for relative artifact URLs (dir or URL)
+  std::string cache_dir;                 // wheel/artifact download cache
+  std::string lock_file;                 // read if present, written after resolution
+  bool allow_missing = false;            // skip the dependency-completeness check
+  bool use_catalog = true;               // recipes' URL catalogs (off: local/index sources only)
+
+  image::ManifestFormat format = image::ManifestFormat::oci;
+  layer::CompressOptions compression;
+  std::int64_t source_date_epoch = 0;
+  std::string revision, source_url;  // org.opencontainers.image.{revision,source}
+};
+
+}  // namespace dl::pipeline

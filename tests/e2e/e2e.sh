@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# End to end, with every part real: stand-in framework wheels plus Debian's
+# pip/setuptools/wheel, the mmdebstrap Debian base, a loopback Distribution
+# registry. Builds and pushes tests/e2e/matrix.yaml, validates the images with
+# skopeo and umoci, runs them under chroot (python3 imports, pip check),
+# checks the no-op rerun uploads nothing, that changing one wheel in the lock
+# republishes only that image, determinism, and `dlimage verify`.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${DL_BUILD_DIR:-$ROOT/build}
+DL=$BUILD/dlimage
+: "${DL_BASE_OCI:?run ci/make-base.sh first (ci/test.sh does)}"
+work=$(mktemp -d /tmp/dlimage-e2e.XXXXXX)
+cleanup() {
+  "$ROOT/tests/registry/registryctl.sh" stop "$work/reg" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "E2E FAIL: $*" >&2; exit 1; }
+step() { echo "== $*"; }
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+
+step "stand-in wheels and a loopback registry"
+python3 "$ROOT/tests/fixtures/wheels/make_stand_ins.py" "$work/wheels" --payload-kb 64
+export DL_BUILD_DIR=$BUILD
+eval "$("$ROOT/tests/registry/registryctl.sh" start plain "$work/reg" | grep -E '^(host)=')"
+[ -n "$host" ] || fail "registry did not start"
+
+common=(-m "$ROOT/tests/e2e/matrix.yaml" --output "oci:$work/out" --base "oci:$DL_BASE_OCI"
+        --wheels /usr/share/python-wheels --wheels "$work/wheels" --cache "$work/cache"
+        --lock "$work/wheels.lock" --no-catalog --registry "$host" --plain-http "$host")
+
+step "build + push"
+"$DL" build "${common[@]}" --push --json --timings > "$work/push1.json"
+[ "$(json "$work/push1.json" "len(d['images'])")" = 5 ] || fail "expected 5 images"
+[ "$(json "$work/push1.json" "d['push']['manifests_put']")" = 8 ] || fail "expected 8 tags put"
+[ "$(json "$work/push1.json" "d['push']['blobs_uploaded'] > 0")" = True ] || fail "nothing uploaded"
+# Blobs shared by images go up once: the base layer is uploaded once per repository.
+echo "first push: $(json "$work/push1.json" "d['push']")"
+
+step "skopeo reads every pushed tag; umoci unpacks it; it runs"
+for tag in $(json "$work/push1.json" "' '.join(t for i in d['images'] for t in i['tags'])"); do
+  ref=$host/$tag
+  skopeo inspect --tls-verify=false "docker://$ref" > "$work/inspect.json" || fail "skopeo inspect $ref"
+  grep -q '"io.qingcloud.dlimage.framework"' "$work/inspect.json" || fail "labels missing on $ref"
+done
+ref=$host/qingcloud/tensorflow:1.12-py311-cpu-avx2-mkldnn
+skopeo copy --quiet --src-tls-verify=false "docker://$ref" "oci:$work/pulled:img"
+umoci unpack --image "$work/pulled:img" "$work/bundle" >/dev/null
+rootfs=$work/bundle/rootfs
+out=$(chroot "$rootfs" /usr/bin/python3 -c 'import tensorflow, numpy, six; print(tensorflow.BUILD, numpy.__version__)')
+[ "$out" = "cpu-avx2-mkldnn 1.16.4" ] || fail "wrong build inside the image: $out"
+chroot "$rootfs" /usr/bin/python3 -m pip check | tee "$work/pipcheck.txt"
+grep -q "No broken requirements found." "$work/pipcheck.txt" || fail "pip check"
+chroot "$rootfs" /usr/local/bin/pip --version | grep -q "pip 23" || fail "pip console script"
+[ -z "$(find "$rootfs/usr/local/lib" -name '*.pyc' | head -1)" ] || fail ".pyc files in the image"
+
+step "the OCI layout: umoci unpacks an image dlimage wrote (OCI format)"
+"$DL" build -m "$ROOT/tests/e2e/matrix.yaml" --output "oci:$work/layout-oci" --base "oci:$DL_BASE_OCI" \
+  --wheels /usr/share/python-wheels --wheels "$work/wheels" --cache "$work/cache" --lock "$work/wheels.lock" \
+  --no-catalog --quiet > /dev/null
+umoci unpack --image "$work/layout-oci:qingcloud/keras:2.2-tf1.12-py311-cpu" "$work/bundle2" >/dev/null
+chroot "$work/bundle2/rootfs" /usr/bin/python3 -c 'import keras, tensorflow, h5py' || fail "keras image"
+
+step "no-op rerun uploads nothing"
+"$DL" build "${common[@]}" --push --json > "$work/push2.json"
+[ "$(json "$work/push2.json" "d['push']['cells_skipped']")" = 5 ] || fail "rerun did not skip every image"
+[ "$(json "$work/push2.json" "d['push']['blobs_uploaded'] + d['push']['manifests_put']")" = 0 ] || fail "rerun uploaded"
+[ "$(json "$work/push2.json" "sum(i['layers_new'] for i in d['images'])")" = 0 ] || fail "rerun rebuilt layers"
+
+step "determinism: a fresh layout gets the same digests"
+"$DL" build "${common[@]}" --output "oci:$work/out2" --manifest-format docker --json > "$work/again.json"
+[ "$(json "$work/push1.json" "[i['digest'] for i in d['images']]")" = \
+  "$(json "$work/again.json" "[i['digest'] for i in d['images']]")" ] || fail "digests differ between builds"
+
+step "one wheel changed in the lock: only its image is republished"
+python3 - "$work" <<'PY'
+import hashlib, json, os, shutil, sys, zipfile
+work = sys.argv[1]
+lock_path = os.path.join(work, "wheels.lock")
+lock = json.load(open(lock_path))
+src = os.path.join(work, "wheels", "cpu-avx", "tensorflow-1.12.0-cp311-cp311-linux_x86_64.whl")
+dst = os.path.join(work, "patched", os.path.basename(src))
+os.makedirs(os.path.dirname(dst))
+# Same wheel, one more file: a rebuilt wheel with identical name and version.
+with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+    record = None
+    for item in zin.infolist():
+        data = zin.read(item)
+        if item.filename.endswith("/RECORD"):
+            record = (item, data)
+            continue
+        zout.writestr(item, data)
+    extra = b"patched = True\n"
+    import base64
+    h = base64.urlsafe_b64encode(hashlib.sha256(extra).digest()).rstrip(b"=").decode()
+    zout.writestr(zipfile.ZipInfo("tensorflow/_patch.py", (1980, 1, 1, 0, 0, 0)), extra)
+    zout.writestr(record[0], record[1] + f"tensorflow/_patch.py,sha256={h},{len(extra)}\n".encode())
+data = open(dst, "rb").read()
+changed = 0
+cells = lock["cells"] if "cells" in lock else lock
+for key, wheels in cells.items():
+    for w in wheels:
+        if w["url"].endswith("/cpu-avx/" + os.path.basename(src)) or w["url"] == src:
+            w.update(url=dst, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+            changed += 1
+assert changed == 1, changed
+json.dump(lock, open(lock_path, "w"), indent=1, sort_keys=True)
+PY
+"$DL" build "${common[@]}" --push --json > "$work/push3.json"
+[ "$(json "$work/push3.json" "d['push']['cells_skipped']")" = 4 ] || fail "expected 4 images untouched"
+[ "$(json "$work/push3.json" "d['push']['manifests_put']")" = 2 ] || fail "expected the 2 tags of one image"
+
+step "dlimage verify"
+"$DL" verify -m "$ROOT/tests/e2e/matrix.yaml" --output "oci:$work/out" --base "oci:$DL_BASE_OCI" \
+  --wheels /usr/share/python-wheels --wheels "$work/wheels" --cache "$work/cache" --lock "$work/wheels.lock" \
+  --no-catalog --registry "$host" --plain-http "$host" | tee "$work/verify.txt"
+grep -q "^8/8 tags verified" "$work/verify.txt" || fail "verify"
+echo "E2E OK"
