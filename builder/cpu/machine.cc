@@ -1,0 +1,78 @@
+#include "builder/cpu/machine.h"
+
+#include <filesystem>
+
+#include "base/fs.h"
+#include "base/strings.h"
+#include "builder/cpu/cpuinfo.h"
+
+namespace dl::cpu {
+namespace {
+
+Status set_cpu(const MachineSpec& spec, const CpuModel& model, DescribedMachine& out) {
+  int sources = !spec.cpu.empty() + !spec.cpuinfo_file.empty() + !spec.cpu_flags.empty();
+  if (sources > 1) return invalid("give only one of --cpu, --cpuinfo and --cpu-flags");
+  Machine& m = out.machine;
+  std::string origin;
+  if (!spec.cpuinfo_file.empty()) {
+    DL_ASSIGN_OR_RETURN(CpuInfo info, read_cpuinfo(spec.cpuinfo_file));
+    m.features = model.canonical_flags(info.flags);
+    m.vendor = info.vendor;
+    origin = "--cpuinfo " + spec.cpuinfo_file + (info.model_name.empty() ? "" : ": " + info.model_name);
+  } else if (!spec.cpu_flags.empty()) {
+    m.features = model.canonical_flags(parse_flag_list(spec.cpu_flags));
+    origin = "--cpu-flags";
+  } else if (!spec.cpu.empty() && to_lower(spec.cpu) != "host") {
+    DL_ASSIGN_OR_RETURN(const Microarchitecture* a, model.lookup(spec.cpu));
+    m.features = a->features;
+    m.vendor = a->vendor == "generic" ? "" : a->vendor;
+    out.cpu_name = a->name;
+    m.cpu = a->name + " (--cpu " + spec.cpu + ")";
+    return {};
+  } else {
+    DL_ASSIGN_OR_RETURN(HostCpu host, detect_host(spec.host_cpuinfo));
+    m.features = model.canonical_flags(host.info.flags);
+    m.vendor = host.info.vendor;
+    origin = "host" + (host.info.model_name.empty() ? "" : ": " + host.info.model_name);
+    if (!host.disabled_by_os.empty())
+      origin += "; the OS has not enabled " + join(host.disabled_by_os, " ");
+  }
+  const Microarchitecture* best = model.best_match(m.features, m.vendor);
+  out.cpu_name = best ? best->name : "";
+  m.cpu = (best ? best->name : std::string("unknown microarchitecture")) + " (" + origin + ")";
+  return {};
+}
+
+Status set_gpu(const MachineSpec& spec, DescribedMachine& out) {
+  if (!spec.nvidia_driver.empty() && spec.gpu_host) return invalid("give only one of --nvidia-driver and --gpu host");
+  if (!spec.nvidia_driver.empty()) {
+    DL_ASSIGN_OR_RETURN(Version v, Version::parse(spec.nvidia_driver, "NVIDIA driver version"));
+    out.machine.nvidia_driver = v;
+  } else if (spec.gpu_host) {
+    if (!std::filesystem::exists(spec.host_nvidia_version)) {
+      out.warnings.push_back("--gpu host: " + spec.host_nvidia_version +
+                             " does not exist (no NVIDIA driver loaded); CPU images only");
+    } else {
+      DL_ASSIGN_OR_RETURN(std::string text, read_file(spec.host_nvidia_version));
+      auto v = parse_nvidia_proc_version(text);
+      if (!v.ok()) return v.error().wrap(spec.host_nvidia_version);
+      out.machine.nvidia_driver = std::move(v).value();
+    }
+  }
+  if (!spec.rocm.empty()) {
+    DL_ASSIGN_OR_RETURN(Version v, Version::parse(spec.rocm, "ROCm version"));
+    out.machine.rocm = v;
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<DescribedMachine> describe_machine(const MachineSpec& spec, const CpuModel& model) {
+  DescribedMachine out;
+  DL_TRY(set_cpu(spec, model, out));
+  DL_TRY(set_gpu(spec, out));
+  return out;
+}
+
+}  // namespace dl::cpu

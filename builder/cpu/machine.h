@@ -1,0 +1,36 @@
+// Turning `dlimage resolve` options into a Machine: a named microarchitecture,
+// this host (/proc/cpuinfo + cpuid/xgetbv), another machine's cpuinfo dump or
+// flag list; an NVIDIA driver given or read from the host; a ROCm version.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "builder/cpu/microarch.h"
+#include "builder/cpu/resolve.h"
+
+namespace dl::cpu {
+
+struct MachineSpec {
+  std::string cpu;            // microarchitecture name/alias, "host", or "" (= host)
+  std::string cpuinfo_file;   // another machine's /proc/cpuinfo
+  std::string cpu_flags;      // "avx avx2 fma ..."
+  std::string nvidia_driver;  // "387.26"
+  bool gpu_host = false;      // read /proc/driver/nvidia/version
+  std::string rocm;           // "2.6.22"
+  // Where host facts live; tests point these at fixtures.
+  std::string host_cpuinfo = "/proc/cpuinfo";
+  std::string host_nvidia_version = "/proc/driver/nvidia/version";
+};
+
+struct DescribedMachine {
+  Machine machine;
+  std::string cpu_name;              // best-matching microarchitecture, "" if none
+  std::vector<std::string> warnings;  // e.g. "--gpu host: no NVIDIA driver loaded"
+};
+
+// Wrong input (two CPU sources, unknown name, malformed version) is an error
+// worded for the command line.
+Result<DescribedMachine> describe_machine(const MachineSpec& spec, const CpuModel& model);
+
+}  // namespace dl::cpu

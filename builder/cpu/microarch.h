@@ -1,0 +1,59 @@
+// The CPU model: named microarchitectures (data/microarchitectures.yaml) with
+// their full feature sets, spelled as Linux /proc/cpuinfo flags. Names are for
+// people (`--cpu haswell`, "this machine is a zen3"); verdicts about which
+// image runs where use feature sets only (see resolve.h).
+#pragma once
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace dl::cpu {
+
+using FeatureSet = std::set<std::string>;
+
+struct Microarchitecture {
+  std::string name;                  // canonical, e.g. "sandybridge"
+  std::string vendor;                // GenuineIntel | AuthenticAMD | ARM | generic
+  std::vector<std::string> parents;  // "from"
+  std::vector<std::string> aliases;  // "SandyBridge", "snb", "Sandy Bridge"
+  FeatureSet features;               // full set, inherited ones included
+  size_t ancestors = 0;              // distinct transitive parents
+};
+
+class CpuModel {
+ public:
+  // Errors read "<source>:<line>:<col>: <what>".
+  static Result<CpuModel> parse(std::string_view yaml_text, const std::string& source);
+  static Result<CpuModel> load(const std::string& path);
+  // The copy of data/microarchitectures.yaml compiled into the binary.
+  static Result<CpuModel> embedded();
+
+  const std::vector<Microarchitecture>& all() const { return archs_; }
+  // Case-insensitive; accepts canonical names and aliases. nullptr if unknown.
+  const Microarchitecture* find(std::string_view name) const;
+  // Like find(), but an unknown name is an error suggesting the nearest name.
+  Result<const Microarchitecture*> lookup(std::string_view name) const;
+  // Maps other spellings ("sse4.1", "sse3") to the /proc/cpuinfo flag name.
+  std::string canonical_flag(std::string_view flag) const;
+  FeatureSet canonical_flags(const FeatureSet& flags) const;
+
+  // The most specific microarchitecture whose features are all in `flags`:
+  // most features wins; ties prefer a vendor match, then the older entry (fewer
+  // ancestors: alderlake over raptorlake, whose ISA is identical). Entries of
+  // another vendor are skipped when `vendor` is known (a Zen has every Skylake
+  // feature but is not a Skylake). nullptr when nothing matches.
+  const Microarchitecture* best_match(const FeatureSet& flags, std::string_view vendor) const;
+
+ private:
+  std::vector<Microarchitecture> archs_;
+  std::vector<std::pair<std::string, std::string>> flag_aliases_;
+};
+
+// Features in `required` that `have` lacks, in `required`'s order.
+std::vector<std::string> missing_features(const std::vector<std::string>& required, const FeatureSet& have);
+
+}  // namespace dl::cpu

@@ -1,0 +1,90 @@
+#include "builder/cpu/resolve_format.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+#include "base/strings.h"
+
+namespace dl::cpu {
+namespace {
+
+std::string machine_line(const Machine& m) {
+  std::string s = "machine: cpu " + m.cpu;
+  s += "; NVIDIA driver " + (m.nvidia_driver ? m.nvidia_driver->text : std::string("none"));
+  s += "; ROCm " + (m.rocm ? m.rocm->text : std::string("none"));
+  return s + "\n";
+}
+
+std::string accelerator_of(const matrix::Cell& c) {
+  return c.accelerator.key.empty() ? c.accelerator.kind : c.accelerator.key;
+}
+
+std::string pad(const std::string& s, size_t w) { return s.size() >= w ? s + "  " : s + std::string(w - s.size() + 2, ' '); }
+
+}  // namespace
+
+std::string format_explain(const Resolution& r) {
+  std::string out = "excluded:\n";
+  if (r.excluded.empty()) out += "  (none)\n";
+  for (const auto& v : r.excluded) out += "  " + v.cell->ref() + ": " + join(v.reasons, "; ") + "\n";
+  return out;
+}
+
+std::string format_table(const Resolution& r, const Machine& m, bool explain) {
+  std::string out = machine_line(m);
+  size_t w_ref = 3, w_acc = 11, w_isa = 3;
+  for (const auto& v : r.runnable) {
+    w_ref = std::max(w_ref, v.cell->ref().size());
+    w_acc = std::max(w_acc, accelerator_of(*v.cell).size());
+    w_isa = std::max(w_isa, v.cell->isa.key.size());
+  }
+  if (r.runnable.empty()) {
+    out += "(no compatible image)\n";
+  } else {
+    out += pad("TAG", w_ref) + pad("ACCELERATOR", w_acc) + pad("ISA", w_isa) + "ALIASES\n";
+    for (const auto& v : r.runnable) {
+      std::vector<std::string> aliases(v.cell->tags.begin() + 1, v.cell->tags.end());
+      std::string line = pad(v.cell->ref(), w_ref) + pad(accelerator_of(*v.cell), w_acc) + pad(v.cell->isa.key, w_isa) +
+                         join(aliases, ", ");
+      out += trim(line) + "\n";
+    }
+  }
+  if (explain) out += format_explain(r);
+  return out;
+}
+
+std::string format_tags(const Resolution& r) {
+  std::string out;
+  for (const auto& v : r.runnable)
+    for (size_t i = 0; i < v.cell->tags.size(); ++i) out += v.cell->ref(i) + "\n";
+  return out;
+}
+
+std::string format_json(const Resolution& r, const Machine& m) {
+  nlohmann::json j;
+  j["machine"] = {{"cpu", m.cpu},
+                  {"vendor", m.vendor},
+                  {"features", m.features},
+                  {"nvidia_driver", m.nvidia_driver ? nlohmann::json(m.nvidia_driver->text) : nlohmann::json()},
+                  {"rocm", m.rocm ? nlohmann::json(m.rocm->text) : nlohmann::json()}};
+  j["compatible"] = nlohmann::json::array();
+  for (const auto& v : r.runnable) {
+    const auto& c = *v.cell;
+    std::vector<std::string> refs;
+    for (size_t i = 0; i < c.tags.size(); ++i) refs.push_back(c.ref(i));
+    j["compatible"].push_back({{"ref", c.ref()},
+                               {"tags", refs},
+                               {"repo", c.repo},
+                               {"framework", c.framework},
+                               {"version", c.version},
+                               {"python", c.python},
+                               {"accelerator", accelerator_of(c)},
+                               {"isa", c.isa.key}});
+  }
+  j["excluded"] = nlohmann::json::array();
+  for (const auto& v : r.excluded) j["excluded"].push_back({{"ref", v.cell->ref()}, {"reasons", v.reasons}});
+  return j.dump(2) + "\n";
+}
+
+}  // namespace dl::cpu

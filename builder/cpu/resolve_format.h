@@ -1,0 +1,17 @@
+// How `dlimage resolve` prints a Resolution: a table for people, one ref per
+// line for scripts (aliases right after their image), or JSON.
+#pragma once
+
+#include <string>
+
+#include "builder/cpu/resolve.h"
+
+namespace dl::cpu {
+
+std::string format_table(const Resolution& r, const Machine& m, bool explain);
+std::string format_tags(const Resolution& r);
+std::string format_json(const Resolution& r, const Machine& m);
+// "excluded:" followed by one line per excluded image and its reasons.
+std::string format_explain(const Resolution& r);
+
+}  // namespace dl::cpu
