@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "base/fs.h"
@@ -112,7 +113,12 @@ void compute_key(LayerPlan& plan, const layer::LayerOptions& opts) {
     for (auto* s : {&wi.layout.python_version, &wi.layout.purelib, &wi.layout.platlib, &wi.layout.scripts,
                     &wi.layout.headers, &wi.layout.data, &wi.layout.interpreter})
       put(*s);
-    for (size_t i = 0; i < wi.sha256s.size(); ++i) put(wi.filenames[i] + "=" + wi.sha256s[i]);
+    // The installer orders wheels itself, so the key must not depend on the
+    // order the lock or the recipe lists them in.
+    std::vector<std::string> wheels;
+    for (size_t i = 0; i < wi.sha256s.size(); ++i) wheels.push_back(wi.filenames[i] + "=" + wi.sha256s[i]);
+    std::sort(wheels.begin(), wheels.end());
+    for (auto& w : wheels) put(w);
   }
   if (!plan.artifact_sha256.empty()) put(plan.artifact_sha256 + " " + plan.artifact.dest + " " + std::to_string(plan.artifact.strip));
   for (auto& f : plan.files) {

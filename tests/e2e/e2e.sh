@@ -16,7 +16,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-fail() { echo "E2E FAIL: $*" >&2; exit 1; }
+fail() { echo "E2E FAIL: $*" >&2; for f in "$work"/*.json; do echo "--- $f" >&2; head -c 3000 "$f" >&2; done; exit 1; }
 step() { echo "== $*"; }
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
@@ -26,9 +26,10 @@ export DL_BUILD_DIR=$BUILD
 eval "$("$ROOT/tests/registry/registryctl.sh" start plain "$work/reg" | grep -E '^(host)=')"
 [ -n "$host" ] || fail "registry did not start"
 
-common=(-m "$ROOT/tests/e2e/matrix.yaml" --output "oci:$work/out" --base "oci:$DL_BASE_OCI"
+inputs=(-m "$ROOT/tests/e2e/matrix.yaml" --base "oci:$DL_BASE_OCI"
         --wheels /usr/share/python-wheels --wheels "$work/wheels" --cache "$work/cache"
         --lock "$work/wheels.lock" --no-catalog --registry "$host" --plain-http "$host")
+common=(--output "oci:$work/out" "${inputs[@]}")
 
 step "build + push"
 "$DL" build "${common[@]}" --push --json --timings > "$work/push1.json"
@@ -69,7 +70,7 @@ step "no-op rerun uploads nothing"
 [ "$(json "$work/push2.json" "sum(i['layers_new'] for i in d['images'])")" = 0 ] || fail "rerun rebuilt layers"
 
 step "determinism: a fresh layout gets the same digests"
-"$DL" build "${common[@]}" --output "oci:$work/out2" --manifest-format docker --json > "$work/again.json"
+"$DL" build "${inputs[@]}" --output "oci:$work/out2" --manifest-format docker --json > "$work/again.json"
 [ "$(json "$work/push1.json" "[i['digest'] for i in d['images']]")" = \
   "$(json "$work/again.json" "[i['digest'] for i in d['images']]")" ] || fail "digests differ between builds"
 
