@@ -2,6 +2,7 @@
 // move together), minus excludes, plus includes, with tags rendered.
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 #include "base/sha256.h"
 #include "base/strings.h"
@@ -13,43 +14,81 @@ namespace {
 
 using Assignment = std::map<std::string, std::string>;
 
-// Each dimension is one axis, or several zipped axes moving in lockstep.
-std::vector<Assignment> product(const Group& g) {
-  std::vector<std::vector<Assignment>> dims;
-  std::set<std::string> zipped;
-  for (auto& z : g.zips) zipped.insert(z.begin(), z.end());
-  for (auto& [axis, values] : g.axes) {
-    if (zipped.count(axis)) {
+// The product of a group's axes, zipped axes moving in lockstep, walked
+// with an odometer: a combination is one index per dimension, and a map is
+// built only for combinations that survive the excludes.
+class Product {
+ public:
+  explicit Product(const Group& g) : g_(g) {
+    std::set<std::string> zipped;
+    for (auto& z : g.zips) zipped.insert(z.begin(), z.end());
+    for (size_t ai = 0; ai < g.axes.size(); ++ai) {
+      const auto& axis = g.axes[ai].first;
+      if (!zipped.count(axis)) {
+        dims_.push_back({{ai}, g.axes[ai].second.size()});
+        continue;
+      }
       for (auto& z : g.zips) {
         if (z[0] != axis) continue;
-        std::vector<Assignment> dim;
-        for (size_t i = 0; i < values.size(); ++i) {
-          Assignment a;
-          for (auto& name : z)
-            for (auto& [ax, vals] : g.axes)
-              if (ax == name) a[name] = vals[i];
-          dim.push_back(a);
-        }
-        dims.push_back(dim);
+        Dim d{{}, g.axes[ai].second.size()};
+        for (auto& name : z)
+          for (size_t aj = 0; aj < g.axes.size(); ++aj)
+            if (g.axes[aj].first == name) d.axes.push_back(aj);
+        dims_.push_back(d);
       }
-      continue;
     }
-    std::vector<Assignment> dim;
-    for (auto& v : values) dim.push_back({{axis, v}});
-    dims.push_back(dim);
+    for (size_t di = 0; di < dims_.size(); ++di)
+      for (size_t ai : dims_[di].axes) axis_dim_[g.axes[ai].first] = {ai, di};
+    idx_.assign(dims_.size(), 0);
+    done_ = std::any_of(dims_.begin(), dims_.end(), [](const Dim& d) { return d.size == 0; });
   }
-  std::vector<Assignment> out = {{}};
-  for (auto& dim : dims) {
-    std::vector<Assignment> next;
-    for (auto& partial : out)
-      for (auto& choice : dim) {
-        Assignment a = partial;
-        a.insert(choice.begin(), choice.end());
-        next.push_back(a);
-      }
-    out.swap(next);
+
+  bool done() const { return done_; }
+  void next() {
+    for (size_t i = dims_.size(); i-- > 0;) {
+      if (++idx_[i] < dims_[i].size) return;
+      idx_[i] = 0;
+    }
+    done_ = true;
   }
-  return out;
+  const std::string* value(const std::string& axis) const {
+    auto it = axis_dim_.find(axis);
+    if (it == axis_dim_.end()) return nullptr;
+    return &g_.axes[it->second.first].second[idx_[it->second.second]];
+  }
+  Assignment assignment() const {
+    Assignment a;
+    for (auto& [axis, _] : axis_dim_) a.emplace(axis, *value(axis));
+    return a;
+  }
+
+ private:
+  struct Dim {
+    std::vector<size_t> axes;
+    size_t size;
+  };
+  const Group& g_;
+  std::vector<Dim> dims_;
+  std::map<std::string, std::pair<size_t, size_t>> axis_dim_;  // axis -> (axis index, dim)
+  std::vector<size_t> idx_;
+  bool done_ = false;
+};
+
+// Excludes may only test axes and catalogue attributes, so they are
+// evaluated without building the cell's variables.
+const std::string* catalog_value(const Catalog& cat, const Product& p, const std::string& key) {
+  auto dot = key.find('.');
+  if (dot == std::string::npos) return p.value(key);
+  std::string axis = key.substr(0, dot), attr = key.substr(dot + 1);
+  const std::string* v = p.value(axis);
+  if (!v) return nullptr;
+  const std::map<std::string, std::string>* attrs = nullptr;
+  if (axis == "python") attrs = &cat.pythons.at(*v);
+  if (axis == "accelerator") attrs = &cat.accelerators.at(*v).attrs;
+  if (axis == "isa") attrs = &cat.isa.at(*v).attrs;
+  if (!attrs) return nullptr;
+  auto it = attrs->find(attr);
+  return it == attrs->end() ? nullptr : &it->second;
 }
 
 std::map<std::string, std::string> variables_of(const Catalog& cat, const Group& g, const Assignment& a) {
@@ -82,24 +121,24 @@ std::string describe_cell(const Cell& c) {
 Result<Matrix> expand(const yamlsrc::Source& src, const Document& doc) {
   Matrix m;
   m.source = src.name();
-  struct Owner {
-    std::string cell;
-  };
-  std::map<std::string, Owner> tag_owner;
+  // ref -> index of the cell that owns it; descriptions are built only for errors.
+  std::unordered_map<std::string, size_t> tag_owner;
   for (const auto& g : doc.groups) {
-    std::vector<Assignment> assigns;
-    for (auto& a : product(g)) {
-      bool excluded = false;
-      for (auto& ex : g.excludes) {
-        auto vars = variables_of(doc.catalog, g, a);
-        if (ex.matches(vars)) { excluded = true; break; }
-      }
-      if (!excluded) assigns.push_back(a);
+    std::vector<std::pair<Assignment, std::map<std::string, std::string>>> assigns;
+    for (Product p(g); !p.done(); p.next()) {
+      auto lookup = [&](const std::string& key) { return catalog_value(doc.catalog, p, key); };
+      bool excluded = std::any_of(g.excludes.begin(), g.excludes.end(),
+                                  [&](const Condition& ex) { return ex.matches_with(lookup); });
+      if (excluded) continue;
+      Assignment a = p.assignment();
+      auto vars = variables_of(doc.catalog, g, a);
+      assigns.emplace_back(std::move(a), std::move(vars));
     }
     for (auto& inc : g.includes)
-      if (std::find(assigns.begin(), assigns.end(), inc) == assigns.end()) assigns.push_back(inc);
+      if (std::none_of(assigns.begin(), assigns.end(), [&](auto& p) { return p.first == inc; }))
+        assigns.emplace_back(inc, variables_of(doc.catalog, g, inc));
 
-    for (auto& a : assigns) {
+    for (auto& [a, vars] : assigns) {
       Cell c;
       c.group = g.name;
       c.repo = g.repo;
@@ -120,7 +159,7 @@ Result<Matrix> expand(const yamlsrc::Source& src, const Document& doc) {
           return src.error_at(g.mark, "image group '" + g.name + "': base '" + c.base.key + "' has no Python " + py +
                                           "; expected it under bases." + c.base.key + ".pythons");
       }
-      c.vars = variables_of(doc.catalog, g, a);
+      c.vars = std::move(vars);
       for (auto& spec : g.tags) {
         if (spec.when && !spec.when->matches(c.vars)) continue;
         std::string tag = spec.tmpl.render(c.vars);
@@ -128,11 +167,12 @@ Result<Matrix> expand(const yamlsrc::Source& src, const Document& doc) {
           return src.error_at(spec.mark, "tag template '" + spec.tmpl.text() + "' renders '" + tag + "' for " +
                                              describe_cell(c) + "; expected [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
         std::string ref = c.repo + ":" + tag;
-        auto [it, fresh] = tag_owner.emplace(ref, Owner{describe_cell(c)});
+        auto [it, fresh] = tag_owner.emplace(ref, m.cells.size());
         if (!fresh) {
-          if (it->second.cell == describe_cell(c)) continue;  // an alias equal to the primary
-          return src.error_at(spec.mark, "tag '" + ref + "' is produced by two cells: " + it->second.cell + " and " +
-                                             describe_cell(c) + "; expected every tag to name one image");
+          if (it->second == m.cells.size()) continue;  // an alias equal to the primary
+          return src.error_at(spec.mark, "tag '" + ref + "' is produced by two cells: " +
+                                             describe_cell(m.cells[it->second]) + " and " + describe_cell(c) +
+                                             "; expected every tag to name one image");
         }
         c.tags.push_back(tag);
       }

@@ -18,6 +18,18 @@ namespace dl::matrix::model {
 struct Condition {
   std::vector<std::pair<std::string, std::vector<std::string>>> terms;
   bool matches(const std::map<std::string, std::string>& vars) const;
+  // `lookup(key)` returns the value or nullptr; avoids building a map.
+  template <class Lookup>
+  bool matches_with(const Lookup& lookup) const {
+    for (const auto& [key, values] : terms) {
+      const std::string* v = lookup(key);
+      if (!v) return false;
+      bool any = false;
+      for (auto& want : values) any = any || want == *v;
+      if (!any) return false;
+    }
+    return true;
+  }
 };
 
 struct SetRule {
