@@ -3,8 +3,12 @@
 
 #include "builder/cli/command.h"
 #include "builder/cli/matrix_options.h"
+#include "builder/cli/registry_flags.h"
+#include "builder/copy/session.h"
 #include "builder/cpu/machine.h"
 #include "builder/cpu/resolve_format.h"
+#include "builder/pipeline/published.h"
+#include "registry/reference/reference.h"
 
 namespace dl::cli {
 namespace {
@@ -16,6 +20,8 @@ struct ResolveOptions {
   std::string format = "table";
   bool explain = false;
   std::string cpu_model_file, drivers_file;
+  std::string from;  // docker://REPO: resolve from what is published
+  copy::RegistryOptions registry;
 };
 
 Registration reg("resolve", "List the image tags a machine can run, best first", [](CLI::App& app) -> Runner {
@@ -36,6 +42,8 @@ Registration reg("resolve", "List the image tags a machine can run, best first",
   app.add_flag("--explain", o->explain, "also list every excluded tag and why");
   app.add_option("--cpu-model", o->cpu_model_file, "microarchitectures YAML instead of the built-in copy");
   app.add_option("--drivers", o->drivers_file, "CUDA driver table YAML instead of the built-in copy");
+  app.add_option("--from", o->from, "docker://REPO: rank the tags really published there (read from image labels)");
+  add_registry_flags(app, o->registry);
   return [o] {
     auto model = get(o->cpu_model_file.empty() ? cpu::CpuModel::embedded() : cpu::CpuModel::load(o->cpu_model_file));
     auto drivers =
@@ -47,7 +55,18 @@ Registration reg("resolve", "List the image tags a machine can run, best first",
     for (auto [key, value] : {std::pair{"repo", o->repo}, std::pair{"framework", o->framework},
                               std::pair{"version", o->version}, std::pair{"python", o->python}})
       if (!value.empty()) o->matrix.filters.push_back(std::string(key) + "=" + value);
-    auto cells = o->matrix.select();
+    std::vector<matrix::Cell> cells;
+    if (o->from.empty()) {
+      cells = o->matrix.select();
+    } else {
+      if (o->from.rfind("docker://", 0) != 0) throw Failure(invalid("--from '" + o->from + "': expected docker://REPO"));
+      auto repo = get(registry::parse_reference(o->from.substr(9)));
+      auto session = get(copy::Session::open(o->registry));
+      repo = session->hosts().for_pull(repo);
+      auto filter = get(matrix::parse_filters(o->matrix.filters));
+      for (auto& c : get(pipeline::published_cells(session->client(), repo)))
+        if (filter.matches(c)) cells.push_back(c);
+    }
     auto result = cpu::resolve(cells, described.machine, drivers);
 
     if (o->format == "table") std::cout << cpu::format_table(result, described.machine, o->explain);

@@ -56,6 +56,7 @@ std::map<std::string, std::string> cell_labels(const matrix::Cell& c) {
   std::map<std::string, std::string> l = {
       {"io.qingcloud.dlimage.cell", c.id},
       {"io.qingcloud.dlimage.repo", c.repo},
+      {"io.qingcloud.dlimage.tag", c.tags.front()},  // the primary; the others are aliases
       {"io.qingcloud.dlimage.framework", c.framework},
       {"io.qingcloud.dlimage.version", c.version},
       {"io.qingcloud.dlimage.python", c.python},

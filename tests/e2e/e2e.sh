@@ -56,6 +56,13 @@ grep -q "No broken requirements found." "$work/pipcheck.txt" || fail "pip check"
 chroot "$rootfs" /usr/local/bin/pip --version | grep -q "pip 23" || fail "pip console script"
 [ -z "$(find "$rootfs/usr/local/lib" -name '*.pyc' | head -1)" ] || fail ".pyc files in the image"
 
+step "resolve from what is published (tags + image labels)"
+best() { "$DL" resolve --from "docker://$host/qingcloud/tensorflow" --plain-http "$host" --format tags "$@" | head -1; }
+[ "$(best --cpu haswell)" = "$host/qingcloud/tensorflow:1.12-py311-cpu-avx2-mkldnn" ] || fail "haswell: $(best --cpu haswell)"
+[ "$(best --cpu SandyBridge)" = "$host/qingcloud/tensorflow:1.12-py311-cpu-avx" ] || fail "sandybridge"
+[ "$(best --cpu westmere)" = "$host/qingcloud/tensorflow:1.12-py311-cpu" ] || fail "westmere"
+[ "$(best --cpu haswell --nvidia-driver 387.26)" = "$host/qingcloud/tensorflow:1.12-py311-cu91-cudnn7.1" ] || fail "gpu"
+
 step "the OCI layout: umoci unpacks an image dlimage wrote (OCI format)"
 "$DL" build -m "$ROOT/tests/e2e/matrix.yaml" --output "oci:$work/layout-oci" --base "oci:$DL_BASE_OCI" \
   --wheels /usr/share/python-wheels --wheels "$work/wheels" --cache "$work/cache" --lock "$work/wheels.lock" \

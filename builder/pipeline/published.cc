@@ -1,0 +1,81 @@
+#include "builder/pipeline/published.h"
+
+#include <algorithm>
+#include <map>
+
+#include "base/strings.h"
+#include "builder/image/image_config.h"
+#include "builder/image/manifest.h"
+
+namespace dl::pipeline {
+
+namespace {
+
+std::string label(const std::map<std::string, std::string>& l, const std::string& key) {
+  auto it = l.find("io.qingcloud.dlimage." + key);
+  return it == l.end() ? "" : it->second;
+}
+
+// The linux/amd64 image manifest behind a tag (following an index).
+Result<image::Manifest> image_manifest(registry::RegistryClient& client, const registry::Reference& ref) {
+  DL_ASSIGN_OR_RETURN(auto data, client.get_manifest(ref));
+  DL_ASSIGN_OR_RETURN(auto doc, image::parse_document(data.bytes, ref.str(), data.media_type));
+  if (doc.kind == image::Document::Kind::manifest) return doc.manifest;
+  for (auto& m : doc.index.manifests) {
+    if (m.platform && (m.platform->architecture != "amd64" || m.platform->os != "linux")) continue;
+    DL_ASSIGN_OR_RETURN(auto inner, client.get_manifest(ref.with_digest(m.digest.str())));
+    return image::parse_manifest(inner.bytes, ref.str(), inner.media_type);
+  }
+  return not_found(ref.str() + ": index has no linux/amd64 image");
+}
+
+}  // namespace
+
+Result<std::vector<matrix::Cell>> published_cells(registry::RegistryClient& client, const registry::Reference& repo) {
+  DL_ASSIGN_OR_RETURN(auto tags, client.list_tags(repo));
+  std::map<std::string, size_t> by_config;  // config digest -> cell index (aliases share it)
+  std::vector<matrix::Cell> cells;
+  std::map<std::string, std::string> primaries;  // cell id -> primary tag
+  for (auto& tag : tags) {
+    auto ref = repo.with_tag(tag);
+    DL_ASSIGN_OR_RETURN(auto manifest, image_manifest(client, ref));
+    auto key = manifest.config.digest.str();
+    if (auto it = by_config.find(key); it != by_config.end()) {
+      cells[it->second].tags.push_back(tag);
+      continue;
+    }
+    DL_ASSIGN_OR_RETURN(auto bytes, client.fetch_blob_bytes(repo, manifest.config.digest));
+    DL_ASSIGN_OR_RETURN(auto config, image::parse_config(bytes, ref.str()));
+    const auto& l = config.config.labels;
+    if (label(l, "cell").empty()) continue;  // not built by dlimage
+    matrix::Cell c;
+    c.id = label(l, "cell");
+    c.repo = repo.registry == "docker.io" ? repo.repository : repo.name();
+    c.framework = label(l, "framework");
+    c.version = label(l, "version");
+    c.python = label(l, "python");
+    c.pythons = split(c.python, '/');
+    c.accelerator.key = label(l, "accelerator");
+    c.accelerator.kind = label(l, "accelerator.kind");
+    c.accelerator.cuda = label(l, "cuda");
+    c.accelerator.cudnn = label(l, "cudnn");
+    c.accelerator.rocm = label(l, "rocm");
+    c.isa.key = label(l, "isa");
+    for (auto& f : split(label(l, "isa.features"), ' '))
+      if (!f.empty()) c.isa.features.push_back(f);
+    auto rank = label(l, "isa.rank");
+    c.isa.rank = rank.empty() ? int(c.isa.features.size()) : std::atoi(rank.c_str());
+    c.tags.push_back(tag);
+    primaries[c.id] = label(l, "tag");
+    by_config[key] = cells.size();
+    cells.push_back(std::move(c));
+  }
+  // The primary tag (recorded at build time) first, aliases after it.
+  for (auto& c : cells) {
+    auto primary = std::find(c.tags.begin(), c.tags.end(), primaries[c.id]);
+    if (primary != c.tags.end()) std::rotate(c.tags.begin(), primary, primary + 1);
+  }
+  return cells;
+}
+
+}  // namespace dl::pipeline
