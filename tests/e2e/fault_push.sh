@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The whole shipped matrix (54 tags, stand-in wheels, the Debian base standing
+# in for the Ubuntu/CUDA/ROCm bases) pushed through the fault proxy: random
+# 503/500/429 answers, cut request and response bodies, dropped connections.
+# The push must succeed, every tag must verify against the registry directly,
+# and the proxy's log must show the faults really happened. Then a slice is
+# pushed to htpasswd+TLS and token-auth registries and read back by skopeo.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${DL_BUILD_DIR:-$ROOT/build}
+DL=$BUILD/dlimage
+: "${DL_BASE_OCI:?run ci/make-base.sh first (ci/test.sh does)}"
+work=$(mktemp -d /tmp/dlimage-faults.XXXXXX)
+cleanup() {
+  for r in reg tls tok; do "$ROOT/tests/registry/registryctl.sh" stop "$work/$r" >/dev/null 2>&1 || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAULT-PUSH FAIL: $*" >&2; exit 1; }
+export DL_BUILD_DIR=$BUILD
+
+# A private copy of the base layout (blobs hard-linked) with the shipped
+# matrix's base tags pointing at the Debian image.
+mkdir -p "$work/bases"
+cp -al "$DL_BASE_OCI/blobs" "$work/bases/blobs"
+cp "$DL_BASE_OCI/index.json" "$DL_BASE_OCI/oci-layout" "$work/bases/"
+for t in 16.04 8.0-cudnn7-devel-ubuntu16.04 9.1-cudnn7-devel-ubuntu16.04 10.0-cudnn7-devel-ubuntu16.04 2.6; do
+  umoci tag --image "$work/bases:bookworm-python3" "$t"
+done
+python3 "$ROOT/tests/fixtures/wheels/make_stand_ins.py" "$work/wheels" --payload-kb 32
+inputs=(-m "$ROOT/matrix.yaml" --base "oci:$work/bases" --wheels /usr/share/python-wheels --wheels "$work/wheels"
+        --artifacts "$work/wheels" --cache "$work/cache" --lock "$work/wheels.lock" --no-catalog
+        --output "oci:$work/out")
+
+eval "$("$ROOT/tests/registry/registryctl.sh" start plain "$work/reg" | grep -E '^host=')"
+eval "$("$ROOT/tests/registry/registryctl.sh" proxy "$work/reg" | grep -E '^(proxy_host|fault_log|rules_file)=')"
+cat > "$rules_file" <<'RULES'
+status 503 rate=0.03 seed=11
+status 429 retry-after=1 rate=0.01 seed=12
+status 500 method=PUT path=/manifests/ nth=2
+drop-request 30000 method=PATCH|PUT path=/blobs/uploads/ rate=0.05 seed=13
+drop-response 2000 method=GET rate=0.05 seed=14
+close rate=0.01 seed=15
+RULES
+sleep 1  # the proxy picks up its rules file on change
+
+echo "== full matrix through the fault proxy"
+"$DL" build "${inputs[@]}" --push --registry "$proxy_host" --plain-http "$proxy_host" --json > "$work/push.json"
+python3 - "$work/push.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["images"]) == 54, len(d["images"])
+assert d["push"]["manifests_put"] == 54, d["push"]
+print("pushed:", d["push"], "\ndedup:", d["dedup"])
+PY
+faults=$(grep -c '^fault' "$fault_log" || true)
+echo "faults injected: $faults"; sort "$fault_log" | awk '{print $4, $5}' | sort | uniq -c | head
+[ "$faults" -ge 5 ] || fail "the proxy injected only $faults faults"
+"$DL" verify "${inputs[@]}" --registry "$host" --plain-http "$host" | tail -1 | grep -q "^54/54 tags verified" \
+  || fail "verify after the faulty push"
+
+echo "== htpasswd+TLS and token auth"
+for mode in htpasswd_tls token; do
+  dir=$work/${mode%%_*}
+  eval "$("$ROOT/tests/registry/registryctl.sh" start "$mode" "$dir" | grep -E '^(host|ca_file|docker_config|user|password_file)=')"
+  extra=(--registry "$host" --registry-config "$docker_config/config.json")
+  [ "$mode" = htpasswd_tls ] && extra+=(--ca-file "$ca_file") || extra+=(--plain-http "$host")
+  "$DL" build "${inputs[@]}" --filter repo=qingcloud/keras --push "${extra[@]}" --json > "$work/$mode.json"
+  skopeo_tls=(--tls-verify=false --creds "$user:$(cat "$password_file")")
+  skopeo inspect "${skopeo_tls[@]}" "docker://$host/qingcloud/keras:2.2-tf1.12-cpu" | grep -q io.qingcloud.dlimage.cell \
+    || fail "skopeo cannot read the $mode push"
+  skopeo copy --quiet --src-tls-verify=false --src-creds "$user:$(cat "$password_file")" \
+    "docker://$host/qingcloud/keras:2.2-tf1.8-py36-cpu" "oci:$work/$mode-copy:img"
+  umoci unpack --image "$work/$mode-copy:img" "$work/$mode-bundle" >/dev/null
+  [ -f "$work/$mode-bundle/rootfs/etc/dlimage/image.env" ] || fail "umoci: files layer missing ($mode)"
+  echo "$mode: ok"
+done
+echo "FAULT-PUSH OK"
