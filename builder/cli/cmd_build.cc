@@ -10,6 +10,8 @@
 #include "builder/layer/compress.h"
 #include "builder/pipeline/build.h"
 #include "builder/pipeline/push.h"
+#include "builder/pipeline/report_html.h"
+#include "base/fs.h"
 
 namespace dl::cli {
 namespace {
@@ -19,6 +21,7 @@ struct BuildArgs {
   std::string format = "oci", compression = "gzip";
   bool format_given = false;
   bool timings = false, json = false, quiet = false, push = false;
+  std::string report_file;
   copy::RegistryOptions registry;
 };
 
@@ -72,6 +75,7 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
   app.add_option("--revision", o.revision, "org.opencontainers.image.revision");
   app.add_option("--source-url", o.source_url, "org.opencontainers.image.source");
   app.add_flag("--timings", a->timings, "print the time of each phase");
+  app.add_option("--report", a->report_file, "write a self-contained HTML report of the run");
   app.add_flag("--json", a->json, "print the result as JSON");
   app.add_flag("-q,--quiet", a->quiet, "no progress output");
   app.add_flag("--push", a->push, "publish every tag of every built image (Docker schema 2 unless --manifest-format oci)");
@@ -89,10 +93,10 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
     progress.done();
     auto j = to_json(report);
     std::string push_line;
+    std::optional<pipeline::PushReport> pushed;
     if (a->push) {
       auto session = get(copy::Session::open(a->registry));
       pipeline::Phases& ph = report.phases;
-      std::optional<pipeline::PushReport> pushed;
       {
         auto t = ph.time("push");
         pushed = get(pipeline::push_cells(ctx_layout(a->o), report.cells, session->client(),
@@ -112,6 +116,8 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
                   std::to_string(pushed->blobs_mounted) + " mounted, " + std::to_string(pushed->blobs_existing) +
                   " already there\n";
     }
+    if (!a->report_file.empty())
+      check(write_file_atomic(a->report_file, pipeline::render_html_report(report, pushed ? &*pushed : nullptr)));
     if (a->json) {
       std::cout << j.dump(2) << "\n";
       return 0;

@@ -32,7 +32,7 @@ inputs=(-m "$ROOT/tests/e2e/matrix.yaml" --base "oci:$DL_BASE_OCI"
 common=(--output "oci:$work/out" "${inputs[@]}")
 
 step "build + push"
-"$DL" build "${common[@]}" --push --json --timings > "$work/push1.json"
+"$DL" build "${common[@]}" --push --json --timings --report "$work/report.html" > "$work/push1.json"
 [ "$(json "$work/push1.json" "len(d['images'])")" = 5 ] || fail "expected 5 images"
 [ "$(json "$work/push1.json" "d['push']['manifests_put']")" = 8 ] || fail "expected 8 tags put"
 [ "$(json "$work/push1.json" "d['push']['blobs_uploaded'] > 0")" = True ] || fail "nothing uploaded"
@@ -55,6 +55,14 @@ chroot "$rootfs" /usr/bin/python3 -m pip check | tee "$work/pipcheck.txt"
 grep -q "No broken requirements found." "$work/pipcheck.txt" || fail "pip check"
 chroot "$rootfs" /usr/local/bin/pip --version | grep -q "pip 23" || fail "pip console script"
 [ -z "$(find "$rootfs/usr/local/lib" -name '*.pyc' | head -1)" ] || fail ".pyc files in the image"
+
+step "the HTML report renders in headless Chromium with the matrix grid"
+chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+  --disable-component-update --disable-sync --user-data-dir="$work/chromium" \
+  --dump-dom "file://$work/report.html" > "$work/report-dom.html" 2>/dev/null || fail "chromium could not load the report"
+grep -q 'id="grid"' "$work/report-dom.html" || fail "no grid in the rendered report"
+[ "$(grep -o 'data-cell="' "$work/report-dom.html" | wc -l)" = 5 ] || fail "the grid does not show the 5 images"
+[ "$(grep -o 'class="cell pushed"' "$work/report-dom.html" | wc -l)" = 5 ] || fail "statuses missing from the grid"
 
 step "resolve from what is published (tags + image labels)"
 best() { "$DL" resolve --from "docker://$host/qingcloud/tensorflow" --plain-http "$host" --format tags "$@" | head -1; }
