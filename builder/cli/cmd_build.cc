@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "builder/cli/build_flags.h"
 #include "builder/cli/command.h"
 #include "builder/cli/progress.h"
 #include "builder/cli/registry_flags.h"
@@ -51,19 +52,7 @@ layout::Layout ctx_layout(const pipeline::BuildOptions& o) {
 Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App& app) -> Runner {
   auto a = std::make_shared<BuildArgs>();
   auto& o = a->o;
-  app.add_option("-m,--matrix", o.matrix_file, "matrix file")->capture_default_str();
-  app.add_option("--recipes", o.recipes_dir, "recipes directory (default: next to the matrix)");
-  app.add_option("--filter", o.filters, "KEY=VALUE; repeatable");
-  app.add_option("--shard", o.shard, "I/N");
-  app.add_option("--output,-o", o.output_layout, "oci:DIR to write the images into")->required();
-  app.add_option("--base", o.base_layouts, "oci:DIR holding base images under their references; repeatable");
-  app.add_option("--wheels", o.wheel_dirs, "wheelhouse DIR (subdirectories = variant labels); repeatable");
-  app.add_option("--index", o.index_urls, "PEP 503 simple index URL; repeatable");
-  app.add_option("--artifacts", o.artifacts, "DIR or URL that relative artifact URLs resolve against");
-  app.add_option("--cache", o.cache_dir, "download cache (default ~/.cache/dlimage)");
-  app.add_option("--lock", o.lock_file, "wheel lock: read if present, written after resolution");
-  app.add_flag("--no-catalog", [&o](std::int64_t) { o.use_catalog = false; }, "ignore the recipes' URL catalogs");
-  app.add_flag("--allow-missing", o.allow_missing, "build even when a Requires-Dist is not satisfied");
+  add_build_input_flags(app, o);
   app.add_option_function<std::string>(
          "--manifest-format", [a](const std::string& v) { a->format = v, a->format_given = true; },
          "docker|oci (default: oci in a layout, docker when pushing)")
@@ -71,7 +60,6 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
   app.add_option("--compression", a->compression, "gzip|zstd")->check(CLI::IsMember({"gzip", "zstd"}));
   app.add_option("--level", o.compression.level, "compression level (0 = default)");
   app.add_option("--threads", o.compression.threads, "compression threads (0 = all cores)");
-  app.add_option("--source-date-epoch", o.source_date_epoch, "timestamp for every file and history entry");
   app.add_option("--revision", o.revision, "org.opencontainers.image.revision");
   app.add_option("--source-url", o.source_url, "org.opencontainers.image.source");
   app.add_flag("--timings", a->timings, "print the time of each phase");
