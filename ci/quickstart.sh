@@ -6,35 +6,42 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+BUILD=${DL_BUILD_DIR:-build}
 ci/deps.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)"
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$BUILD" -j"$(nproc)" --target dlimage dl_registry_server dl_fault_proxy
 eval "$(ci/make-base.sh build/cache | grep '^DL_')"
 
 state=build/quickstart
 mkdir -p "$state"
 echo "== loopback registry"
 tests/registry/registryctl.sh stop "$state/registry" >/dev/null 2>&1 || true
-eval "$(DL_BUILD_DIR=$ROOT/build tests/registry/registryctl.sh start plain "$state/registry" | grep -E '^(host|log)=')"
+eval "$(DL_BUILD_DIR=$ROOT/$BUILD tests/registry/registryctl.sh start plain "$state/registry" | grep -E '^(host|log)=')"
 
 echo "== stand-in framework wheels (real wheel format, small payloads; NOT the real frameworks)"
 [ -d "$state/wheels" ] || python3 tests/fixtures/wheels/make_stand_ins.py "$state/wheels" --payload-kb 256
 
 # The shipped matrix names Ubuntu/CUDA/ROCm bases that need Docker Hub. Offline,
 # the Debian base stands in for them: tag it under their tag names.
+# (on a copy of the base layout, so the cached one stays as umoci made it)
+bases=$state/bases
+if [ ! -f "$bases/index.json" ]; then
+  mkdir -p "$bases" && cp -al "$DL_BASE_OCI/blobs" "$bases/blobs"
+  cp "$DL_BASE_OCI/index.json" "$DL_BASE_OCI/oci-layout" "$bases/"
+fi
 for t in 16.04 8.0-cudnn7-devel-ubuntu16.04 9.1-cudnn7-devel-ubuntu16.04 10.0-cudnn7-devel-ubuntu16.04 2.6; do
-  grep -q "\"$t\"" "$DL_BASE_OCI/index.json" || umoci tag --image "$DL_BASE_OCI:bookworm-python3" "$t"
+  grep -q "\"$t\"" "$bases/index.json" || umoci tag --image "$bases:bookworm-python3" "$t"
 done
 
 echo "== build + push: the deeplearning CPU images of the shipped matrix"
-build/dlimage build -m matrix.yaml --filter repo=qingcloud/deeplearning --filter accelerator=cpu \
-  --output "oci:$state/images" --base "oci:$DL_BASE_OCI" \
+"$BUILD/dlimage" build -m matrix.yaml --filter repo=qingcloud/deeplearning --filter accelerator=cpu \
+  --output "oci:$state/images" --base "oci:$bases" \
   --wheels /usr/share/python-wheels --wheels "$state/wheels" --artifacts "$state/wheels" \
   --cache "$state/cache" --lock "$state/wheels.lock" --no-catalog \
   --push --registry "$host" --plain-http "$host" --timings
 
 echo "== which tag should this machine run?"
-build/dlimage resolve -m matrix.yaml --cpu host --repo qingcloud/deeplearning --explain || true
+"$BUILD/dlimage" resolve -m matrix.yaml --cpu host --repo qingcloud/deeplearning --explain || true
 
 cat <<INFO
 
@@ -43,6 +50,6 @@ Everything is under $ROOT/$state:
   OCI layout     $state/images   (try: umoci ls --layout $state/images)
   wheel lock     $state/wheels.lock
   stand-ins      $state/wheels
-  base image     $DL_BASE_OCI
+  base image     $DL_BASE_OCI (and $bases, with the stand-in tags)
 Try: skopeo inspect --tls-verify=false docker://$host/qingcloud/deeplearning:1.1-cpu-avx2-mkldnn
 INFO
