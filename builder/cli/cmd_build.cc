@@ -74,6 +74,7 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
     // Pushes default to Docker schema 2: the seed's hosts run Docker 18.09.
     if (a->push && !app_format_set(a)) a->format = "docker";
     a->o.format = get(image::parse_format(a->format));
+    a->o.registry = a->registry;
     a->o.compression.algorithm = get(layer::parse_compression(a->compression));
     ProgressPrinter progress(a->quiet || a->json);
     auto report = get(pipeline::build(a->o, [&](const std::string& phase, size_t done, size_t total,

@@ -23,6 +23,7 @@ Registration reg("verify", "Check that every tag in the registry points at the d
   add_registry_flags(app, *r);
   return [o, r, format] {
     o->format = get(image::parse_format(*format));
+    o->registry = *r;
     auto report = get(pipeline::build(*o));
     auto session = get(copy::Session::open(*r));
     auto problems = get(pipeline::verify_cells(report.cells, session->client()));

@@ -3,7 +3,9 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
+#include "builder/copy/copy.h"
 #include "builder/pipeline/cell_builder.h"
+#include "registry/reference/reference.h"
 
 namespace dl::pipeline {
 
@@ -102,10 +104,28 @@ Result<layout::StoredImage> BuildContext::base_image(const std::string& ref) {
       return *img;
     }
   }
-  std::string where;
-  for (auto& b : opts_.base_layouts) where += (where.empty() ? "" : ", ") + b;
-  return not_found("base image " + ref + " not found in " + (where.empty() ? "any --base layout" : where) +
-                   "; expected it tagged as " + join(layout_names(ref), " or "));
+  // Not in a layout: pull it from its registry (mirrors apply) into the
+  // output layout, byte for byte, so its digest is the registry's.
+  auto parsed = registry::parse_reference(ref);
+  if (!parsed.ok()) return parsed.error().wrap("base image");
+  if (!session_) {
+    auto s = copy::Session::open(opts_.registry);
+    if (!s.ok()) return s.error().wrap("base image " + ref);
+    session_ = std::move(s).value();
+  }
+  copy::Endpoint src{copy::Endpoint::Kind::registry, {}, *parsed, "docker://" + parsed->str()};
+  copy::Endpoint dst{copy::Endpoint::Kind::layout, {out_->root(), "base/" + parsed->str()}, {}, "output layout"};
+  auto pulled = copy::copy_image(*session_, src, dst);
+  if (!pulled.ok()) {
+    std::string where;
+    for (auto& b : opts_.base_layouts) where += (where.empty() ? "" : ", ") + b;
+    return pulled.error().wrap("base image " + ref + " is in no --base layout" + (where.empty() ? "" : " (" + where + ")") +
+                               " and could not be pulled");
+  }
+  auto img = out_->read_image("base/" + parsed->str());
+  if (!img.ok()) return img.error().wrap("base image " + ref);
+  base_cache_[ref] = *img;
+  return *img;
 }
 
 }  // namespace dl::pipeline

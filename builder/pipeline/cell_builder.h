@@ -12,6 +12,7 @@
 
 #include "base/result.h"
 #include "builder/image/descriptor.h"
+#include "builder/copy/session.h"
 #include "builder/layout/layout.h"
 #include "builder/matrix/matrix.h"
 #include "builder/pipeline/options.h"
@@ -58,6 +59,7 @@ class BuildContext {
   std::vector<std::unique_ptr<wheel::WheelSource>> fixed_sources_;
   std::unique_ptr<wheel::WheelSource> catalog_source_;
   std::map<std::string, layout::StoredImage> base_cache_;
+  std::unique_ptr<copy::Session> session_;  // opened on the first registry pull
   wheel::Lock lock_;
   bool lock_changed_ = false;
 };

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "builder/copy/session.h"
 #include "builder/image/descriptor.h"
 #include "builder/layer/compress.h"
 
@@ -31,6 +32,11 @@ struct BuildOptions {
   layer::CompressOptions compression;
   std::int64_t source_date_epoch = 0;
   std::string revision, source_url;  // org.opencontainers.image.{revision,source}
+
+  // Base images not found in --base layouts are pulled from their registry
+  // (after --mirror rewriting) into the output layout, pinned by the digest
+  // they resolved to (recorded as org.opencontainers.image.base.digest).
+  copy::RegistryOptions registry;
 };
 
 }  // namespace dl::pipeline

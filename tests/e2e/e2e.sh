@@ -78,6 +78,15 @@ step "the OCI layout: umoci unpacks an image dlimage wrote (OCI format)"
 umoci unpack --image "$work/layout-oci:qingcloud/keras:2.2-tf1.12-py311-cpu" "$work/bundle2" >/dev/null
 chroot "$work/bundle2/rootfs" /usr/bin/python3 -c 'import keras, tensorflow, h5py' || fail "keras image"
 
+step "base image pulled from a registry through --mirror, pinned by digest"
+"$DL" copy --plain-http "$host" "oci:$DL_BASE_OCI:bookworm-python3" "docker://$host/library/debian:bookworm-python3" >/dev/null
+"$DL" build -m "$ROOT/tests/e2e/matrix.yaml" --filter tag=latest-cpu --output "oci:$work/mirrored" \
+  --mirror "docker.io=$host" --plain-http "$host" --wheels /usr/share/python-wheels --wheels "$work/wheels" \
+  --cache "$work/cache" --lock "$work/wheels.lock" --no-catalog --manifest-format docker --json > "$work/mirrored.json"
+[ "$(json "$work/mirrored.json" "d['images'][0]['digest']")" = \
+  "$(json "$work/push1.json" "[i['digest'] for i in d['images'] if 'qingcloud/tensorflow:latest-cpu' in i['tags']][0]")" ] \
+  || fail "an image on the pulled base differs from the one on the layout base"
+
 step "no-op rerun uploads nothing"
 "$DL" build "${common[@]}" --push --json > "$work/push2.json"
 [ "$(json "$work/push2.json" "d['push']['cells_skipped']")" = 5 ] || fail "rerun did not skip every image"
