@@ -11,5 +11,12 @@ cmake --build build -j"$(nproc)"
 eval "$(ci/make-base.sh build/cache | grep '^DL_')"
 export DL_BASE_ROOTFS_TAR DL_BASE_OCI
 echo "ci/test.sh: built and prepared in $(( $(date +%s) - start ))s"
-ctest --test-dir build --output-on-failure -LE bench -j2 --timeout 900
+ctest --test-dir build --output-on-failure -LE bench -j2 --timeout 900 | tee build/ctest.log
+# ci/deps.sh installed every tool the tests need, so a skip here means a
+# check did not run: that is a failure, not a pass.
+if grep -q "(Skipped)\|(Disabled)\|(Not Run)" build/ctest.log; then
+  echo "ci/test.sh: tests were skipped or disabled; each must run in CI:" >&2
+  grep "(Skipped)\|(Disabled)\|(Not Run)" build/ctest.log >&2
+  exit 1
+fi
 echo "ci/test.sh: done in $(( $(date +%s) - start ))s"
