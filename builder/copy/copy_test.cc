@@ -9,17 +9,16 @@
 #include "registry/client/test_image_test_util.h"
 #include "tests/support/process.h"
 #include "tests/support/registry_fixture.h"
+#include "tests/support/registry_test.h"
 
 namespace dl::copy {
 namespace {
 
-class CopyTest : public ::testing::Test {
+class CopyTest : public test::PlainRegistryTest {
  protected:
   void SetUp() override {
-    if (!test::registry_available()) GTEST_SKIP() << "docker-registry not installed (Debian package docker-registry)";
-    auto reg = test::RegistryServer::start(test::RegistryMode::plain);
-    ASSERT_TRUE(reg.ok()) << reg.error().message();
-    reg_ = std::make_unique<test::RegistryServer>(std::move(*reg));
+    test::PlainRegistryTest::SetUp();
+    if (setup_stopped()) return;
     RegistryOptions o;
     o.plain_http = {reg_->host()};
     o.jobs = 3;
@@ -56,7 +55,6 @@ class CopyTest : public ::testing::Test {
     ASSERT_TRUE(l->tag(tag, *idx).ok());
   }
 
-  std::unique_ptr<test::RegistryServer> reg_;
   std::unique_ptr<Session> session_;
 };
 

@@ -7,19 +7,18 @@
 #include "registry/transport/fake_clock_test_util.h"
 #include "tests/support/fault_proxy.h"
 #include "tests/support/registry_fixture.h"
+#include "tests/support/registry_test.h"
 
 namespace dl::registry {
 namespace {
 
 using testing::noise;
 
-class ClientFaults : public ::testing::Test {
+class ClientFaults : public test::PlainRegistryTest {
  protected:
   void SetUp() override {
-    if (!test::registry_available()) GTEST_SKIP() << "docker-registry not installed (Debian package docker-registry)";
-    auto reg = test::RegistryServer::start(test::RegistryMode::plain);
-    ASSERT_TRUE(reg.ok()) << reg.error().message();
-    reg_ = std::make_unique<test::RegistryServer>(std::move(*reg));
+    test::PlainRegistryTest::SetUp();
+    if (setup_stopped()) return;
   }
 
   // Starts the proxy with `schedule` and a client that talks through it.
@@ -40,7 +39,6 @@ class ClientFaults : public ::testing::Test {
     return b.ok() && *b == data;
   }
 
-  std::unique_ptr<test::RegistryServer> reg_;
   std::unique_ptr<test::FaultProxy> proxy_;
   std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>();
   HostConfig hosts_;

@@ -13,6 +13,7 @@
 #include "registry/transport/tiny_server_test_util.h"
 #include "tests/support/process.h"
 #include "tests/support/registry_fixture.h"
+#include "tests/support/registry_test.h"
 
 namespace dl::registry {
 namespace {
@@ -20,13 +21,11 @@ namespace {
 using testing::make_image;
 using testing::noise;
 
-class ClientTest : public ::testing::Test {
+class ClientTest : public test::PlainRegistryTest {
  protected:
   void SetUp() override {
-    if (!test::registry_available()) GTEST_SKIP() << "docker-registry not installed (Debian package docker-registry)";
-    auto reg = test::RegistryServer::start(test::RegistryMode::plain);
-    ASSERT_TRUE(reg.ok()) << reg.error().message();
-    reg_ = std::make_unique<test::RegistryServer>(std::move(*reg));
+    test::PlainRegistryTest::SetUp();
+    if (setup_stopped()) return;
     ASSERT_TRUE(hosts_.add_plain_http(reg_->host()).ok());
     TransportOptions t;
     t.log = [this](const std::string& l) {
@@ -50,7 +49,6 @@ class ClientTest : public ::testing::Test {
     return n;
   }
 
-  std::unique_ptr<test::RegistryServer> reg_;
   HostConfig hosts_;
   std::mutex log_mu_;
   std::vector<std::string> log_;

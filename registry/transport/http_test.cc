@@ -15,6 +15,7 @@
 #include "registry/transport/url.h"
 #include "tests/support/fault_proxy.h"
 #include "tests/support/registry_fixture.h"
+#include "tests/support/registry_test.h"
 
 namespace dl::registry {
 namespace {
@@ -75,15 +76,12 @@ TEST(Errors, RegistryErrorCodesInMessage) {
   EXPECT_EQ(t.message(), "PUT http://h/x: 503 Service Unavailable: upstream down");
 }
 
-class HttpAgainstRegistry : public ::testing::Test {
+class HttpAgainstRegistry : public test::PlainRegistryTest {
  protected:
   void SetUp() override {
-    if (!test::registry_available()) GTEST_SKIP() << "docker-registry not installed (Debian package docker-registry)";
-    auto reg = test::RegistryServer::start(test::RegistryMode::plain);
-    ASSERT_TRUE(reg.ok()) << reg.error().message();
-    reg_ = std::make_unique<test::RegistryServer>(std::move(*reg));
+    test::PlainRegistryTest::SetUp();
+    if (setup_stopped()) return;
   }
-  std::unique_ptr<test::RegistryServer> reg_;
 };
 
 // A body pulled from a generator in small pieces: nothing whole in memory.
