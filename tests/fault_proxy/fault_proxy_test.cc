@@ -11,6 +11,7 @@
 #include "base/sha256.h"
 #include "tests/support/http_client.h"
 #include "tests/support/registry_fixture.h"
+#include "tests/support/registry_test.h"
 
 namespace dl::test {
 namespace {
@@ -22,15 +23,8 @@ std::string random_bytes(size_t n, unsigned seed) {
   return s;
 }
 
-class FaultProxyTest : public ::testing::Test {
+class FaultProxyTest : public PlainRegistryTest {
  protected:
-  void SetUp() override {
-    if (!registry_available()) GTEST_SKIP() << "docker-registry not installed (Debian package docker-registry)";
-    auto reg = RegistryServer::start(RegistryMode::plain);
-    ASSERT_TRUE(reg.ok()) << reg.error().message();
-    reg_ = std::make_unique<RegistryServer>(std::move(*reg));
-  }
-
   std::unique_ptr<FaultProxy> proxy(std::string_view schedule, FaultProxyOptions opts = {}) {
     auto p = FaultProxy::start(reg_->host(), schedule, opts);
     EXPECT_TRUE(p.ok()) << p.error().message();
@@ -60,7 +54,6 @@ class FaultProxyTest : public ::testing::Test {
     return r.ok() ? r->status : -1;
   }
 
-  std::unique_ptr<RegistryServer> reg_;
 };
 
 TEST_F(FaultProxyTest, InjectsStatusOnTheNthMatchingRequestOnly) {
