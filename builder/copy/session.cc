@@ -9,7 +9,7 @@ Result<std::unique_ptr<Session>> Session::open(const RegistryOptions& opts) {
   for (const auto& m : opts.mirrors) DL_TRY(s->hosts_.add_mirror(m));
   for (const auto& h : opts.plain_http) DL_TRY(s->hosts_.add_plain_http(h));
   if (!opts.push_registry.empty()) DL_TRY(s->hosts_.set_push_registry(opts.push_registry));
-  registry::TransportOptions t;
+  net::TransportOptions t;
   t.tls_verify = opts.tls_verify;
   t.ca_file = opts.ca_file;
   if (opts.verbose) t.log = [](const std::string& line) { std::cerr << "dlimage: " << line << "\n"; };

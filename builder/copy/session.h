@@ -12,7 +12,7 @@
 #include "registry/auth/authenticator.h"
 #include "registry/client/client.h"
 #include "registry/reference/hosts.h"
-#include "registry/transport/http.h"
+#include "net/http.h"
 
 namespace dl::copy {
 

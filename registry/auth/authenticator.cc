@@ -5,9 +5,19 @@
 
 #include "base/strings.h"
 #include "registry/auth/base64.h"
-#include "registry/transport/url.h"
+#include "net/url.h"
 
 namespace dl::registry {
+
+using net::HttpClient;
+using net::Request;
+using net::Response;
+using net::BodySink;
+using net::http_error;
+using net::resolve_url;
+using net::redact_url;
+using net::add_query;
+using net::url_encode;
 
 namespace {
 

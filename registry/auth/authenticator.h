@@ -20,9 +20,14 @@
 #include "base/result.h"
 #include "registry/auth/challenge.h"
 #include "registry/auth/credentials.h"
-#include "registry/transport/http.h"
+#include "net/http.h"
 
 namespace dl::registry {
+
+using net::HttpClient;
+using net::Request;
+using net::Response;
+using net::BodySink;
 
 // "repository:NAME:pull" / "repository:NAME:pull,push".
 std::string pull_scope(const std::string& repository);

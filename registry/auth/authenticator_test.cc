@@ -5,10 +5,17 @@
 #include <gtest/gtest.h>
 
 #include "registry/auth/base64.h"
-#include "registry/transport/fake_clock_test_util.h"
+#include "net/fake_clock_test_util.h"
 #include "tests/support/registry_fixture.h"
 
 namespace dl::registry {
+
+using net::HttpClient;
+using net::Request;
+using net::Response;
+using net::TransportOptions;
+using net::http_error;
+using net::FakeClock;
 namespace {
 
 #define REQUIRE_REGISTRY() \

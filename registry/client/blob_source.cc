@@ -8,6 +8,8 @@
 
 namespace dl::registry {
 
+using net::BodyReader;
+
 namespace {
 
 class MemoryBlob final : public BlobSource {

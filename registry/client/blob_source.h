@@ -10,9 +10,11 @@
 #include "base/fs.h"
 #include "base/result.h"
 #include "base/sha256.h"
-#include "registry/transport/http.h"
+#include "net/http.h"
 
 namespace dl::registry {
+
+using net::BodyReader;
 
 class BlobSource {
  public:

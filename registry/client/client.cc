@@ -3,9 +3,18 @@
 #include <nlohmann/json.hpp>
 
 #include "base/strings.h"
-#include "registry/transport/url.h"
+#include "net/url.h"
 
 namespace dl::registry {
+
+using net::Headers;
+using net::Request;
+using net::Response;
+using net::BodySink;
+using net::http_error;
+using net::resolve_url;
+using net::add_query;
+using net::backoff_delay;
 
 namespace {
 

@@ -23,6 +23,10 @@
 
 namespace dl::registry {
 
+using net::Request;
+using net::Response;
+using net::BodySink;
+
 namespace media {
 inline constexpr const char* kDockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
 inline constexpr const char* kDockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json";

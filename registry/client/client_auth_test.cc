@@ -12,7 +12,7 @@ void push_pull_roundtrip(test::RegistryMode mode) {
   if (!test::registry_available()) GTEST_SKIP() << "docker-registry not installed (Debian package docker-registry)";
   auto reg = test::RegistryServer::start(mode);
   ASSERT_TRUE(reg.ok()) << reg.error().message();
-  TransportOptions t;
+  net::TransportOptions t;
   t.ca_file = reg->ca_file();
   HttpClient http(t);
   auto creds = CredentialStore::load(reg->docker_config_dir() + "/config.json");

@@ -4,12 +4,17 @@
 
 #include "registry/client/client.h"
 #include "registry/client/test_image_test_util.h"
-#include "registry/transport/fake_clock_test_util.h"
+#include "net/fake_clock_test_util.h"
 #include "tests/support/fault_proxy.h"
 #include "tests/support/registry_fixture.h"
 #include "tests/support/registry_test.h"
 
 namespace dl::registry {
+
+using net::HttpClient;
+using net::TransportOptions;
+using net::Millis;
+using net::FakeClock;
 namespace {
 
 using testing::noise;

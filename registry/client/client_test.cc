@@ -10,12 +10,16 @@
 
 #include "base/fs.h"
 #include "registry/client/test_image_test_util.h"
-#include "registry/transport/tiny_server_test_util.h"
+#include "net/tiny_server_test_util.h"
 #include "tests/support/process.h"
 #include "tests/support/registry_fixture.h"
 #include "tests/support/registry_test.h"
 
 namespace dl::registry {
+
+using net::HttpClient;
+using net::TransportOptions;
+using net::TinyServer;
 namespace {
 
 using testing::make_image;

@@ -9,9 +9,18 @@
 #include <thread>
 
 #include "registry/client/client.h"
-#include "registry/transport/url.h"
+#include "net/url.h"
 
 namespace dl::registry {
+
+using net::Request;
+using net::BodyReader;
+using net::BodyOpener;
+using net::http_error;
+using net::resolve_url;
+using net::redact_url;
+using net::add_query;
+using net::backoff_delay;
 
 namespace {
 

@@ -1,6 +1,6 @@
 // A tiny blocking HTTP client (libcurl) for tests that poke a registry or a
 // token server directly: readiness probes, status/header assertions.
-// Not the product's transport (registry/transport); deliberately minimal.
+// Not the product's transport (net); deliberately minimal.
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-#include "registry/transport/http.h"
+#include "net/http.h"
 
 #include <curl/curl.h>
 
@@ -9,9 +9,9 @@
 #include <mutex>
 
 #include "base/strings.h"
-#include "registry/transport/url.h"
+#include "net/url.h"
 
-namespace dl::registry {
+namespace dl::net {
 
 namespace {
 
@@ -357,4 +357,4 @@ Result<Response> HttpClient::send(const Request& req, const BodySink& sink) {
   return std::move(*last);
 }
 
-}  // namespace dl::registry
+}  // namespace dl::net

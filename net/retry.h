@@ -15,7 +15,7 @@
 
 #include "base/result.h"
 
-namespace dl::registry {
+namespace dl::net {
 
 using Millis = std::chrono::milliseconds;
 
@@ -79,4 +79,4 @@ AttemptOutcome run_with_retries(const std::function<AttemptOutcome()>& attempt,
                                 const std::function<bool()>& can_retry, const RetryPolicy& policy,
                                 Clock& clock, std::mt19937_64& rng, RetryTrace* trace = nullptr);
 
-}  // namespace dl::registry
+}  // namespace dl::net

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-namespace dl::registry {
+namespace dl::net {
 
 class TinyServer {
  public:
@@ -74,4 +74,4 @@ class TinyServer {
   std::vector<std::string> heads_;
 };
 
-}  // namespace dl::registry
+}  // namespace dl::net

@@ -1,7 +1,7 @@
 // The HTTP client against real servers: the Distribution registry, the
 // harness's fault proxy in front of it, and a tiny redirecting server for
 // the rule that credentials never follow a redirect to another origin.
-#include "registry/transport/http.h"
+#include "net/http.h"
 
 #include <gtest/gtest.h>
 
@@ -10,14 +10,14 @@
 #include <thread>
 
 #include "base/sha256.h"
-#include "registry/transport/fake_clock_test_util.h"
-#include "registry/transport/tiny_server_test_util.h"
-#include "registry/transport/url.h"
+#include "net/fake_clock_test_util.h"
+#include "net/tiny_server_test_util.h"
+#include "net/url.h"
 #include "tests/support/fault_proxy.h"
 #include "tests/support/registry_fixture.h"
 #include "tests/support/registry_test.h"
 
-namespace dl::registry {
+namespace dl::net {
 namespace {
 
 TEST(Url, ResolveRelativeLocations) {
@@ -265,4 +265,4 @@ TEST(HttpRedirects, AuthorizationNeverFollowsToAnotherOrigin) {
 }
 
 }  // namespace
-}  // namespace dl::registry
+}  // namespace dl::net

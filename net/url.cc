@@ -1,4 +1,4 @@
-#include "registry/transport/url.h"
+#include "net/url.h"
 
 #include <curl/curl.h>
 
@@ -9,7 +9,7 @@
 
 #include "base/strings.h"
 
-namespace dl::registry {
+namespace dl::net {
 
 namespace {
 
@@ -114,4 +114,4 @@ std::string add_query(std::string url, std::string_view key, std::string_view va
   return url + frag;
 }
 
-}  // namespace dl::registry
+}  // namespace dl::net

@@ -5,9 +5,9 @@
 #include <mutex>
 #include <vector>
 
-#include "registry/transport/retry.h"
+#include "net/retry.h"
 
-namespace dl::registry {
+namespace dl::net {
 
 class FakeClock final : public Clock {
  public:
@@ -36,4 +36,4 @@ class FakeClock final : public Clock {
   std::vector<Millis> sleeps_;
 };
 
-}  // namespace dl::registry
+}  // namespace dl::net

@@ -1,11 +1,11 @@
 // The waiting policy, with a clock that does not really sleep.
-#include "registry/transport/retry.h"
+#include "net/retry.h"
 
 #include <gtest/gtest.h>
 
-#include "registry/transport/fake_clock_test_util.h"
+#include "net/fake_clock_test_util.h"
 
-namespace dl::registry {
+namespace dl::net {
 namespace {
 
 TEST(Retry, RetryableStatuses) {
@@ -138,4 +138,4 @@ TEST(Retry, LoopStopsOnPermanentErrorsCountAndTotalTime) {
 }
 
 }  // namespace
-}  // namespace dl::registry
+}  // namespace dl::net

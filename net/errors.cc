@@ -1,9 +1,9 @@
 #include <nlohmann/json.hpp>
 
-#include "registry/transport/http.h"
-#include "registry/transport/url.h"
+#include "net/http.h"
+#include "net/url.h"
 
-namespace dl::registry {
+namespace dl::net {
 
 std::vector<RegistryError> parse_registry_errors(std::string_view body) {
   std::vector<RegistryError> out;
@@ -67,4 +67,4 @@ Error http_error(std::string_view method, std::string_view url, const Response& 
   return Error(kind, msg, is_retryable_status(resp.status)).with_status(resp.status);
 }
 
-}  // namespace dl::registry
+}  // namespace dl::net

@@ -1,4 +1,4 @@
-#include "registry/transport/retry.h"
+#include "net/retry.h"
 
 #include <curl/curl.h>
 
@@ -10,7 +10,7 @@
 
 #include "base/strings.h"
 
-namespace dl::registry {
+namespace dl::net {
 
 namespace {
 
@@ -113,4 +113,4 @@ AttemptOutcome run_with_retries(const std::function<AttemptOutcome()>& attempt,
   }
 }
 
-}  // namespace dl::registry
+}  // namespace dl::net

@@ -8,7 +8,7 @@
 
 #include "base/result.h"
 
-namespace dl::registry {
+namespace dl::net {
 
 // Resolves `ref` (absolute, scheme-relative, absolute-path or relative
 // path) against `base`. Location headers from registries are often relative.
@@ -29,4 +29,4 @@ std::string redact_url(std::string_view url);
 std::string add_query(std::string url, std::string_view key, std::string_view value);
 std::string url_encode(std::string_view s);
 
-}  // namespace dl::registry
+}  // namespace dl::net

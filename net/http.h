@@ -24,9 +24,9 @@
 #include <vector>
 
 #include "base/result.h"
-#include "registry/transport/retry.h"
+#include "net/retry.h"
 
-namespace dl::registry {
+namespace dl::net {
 
 class Headers {
  public:
@@ -122,4 +122,4 @@ Error http_error(std::string_view method, std::string_view url, const Response& 
 
 std::string status_text(int status);
 
-}  // namespace dl::registry
+}  // namespace dl::net
