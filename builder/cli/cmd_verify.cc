@@ -2,6 +2,7 @@
 // and points at the digest its cell builds. The build runs first, from the
 // layer cache, so it costs no compression when nothing changed.
 #include <iostream>
+#include <set>
 
 #include "builder/cli/build_flags.h"
 #include "builder/cli/command.h"
@@ -29,10 +30,16 @@ Registration reg("verify", "Check that every tag in the registry points at the d
     auto problems = get(pipeline::verify_cells(report.cells, session->client()));
     size_t tags = 0;
     for (auto& c : report.cells) tags += c.cell.tags.size();
-    for (auto& p : problems)
-      std::cout << p.ref << ": " << (p.got.empty() ? "missing" : "points at " + p.got) << ", expected " << p.want
-                << "\n";
-    std::cout << (tags - problems.size()) << "/" << tags << " tags verified\n";
+    std::set<std::string> bad;
+    for (auto& p : problems) {
+      bad.insert(p.ref);
+      if (!p.blob.empty())
+        std::cout << p.ref << ": points at " << p.got << " but blob " << p.blob << "\n";
+      else
+        std::cout << p.ref << ": " << (p.got.empty() ? "missing" : "points at " + p.got) << ", expected " << p.want
+                  << "\n";
+    }
+    std::cout << (tags - bad.size()) << "/" << tags << " tags verified\n";
     return problems.empty() ? 0 : 1;
   };
 });

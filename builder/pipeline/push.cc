@@ -1,5 +1,6 @@
 #include "builder/pipeline/push.h"
 
+#include "builder/pipeline/blob_check.h"
 #include "registry/client/blob_source.h"
 #include "registry/reference/reference.h"
 
@@ -12,8 +13,11 @@ Result<registry::Reference> target_of(const matrix::Cell& c, const registry::Hos
   return hosts.for_push(ref);
 }
 
-// True when every tag already names `digest`; one HEAD per tag.
-Result<bool> up_to_date(const matrix::Cell& c, const Digest& digest, registry::RegistryClient& client) {
+// True when every tag already names `digest` (one HEAD per tag) and the
+// registry holds every blob of `blobs` (one HEAD each, in parallel): a
+// registry that lost a layer gets it again.
+Result<bool> up_to_date(const matrix::Cell& c, const Digest& digest, const std::vector<image::Descriptor>& blobs,
+                        registry::RegistryClient& client) {
   for (size_t i = 0; i < c.tags.size(); ++i) {
     DL_ASSIGN_OR_RETURN(auto ref, target_of(c, client.hosts(), i));
     auto head = client.head_manifest(ref);
@@ -23,7 +27,13 @@ Result<bool> up_to_date(const matrix::Cell& c, const Digest& digest, registry::R
     }
     if (head->digest != digest) return false;
   }
-  return true;
+  DL_ASSIGN_OR_RETURN(auto primary, target_of(c, client.hosts(), 0));
+  DL_ASSIGN_OR_RETURN(auto problems, check_blobs(client, primary, blobs, client.options().jobs));
+  return problems.empty();
+}
+
+bool repo_differs(const registry::Reference& a, const Result<registry::Reference>& b) {
+  return !b.ok() || a.registry != b->registry || a.repository != b->repository;
 }
 
 }  // namespace
@@ -46,7 +56,11 @@ Result<PushReport> push_cells(const layout::Layout& layout, const std::vector<Ce
       DL_ASSIGN_OR_RETURN(auto r, target_of(cr.cell, client.hosts(), t));
       pc.tags.push_back(r.str());
     }
-    auto current = up_to_date(cr.cell, cr.manifest.digest, client);
+    DL_ASSIGN_OR_RETURN(auto manifest_bytes, layout.read_blob(cr.manifest));
+    DL_ASSIGN_OR_RETURN(auto manifest, image::parse_manifest(manifest_bytes, pc.ref, cr.manifest.media_type));
+    std::vector<image::Descriptor> all_blobs = {manifest.config};
+    all_blobs.insert(all_blobs.end(), manifest.layers.begin(), manifest.layers.end());
+    auto current = up_to_date(cr.cell, cr.manifest.digest, all_blobs, client);
     if (!current.ok()) return current.error().wrap("checking " + pc.ref);
     if (*current) {
       pc.skipped = true;
@@ -54,8 +68,6 @@ Result<PushReport> push_cells(const layout::Layout& layout, const std::vector<Ce
       report.cells.push_back(pc);
       continue;
     }
-    DL_ASSIGN_OR_RETURN(auto manifest_bytes, layout.read_blob(cr.manifest));
-    DL_ASSIGN_OR_RETURN(auto manifest, image::parse_manifest(manifest_bytes, pc.ref, cr.manifest.media_type));
     std::vector<image::Descriptor> blobs = manifest.layers;
     // Blobs one at a time per mount source so a mount can be tried for each;
     // within a cell they still go up in parallel, largest first.
@@ -106,9 +118,15 @@ Result<std::vector<VerifyProblem>> verify_cells(const std::vector<CellResult>& c
       auto head = client.head_manifest(ref);
       if (!head.ok()) {
         if (head.error().kind() != ErrorKind::not_found && head.error().status() != 404) return head.error();
-        problems.push_back({ref.str(), cr.manifest.digest.str(), ""});
+        problems.push_back({ref.str(), cr.manifest.digest.str(), "", ""});
       } else if (head->digest != cr.manifest.digest) {
-        problems.push_back({ref.str(), cr.manifest.digest.str(), head->digest.str()});
+        problems.push_back({ref.str(), cr.manifest.digest.str(), head->digest.str(), ""});
+      } else if (t == 0 || repo_differs(ref, target_of(cr.cell, client.hosts(), 0))) {
+        // The manifest is right; now its blobs, once per repository.
+        DL_ASSIGN_OR_RETURN(auto blobs, manifest_blobs(client, ref, cr.manifest.digest));
+        DL_ASSIGN_OR_RETURN(auto bad, check_blobs(client, ref, blobs, client.options().jobs));
+        for (auto& b : bad)
+          problems.push_back({ref.str(), cr.manifest.digest.str(), head->digest.str(), b.blob.digest.str() + " " + b.what});
       }
     }
   }

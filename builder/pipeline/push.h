@@ -36,9 +36,12 @@ using PushProgress = std::function<void(size_t done, size_t total, const std::st
 Result<PushReport> push_cells(const layout::Layout& layout, const std::vector<CellResult>& cells,
                               registry::RegistryClient& client, const PushProgress& progress = {});
 
-// Checks that every tag of every cell points at the digest it would build.
+// Checks that every tag of every cell points at the digest it would build,
+// and that the registry holds every blob that manifest names (HEAD with the
+// expected size, in parallel).
 struct VerifyProblem {
   std::string ref, want, got;  // got "" = tag missing
+  std::string blob;            // set when the tag is right but a blob is not: "sha256:.. missing"
 };
 Result<std::vector<VerifyProblem>> verify_cells(const std::vector<CellResult>& cells, registry::RegistryClient& client);
 
