@@ -81,7 +81,7 @@ TEST(Sources, OneLine) {
   EXPECT_EQ((*r)[0].architectures, (std::vector<std::string>{"amd64", "arm64"}));
   EXPECT_EQ((*r)[0].signed_by_file, "/k.gpg");
   EXPECT_EQ((*r)[0].components, (std::vector<std::string>{"main", "non-free"}));
-  EXPECT_EQ((*r)[1].origin, "sources.list:4");
+  EXPECT_EQ((*r)[1].origin, "sources.list:5");
   auto bad = parse_sources_list("deb [sigend-by=/k] http://h s main\n", "l");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().message(), "l:1: unknown option 'sigend-by'; did you mean 'signed-by'?");
@@ -123,7 +123,7 @@ TEST(Spec, SourcesPackagesPinsRecommends) {
       "  when: {python: '3.6'}\n");
   ASSERT_TRUE(r.ok()) << r.error().message();
   ASSERT_EQ(r->sources.size(), 1u);
-  EXPECT_EQ(r->sources[0].origin, "recipe.yaml:4:7");
+  EXPECT_EQ(r->sources[0].origin, "recipe.yaml:3:7");
   EXPECT_EQ(r->sources[0].signed_by_file, "/k.gpg");
   ASSERT_EQ(r->packages.size(), 4u);
   EXPECT_EQ(r->packages[1], (PackageSpec{"libgomp1", "", "12.2.0-14"}));

@@ -102,12 +102,13 @@ Result<PackageSpec> parse_package_spec(std::string_view text) {
     t.resize(colon);
     if (p.arch.empty()) return invalid("package '" + std::string(text) + "': empty architecture after ':'");
   }
-  if (t.size() < 2 || !((t[0] >= 'a' && t[0] <= 'z') || (t[0] >= '0' && t[0] <= '9')))
-    return invalid("package name '" + t + "' is not a Debian package name; expected lowercase letters, digits, + - .");
-  for (char c : t)
-    if (!name_char(c))
-      return invalid("package name '" + t + "' has '" + std::string(1, c) +
-                     "'; expected lowercase letters, digits, + - . (as in '" + to_lower(t) + "')");
+  bool ok = t.size() >= 2 && ((t[0] >= 'a' && t[0] <= 'z') || (t[0] >= '0' && t[0] <= '9'));
+  for (char c : t) ok = ok && name_char(c);
+  if (!ok) {
+    std::string lower = to_lower(t);
+    return invalid("package name '" + t + "' is not a Debian package name; expected lowercase letters, digits, + - ." +
+                   (lower != t ? " (as in '" + lower + "')" : ""));
+  }
   p.name = t;
   return p;
 }

@@ -4,6 +4,7 @@
 
 #include "base/fs.h"
 #include "base/sha256.h"
+#include "base/strings.h"
 #include "builder/apt/lock.h"
 #include "builder/apt/resolve.h"
 #include "tests/apt/local_repo.h"
