@@ -193,6 +193,85 @@ Status check_filename(const std::string& pkg, const std::string& f) {
   return {};
 }
 
+// apt picks, for each dependency group "a | b | c", the first alternative
+// it can install, and for a name that is a real package, that package
+// rather than something that Provides it. libsolv chooses by its own policy
+// at such choice points, so we walk the request's closure the way apt's
+// MarkInstall does and favor those picks (SOLVER_FAVOR only breaks ties:
+// correctness stays libsolv's).
+class AptPreference {
+ public:
+  AptPreference(Loaded& l, bool recommends) : l_(l), pool_(l.pool.get()), recommends_(recommends) {}
+
+  void walk(const std::vector<Id>& roots) {
+    std::vector<Id> todo(roots.begin(), roots.end());
+    for (Id p : roots) picked_.insert(p);
+    while (!todo.empty()) {
+      Id p = todo.back();
+      todo.pop_back();
+      Solvable* s = pool_->solvables + p;
+      visit_deps(s->repo, s->solv_requires, todo);
+      if (recommends_) visit_deps(s->repo, s->recommends, todo);
+    }
+  }
+  const std::set<Id>& picked() const { return picked_; }
+
+ private:
+  void visit_deps(Repo* repo, Offset off, std::vector<Id>& todo) {
+    if (!off) return;
+    for (Id* dp = repo->idarraydata + off; *dp; ++dp) {
+      if (*dp == SOLVABLE_PREREQMARKER) continue;
+      if (satisfied(*dp)) continue;
+      Id pick = choose(*dp);
+      if (pick && picked_.insert(pick).second) todo.push_back(pick);
+    }
+  }
+  // Some alternative is installed already or picked already.
+  bool satisfied(Id dep) {
+    Pool* pool = pool_;  // FOR_PROVIDES names it
+    for (Id alt : alternatives(dep)) {
+      Id p, pp;
+      FOR_PROVIDES(p, pp, alt) {
+        if (pool_->solvables[p].repo == l_.installed || picked_.count(p)) return true;
+      }
+    }
+    return false;
+  }
+  Id choose(Id dep) {
+    Pool* pool = pool_;
+    for (Id alt : alternatives(dep)) {
+      Id name = alt;
+      while (ISRELDEP(name)) name = GETRELDEP(pool_, name)->name;
+      std::vector<Id> real, any;
+      Id p, pp;
+      FOR_PROVIDES(p, pp, alt) {
+        Solvable* s = pool_->solvables + p;
+        if (s->repo == l_.installed) continue;
+        if (!pool_installable(pool_, s)) continue;
+        (s->name == name ? real : any).push_back(p);
+      }
+      if (!real.empty()) return best(pool_, real);
+      if (any.size() == 1) return any[0];
+      if (!any.empty()) return 0;  // several providers: libsolv's policy decides
+    }
+    return 0;
+  }
+  std::vector<Id> alternatives(Id dep) {
+    std::vector<Id> out;
+    while (ISRELDEP(dep) && GETRELDEP(pool_, dep)->flags == REL_OR) {
+      out.push_back(GETRELDEP(pool_, dep)->name);
+      dep = GETRELDEP(pool_, dep)->evr;
+    }
+    out.push_back(dep);
+    return out;
+  }
+
+  Loaded& l_;
+  Pool* pool_;
+  bool recommends_;
+  std::set<Id> picked_;
+};
+
 }  // namespace
 
 int compare_versions(std::string_view a, std::string_view b) {
@@ -213,10 +292,17 @@ Result<std::vector<ResolvedPackage>> resolve(const std::vector<RepoIndex>& repos
   std::vector<PackageSpec> wanted = req.packages;
   if (req.essential)
     for (const auto& n : l.meta.essential_names) wanted.push_back(PackageSpec{n, "", ""});
+  std::vector<Id> roots;
   for (const auto& spec : wanted) {
     DL_ASSIGN_OR_RETURN(Id p, job_for(l, spec, req.arch));
-    if (p) queue_push2(&job.q, SOLVER_INSTALL | SOLVER_SOLVABLE, p);
+    if (p) {
+      queue_push2(&job.q, SOLVER_INSTALL | SOLVER_SOLVABLE, p);
+      roots.push_back(p);
+    }
   }
+  AptPreference pref(l, req.recommends);
+  pref.walk(roots);
+  for (Id p : pref.picked()) queue_push2(&job.q, SOLVER_FAVOR | SOLVER_SOLVABLE, p);
   std::unique_ptr<Solver, SolverDeleter> solv(solver_create(pool));
   solver_set_flag(solv.get(), SOLVER_FLAG_IGNORE_RECOMMENDED, req.recommends ? 0 : 1);
   solver_set_flag(solv.get(), SOLVER_FLAG_ALLOW_UNINSTALL, 0);
