@@ -6,6 +6,7 @@
 
 #include "builder/copy/session.h"
 #include "builder/pipeline/blob_check.h"
+#include "builder/layout/layout_store.h"
 #include "builder/pipeline/push.h"
 #include "registry/client/test_image_test_util.h"
 #include "tests/support/hostile_server.h"
@@ -34,16 +35,16 @@ class PushIntegrity : public test::PlainRegistryTest {
   CellResult make_cell(const std::string& host) {
     auto l = layout::Layout::open_or_create(dir_.path() / "out");
     EXPECT_TRUE(l.ok());
-    layout_ = std::make_unique<layout::Layout>(std::move(*l));
+    layout_ = std::make_unique<layout::LayoutStore>(std::move(*l));
     auto img = registry::testing::make_image("integrity\n", true);
     for (const auto& b : img.blobs()) {
       auto r = b->open(0);
       std::string bytes(b->size(), '\0');
       EXPECT_TRUE((*r)(bytes.data(), bytes.size()).ok());
-      EXPECT_TRUE(layout_->put_blob(bytes, b->media_type()).ok());
+      EXPECT_TRUE(layout_->layout().put_blob(bytes, b->media_type()).ok());
     }
     layer_ = img.layer->digest();
-    auto m = layout_->put_blob(img.manifest, img.media_type);
+    auto m = layout_->layout().put_blob(img.manifest, img.media_type);
     EXPECT_TRUE(m.ok());
     CellResult cr;
     cr.cell.repo = host + "/team/app";
@@ -53,7 +54,7 @@ class PushIntegrity : public test::PlainRegistryTest {
   }
   TempDir dir_;
   std::unique_ptr<copy::Session> session_;
-  std::unique_ptr<layout::Layout> layout_;
+  std::unique_ptr<layout::LayoutStore> layout_;
   Digest layer_;
 };
 
@@ -101,7 +102,7 @@ TEST_F(PushIntegrity, ARegistryThatStoresNothingNeitherPushesNorVerifies) {
   // Even with the manifest in place (a registry that kept only that), the
   // tag does not verify.
   registry::Reference ref = *registry::parse_reference(cr.cell.ref());
-  auto bytes = layout_->read_blob(cr.manifest);
+  auto bytes = layout_->layout().read_blob(cr.manifest);
   ASSERT_TRUE(bytes.ok());
   ASSERT_TRUE(session_->client().put_manifest(ref, cr.manifest.media_type, *bytes).ok());
   auto v = verify_cells({cr}, session_->client());
