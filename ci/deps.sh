@@ -9,6 +9,7 @@ PKGS=(
   docker-registry skopeo umoci mmdebstrap apache2-utils openssl ca-certificates
   zsh fish groff-base man-db
   python3 python3-pip-whl python3-setuptools-whl python3-wheel-whl pigz zstd curl chromium
+  libsolv-dev libsolvext-dev gpgv sqv gnupg apt-utils dpkg-dev
   "$@"
 )
 missing=()
