@@ -40,7 +40,7 @@ Registration reg("verify", "Check that every tag in the registry points at the d
                   << "\n";
     }
     std::cout << (tags - bad.size()) << "/" << tags << " tags verified\n";
-    return problems.empty() ? 0 : 1;
+    return problems.empty() ? kExitOk : kExitMismatch;
   };
 });
 
