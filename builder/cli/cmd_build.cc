@@ -50,9 +50,9 @@ nlohmann::ordered_json to_json(const pipeline::BuildReport& r) {
 
 bool app_format_set(const std::shared_ptr<BuildArgs>& a) { return a->format_given; }
 
-layout::Layout ctx_layout(const pipeline::BuildOptions& o) {
+layout::LayoutStore ctx_layout(const pipeline::BuildOptions& o) {
   std::string dir = o.output_layout.rfind("oci:", 0) == 0 ? o.output_layout.substr(4) : o.output_layout;
-  return get(layout::Layout::open(dir));
+  return layout::LayoutStore(get(layout::Layout::open(dir)));
 }
 
 Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App& app) -> Runner {
@@ -110,7 +110,8 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
       progress.watch(meter);
       {
         auto t = ph.time("push");
-        pushed = get(pipeline::push_cells(ctx_layout(a->o), report.cells, session->client(), po));
+        auto from = ctx_layout(a->o);
+        pushed = get(pipeline::push_cells(from, report.cells, session->client(), po));
       }
       progress.done();
       meter.set_listener({});

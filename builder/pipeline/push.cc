@@ -9,7 +9,6 @@
 
 #include "base/strings.h"
 #include "builder/pipeline/blob_ledger.h"
-#include "registry/client/blob_source.h"
 #include "registry/reference/reference.h"
 
 namespace dl::pipeline {
@@ -158,8 +157,9 @@ void parallel_for(size_t n, int jobs, const std::function<void(size_t)>& fn) {
   for (auto& t : pool) t.join();
 }
 
-Result<PushReport> push_cells(const layout::Layout& layout, const std::vector<CellResult>& cells,
+Result<PushReport> push_cells(layout::LayoutStore& from, const std::vector<CellResult>& cells,
                               registry::RegistryClient& client, const PushOptions& opts) {
+  const layout::Layout& layout = from.layout();
   PushReport report;
   auto& stats = client.stats();
   std::uint64_t e0 = stats.blobs_existing, m0 = stats.blobs_mounted, u0 = stats.blobs_uploaded, b0 = stats.bytes_uploaded;

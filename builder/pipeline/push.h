@@ -23,7 +23,7 @@
 
 #include "base/result.h"
 #include "builder/image/manifest.h"
-#include "builder/layout/layout.h"
+#include "builder/layout/layout_store.h"
 #include "builder/pipeline/build.h"
 #include "builder/pipeline/cell_builder.h"
 #include "builder/pipeline/progress.h"
@@ -57,7 +57,7 @@ struct PushOptions {
 
 // Fails only on errors that are not about one cell (none today); per-cell
 // failures are in the report.
-Result<PushReport> push_cells(const layout::Layout& layout, const std::vector<CellResult>& cells,
+Result<PushReport> push_cells(layout::LayoutStore& from, const std::vector<CellResult>& cells,
                               registry::RegistryClient& client, const PushOptions& opts = {});
 
 // Before any build work: can we push to every repository the cells name?

@@ -62,6 +62,11 @@ class PushTest : public test::PlainRegistryTest {
     return *d;
   }
 
+  layout::LayoutStore& store() {
+    if (!store_) store_ = std::make_unique<layout::LayoutStore>(*layout_);
+    return *store_;
+  }
+
   static void TearDownTestSuite() {
     delete layout_;
     delete tmp_;
@@ -116,6 +121,7 @@ class PushTest : public test::PlainRegistryTest {
 
   static inline TempDir* tmp_ = nullptr;
   static inline layout::Layout* layout_ = nullptr;
+  std::unique_ptr<layout::LayoutStore> store_;
   std::unique_ptr<test::FaultProxy> proxy_;
   registry::HostConfig hosts_;
   std::unique_ptr<net::HttpClient> http_;
@@ -141,7 +147,7 @@ TEST_F(PushTest, FirstPublishUploadsEveryBlobOnceAndMountsItElsewhere) {
   ASSERT_EQ(cells.size(), 54u);
   PushOptions o;
   o.jobs = 4;
-  auto r = push_cells(*layout_, cells, *client_, o);
+  auto r = push_cells(store(), cells, *client_, o);
   ASSERT_TRUE(r.ok()) << r.error().message();
   ASSERT_TRUE(r->failures.empty()) << r->failures.front().cell << ": " << r->failures.front().error;
   size_t tags = 0;
@@ -186,7 +192,7 @@ TEST_F(PushTest, ABlobSharedByTwoRepositoriesIsMountedNotUploadedAgain) {
   ASSERT_EQ(base, cells[1].layers[0].descriptor.digest.str());
   PushOptions o;
   o.jobs = 2;  // both cells at once: the second waits for the first's upload
-  auto r = push_cells(*layout_, cells, *client_, o);
+  auto r = push_cells(store(), cells, *client_, o);
   ASSERT_TRUE(r.ok()) << r.error().message();
   ASSERT_TRUE(r->failures.empty()) << r->failures.front().error;
   int base_uploads = 0, base_mounts = 0;
@@ -207,7 +213,7 @@ TEST_F(PushTest, NoOpRerunIsOneParallelHeadPerTag) {
   auto cells = images(shipped());
   PushOptions o;
   o.jobs = 4;
-  auto first = push_cells(*layout_, cells, *client_, o);
+  auto first = push_cells(store(), cells, *client_, o);
   ASSERT_TRUE(first.ok()) << first.error().message();
   ASSERT_TRUE(first->failures.empty());
   proxy_->clear_requests();
@@ -217,7 +223,7 @@ TEST_F(PushTest, NoOpRerunIsOneParallelHeadPerTag) {
   auth_ = std::make_unique<registry::Authenticator>(*http_, registry::CredentialStore());
   client_ = std::make_unique<registry::RegistryClient>(*auth_, hosts_);
   auto t0 = Clock::now();
-  auto r = push_cells(*layout_, cells, *client_, o);
+  auto r = push_cells(store(), cells, *client_, o);
   double s = std::chrono::duration<double>(Clock::now() - t0).count();
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ(r->cells_skipped, 54u);
@@ -245,7 +251,7 @@ TEST_F(PushTest, KeepGoingPushesTheOtherCellsAndListsTheFailure) {
     PushOptions o;
     o.jobs = 1;
     o.keep_going = keep_going;
-    auto r = push_cells(*layout_, cells, *client_, o);
+    auto r = push_cells(store(), cells, *client_, o);
     ASSERT_TRUE(r.ok()) << r.error().message();
     ASSERT_GE(r->failures.size(), 1u);
     EXPECT_EQ(r->failures[0].cell, r->cells[1].ref);
@@ -274,7 +280,7 @@ TEST_F(PushTest, ProgressCountsCellsAndBytes) {
   });
   PushOptions o;
   o.progress = &meter;
-  auto r = push_cells(*layout_, cells, *client_, o);
+  auto r = push_cells(store(), cells, *client_, o);
   ASSERT_TRUE(r.ok());
   auto s = meter.snapshot();
   EXPECT_EQ(s.phase, "push");
