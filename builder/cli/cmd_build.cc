@@ -140,11 +140,11 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
       std::cout << pipeline::summary_table(report) << report.dedup.str() << "\n" << push_line;
       if (a->timings) std::cout << "phases:\n" << report.phases.report();
     }
-    if (failures.empty()) return 0;
+    if (failures.empty()) return kExitOk;
     // One line per failure, with its cause, on stderr whatever the format.
     std::cerr << "dlimage: " << failures.size() << " image" << (failures.size() == 1 ? "" : "s") << " failed:\n";
     for (auto& f : failures) std::cerr << "  " << f.cell << " (" << f.phase << "): " << f.error << "\n";
-    return 1;
+    return kExitFailure;
   };
 });
 
