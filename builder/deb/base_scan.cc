@@ -107,6 +107,7 @@ Result<BaseTree> BaseScanner::finish() {
   auto it = impl_->files.find(status_path);
   if (it != impl_->files.end()) {
     DL_ASSIGN_OR_RETURN(b.status, parse_deb822(it->second, "/" + status_path));
+    b.status_text = std::move(it->second);
     impl_->files.erase(it);
   }
   b.dpkg_files = std::move(impl_->files);

@@ -81,7 +81,10 @@ Result<std::vector<Paragraph>> parse_deb822(std::string_view text, std::string_v
     if (name.find_first_of(" \t") != std::string::npos)
       return invalid(where() + "field name '" + name + "' contains a space");
     if (cur.has(name)) return invalid(where() + "field '" + name + "' repeated in one paragraph");
-    cur.fields.emplace_back(std::move(name), trim(line.substr(colon + 1)));
+    // Leading blanks go; trailing ones are kept, as dpkg keeps them.
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value[0] == ' ' || value[0] == '\t')) value.remove_prefix(1);
+    cur.fields.emplace_back(std::move(name), std::string(value));
   }
   DL_TRY(flush());
   return out;

@@ -12,7 +12,8 @@ namespace dl::deb {
 
 bool is_captured(const std::string& p) {
   return p.starts_with("usr/share/base-files/") || p.starts_with("usr/share/base-passwd/") ||
-         p.starts_with("usr/share/debianutils/") ||
+         p.starts_with("usr/share/debianutils/") || p == "usr/share/libc-bin/nsswitch.conf" ||
+         p == "usr/share/readline/inputrc" ||
          (p.starts_with("usr/share/ca-certificates/") && p.ends_with(".crt"));
 }
 
@@ -41,6 +42,39 @@ Status base_files(InstallState& st) {
     if (!st.base.tree.exists(d)) DL_TRY(st.emit_dir(d));
   if (st.base.tree.exists("etc/dpkg/origins/debian") && !st.base.tree.exists("etc/dpkg/origins/default"))
     DL_TRY(st.emit_symlink("etc/dpkg/origins/default", "debian"));
+  if (!st.base.tree.exists("var/spool/mail")) DL_TRY(st.emit_symlink("var/spool/mail", "../mail"));
+  if (!st.base.tree.exists("usr/local/man")) DL_TRY(st.emit_symlink("usr/local/man", "share/man"));
+  const std::uint32_t utmp = 43;
+  for (auto [f, mode] : {std::pair{"var/log/btmp", 0660u}, {"var/log/lastlog", 0664u}, {"var/log/wtmp", 0664u}})
+    if (!st.base.tree.exists(f)) DL_TRY(st.emit_file(f, "", mode, 0, utmp));
+  return {};
+}
+
+// migrate_directory: /var/run and /var/lock are links into /run. Written
+// before unpacking, so the packages' var/run entries land in /run as they
+// would through the links on disk.
+Status base_files_links(InstallState& st) {
+  for (auto [from, to] : {std::pair{"var/run", "/run"}, {"var/lock", "/run/lock"}}) {
+    auto n = st.base.tree.find(from);
+    if (n && n->type == layer::EntryType::symlink) continue;
+    if (n) continue;  // a real directory in the base stays (the script would move it; dlimage does not)
+    DL_TRY(st.emit_symlink(from, to));
+  }
+  return {};
+}
+
+// install_from_default of other packages: shipped default -> /etc when missing.
+Status defaults(InstallState& st) {
+  const std::pair<const char*, const char*> copies[] = {{"usr/share/libc-bin/nsswitch.conf", "etc/nsswitch.conf"},
+                                                        {"usr/share/readline/inputrc", "etc/inputrc"}};
+  for (const auto& [from, to] : copies)
+    if (st.captured.count(from) && !st.base.tree.exists(to)) DL_TRY(st.emit_file(to, st.captured.at(from)));
+  return {};
+}
+
+Status login_files(InstallState& st) {
+  for (const char* f : {"var/log/faillog", "etc/subuid", "etc/subgid"})
+    if (!st.base.tree.exists(f)) DL_TRY(st.emit_file(f, ""));
   return {};
 }
 
@@ -80,13 +114,25 @@ Status shells(InstallState& st) {
   bool merged = st.base.tree.find("bin") && st.base.tree.find("bin")->type == layer::EntryType::symlink;
   std::string out = "# /etc/shells: valid login shells\n";
   std::set<std::string> seen;
+  std::vector<std::string> listed;
   for (const auto& raw : split(src, '\n')) {
     std::string s = trim(raw);
     if (s.empty() || s[0] != '/') continue;
-    if (seen.insert(s).second) out += s + "\n";
-    if (merged && (s.starts_with("/bin/") || s.starts_with("/sbin/")) && seen.insert("/usr" + s).second)
-      out += "/usr" + s + "\n";
+    if (seen.insert(s).second) listed.push_back(s);
   }
+  // update-shells lists the shells first, then their /usr aliases.
+  std::vector<std::string> aliases;
+  for (const auto& s : listed)
+    if (merged && (s.starts_with("/bin/") || s.starts_with("/sbin/")) && seen.insert("/usr" + s).second)
+      aliases.push_back("/usr" + s);
+  for (const auto& v : {listed, aliases})
+    for (const auto& s : v) out += s + "\n";
+  std::string state;  // update-shells' record of what it manages: each shell, then its alias
+  for (const auto& s : listed) {
+    state += s + "\n";
+    if (std::find(aliases.begin(), aliases.end(), "/usr" + s) != aliases.end()) state += "/usr" + s + "\n";
+  }
+  DL_TRY(st.emit_file("var/lib/shells.state", state));
   return st.emit_file("etc/shells", out);
 }
 
@@ -150,6 +196,12 @@ Status alternatives(InstallState& st) {
 
 Status ca_certificates(InstallState& st);  // ca_certs.cc
 
+Status apply_early_effects(InstallState& st, const std::vector<const DebControl*>& controls) {
+  for (const auto* c : controls)
+    if (c->package() == "base-files") return base_files_links(st);
+  return {};
+}
+
 Status apply_effects(InstallState& st) {
   for (const auto& [effect, pkgs] : st.effects) {
     Status s;
@@ -162,6 +214,16 @@ Status apply_effects(InstallState& st) {
       case Effect::shells: s = shells(st); break;
       case Effect::tzdata: s = tzdata(st); break;
       case Effect::ca_certs: s = ca_certificates(st); break;
+      case Effect::defaults: s = defaults(st); break;
+      case Effect::login_files: s = login_files(st); break;
+      case Effect::pam_opasswd:
+        if (!st.base.tree.exists("etc/security/opasswd")) s = st.emit_file("etc/security/opasswd", "", 0600);
+        break;
+      case Effect::python_config:
+        if (!st.base.tree.exists("etc/python3/debian_config"))
+          s = st.emit_file("etc/python3/debian_config",
+                           "[DEFAULT]\n# how to byte-compile (comma separated: standard, optimize)\nbyte-compile = standard\n");
+        break;
       case Effect::python_site:
         for (const auto* c : pkgs) DL_TRY(python_site(st, *c));
         break;

@@ -34,6 +34,8 @@ struct InstallState {
 // Files under these package paths are kept in `captured` while they stream.
 bool is_captured(const std::string& package_path);
 
+// Effects that must exist before unpacking (links packages unpack through).
+Status apply_early_effects(InstallState& st, const std::vector<const DebControl*>& controls);
 // Writes every effect collected in `st` (after all packages are unpacked).
 Status apply_effects(InstallState& st);
 

@@ -124,7 +124,8 @@ Status write_info(InstallState& st, const Unpacked& u) {
 }
 
 Status merged_usr_skeleton(InstallState& st) {
-  for (const char* d : {"bin", "sbin", "lib", "lib32", "lib64", "libx32"}) {
+  // What mmdebstrap's merged-usr setup leaves on amd64 (tested against it).
+  for (const char* d : {"bin", "sbin", "lib", "lib64"}) {
     if (st.base.tree.exists(d)) continue;
     DL_TRY(st.emit_dir(std::string("usr/") + d));
     DL_TRY(st.emit_symlink(d, std::string("usr/") + d));
@@ -225,6 +226,9 @@ Result<InstallReport> install_debs(const std::vector<DebPackage>& debs, BaseTree
       return invalid(order[i].second->name + ": package " + status_key(order[i].first.control) +
                      " requested twice (also " + order[i - 1].second->name + ")");
   if (opts.merged_usr) DL_TRY(merged_usr_skeleton(st));
+  std::vector<const DebControl*> controls;
+  for (const auto& o : order) controls.push_back(&o.first);
+  DL_TRY(apply_early_effects(st, controls));
   std::vector<Unpacked> done(order.size());
   for (size_t i = 0; i < order.size(); ++i) {
     DL_TRY(unpack_one(st, *order[i].second, done[i]));

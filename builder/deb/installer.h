@@ -57,6 +57,7 @@ class DirTreeSink : public TreeSink {
 // dpkg files that get merged (var/lib/dpkg/triggers/*, alternatives/*), and
 // the tree's paths.
 struct BaseTree {
+  std::string status_text;  // var/lib/dpkg/status as found (for apt's resolver)
   std::vector<Paragraph> status;
   std::map<std::string, std::string> dpkg_files;  // path under the root -> content
   Tree tree;
@@ -68,7 +69,7 @@ struct DebPackage {
 };
 
 struct InstallOptions {
-  // A tree from nothing: bin, sbin, lib, lib32, lib64, libx32 -> usr/...
+  // A tree from nothing: bin, sbin, lib, lib64 -> usr/...
   // first (what debootstrap and mmdebstrap do for merged-/usr releases).
   bool merged_usr = false;
   std::set<std::string> allow_scripts;  // "pkg" or "pkg/script"

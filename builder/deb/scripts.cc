@@ -27,18 +27,18 @@ const std::map<std::string, std::map<std::string, std::vector<E>>>& table() {
       {"debianutils", {{"postinst", {E::alternatives, E::shells}}}},
       {"dpkg", {{"postinst", {E::none}}, {"preinst", {E::none}}}},
       {"init-system-helpers", {{"postinst", {E::none}}}},
-      {"libc-bin", {{"postinst", {E::none}}}},  // ldconfig: see docs/APT.md
+      {"libc-bin", {{"postinst", {E::defaults}}}},  // nsswitch.conf; ldconfig: see docs/APT.md
       {"libc6", {{"preinst", {E::none}}, {"postinst", {E::none}}, {"config", {E::none}}}},
       {"libpam0g", {{"postinst", {E::none}}}},
-      {"libpam-modules", {{"preinst", {E::none}}, {"postinst", {E::none}}}},
+      {"libpam-modules", {{"preinst", {E::none}}, {"postinst", {E::pam_opasswd}}}},
       {"libpam-runtime", {{"postinst", {E::none}}}},  // pam-auth-update: see docs/APT.md
-      {"login", {{"preinst", {E::none}}, {"postinst", {E::none}}}},
+      {"login", {{"preinst", {E::none}}, {"postinst", {E::login_files}}}},
       {"mawk", {{"postinst", {E::alternatives}}}},
       {"ncurses-base", {{"postinst", {E::none}}}},
       {"netbase", {{"postinst", {E::none}}}},
       {"passwd", {{"preinst", {E::none}}, {"postinst", {E::shadow}}}},
       {"perl-base", {{"preinst", {E::none}}, {"postinst", {E::none}}}},
-      {"readline-common", {{"postinst", {E::none}}}},
+      {"readline-common", {{"postinst", {E::defaults}}}},  // /etc/inputrc
       {"sensible-utils", {{"postinst", {E::none}}}},
       {"sysvinit-utils", {{"postinst", {E::none}}}},
       {"tar", {{"postinst", {E::alternatives}}}},
@@ -49,7 +49,7 @@ const std::map<std::string, std::map<std::string, std::vector<E>>>& table() {
       {"ca-certificates", {{"postinst", {E::ca_certs}}, {"config", {E::none}}}},
       {"media-types", {{"postinst", {E::none}}}},
       {"mime-support", {{"postinst", {E::none}}}},
-      {"python3", {{"preinst", {E::none}}, {"postinst", {E::none}}}},
+      {"python3", {{"preinst", {E::none}}, {"postinst", {E::python_config}}}},
       {"python3-minimal", {{"postinst", {E::none}}, {"preinst", {E::none}}}},
       {"python2.7", {{"postinst", {E::none}}}},
       {"python2.7-minimal", {{"postinst", {E::python_site}}, {"preinst", {E::none}}}},
@@ -59,6 +59,10 @@ const std::map<std::string, std::map<std::string, std::vector<E>>>& table() {
       {"python3-six", {{"postinst", {E::none}}}},
       {"python-six", {{"postinst", {E::none}}}},
       {"libgcc1", {{"postinst", {E::none}}}},
+      {"libgcrypt20", {{"postinst", {E::none}}}},       // cleanup on upgrades only
+      {"libgssapi-krb5-2", {{"postinst", {E::none}}}},  // migration on upgrades only
+      {"perl", {{"preinst", {E::none}}, {"postinst", {E::none}}}},  // rm_conffile, upgrade trigger
+      {"usrmerge", {{"preinst", {E::none}}, {"postinst", {E::none}}}},  // converts; the tree is merged already
   };
   return t;
 }

@@ -27,6 +27,10 @@ enum class Effect {
   python_site,   // /usr/local/lib/pythonX.Y/dist-packages
   tzdata,        // /etc/localtime -> Etc/UTC, /etc/timezone
   ca_certs,      // update-ca-certificates: the bundle and hash links
+  defaults,      // "install_from_default": a shipped default copied to /etc when missing
+  login_files,   // /var/log/faillog, /etc/subuid, /etc/subgid
+  pam_opasswd,   // /etc/security/opasswd
+  python_config, // /etc/python3/debian_config
 };
 
 // The scripts that run at install time: preinst, postinst, config.
