@@ -63,11 +63,10 @@ Status BaseScanner::add_layer(const layer::ReadFn& blob, const std::string& name
   archive_entry* ae = nullptr;
   int r;
   while ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
-    auto path = layer::clean_entry_path(archive_entry_pathname(ae) ? archive_entry_pathname(ae) : "");
-    if (!path.ok()) {
-      if (std::string(archive_entry_pathname(ae) ? archive_entry_pathname(ae) : "") == "./") continue;
-      return path.error().wrap(name);
-    }
+    std::string raw = archive_entry_pathname(ae) ? archive_entry_pathname(ae) : "";
+    if (raw.find_first_not_of("./") == std::string::npos && raw.find("..") == std::string::npos) continue;  // the root
+    auto path = layer::clean_entry_path(raw);
+    if (!path.ok()) return path.error().wrap(name);
     std::string p = *path;
     std::string dir = p.find('/') == std::string::npos ? "" : p.substr(0, p.rfind('/'));
     std::string base = p.substr(p.find('/') == std::string::npos ? 0 : p.rfind('/') + 1);

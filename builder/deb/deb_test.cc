@@ -203,6 +203,29 @@ TEST_F(DebInstall, LayerIsDeterministicAndScansBack) {
   EXPECT_EQ(missing.error().message(), "/usr/bin/python3.6 does not exist");
 }
 
+TEST_F(DebInstall, ScansLayersTarWroteWithDotEntries) {
+  fs::path dir = work.path() / "tree";
+  put(dir / "usr/bin/python3.11", "x");
+  fs::create_symlink("python3.11", dir / "usr/bin/python3");
+  fs::path tgz = work.path() / "l.tar.gz";
+  ASSERT_EQ(sh("tar -czf " + tgz.string() + " -C " + dir.string() + " ."), 0);  // entries "./", "./usr/", ...
+  std::string blob = *read_file(tgz);
+  size_t off = 0;
+  layer::ReadFn r = [&blob, off](char* buf, size_t n) mutable -> Result<size_t> {
+    size_t k = std::min(n, blob.size() - off);
+    std::copy_n(blob.data() + off, k, buf);
+    off += k;
+    return k;
+  };
+  BaseScanner scan;
+  auto s = scan.add_layer(r, "l.tar.gz");
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  auto base = scan.finish();
+  ASSERT_TRUE(base.ok());
+  EXPECT_EQ(*resolve_file(base->tree, "/usr/bin/python3"), "usr/bin/python3.11");
+  EXPECT_TRUE(base->status.empty());
+}
+
 TEST_F(DebInstall, UnknownMaintainerScriptIsRefusedUnlessAllowed) {
   fs::path deb = build_deb(work.path(), "weird", {{"usr/share/w", "w"}}, {{"postinst", "#!/bin/sh\nuseradd x\n"}});
   auto r = layer_of({{deb, "http://deb.example/weird_1.0-1_all.deb"}}, {}, {});
