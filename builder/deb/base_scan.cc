@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 
 #include "builder/deb/dpkg_db.h"
+#include "builder/deb/utf8_locale.h"
 
 namespace dl::deb {
 
@@ -46,6 +47,7 @@ Status BaseScanner::add_layer(const layer::ReadFn& blob, const std::string& name
       return la_ssize_t(*got);
     }
   } src{&blob, std::vector<char>(256 * 1024), {}};
+  Utf8Locale utf8;
   archive* a = archive_read_new();
   struct Free {
     archive* a;
@@ -62,7 +64,7 @@ Status BaseScanner::add_layer(const layer::ReadFn& blob, const std::string& name
   if (archive_read_open(a, &src, nullptr, &Src::cb, nullptr) != ARCHIVE_OK) return fail("not a tar layer");
   archive_entry* ae = nullptr;
   int r;
-  while ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
+  while ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
     std::string raw = archive_entry_pathname(ae) ? archive_entry_pathname(ae) : "";
     if (raw.find_first_not_of("./") == std::string::npos && raw.find("..") == std::string::npos) continue;  // the root
     auto path = layer::clean_entry_path(raw);

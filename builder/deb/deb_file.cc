@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "builder/deb/utf8_locale.h"
 
 namespace dl::deb {
 
@@ -67,7 +68,7 @@ Result<DebControl> read_control_member(archive* outer, const std::string& name, 
   std::uint64_t total = 0;
   archive_entry* ae = nullptr;
   int r;
-  while ((r = archive_read_next_header(in.get(), &ae)) == ARCHIVE_OK) {
+  while ((r = archive_read_next_header(in.get(), &ae)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
     if (archive_entry_filetype(ae) != AE_IFREG) continue;
     DL_ASSIGN_OR_RETURN(std::string member, package_path(archive_entry_pathname(ae), name));
     std::int64_t size = archive_entry_size(ae);
@@ -109,7 +110,7 @@ Status read_data_member(archive* outer, const std::string& name, const DataEntry
   archive_entry* ae = nullptr;
   std::uint64_t count = 0;
   int r;
-  while ((r = archive_read_next_header(in.get(), &ae)) == ARCHIVE_OK) {
+  while ((r = archive_read_next_header(in.get(), &ae)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
     if (++count > limits.max_entries)
       return invalid(name + ": data.tar has more than " + std::to_string(limits.max_entries) + " entries");
     DataEntry d;
@@ -147,6 +148,7 @@ Status read_data_member(archive* outer, const std::string& name, const DataEntry
 
 Status read_deb(const fs::path& deb, const std::string& name, const ControlFn& on_control,
                 const DataEntryFn& on_entry, const DebLimits& limits) {
+  Utf8Locale utf8;
   ArchivePtr ar(archive_read_new());
   if (!ar) return Error(ErrorKind::internal, "libarchive: archive_read_new failed");
   archive_read_support_format_ar(ar.get());

@@ -96,6 +96,7 @@ struct DebInstall : ::testing::Test {
   fs::path mawk() {
     return build_deb(work.path(), "mawk",
                      {{"usr/bin/mawk", "#!/bin/sh\n"}, {"usr/share/man/man1/mawk.1.gz", "man"},
+                      {"usr/share/doc/mawk/caf\xc3\xa9.txt", "UTF-8 name"},
                       {"etc/mawk.conf", "conf=1\n"}, {"lib/x86_64-linux-gnu/libm.so", "lib"}},
                      {{"conffiles", "/etc/mawk.conf\n"},
                       {"postinst", "#!/bin/sh\nupdate-alternatives --install /usr/bin/awk awk /usr/bin/mawk 5 \\\n"
@@ -207,8 +208,10 @@ TEST_F(DebInstall, ScansLayersTarWroteWithDotEntries) {
   fs::path dir = work.path() / "tree";
   put(dir / "usr/bin/python3.11", "x");
   fs::create_symlink("python3.11", dir / "usr/bin/python3");
+  fs::create_symlink("python3.11", dir / "usr/bin/\xc3\xa9");  // UTF-8 in a PAX header, as umoci writes
   fs::path tgz = work.path() / "l.tar.gz";
-  ASSERT_EQ(sh("tar -czf " + tgz.string() + " -C " + dir.string() + " ."), 0);  // entries "./", "./usr/", ...
+  // Entries "./", "./usr/", ...
+  ASSERT_EQ(sh("tar --format=pax -czf " + tgz.string() + " -C " + dir.string() + " ."), 0);
   std::string blob = *read_file(tgz);
   size_t off = 0;
   layer::ReadFn r = [&blob, off](char* buf, size_t n) mutable -> Result<size_t> {
@@ -223,6 +226,7 @@ TEST_F(DebInstall, ScansLayersTarWroteWithDotEntries) {
   auto base = scan.finish();
   ASSERT_TRUE(base.ok());
   EXPECT_EQ(*resolve_file(base->tree, "/usr/bin/python3"), "usr/bin/python3.11");
+  EXPECT_TRUE(base->tree.exists("usr/bin/\xc3\xa9"));
   EXPECT_TRUE(base->status.empty());
 }
 
