@@ -29,6 +29,11 @@ struct BaseScanner::Impl {
 };
 
 BaseScanner::BaseScanner() : impl_(std::make_unique<Impl>()) {}
+BaseScanner::BaseScanner(BaseTree start) : impl_(std::make_unique<Impl>()) {
+  impl_->tree = std::move(start.tree);
+  impl_->files = std::move(start.dpkg_files);
+  if (!start.status_text.empty()) impl_->files[std::string(kDpkgDir) + "/status"] = std::move(start.status_text);
+}
 BaseScanner::~BaseScanner() = default;
 
 Status BaseScanner::add_layer(const layer::ReadFn& blob, const std::string& name) {

@@ -19,6 +19,8 @@ namespace dl::deb {
 class BaseScanner {
  public:
   BaseScanner();
+  // Continues from a stack already scanned (more layers on top of it).
+  explicit BaseScanner(BaseTree start);
   ~BaseScanner();
   BaseScanner(const BaseScanner&) = delete;
   BaseScanner& operator=(const BaseScanner&) = delete;

@@ -34,6 +34,7 @@ const std::map<std::string, std::map<std::string, std::vector<E>>>& table() {
       {"libpam-runtime", {{"postinst", {E::none}}}},  // pam-auth-update: see docs/APT.md
       {"login", {{"preinst", {E::none}}, {"postinst", {E::login_files}}}},
       {"mawk", {{"postinst", {E::alternatives}}}},
+      {"gawk", {{"postinst", {E::alternatives}}}},  // plus removing dangling /usr/man links: none in a new tree
       {"ncurses-base", {{"postinst", {E::none}}}},
       {"netbase", {{"postinst", {E::none}}}},
       {"passwd", {{"preinst", {E::none}}, {"postinst", {E::shadow}}}},

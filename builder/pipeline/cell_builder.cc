@@ -224,7 +224,7 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
     result.layers.push_back(rep);
   }
   std::vector<TreeLayer> tree_layers;
-  for (auto& l : result.layers) tree_layers.push_back({l.descriptor, !starts_with(l.kind, "wheels")});
+  for (auto& l : result.layers) tree_layers.push_back({l.descriptor, !starts_with(l.kind, "wheels"), l.kind == "base"});
   DL_TRY(verify_interpreters(ctx.out(), cell, tree_layers));
   for (auto& [k, v] : rec.env) config.set_env(k, v);
   if (!rec.cmd.empty()) config.config.cmd = rec.cmd;

@@ -1,50 +1,9 @@
 #include "builder/pipeline/interpreter_check.h"
 
-#include <map>
-#include <memory>
-#include <mutex>
-
 #include "builder/deb/base_scan.h"
+#include "builder/pipeline/tree_scan.h"
 
 namespace dl::pipeline {
-
-namespace {
-
-// Stacks already scanned, by the digests of their layers: every cell on one
-// base shares one scan of it.
-struct ScanCache {
-  std::mutex mu;
-  std::map<std::string, std::shared_ptr<const deb::BaseTree>> stacks;
-};
-ScanCache& scan_cache() {
-  static ScanCache c;
-  return c;
-}
-
-Result<std::shared_ptr<const deb::BaseTree>> scan(const layout::Layout& layout,
-                                                  const std::vector<TreeLayer>& layers) {
-  std::string key;
-  for (const auto& l : layers)
-    if (l.scan) key += l.descriptor.digest.str() + ";";
-  {
-    std::lock_guard<std::mutex> g(scan_cache().mu);
-    auto it = scan_cache().stacks.find(key);
-    if (it != scan_cache().stacks.end()) return it->second;
-  }
-  deb::BaseScanner scanner;
-  for (const auto& l : layers) {
-    if (!l.scan) continue;
-    DL_ASSIGN_OR_RETURN(auto reader, layout.open_blob(l.descriptor));
-    DL_TRY(scanner.add_layer(reader, "layer " + l.descriptor.digest.str()));
-  }
-  DL_ASSIGN_OR_RETURN(auto tree, scanner.finish());
-  auto shared = std::make_shared<const deb::BaseTree>(std::move(tree));
-  std::lock_guard<std::mutex> g(scan_cache().mu);
-  scan_cache().stacks[key] = shared;
-  return shared;
-}
-
-}  // namespace
 
 std::string interpreter_version(const std::string& file_name) {
   if (!file_name.starts_with("python")) return "";
@@ -59,7 +18,13 @@ std::string interpreter_version(const std::string& file_name) {
 
 Status verify_interpreters(const layout::Layout& layout, const matrix::Cell& cell,
                            const std::vector<TreeLayer>& layers) {
-  DL_ASSIGN_OR_RETURN(auto tree, scan(layout, layers));
+  std::vector<image::Descriptor> scanned;
+  for (const auto& l : layers)
+    if (l.scan && l.base) scanned.push_back(l.descriptor);
+  DL_TRY(scan_layers(layout, scanned));  // cached: the cell's own layers start from it
+  for (const auto& l : layers)
+    if (l.scan && !l.base) scanned.push_back(l.descriptor);
+  DL_ASSIGN_OR_RETURN(auto tree, scan_layers(layout, scanned));
   for (const auto& p : cell.base.pythons) {
     bool declared = false;
     for (const auto& py : cell.pythons) declared = declared || py == p.version;

@@ -17,7 +17,8 @@ namespace dl::pipeline {
 
 struct TreeLayer {
   image::Descriptor descriptor;
-  bool scan = true;  // false: cannot hold an interpreter (wheel layers: site-packages and scripts only)
+  bool scan = true;   // false: cannot hold an interpreter (wheel layers: site-packages and scripts only)
+  bool base = false;  // one of the base image's layers (scanned once for every cell on it)
 };
 
 // Errors read "<ref>: Python <v> interpreter <path> <problem> (base <ref>)".
