@@ -17,11 +17,12 @@ const std::vector<std::string> kCatalogAxes = {"python", "accelerator", "isa"};
 // Accelerator attributes are template variables too ({accelerator.tag}), so
 // the set is closed: a misspelt attribute would otherwise become a variable
 // nothing reads.
-const std::vector<std::string> kAcceleratorKeys = {"kind", "cuda", "cudnn", "rocm", "base", "tag", "wheel_variant"};
+const std::vector<std::string> kAcceleratorKeys = {"kind", "cuda",          "cudnn", "rocm",
+                                                   "base", "tag", "wheel_variant", "apt"};
 
 Result<BaseImage> parse_base(const Source& src, const std::string& key, const YAML::Node& n) {
   DL_TRY(src.expect_map(n, "bases." + key));
-  DL_TRY(src.check_keys(n, {"ref", "glibc", "os", "arch", "pythons"}, "bases." + key));
+  DL_TRY(src.check_keys(n, {"ref", "glibc", "os", "arch", "pythons", "apt"}, "bases." + key));
   BaseImage b;
   b.key = key;
   if (!n["ref"]) return src.error_at(n, "bases." + key + " has no 'ref'; expected an image reference");
@@ -29,6 +30,10 @@ Result<BaseImage> parse_base(const Source& src, const std::string& key, const YA
   if (n["glibc"]) { DL_ASSIGN_OR_RETURN(b.glibc, src.scalar(n["glibc"], "bases." + key + ".glibc")); }
   if (n["os"]) { DL_ASSIGN_OR_RETURN(b.os, src.scalar(n["os"], "bases." + key + ".os")); }
   if (n["arch"]) { DL_ASSIGN_OR_RETURN(b.arch, src.scalar(n["arch"], "bases." + key + ".arch")); }
+  if (n["apt"]) {
+    DL_TRY(src.expect_map(n["apt"], "bases." + key + ".apt"));
+    b.apt = {src.name(), std::make_shared<const YAML::Node>(n["apt"])};
+  }
   if (n["pythons"]) {
     const auto& ps = n["pythons"];
     DL_TRY(src.expect_map(ps, "bases." + key + ".pythons"));
@@ -77,9 +82,19 @@ Status parse_catalog(const Source& src, const YAML::Node& root, Catalog& cat) {
       std::string key = it->first.Scalar();
       DL_TRY(src.expect_map(it->second, "accelerators." + key));
       DL_TRY(src.check_keys(it->second, kAcceleratorKeys, "accelerators." + key));
-      DL_ASSIGN_OR_RETURN(auto kv, src.string_map(it->second, "accelerators." + key));
+      // `apt:` is a section, the rest are string attributes (template variables).
+      YAML::Node attrs_node = it->second;
+      AptSection apt;
+      if (it->second.IsMap() && it->second["apt"]) {
+        DL_TRY(src.expect_map(it->second["apt"], "accelerators." + key + ".apt"));
+        apt = {src.name(), std::make_shared<const YAML::Node>(it->second["apt"])};
+        attrs_node = YAML::Clone(it->second);
+        attrs_node.remove("apt");
+      }
+      DL_ASSIGN_OR_RETURN(auto kv, src.string_map(attrs_node, "accelerators." + key));
       Accelerator a;
       a.key = key;
+      a.apt = apt;
       for (auto& [k, v] : kv) {
         a.attrs[k] = v;
         if (k == "kind") a.kind = v;
