@@ -4,11 +4,23 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <cstdint>
+#include <string>
 
+#include "base/result.h"
 #include "builder/pipeline/options.h"
 
 namespace dl::cli {
+
+// A SOURCE_DATE_EPOCH value: a non-negative integer of seconds.
+inline Result<std::int64_t> parse_epoch(const std::string& text, const std::string& what) {
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < 0)
+    return invalid(what + " '" + text + "': expected a non-negative integer (seconds since 1970)");
+  return v;
+}
 
 inline void add_build_input_flags(CLI::App& app, pipeline::BuildOptions& o) {
   app.add_option("-m,--matrix", o.matrix_file, "matrix file")->capture_default_str();

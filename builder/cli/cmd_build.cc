@@ -1,4 +1,5 @@
-// dlimage build: build the selected matrix cells into an OCI layout.
+// dlimage build: build the selected matrix cells into an OCI layout, and
+// with --push publish them (pipeline::release does the work).
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -7,26 +8,21 @@
 #include "builder/cli/command.h"
 #include "builder/cli/progress.h"
 #include "builder/cli/registry_flags.h"
-#include "builder/copy/session.h"
 #include "builder/layer/compress.h"
-#include "builder/pipeline/build.h"
-#include "builder/pipeline/push.h"
-#include "builder/pipeline/report_html.h"
-#include "base/fs.h"
+#include "builder/pipeline/release.h"
 
 namespace dl::cli {
 namespace {
 
 struct BuildArgs {
-  pipeline::BuildOptions o;
+  pipeline::ReleaseOptions r;
   std::string format = "oci", compression = "gzip";
   bool format_given = false;
-  bool timings = false, json = false, quiet = false, push = false;
-  std::string report_file;
-  copy::RegistryOptions registry;
+  bool timings = false, json = false, quiet = false;
 };
 
-nlohmann::ordered_json to_json(const pipeline::BuildReport& r) {
+nlohmann::ordered_json to_json(const pipeline::ReleaseReport& rr) {
+  const auto& r = rr.build;
   nlohmann::ordered_json j;
   j["images"] = nlohmann::ordered_json::array();
   for (auto& c : r.cells) {
@@ -39,19 +35,26 @@ nlohmann::ordered_json to_json(const pipeline::BuildReport& r) {
                 {"unique_bytes", r.dedup.unique_bytes}, {"one_layer_per_image_bytes", r.dedup.one_layer_per_image_bytes}};
   j["phases"] = nlohmann::ordered_json::array();
   for (auto& p : r.phases.times()) j["phases"].push_back({{"name", p.name}, {"seconds", p.seconds}});
+  if (const auto& p = rr.push)
+    j["push"] = {{"cells_skipped", p->cells_skipped}, {"manifests_put", p->manifests_put},
+                 {"blobs_existing", p->blobs_existing}, {"blobs_mounted", p->blobs_mounted},
+                 {"blobs_uploaded", p->blobs_uploaded}, {"bytes_uploaded", p->bytes_uploaded}};
   return j;
 }
 
-bool app_format_set(const std::shared_ptr<BuildArgs>& a) { return a->format_given; }
-
-layout::LayoutStore ctx_layout(const pipeline::BuildOptions& o) {
-  std::string dir = o.output_layout.rfind("oci:", 0) == 0 ? o.output_layout.substr(4) : o.output_layout;
-  return layout::LayoutStore(get(layout::Layout::open(dir)));
+std::string push_line(const pipeline::ReleaseReport& rr) {
+  if (!rr.push) return "";
+  const auto& p = *rr.push;
+  return "pushed: " + std::to_string(rr.build.cells.size() - p.cells_skipped) + " images (" +
+         std::to_string(p.cells_skipped) + " already up to date), " + std::to_string(p.manifests_put) +
+         " manifests, " + std::to_string(p.blobs_uploaded) + " blobs uploaded (" + std::to_string(p.bytes_uploaded) +
+         " bytes), " + std::to_string(p.blobs_mounted) + " mounted, " + std::to_string(p.blobs_existing) +
+         " already there\n";
 }
 
 Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App& app) -> Runner {
   auto a = std::make_shared<BuildArgs>();
-  auto& o = a->o;
+  auto& o = a->r.build;
   add_build_input_flags(app, o);
   app.add_option_function<std::string>(
          "--manifest-format", [a](const std::string& v) { a->format = v, a->format_given = true; },
@@ -63,57 +66,29 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
   app.add_option("--revision", o.revision, "org.opencontainers.image.revision");
   app.add_option("--source-url", o.source_url, "org.opencontainers.image.source");
   app.add_flag("--timings", a->timings, "print the time of each phase");
-  app.add_option("--report", a->report_file, "write a self-contained HTML report of the run");
+  app.add_option("--report", a->r.report_file, "write a self-contained HTML report of the run");
   app.add_flag("--json", a->json, "print the result as JSON");
   app.add_flag("-q,--quiet", a->quiet, "no progress output");
-  app.add_flag("--push", a->push, "publish every tag of every built image (Docker schema 2 unless --manifest-format oci)");
-  add_registry_flags(app, a->registry);
+  app.add_flag("--push", a->r.push, "publish every tag of every built image (Docker schema 2 unless --manifest-format oci)");
+  add_registry_flags(app, o.registry);
   return [a] {
-    if (const char* e = std::getenv("SOURCE_DATE_EPOCH"); e && a->o.source_date_epoch == 0)
-      a->o.source_date_epoch = std::stoll(e);
+    auto& b = a->r.build;
+    if (const char* e = std::getenv("SOURCE_DATE_EPOCH"); e && *e && b.source_date_epoch == 0)
+      b.source_date_epoch = get(parse_epoch(e, "$SOURCE_DATE_EPOCH"));
     // Pushes default to Docker schema 2: the seed's hosts run Docker 18.09.
-    if (a->push && !app_format_set(a)) a->format = "docker";
-    a->o.format = get(image::parse_format(a->format));
-    a->o.registry = a->registry;
-    a->o.compression.algorithm = get(layer::parse_compression(a->compression));
+    if (a->r.push && !a->format_given) a->format = "docker";
+    b.format = get(image::parse_format(a->format));
+    b.compression.algorithm = get(layer::parse_compression(a->compression));
     ProgressPrinter progress(a->quiet || a->json);
-    auto report = get(pipeline::build(a->o, [&](const std::string& phase, size_t done, size_t total,
-                                                 const std::string& what) { progress.update(phase, done, total, what); }));
+    auto report = get(pipeline::release(a->r, [&](const std::string& phase, size_t done, size_t total,
+                                                  const std::string& what) { progress.update(phase, done, total, what); }));
     progress.done();
-    auto j = to_json(report);
-    std::string push_line;
-    std::optional<pipeline::PushReport> pushed;
-    if (a->push) {
-      auto session = get(copy::Session::open(a->registry));
-      pipeline::Phases& ph = report.phases;
-      {
-        auto t = ph.time("push");
-        auto from = ctx_layout(a->o);
-        pushed = get(pipeline::push_cells(from, report.cells, session->client(),
-                                          [&](size_t done, size_t total, const std::string& what) {
-                                            progress.update("push", done, total, what);
-                                          }));
-      }
-      progress.done();
-      j["push"] = {{"cells_skipped", pushed->cells_skipped}, {"manifests_put", pushed->manifests_put},
-                   {"blobs_existing", pushed->blobs_existing}, {"blobs_mounted", pushed->blobs_mounted},
-                   {"blobs_uploaded", pushed->blobs_uploaded}, {"bytes_uploaded", pushed->bytes_uploaded}};
-      j["phases"] = to_json(report)["phases"];
-      push_line = "pushed: " + std::to_string(report.cells.size() - pushed->cells_skipped) + " images (" +
-                  std::to_string(pushed->cells_skipped) + " already up to date), " +
-                  std::to_string(pushed->manifests_put) + " manifests, " + std::to_string(pushed->blobs_uploaded) +
-                  " blobs uploaded (" + std::to_string(pushed->bytes_uploaded) + " bytes), " +
-                  std::to_string(pushed->blobs_mounted) + " mounted, " + std::to_string(pushed->blobs_existing) +
-                  " already there\n";
-    }
-    if (!a->report_file.empty())
-      check(write_file_atomic(a->report_file, pipeline::render_html_report(report, pushed ? &*pushed : nullptr)));
     if (a->json) {
-      std::cout << j.dump(2) << "\n";
+      std::cout << to_json(report).dump(2) << "\n";
       return 0;
     }
-    std::cout << pipeline::summary_table(report) << report.dedup.str() << "\n" << push_line;
-    if (a->timings) std::cout << "phases:\n" << report.phases.report();
+    std::cout << pipeline::summary_table(report.build) << report.build.dedup.str() << "\n" << push_line(report);
+    if (a->timings) std::cout << "phases:\n" << report.build.phases.report();
     return 0;
   };
 });

@@ -81,7 +81,7 @@ std::string summary_table(const BuildReport& r) {
   return out;
 }
 
-Result<BuildReport> build(const BuildOptions& opts, const Progress& progress) {
+Result<BuildReport> build(const BuildOptions& opts, registry::LazySession& registry, const Progress& progress) {
   BuildReport report;
   std::vector<matrix::Cell> cells;
   {
@@ -91,14 +91,14 @@ Result<BuildReport> build(const BuildOptions& opts, const Progress& progress) {
     DL_ASSIGN_OR_RETURN(auto shard, matrix::parse_shard(opts.shard));
     cells = matrix::select(m, filter, shard);
   }
-  DL_ASSIGN_OR_RETURN(auto ctx, BuildContext::create(opts));
+  DL_ASSIGN_OR_RETURN(auto ctx, BuildContext::create(opts, registry));
   {
     auto t = report.phases.time("resolve-wheels");
     for (size_t i = 0; i < cells.size(); ++i) {
       if (progress) progress("resolve-wheels", i, cells.size(), cells[i].ref());
       DL_TRY(resolve_cell_wheels(*ctx, cells[i]));
     }
-    if (ctx->lock_changed() && !opts.lock_file.empty()) DL_TRY(wheel::write_lock(opts.lock_file, ctx->lock()));
+    if (ctx->lock_changed() && !opts.lock_file.empty() && opts.write_lock) DL_TRY(wheel::write_lock(opts.lock_file, ctx->lock()));
   }
   {
     auto t = report.phases.time("build-images");

@@ -11,6 +11,7 @@
 #include "builder/pipeline/cell_builder.h"
 #include "builder/pipeline/options.h"
 #include "builder/pipeline/phases.h"
+#include "registry/session/session.h"
 
 namespace dl::pipeline {
 
@@ -33,7 +34,8 @@ struct BuildReport {
 
 using Progress = std::function<void(const std::string& phase, size_t done, size_t total, const std::string& what)>;
 
-Result<BuildReport> build(const BuildOptions& opts, const Progress& progress = {});
+// Registry base pulls go through `registry` (opened only if one is needed).
+Result<BuildReport> build(const BuildOptions& opts, registry::LazySession& registry, const Progress& progress = {});
 
 DedupReport dedup_of(const std::vector<CellResult>& cells);
 
