@@ -27,8 +27,7 @@ Registration reg("verify", "Check that every tag in the registry points at the d
     for (auto& p : *report.problems)
       std::cout << p.ref << ": " << (p.got.empty() ? "missing" : "points at " + p.got) << ", expected " << p.want
                 << "\n";
-    std::cout << (report.tags - report.problems->size()) << "/" << report.tags << " tags verified
-";
+    std::cout << (report.tags - report.problems->size()) << "/" << report.tags << " tags verified\n";
     return report.problems->empty() ? kExitOk : kExitMismatch;
   };
 });
