@@ -21,6 +21,12 @@ struct BuildArgs {
   bool timings = false, json = false, quiet = false;
 };
 
+nlohmann::ordered_json failures_json(const std::vector<pipeline::CellFailure>& fs) {
+  auto a = nlohmann::ordered_json::array();
+  for (auto& f : fs) a.push_back({{"image", f.cell}, {"phase", f.phase}, {"error", f.error}});
+  return a;
+}
+
 nlohmann::ordered_json to_json(const pipeline::ReleaseReport& rr) {
   const auto& r = rr.build;
   nlohmann::ordered_json j;
@@ -38,18 +44,21 @@ nlohmann::ordered_json to_json(const pipeline::ReleaseReport& rr) {
   if (const auto& p = rr.push)
     j["push"] = {{"cells_skipped", p->cells_skipped}, {"manifests_put", p->manifests_put},
                  {"blobs_existing", p->blobs_existing}, {"blobs_mounted", p->blobs_mounted},
-                 {"blobs_uploaded", p->blobs_uploaded}, {"bytes_uploaded", p->bytes_uploaded}};
+                 {"blobs_uploaded", p->blobs_uploaded}, {"bytes_uploaded", p->bytes_uploaded},
+                 {"check_seconds", p->check_seconds}, {"publish_seconds", p->publish_seconds}};
+  j["failures"] = failures_json(rr.failures);
   return j;
 }
 
 std::string push_line(const pipeline::ReleaseReport& rr) {
   if (!rr.push) return "";
   const auto& p = *rr.push;
-  return "pushed: " + std::to_string(rr.build.cells.size() - p.cells_skipped) + " images (" +
-         std::to_string(p.cells_skipped) + " already up to date), " + std::to_string(p.manifests_put) +
-         " manifests, " + std::to_string(p.blobs_uploaded) + " blobs uploaded (" + std::to_string(p.bytes_uploaded) +
-         " bytes), " + std::to_string(p.blobs_mounted) + " mounted, " + std::to_string(p.blobs_existing) +
-         " already there\n";
+  size_t pushed = 0;
+  for (auto& c : p.cells) pushed += !c.skipped && !c.failed;
+  return "pushed: " + std::to_string(pushed) + " images (" + std::to_string(p.cells_skipped) +
+         " already up to date), " + std::to_string(p.manifests_put) + " manifests, " +
+         std::to_string(p.blobs_uploaded) + " blobs uploaded (" + std::to_string(p.bytes_uploaded) + " bytes), " +
+         std::to_string(p.blobs_mounted) + " mounted, " + std::to_string(p.blobs_existing) + " already there\n";
 }
 
 Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App& app) -> Runner {
@@ -70,6 +79,8 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
   app.add_flag("--json", a->json, "print the result as JSON");
   app.add_flag("-q,--quiet", a->quiet, "no progress output");
   app.add_flag("--push", a->r.push, "publish every tag of every built image (Docker schema 2 unless --manifest-format oci)");
+  app.add_flag("-k,--keep-going", o.keep_going,
+               "a failed image does not stop the others; every failure is listed and the exit code is 1");
   add_registry_flags(app, o.registry);
   return [a] {
     auto& b = a->r.build;
@@ -80,16 +91,27 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
     b.format = get(image::parse_format(a->format));
     b.compression.algorithm = get(layer::parse_compression(a->compression));
     ProgressPrinter progress(a->quiet || a->json);
+    pipeline::ProgressMeter meter;
+    a->r.push_progress = &meter;
     auto report = get(pipeline::release(a->r, [&](const std::string& phase, size_t done, size_t total,
-                                                  const std::string& what) { progress.update(phase, done, total, what); }));
+                                                  const std::string& what) {
+      if (phase == "push") return progress.watch(meter);  // the meter shows bytes and rate from here on
+      progress.update(phase, done, total, what);
+    }));
     progress.done();
+    meter.set_listener({});
     if (a->json) {
       std::cout << to_json(report).dump(2) << "\n";
-      return 0;
+    } else {
+      std::cout << pipeline::summary_table(report.build) << report.build.dedup.str() << "\n" << push_line(report);
+      if (a->timings) std::cout << "phases:\n" << report.build.phases.report();
     }
-    std::cout << pipeline::summary_table(report.build) << report.build.dedup.str() << "\n" << push_line(report);
-    if (a->timings) std::cout << "phases:\n" << report.build.phases.report();
-    return 0;
+    const auto& failures = report.failures;
+    if (failures.empty()) return kExitOk;
+    // One line per failure, with its cause, on stderr whatever the format.
+    std::cerr << "dlimage: " << failures.size() << " image" << (failures.size() == 1 ? "" : "s") << " failed:\n";
+    for (auto& f : failures) std::cerr << "  " << f.cell << " (" << f.phase << "): " << f.error << "\n";
+    return kExitFailure;
   };
 });
 

@@ -28,6 +28,7 @@ struct BuildOptions {
   bool write_lock = true;                // false: `verify` reads the lock, never writes it
   bool allow_missing = false;            // skip the dependency-completeness check
   bool use_catalog = true;               // recipes' URL catalogs (off: local/index sources only)
+  bool keep_going = false;               // a failed cell does not stop the others
 
   image::ManifestFormat format = image::ManifestFormat::oci;
   layer::CompressOptions compression;
