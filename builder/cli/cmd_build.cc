@@ -78,16 +78,15 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
   app.add_option("--report", a->r.report_file, "write a self-contained HTML report of the run");
   app.add_flag("--json", a->json, "print the result as JSON");
   app.add_flag("-q,--quiet", a->quiet, "no progress output");
-  app.add_flag("--push", a->r.push, "publish every tag of every built image (Docker schema 2 unless --manifest-format oci)");
+  app.add_flag("--push", a->r.push, "publish every tag of every built image (as built: OCI unless --manifest-format docker)");
   app.add_flag("-k,--keep-going", o.keep_going,
                "a failed image does not stop the others; every failure is listed and the exit code is 1");
   add_registry_flags(app, o.registry);
   return [a] {
     auto& b = a->r.build;
-    if (const char* e = std::getenv("SOURCE_DATE_EPOCH"); e && *e && b.source_date_epoch == 0)
-      b.source_date_epoch = get(parse_epoch(e, "$SOURCE_DATE_EPOCH"));
-    // Pushes default to Docker schema 2: the seed's hosts run Docker 18.09.
-    if (a->r.push && !a->format_given) a->format = "docker";
+    check(apply_build_environment(b));
+    // OCI whether or not the run pushes, so a cell has one digest: Docker
+    // 18.09 (the platform's hosts) pulls OCI manifests (docs/FORMATS.md).
     b.format = get(image::parse_format(a->format));
     b.compression.algorithm = get(layer::parse_compression(a->compression));
     ProgressPrinter progress(a->quiet || a->json);

@@ -15,11 +15,12 @@ namespace {
 Registration reg("verify", "Check that every tag in the registry points at the digest its cell builds",
                  [](CLI::App& app) -> Runner {
   auto r = std::make_shared<pipeline::ReleaseOptions>();
-  auto format = std::make_shared<std::string>("docker");
+  auto format = std::make_shared<std::string>("oci");
   add_build_input_flags(app, r->build);
-  app.add_option("--manifest-format", *format, "docker|oci, as pushed")->check(CLI::IsMember({"docker", "oci"}));
+  app.add_option("--manifest-format", *format, "oci|docker, as pushed (default oci)")->check(CLI::IsMember({"docker", "oci"}));
   add_registry_flags(app, r->build.registry);
   return [r, format] {
+    check(apply_build_environment(r->build));
     r->build.format = get(image::parse_format(*format));
     r->build.write_lock = false;
     r->verify = true;
