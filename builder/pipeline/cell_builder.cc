@@ -249,6 +249,10 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
   meta.title = cell.ref();
   meta.base_name = cell.base.ref;
   meta.base_digest = base.manifest_descriptor.digest;
+  // The provenance annotations are labels as well: labels live in the
+  // config, so they survive either manifest format and a docker save/load.
+  for (auto& [k, v] : image::oci_annotations(meta)) config.config.labels[k] = v;
+
   DL_ASSIGN_OR_RETURN(auto stored, layout::store_image(ctx.out_store(), o.format, config, layers,
                                                        image::oci_annotations(meta), cell.refs()));
   result.manifest = stored.manifest;

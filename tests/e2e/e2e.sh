@@ -88,7 +88,7 @@ step "base image pulled from a registry through --mirror, pinned by digest"
 "$DL" copy --plain-http "$host" "oci:$DL_BASE_OCI:bookworm-python3" "docker://$host/library/debian:bookworm-python3" >/dev/null
 "$DL" build -m "$ROOT/tests/e2e/matrix.yaml" --filter tag=latest-cpu --output "oci:$work/mirrored" \
   --mirror "docker.io=$host" --plain-http "$host" --wheels /usr/share/python-wheels --wheels "$work/wheels" \
-  --cache "$work/cache" --lock "$work/wheels.lock" --no-catalog --manifest-format docker --json > "$work/mirrored.json"
+  --cache "$work/cache" --lock "$work/wheels.lock" --no-catalog --json > "$work/mirrored.json"
 [ "$(json "$work/mirrored.json" "d['images'][0]['digest']")" = \
   "$(json "$work/push1.json" "[i['digest'] for i in d['images'] if 'qingcloud/tensorflow:latest-cpu' in i['tags']][0]")" ] \
   || fail "an image on the pulled base differs from the one on the layout base"
@@ -100,7 +100,7 @@ step "no-op rerun uploads nothing"
 [ "$(json "$work/push2.json" "sum(i['layers_new'] for i in d['images'])")" = 0 ] || fail "rerun rebuilt layers"
 
 step "determinism: a fresh layout gets the same digests"
-"$DL" build "${inputs[@]}" --output "oci:$work/out2" --manifest-format docker --json > "$work/again.json"
+"$DL" build "${inputs[@]}" --output "oci:$work/out2" --json > "$work/again.json"
 [ "$(json "$work/push1.json" "[i['digest'] for i in d['images']]")" = \
   "$(json "$work/again.json" "[i['digest'] for i in d['images']]")" ] || fail "digests differ between builds"
 
