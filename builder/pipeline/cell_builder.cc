@@ -177,6 +177,13 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
   const auto& o = ctx.options();
   DL_ASSIGN_OR_RETURN(auto rec, recipe_of(o, cell));
   DL_TRY(resolve_cell_wheels(ctx, cell));
+  if (cell.base.scratch())
+    return Error(ErrorKind::unsupported, cell.ref() + ": base " + cell.base.key +
+                                             " is 'scratch': images from packages alone are not built by `dlimage build` "
+                                             "yet (use `dlimage deb install --root DIR --essential ...`, docs/APT.md)");
+  if (!rec.apt.packages.empty())
+    return Error(ErrorKind::unsupported, cell.ref() + ": apt packages (" + rec.apt.packages.front().name +
+                                             ", ...) are not installed by `dlimage build` yet (docs/APT.md)");
   DL_ASSIGN_OR_RETURN(auto base, ctx.base_image(cell.base.ref));
 
   std::set<std::string> shared_names;

@@ -4,7 +4,7 @@
 // the push.
 #include <gtest/gtest.h>
 
-#include "builder/copy/session.h"
+#include "registry/session/session.h"
 #include "builder/pipeline/blob_check.h"
 #include "builder/layout/layout_store.h"
 #include "builder/pipeline/push.h"
@@ -25,9 +25,9 @@ class PushIntegrity : public test::PlainRegistryTest {
     open(reg_->host());
   }
   void open(const std::string& host) {
-    copy::RegistryOptions o;
+    registry::SessionOptions o;
     o.plain_http = {host};
-    auto s = copy::Session::open(o);
+    auto s = registry::Session::open(o);
     ASSERT_TRUE(s.ok()) << s.error().message();
     session_ = std::move(*s);
   }
@@ -53,7 +53,7 @@ class PushIntegrity : public test::PlainRegistryTest {
     return cr;
   }
   TempDir dir_;
-  std::unique_ptr<copy::Session> session_;
+  std::unique_ptr<registry::Session> session_;
   std::unique_ptr<layout::LayoutStore> layout_;
   Digest layer_;
 };

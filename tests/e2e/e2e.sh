@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End to end, with every part real: stand-in framework wheels plus Debian's
-# pip/setuptools/wheel, the mmdebstrap Debian base, a loopback Distribution
+# pip/setuptools/wheel, the Debian base dlimage makes from packages alone
+# (ci/make-base.sh), a loopback Distribution
 # registry. Builds and pushes tests/e2e/matrix.yaml, validates the images with
 # skopeo and umoci, runs them under chroot (python3 imports, pip check),
 # checks the no-op rerun uploads nothing, that changing one wheel in the lock
@@ -55,6 +56,11 @@ chroot "$rootfs" /usr/bin/python3 -m pip check | tee "$work/pipcheck.txt"
 grep -q "No broken requirements found." "$work/pipcheck.txt" || fail "pip check"
 chroot "$rootfs" /usr/local/bin/pip --version | grep -q "pip 23" || fail "pip console script"
 [ -z "$(find "$rootfs/usr/local/lib" -name '*.pyc' | head -1)" ] || fail ".pyc files in the image"
+# The base is dlimage's own (ci/make-base.sh, packages alone): dpkg and apt
+# inside the image agree with what is on disk.
+[ -z "$(chroot "$rootfs" dpkg --audit 2>&1)" ] || fail "dpkg --audit: $(chroot "$rootfs" dpkg --audit 2>&1 | head -3)"
+[ -z "$(chroot "$rootfs" dpkg -V 2>&1)" ] || fail "dpkg -V: $(chroot "$rootfs" dpkg -V 2>&1 | head -3)"
+chroot "$rootfs" apt-get check > /dev/null || fail "apt-get check"
 
 step "the HTML report renders in headless Chromium with the matrix grid"
 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
