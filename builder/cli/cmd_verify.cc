@@ -30,15 +30,12 @@ Registration reg("verify", "Check that every tag in the registry points at the d
     for (auto& p : *report.problems) {
       bad.insert(p.ref);
       if (!p.blob.empty())
-        std::cout << p.ref << ": points at " << p.got << " but blob " << p.blob << "
-";
+        std::cout << p.ref << ": points at " << p.got << " but blob " << p.blob << "\n";
       else
         std::cout << p.ref << ": " << (p.got.empty() ? "missing" : "points at " + p.got) << ", expected " << p.want
-                  << "
-";
+                  << "\n";
     }
-    std::cout << (report.tags - bad.size()) << "/" << report.tags << " tags verified
-";
+    std::cout << (report.tags - bad.size()) << "/" << report.tags << " tags verified\n";
     return report.problems->empty() ? kExitOk : kExitMismatch;
   };
 });
