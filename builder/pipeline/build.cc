@@ -111,7 +111,15 @@ Result<BuildReport> build(const BuildOptions& opts, registry::LazySession& regis
       Status st = resolve_cell_wheels(*ctx, cells[i]);
       if (!st.ok()) DL_TRY(fail(i, "resolve-wheels", st.error()));
     }
-    if (ctx->lock_changed() && !opts.lock_file.empty() && opts.write_lock) DL_TRY(wheel::write_lock(opts.lock_file, ctx->lock()));
+    if (ctx->lock_changed() && !opts.lock_file.empty() && opts.write_lock) {
+      // Only this run's cells are ours to replace: a concurrent shard's
+      // entries in the same file survive (merge_lock re-reads under flock).
+      std::set<std::string> ours;
+      for (const auto& c : cells) ours.insert(c.id);
+      DL_TRY(wheel::merge_lock(opts.lock_file, ctx->lock(), [&](const std::string& key) {
+        return ours.count(key.substr(0, key.find('@'))) > 0;
+      }));
+    }
   }
   {
     auto t = report.phases.time("build-images");

@@ -1,5 +1,13 @@
 #include "builder/wheel/lock.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
@@ -72,6 +80,33 @@ Result<Lock> load_lock(const std::string& path) {
 }
 
 Status write_lock(const std::string& path, const Lock& lock) { return write_file_atomic(path, lock_to_json(lock)); }
+
+Status merge_lock(const std::string& path, const Lock& ours, const std::function<bool(const std::string&)>& owned) {
+  std::string guard = path + ".flock";
+  int fd = ::open(guard.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return io_error(guard + ": cannot open: " + std::strerror(errno));
+  // Held until close: a killed writer releases it with its process.
+  while (::flock(fd, LOCK_EX) != 0)
+    if (errno != EINTR) {
+      int e = errno;
+      ::close(fd);
+      return io_error(guard + ": cannot lock: " + std::strerror(e));
+    }
+  Lock merged;
+  Status st;
+  if (std::filesystem::exists(path)) {
+    auto current = load_lock(path);
+    if (!current.ok()) st = current.error();
+    else merged = std::move(*current);
+  }
+  if (st.ok()) {
+    for (const auto& [key, wheels] : ours.cells)
+      if (owned(key) || !merged.cells.count(key)) merged.cells[key] = wheels;
+    st = write_lock(path, merged);
+  }
+  ::close(fd);
+  return st;
+}
 
 std::set<std::string> affected_cells(const Lock& before, const Lock& after) {
   std::set<std::string> out;

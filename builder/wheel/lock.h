@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -31,6 +32,10 @@ std::string lock_to_json(const Lock& lock);  // canonical: same lock, same bytes
 Result<Lock> parse_lock(const std::string& json_text, const std::string& where);
 Result<Lock> load_lock(const std::string& path);
 Status write_lock(const std::string& path, const Lock& lock);
+// Concurrent builds (shards on one machine) share a lock file: under an
+// exclusive flock on "<path>.flock", the file is re-read and only the entries
+// `owned` says this run resolved are replaced, so nobody's entries are lost.
+Status merge_lock(const std::string& path, const Lock& ours, const std::function<bool(const std::string& key)>& owned);
 
 // Cells whose wheel list differs between the two locks (added, removed or changed).
 std::set<std::string> affected_cells(const Lock& before, const Lock& after);

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "base/fs.h"
 #include "base/sha256.h"
 #include "builder/wheel/install.h"
@@ -26,6 +29,49 @@ Lock sample() {
   l.cells["cell-a"] = {locked("dep-1.5-py3-none-any.whl")};
   l.cells["cell-c"] = {locked("plat-2.0-cp311-cp311-linux_x86_64.whl")};
   return l;
+}
+
+// Eight processes, each writing its own cells five times into one lock
+// file, as shards of one build on one machine do: nothing is lost.
+TEST(Lock, ConcurrentWritersMergeAndLoseNothing) {
+  TempDir d;
+  std::string path = (d.path() / "wheels.lock").string();
+  constexpr int kWriters = 8, kRounds = 5;
+  std::vector<pid_t> kids;
+  for (int w = 0; w < kWriters; ++w) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      for (int r = 0; r < kRounds; ++r) {
+        Lock mine;
+        std::string key = "cell" + std::to_string(w) + "-" + std::to_string(r) + "@3.6";
+        mine.cells[key] = {{"pip", "23.0", "pip-23.0-py3-none-any.whl", "https://h/pip.whl", std::string(64, 'a'), 1}};
+        auto st = merge_lock(path, mine, [&](const std::string& k) { return k == key; });
+        if (!st.ok()) _exit(1);
+      }
+      _exit(0);
+    }
+    kids.push_back(pid);
+  }
+  for (pid_t pid : kids) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  auto lock = load_lock(path);
+  ASSERT_TRUE(lock.ok()) << lock.error().message();
+  EXPECT_EQ(lock->cells.size(), size_t(kWriters * kRounds));
+
+  // A writer replaces only the entries it owns, even when it holds a stale
+  // copy of someone else's.
+  Lock stale;
+  stale.cells["cell0-0@3.6"] = {};
+  stale.cells["mine@3.6"] = {};
+  ASSERT_TRUE(merge_lock(path, stale, [](const std::string& k) { return k == "mine@3.6"; }).ok());
+  auto after = load_lock(path);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->cells.at("cell0-0@3.6").size(), 1u) << "a stale copy overwrote another writer's entry";
+  EXPECT_TRUE(after->cells.count("mine@3.6"));
 }
 
 TEST(Lock, RoundTripIsCanonical) {
