@@ -1,5 +1,7 @@
 #include "builder/pypa/wheel_filename.h"
 
+#include <charconv>
+
 #include <cctype>
 
 #include "base/strings.h"
@@ -99,7 +101,10 @@ Result<WheelFilename> parse_wheel_filename(std::string_view input) {
     if (d == 0) return fail("build tag '" + b + "' does not start with a digit");
     if (d > 19) return fail("build tag '" + b + "' has a number too large");
     BuildTag tag;
-    tag.number = std::stoull(b.substr(0, d));
+    // from_chars, not stoull: a number past 2^64 is a bad file name, not an
+    // exception escaping the library.
+    auto [end, ec] = std::from_chars(b.data(), b.data() + d, tag.number);
+    if (ec != std::errc() || end != b.data() + d) return fail("build tag '" + b + "' has a number too large");
     tag.rest = b.substr(d);
     w.build = tag;
   }
