@@ -114,7 +114,9 @@ Status unpack_one(InstallState& st, const DebPackage& deb, Unpacked& u) {
 Status write_info(InstallState& st, const Unpacked& u) {
   const std::string base = std::string(kDpkgDir) + "/info/" + info_name(u.control.control);
   DL_TRY(st.emit_file(base + ".list", u.list));
-  if (!u.md5sums.empty()) DL_TRY(st.emit_file(base + ".md5sums", u.md5sums));
+  // As dpkg does for a package without md5sums: computed, and written even
+  // when it has no regular file (else `dpkg --audit` asks to reinstall it).
+  if (!u.control.members.count("md5sums")) DL_TRY(st.emit_file(base + ".md5sums", u.md5sums));
   for (const auto& [member, data] : u.control.members) {
     bool script = member == "preinst" || member == "postinst" || member == "prerm" || member == "postrm" ||
                   member == "config";

@@ -5,6 +5,7 @@
 #include "base/strings.h"
 #include "builder/copy/copy.h"
 #include "builder/layout/store_image.h"
+#include "builder/matrix/matrix.h"
 #include "builder/pipeline/cell_builder.h"
 #include "registry/client/registry_store.h"
 #include "registry/reference/reference.h"
@@ -92,6 +93,12 @@ std::vector<wheel::WheelSource*> BuildContext::sources(const std::vector<wheel::
 
 Result<layout::StoredImage> BuildContext::base_image(const std::string& ref) {
   if (auto it = base_cache_.find(ref); it != base_cache_.end()) return it->second;
+  if (ref == matrix::kScratch) {
+    // No layers; what a container needs to start is the OS-package layer's.
+    layout::StoredImage empty;
+    empty.config.config.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
+    return base_cache_[ref] = empty;
+  }
   auto parsed = registry::parse_reference(ref);
   // Copied into the output under this tag, so the layout names every blob
   // its manifests reference and a later GC keeps them.

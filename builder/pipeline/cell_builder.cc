@@ -12,6 +12,7 @@
 #include "builder/layout/store_image.h"
 #include "builder/pipeline/interpreter_check.h"
 #include "builder/pipeline/layer_sources.h"
+#include "builder/pipeline/os_packages.h"
 #include "builder/pypa/markers.h"
 #include "builder/pypa/name.h"
 #include "builder/pypa/requirement.h"
@@ -177,22 +178,16 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
   const auto& o = ctx.options();
   DL_ASSIGN_OR_RETURN(auto rec, recipe_of(o, cell));
   DL_TRY(resolve_cell_wheels(ctx, cell));
-  if (cell.base.scratch())
-    return Error(ErrorKind::unsupported, cell.ref() + ": base " + cell.base.key +
-                                             " is 'scratch': images from packages alone are not built by `dlimage build` "
-                                             "yet (use `dlimage deb install --root DIR --essential ...`, docs/APT.md)");
-  if (!rec.apt.packages.empty())
-    return Error(ErrorKind::unsupported, cell.ref() + ": apt packages (" + rec.apt.packages.front().name +
-                                             ", ...) are not installed by `dlimage build` yet (docs/APT.md)");
   DL_ASSIGN_OR_RETURN(auto base, ctx.base_image(cell.base.ref));
+  DL_ASSIGN_OR_RETURN(auto os, plan_os_packages(ctx, cell, rec, base.manifest.layers));
 
   std::set<std::string> shared_names;
   for (auto& spec : rec.wheels)
     if (spec.layer == "shared")
       if (auto req = pypa::parse_requirement(spec.requirement); req.ok()) shared_names.insert(req->normalized_name());
 
-  LayerPlan shared{"wheels:shared", "", "dlimage: wheels shared across images", {}, {}, "", "", {}};
-  LayerPlan framework{"wheels:framework", "", "dlimage: " + cell.framework + " " + cell.version + " wheels", {}, {}, "", "", {}};
+  LayerPlan shared{"wheels:shared", "", "dlimage: wheels shared across images", {}, {}, "", "", {}, {}};
+  LayerPlan framework{"wheels:framework", "", "dlimage: " + cell.framework + " " + cell.version + " wheels", {}, {}, "", "", {}, {}};
   for (auto& py : cell.pythons) {
     DL_ASSIGN_OR_RETURN(auto fetched, wheel::fetch_locked(ctx.lock(), lock_key(cell, py), ctx.cache()));
     auto& pl = python_layout(cell, py);
@@ -220,12 +215,13 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
   }
 
   std::vector<LayerPlan> plans;
+  if (os.plan) plans.push_back(*os.plan);
   if (!shared.wheels.empty()) plans.push_back(shared);
   if (!framework.wheels.empty()) plans.push_back(framework);
   for (auto& a : rec.artifacts) {
     // The history line goes into the published image: no credentials in it.
     std::string shown = a.url.find("://") == std::string::npos ? a.url : net::strip_secrets(a.url);
-    LayerPlan p{"artifact", "", "dlimage: artifact " + shown + " -> " + a.dest, {}, a, "", "", {}};
+    LayerPlan p{"artifact", "", "dlimage: artifact " + shown + " -> " + a.dest, {}, a, "", "", {}, {}};
     auto src = artifact_source(a.url, o.artifacts);
     if (!src.ok()) return src.error().wrap(cell.ref() + ": artifact '" + shown + "'");
     auto file = ctx.cache().fetch(*src, a.sha256);
@@ -234,7 +230,7 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
     p.artifact_sha256 = file->sha256;
     plans.push_back(p);
   }
-  if (!rec.files.empty()) plans.push_back(LayerPlan{"files", "", "dlimage: files", {}, {}, "", "", rec.files});
+  if (!rec.files.empty()) plans.push_back(LayerPlan{"files", "", "dlimage: files", {}, {}, "", "", rec.files, {}});
 
   CellResult result;
   result.cell = cell;
@@ -266,7 +262,7 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
   meta.revision = o.revision;
   meta.source = o.source_url;
   meta.title = cell.ref();
-  meta.base_name = cell.base.ref;
+  if (!cell.base.scratch()) meta.base_name = cell.base.ref;
   meta.base_digest = base.manifest_descriptor.digest;
   // The provenance annotations are labels as well: labels live in the
   // config, so they survive either manifest format and a docker save/load.

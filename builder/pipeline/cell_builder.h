@@ -1,6 +1,7 @@
-// Builds one matrix cell into a layout: base image (copied unchanged) ->
-// shared wheel layer -> framework wheel layer -> artifact layers -> file
-// layer, ordered from most to least widely shared, then config + manifest.
+// Builds one matrix cell into a layout: base image (copied unchanged; none
+// for `scratch`) -> OS-package layer -> shared wheel layer -> framework
+// wheel layer -> artifact layers -> file layer, ordered from most to least
+// widely shared, then config + manifest.
 // Layers are cached by input key in the layout, so a cell whose inputs did
 // not change is re-assembled without re-compressing anything.
 #pragma once
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "builder/apt/fetch.h"
 #include "builder/image/descriptor.h"
 #include "builder/layout/layout_store.h"
 #include "builder/layout/store_image.h"
@@ -51,8 +53,12 @@ class BuildContext {
   void mark_lock_changed() { lock_changed_ = true; }
   std::vector<wheel::WheelSource*> sources(const std::vector<wheel::CatalogEntry>& catalog);
   // Finds a base image in the --base layouts (else pulls it from its
-  // registry) and copies it into out(), tagged base/<ref>.
+  // registry) and copies it into out(), tagged base/<ref>. "scratch" is an
+  // image with no layers.
   Result<layout::StoredImage> base_image(const std::string& ref);
+  // The verified apt indexes of `sources` for `arch`, fetched once per build
+  // (os_packages.cc).
+  Result<std::vector<apt::RepoIndex>> apt_indexes(const std::vector<apt::Source>& sources, const std::string& arch);
 
  private:
   BuildContext(BuildOptions o, registry::LazySession& r) : opts_(std::move(o)), registry_(r) {}
@@ -67,6 +73,7 @@ class BuildContext {
   std::vector<std::unique_ptr<wheel::WheelSource>> fixed_sources_;
   std::unique_ptr<wheel::WheelSource> catalog_source_;
   std::map<std::string, layout::StoredImage> base_cache_;
+  std::map<std::string, std::vector<apt::RepoIndex>> apt_indexes_;
   registry::LazySession& registry_;  // opened on the first registry pull
   wheel::Lock lock_;
   bool lock_changed_ = false;

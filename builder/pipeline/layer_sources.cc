@@ -129,10 +129,27 @@ void compute_key(LayerPlan& plan, const layer::LayerOptions& opts) {
       put(data.ok() ? Sha256::hex(*data) : "unreadable:" + f.src);
     }
   }
+  if (plan.debs) {
+    // The merged dpkg database depends on the base's, so the base is an input.
+    const DebInstall& d = *plan.debs;
+    put("base " + d.base_key);
+    std::vector<std::string> debs = d.sha256s;
+    std::sort(debs.begin(), debs.end());  // the installer orders them itself
+    for (auto& x : debs) put("deb " + x);
+    for (auto& a : d.options.allow_scripts) put("allow " + a);  // a std::set: sorted
+    put(d.options.merged_usr ? "merged-usr" : "as-is");
+    put(std::to_string(d.options.source_date_epoch));
+  }
   plan.key = h.hex_digest();
 }
 
 Status write_layer_content(const LayerPlan& plan, layer::LayerWriter& w) {
+  if (plan.debs) {
+    deb::LayerTreeSink sink(w);
+    auto r = deb::install_debs(plan.debs->debs, *plan.debs->base, plan.debs->options, sink);
+    if (!r.ok()) return r.error();
+    return {};
+  }
   if (starts_with(plan.kind, "wheels")) {
     LayerInstallSink sink(w);
     for (auto& wi : plan.wheels) {

@@ -29,6 +29,10 @@ struct BuildOptions {
   bool allow_missing = false;            // skip the dependency-completeness check
   bool use_catalog = true;               // recipes' URL catalogs (off: local/index sources only)
   bool keep_going = false;               // a failed cell does not stop the others
+  // OS packages: where the default apt sources are read (a cell whose
+  // matrix and recipe name none), and the signature checker (gpgv | sqv).
+  std::string etc_apt = "/etc/apt";
+  std::string apt_verifier = "gpgv";
 
   image::ManifestFormat format = image::ManifestFormat::oci;
   layer::CompressOptions compression;

@@ -45,6 +45,17 @@ LocalRepo::LocalRepo(const std::vector<FakeDeb>& debs, const std::string& releas
     ensure_dir(build / "usr/share/doc").ok();
     std::string control = d.control + "Maintainer: dlimage tests <test@invalid>\nDescription: test package\n";
     write_file_atomic(build / "DEBIAN/control", control).ok();
+    for (const auto& [path, content] : d.files) {
+      fs::path f = build / path;
+      ensure_dir(f.parent_path()).ok();
+      if (starts_with(content, "-> ")) {
+        fs::create_symlink(content.substr(3), f);
+        continue;
+      }
+      write_file_atomic(f, content).ok();
+      bool exec = starts_with(path, "DEBIAN/") ? path != "DEBIAN/conffiles" : path.find("/bin/") != std::string::npos;
+      fs::permissions(f, exec ? fs::perms(0755) : fs::perms(0644));
+    }
     auto name = std::string();
     for (const auto& line : split(d.control, '\n'))
       if (starts_with(line, "Package: ")) name += line.substr(9);

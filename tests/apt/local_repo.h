@@ -4,6 +4,7 @@
 // Valid-Until, index hash mismatches, unsatisfiable requests.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,7 +14,11 @@
 namespace dl::test {
 
 struct FakeDeb {
+  FakeDeb(std::string c, std::map<std::string, std::string> f = {}) : control(std::move(c)), files(std::move(f)) {}
   std::string control;  // "Package: a\nVersion: 1\nArchitecture: amd64\n..." (Maintainer/Description added)
+  // Path in the package ("usr/bin/x", "DEBIAN/postinst") -> content; a
+  // content "-> TARGET" is a symlink to TARGET. Scripts are made executable.
+  std::map<std::string, std::string> files;
 };
 
 class LocalRepo {

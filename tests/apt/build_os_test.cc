@@ -1,0 +1,233 @@
+// `dlimage build` with OS packages, against a real signed apt repository on
+// loopback (dpkg-deb, apt-ftparchive, gpg): a cell on a `scratch` base gets
+// the Essential set plus its requested packages as one layer, a cell on an
+// image gets only what that image's dpkg status lacks, and the layer is the
+// same bytes on every rebuild. The real dpkg reads the merged database.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "base/fs.h"
+#include "base/strings.h"
+#include "builder/layout/layout.h"
+#include "builder/layout/layout_store.h"
+#include "builder/layout/store_image.h"
+#include "builder/pipeline/build.h"
+#include "tests/apt/local_repo.h"
+#include "tests/support/process.h"
+
+namespace dl::pipeline {
+namespace {
+
+using test::FakeDeb;
+using test::LocalRepo;
+
+std::vector<FakeDeb> archive() {
+  return {
+      {"Package: base-files\nVersion: 12.4\nArchitecture: amd64\nEssential: yes\n",
+       {{"etc/debian_version", "12.4\n"}}},
+      {"Package: usr-is-merged\nVersion: 37\nArchitecture: all\nEssential: yes\n"},
+      {"Package: libc6\nVersion: 2.36-9\nArchitecture: amd64\nMulti-Arch: same\n",
+       {{"usr/lib/x86_64-linux-gnu/libc.so.6", "ELF libc"}}},
+      {"Package: python3.11\nVersion: 3.11.2-6\nArchitecture: amd64\nDepends: libc6\n",
+       {{"usr/bin/python3.11", "ELF python"}}},
+      {"Package: python3\nVersion: 3.11.2-1\nArchitecture: amd64\nDepends: python3.11\n",
+       {{"usr/bin/python3", "-> python3.11"}}},
+      {"Package: libgomp1\nVersion: 12.2.0-14\nArchitecture: amd64\nDepends: libc6\n",
+       {{"lib/x86_64-linux-gnu/libgomp.so.1", "ELF gomp"}}},
+      {"Package: tool\nVersion: 1\nArchitecture: amd64\nRecommends: libgomp1\n", {{"usr/bin/tool", "#!/bin/sh\n"}}},
+      {"Package: scripted\nVersion: 1\nArchitecture: all\n",
+       {{"usr/share/scripted/x", "x"}, {"DEBIAN/postinst", "#!/bin/sh\nexec /usr/sbin/do-something\n"}}},
+      {"Package: broken\nVersion: 1\nArchitecture: amd64\nDepends: libc6 (>= 3.0)\n"},
+  };
+}
+
+struct Fixture {
+  LocalRepo repo{archive()};
+  TempDir dir{"dl-build-os"};
+  fs::path matrix() const { return dir.path() / "matrix.yaml"; }
+  fs::path out() const { return dir.path() / "out"; }
+
+  // One image on `base_ref` (scratch, or an image in the --base layout)
+  // whose recipe asks for `packages`.
+  void write(const std::string& base_ref, const std::string& packages, const std::string& recipe_extra = "") {
+    std::string m =
+        "schema: 1\n"
+        "bases:\n"
+        "  b:\n"
+        "    ref: " + base_ref + "\n"
+        "    glibc: \"2.36\"\n"
+        "    pythons:\n"
+        "      \"3.11\": {abi: cp311, interpreter: /usr/bin/python3, site_packages: usr/local/lib/python3.11/dist-packages}\n"
+        "    apt:\n"
+        "      sources:\n"
+        "        - uris: [" + repo.uri() + "]\n"
+        "          suites: [stable]\n"
+        "          components: [main]\n"
+        "          signed_by: " + repo.keyring().string() + "\n"
+        "pythons:\n"
+        "  \"3.11\": {tag: \"-py311\"}\n"
+        "accelerators:\n"
+        "  cpu: {kind: cpu, tag: cpu, base: b}\n"
+        "isa:\n"
+        "  generic: {rank: 0, features: [], tag: \"\"}\n"
+        "images:\n"
+        "  - name: app\n"
+        "    repo: test/app\n"
+        "    framework: app\n"
+        "    axes: {version: [\"1\"], python: [\"3.11\"], accelerator: [cpu]}\n"
+        "    tags: [\"{version}\"]\n";
+    ASSERT_TRUE(write_file_atomic(matrix(), m).ok());
+    ASSERT_TRUE(write_file_atomic(dir.path() / "recipes" / "app.yaml",
+                                  "schema: 1\nname: app\napt:\n  packages: [" + packages + "]\n" + recipe_extra)
+                    .ok());
+  }
+
+  Result<BuildReport> build(const std::vector<std::string>& bases = {}) {
+    BuildOptions o;
+    o.matrix_file = matrix().string();
+    o.output_layout = "oci:" + out().string();
+    o.base_layouts = bases;
+    o.cache_dir = (dir.path() / "cache").string();
+    o.source_date_epoch = 1700000000;
+    registry::LazySession session(o.registry);
+    return pipeline::build(o, session);
+  }
+};
+
+// The paths of one layer blob (`tar -tv`), with " -> target" for symlinks.
+std::vector<std::string> layer_paths(const layout::Layout& l, const image::Descriptor& d) {
+  auto r = test::run({"tar", "-tvzf", (l.root() / "blobs" / "sha256" / d.digest.hex).string()});
+  EXPECT_TRUE(r.ok() && r->ok());
+  std::vector<std::string> out;
+  if (!r.ok()) return out;
+  for (const auto& line : split(r->out, '\n')) {
+    // "lrwxrwxrwx 0/0 0 2023-11-14 22:13 bin -> usr/bin"
+    auto w = split(line, ' ');
+    std::vector<std::string> words;
+    for (auto& x : w)
+      if (!x.empty()) words.push_back(x);
+    if (words.size() < 6) continue;
+    std::string rest;
+    for (size_t i = 5; i < words.size(); ++i) rest += (rest.empty() ? "" : " ") + words[i];
+    if (!rest.empty() && rest.back() == '/') rest.pop_back();
+    out.push_back(rest);
+  }
+  return out;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+TEST(BuildOs, ScratchBaseIsTheEssentialSetPlusTheRequestAsOneLayer) {
+  Fixture f;
+  f.write("scratch", "python3");
+  auto r = f.build();
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  ASSERT_EQ(r->cells.size(), 1u);
+  const auto& layers = r->cells[0].layers;
+  ASSERT_EQ(layers.size(), 1u) << "no base layers, no wheels: only the OS-package layer";
+  EXPECT_EQ(layers[0].kind, "os-packages");
+  auto l = layout::Layout::open(f.out()).value();
+  auto paths = layer_paths(l, layers[0].descriptor);
+  // Merged-/usr (usr-is-merged is Essential), python3 -> python3.11 (the
+  // interpreter check followed it), Recommends not installed.
+  EXPECT_TRUE(has(paths, "bin -> usr/bin"));
+  EXPECT_TRUE(has(paths, "usr/bin/python3 -> python3.11"));
+  EXPECT_TRUE(has(paths, "usr/lib/x86_64-linux-gnu/libc.so.6"));
+  EXPECT_TRUE(has(paths, "etc/debian_version"));
+  EXPECT_TRUE(has(paths, "var/lib/dpkg/status"));
+  EXPECT_TRUE(has(paths, "var/lib/dpkg/info/python3.list"));
+  EXPECT_FALSE(has(paths, "usr/lib/x86_64-linux-gnu/libgomp.so.1"));
+
+  // A rebuild from a fresh layout is the same bytes, down to the manifest.
+  auto first = r->cells[0].manifest.digest;
+  fs::remove_all(f.out());
+  auto again = f.build();
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  EXPECT_EQ(again->cells[0].manifest.digest, first);
+}
+
+TEST(BuildOs, OnAnImageOnlyWhatItsDpkgStatusLacks) {
+  Fixture f;
+  f.write("scratch", "python3");
+  ASSERT_TRUE(f.build().ok());
+  // The first image is the second build's base, found in its layout.
+  fs::path first = f.dir.path() / "first";
+  fs::rename(f.out(), first);
+  f.write("test/app:1", "tool, libgomp1");
+  auto r = f.build({"oci:" + first.string()});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  const auto& layers = r->cells[0].layers;
+  ASSERT_EQ(layers.size(), 2u);
+  EXPECT_EQ(layers[0].kind, "base");
+  EXPECT_EQ(layers[1].kind, "os-packages");
+  auto l = layout::Layout::open(f.out()).value();
+  auto paths = layer_paths(l, layers[1].descriptor);
+  EXPECT_TRUE(has(paths, "usr/bin/tool"));
+  // ./lib/... lands in usr/lib through the base's lib -> usr/lib.
+  EXPECT_TRUE(has(paths, "usr/lib/x86_64-linux-gnu/libgomp.so.1"));
+  EXPECT_FALSE(has(paths, "usr/bin/python3.11")) << "already in the base";
+  EXPECT_FALSE(has(paths, "var/lib/dpkg/info/libc6:amd64.list"));
+
+  // Unpacked in order, dpkg itself sees both images' packages installed.
+  TempDir root("dl-build-os-root");
+  auto img = layout::read_image(*std::make_unique<layout::LayoutStore>(l), "test/app:1");
+  ASSERT_TRUE(img.ok()) << img.error().message();
+  for (const auto& d : img->manifest.layers) {
+    auto run = test::run({"tar", "-xzf", (l.root() / "blobs" / "sha256" / d.digest.hex).string(), "-C",
+                          root.path().string()});
+    ASSERT_TRUE(run.ok() && run->ok());
+  }
+  auto q = test::run({"dpkg-query", "--admindir=" + (root.path() / "var/lib/dpkg").string(), "-W",
+                      "-f=${Package} ${Version} ${db:Status-Abbrev}\\n"});
+  ASSERT_TRUE(q.ok() && q->ok()) << (q.ok() ? q->describe() : q.error().message());
+  for (const char* want : {"python3 3.11.2-1 ii ", "tool 1 ii ", "libgomp1 12.2.0-14 ii ", "base-files 12.4 ii "})
+    EXPECT_NE(q->out.find(want), std::string::npos) << want << " in\n" << q->out;
+  auto audit = test::run({"dpkg", "--root=" + root.path().string(), "--audit"});
+  ASSERT_TRUE(audit.ok());
+  EXPECT_TRUE(audit->ok() && audit->out.empty()) << audit->describe() << audit->out;
+}
+
+TEST(BuildOs, AnUnlistedMaintainerScriptStopsTheBuildUnlessAcknowledged) {
+  Fixture f;
+  f.write("scratch", "scripted");
+  auto r = f.build();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("scripted"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("postinst"), std::string::npos) << r.error().message();
+  EXPECT_EQ(r.error().message().find('\n'), std::string::npos) << "one line: " << r.error().message();
+  f.write("scratch", "scripted, python3", "  allow_scripts: [scripted/postinst]\n");
+  auto ok = f.build();
+  ASSERT_TRUE(ok.ok()) << ok.error().message();
+}
+
+TEST(BuildOs, BadRequestsAreOneLineNamingTheCellAndPackage) {
+  Fixture f;
+  f.write("scratch", "python3, broken");
+  auto r = f.build();
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(starts_with(r.error().message(), "test/app:1: ")) << r.error().message();
+  EXPECT_NE(r.error().message().find("libc6 >= 3.0"), std::string::npos) << r.error().message();
+  f.write("scratch", "pyhton3");
+  r = f.build();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("unknown package 'pyhton3'; did you mean 'python3'?"), std::string::npos)
+      << r.error().message();
+  // Nothing was tagged in the layout.
+  auto l = layout::Layout::open(f.out());
+  if (l.ok()) {
+    auto idx = read_file(f.out() / "index.json");
+    EXPECT_EQ(idx->find("test/app:1"), std::string::npos);
+  }
+}
+
+TEST(BuildOs, AMissingInterpreterIsStillAnError) {
+  Fixture f;
+  f.write("scratch", "libgomp1");  // no python3
+  auto r = f.build();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("interpreter /usr/bin/python3"), std::string::npos) << r.error().message();
+}
+
+}  // namespace
+}  // namespace dl::pipeline
