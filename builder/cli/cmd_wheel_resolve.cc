@@ -64,8 +64,8 @@ std::function<int()> add_wheel_resolve_commands(CLI::App& wheel) {
   res->add_option("--abi", a->abi, "Target ABI (cp27mu, cp36m, ...; default: CPython's for --python)");
   res->add_option("--glibc", a->glibc, "Target glibc version, bounds the manylinux tags (\"\" = none)")->capture_default_str();
   res->add_option("--variant", a->variant, "Build variant label: also use files of sources labelled so");
-  res->add_option("--index", a->indexes, "PEP 503/691 index URL (repeatable)");
-  res->add_option("--wheels", a->wheels, "Wheelhouse directory (repeatable)");
+  res->add_option("--index", a->indexes, "PEP 503/691 index URL (repeatable)")->allow_extra_args(false);
+  res->add_option("--wheels", a->wheels, "Wheelhouse directory (repeatable)")->allow_extra_args(false);
   res->add_option("--cache", a->cache, "Download and metadata cache (default $DLIMAGE_CACHE or ~/.cache/dlimage)");
   res->add_option("--dest", a->dest, "Also download the chosen wheels into DIR (verified)");
   res->add_flag("--pre", a->pre, "Allow pre-releases");

@@ -63,7 +63,8 @@ std::string explain(Provider& p, const std::vector<Info>& causes,
       continue;
     }
     std::string name = id.substr(0, id.find('['));
-    tails.push_back("no version of " + id + " matches " + (specs.empty() ? std::string("any version") : join(specs, " and ")) +
+    tails.push_back((specs.empty() ? "no version of " + id + " is available"
+                                   : "no version of " + id + " matches " + join(specs, " and ")) +
                     " (" + p.availability(name) + ")");
   }
   std::string out = "\n";

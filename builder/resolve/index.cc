@@ -30,7 +30,9 @@ const char* kAccept = "application/vnd.pypi.simple.v1+json, application/vnd.pypi
 
 bool remote(const std::string& s) { return s.starts_with("http://") || s.starts_with("https://"); }
 
-std::string shown(const wheel::WheelLink& l) { return l.filename + " (" + net::redact_url(l.url) + ")"; }
+std::string where_from(const std::string& url) { return remote(url) ? net::redact_url(url) : url; }
+
+std::string shown(const wheel::WheelLink& l) { return l.filename + " (" + where_from(l.url) + ")"; }
 
 bool is_hex64(const std::string& s) {
   return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;

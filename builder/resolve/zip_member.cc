@@ -43,9 +43,15 @@ Result<std::string> inflate_raw(const std::string& in, uint64_t expect, const st
 
 }  // namespace
 
-Result<std::string> read_metadata_member(const ZipTail& tail, const RangeReader& read_at,
+Result<std::string> read_metadata_member(const ZipTail& tail, const RangeReader& fetch,
                                          const std::string& project, const std::string& where) {
   const std::string& t = tail.bytes;
+  // Bytes already in the tail are not fetched again: small wheels need one request.
+  RangeReader read_at = [&](uint64_t off, uint64_t len) -> Result<std::string> {
+    uint64_t start = tail.size - t.size();
+    if (off >= start && off + len <= tail.size) return t.substr(off - start, len);
+    return fetch(off, len);
+  };
   if (t.size() < 22) return invalid(where + ": not a zip archive (shorter than an end-of-central-directory record)");
   size_t eocd = std::string::npos;
   for (size_t i = t.size() - 22 + 1; i-- > 0;)
