@@ -24,6 +24,7 @@ Registration reg("verify", "Check that every tag in the registry points at the d
   return [o, r, format] {
     o->format = get(image::parse_format(*format));
     o->registry = *r;
+    o->lock_read_only = true;  // verify checks; it never changes the lock
     auto report = get(pipeline::build(*o));
     auto session = get(copy::Session::open(*r));
     auto problems = get(pipeline::verify_cells(report.cells, session->client()));

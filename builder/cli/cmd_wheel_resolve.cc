@@ -28,8 +28,8 @@ std::string default_cache() {
 int run_resolve(const ResolveArgs& a) {
   auto env = get(resolve::Environment::make(a.python, a.abi, a.glibc, a.variant));
   std::vector<resolve::SourceSpec> sources;
-  for (auto& w : a.wheels) sources.push_back({w, ""});
-  for (auto& i : a.indexes) sources.push_back({i, ""});
+  for (auto& w : a.wheels) sources.push_back({w, "", {}});
+  for (auto& i : a.indexes) sources.push_back({i, "", {}});
   if (sources.empty()) throw Failure(invalid("no wheel sources: expected --index URL or --wheels DIR"));
   auto index = get(resolve::Index::open(sources, a.cache.empty() ? default_cache() : a.cache));
   resolve::ResolveOptions opts;

@@ -6,6 +6,7 @@
 
 #include "base/strings.h"
 #include "builder/matrix/matrix.h"
+#include "builder/pipeline/resolve_wheels.h"
 #include "builder/wheel/lock.h"
 
 namespace dl::pipeline {
@@ -83,22 +84,20 @@ std::string summary_table(const BuildReport& r) {
 
 Result<BuildReport> build(const BuildOptions& opts, const Progress& progress) {
   BuildReport report;
-  std::vector<matrix::Cell> cells;
+  std::vector<matrix::Cell> cells, all;
   {
     auto t = report.phases.time("expand");
     DL_ASSIGN_OR_RETURN(auto m, matrix::load(opts.matrix_file));
     DL_ASSIGN_OR_RETURN(auto filter, matrix::parse_filters(opts.filters));
     DL_ASSIGN_OR_RETURN(auto shard, matrix::parse_shard(opts.shard));
     cells = matrix::select(m, filter, shard);
+    all = m.cells;
   }
   DL_ASSIGN_OR_RETURN(auto ctx, BuildContext::create(opts));
   {
     auto t = report.phases.time("resolve-wheels");
-    for (size_t i = 0; i < cells.size(); ++i) {
-      if (progress) progress("resolve-wheels", i, cells.size(), cells[i].ref());
-      DL_TRY(resolve_cell_wheels(*ctx, cells[i]));
-    }
-    if (ctx->lock_changed() && !opts.lock_file.empty()) DL_TRY(wheel::write_lock(opts.lock_file, ctx->lock()));
+    if (progress) progress("resolve-wheels", 0, cells.size(), "");
+    DL_TRY(resolve_wheels(ctx->lock(), opts, cells, all));
   }
   {
     auto t = report.phases.time("build-images");

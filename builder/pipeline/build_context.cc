@@ -53,32 +53,10 @@ Result<std::unique_ptr<BuildContext>> BuildContext::create(const BuildOptions& o
   std::string cache = opts.cache_dir.empty() ? default_cache_dir() : opts.cache_dir;
   DL_TRY(ensure_dir(cache));
   ctx->cache_ = std::make_unique<wheel::WheelCache>(cache);
-  for (auto& dir : opts.wheel_dirs) {
-    if (!fs::is_directory(dir)) return invalid("--wheels " + dir + ": not a directory; expected a wheelhouse");
-    ctx->fixed_sources_.push_back(wheel::local_directory_source(dir));
-    // Subdirectories are variant-labelled wheelhouses: DIR/cuda9.1/*.whl.
-    std::vector<fs::path> subdirs;
-    for (auto& e : fs::directory_iterator(dir))
-      if (e.is_directory()) subdirs.push_back(e.path());
-    std::sort(subdirs.begin(), subdirs.end());
-    for (auto& s : subdirs)
-      ctx->fixed_sources_.push_back(wheel::local_directory_source(s.string(), s.filename().string()));
-  }
-  for (auto& url : opts.index_urls) ctx->fixed_sources_.push_back(wheel::simple_index_source(url));
   if (!opts.lock_file.empty() && fs::exists(opts.lock_file)) {
     DL_ASSIGN_OR_RETURN(ctx->lock_, wheel::load_lock(opts.lock_file));
   }
   return ctx;
-}
-
-std::vector<wheel::WheelSource*> BuildContext::sources(const std::vector<wheel::CatalogEntry>& catalog) {
-  std::vector<wheel::WheelSource*> out;
-  for (auto& s : fixed_sources_) out.push_back(s.get());
-  if (!catalog.empty() && opts_.use_catalog) {
-    catalog_source_ = wheel::catalog_source(catalog, "recipe catalog");
-    out.push_back(catalog_source_.get());
-  }
-  return out;
 }
 
 Result<layout::StoredImage> BuildContext::base_image(const std::string& ref) {

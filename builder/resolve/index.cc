@@ -59,7 +59,7 @@ Index::~Index() = default;
 
 Result<std::unique_ptr<Index>> Index::open(std::vector<SourceSpec> sources, const std::string& cache_dir) {
   for (auto& s : sources) {
-    if (remote(s.location)) continue;
+    if (remote(s.location) || (s.location.empty() && !s.links.empty())) continue;
     if (s.location.find("://") != std::string::npos)
       return invalid("wheel source " + s.location + ": expected a directory or an http(s):// index URL");
     if (!fs::is_directory(s.location)) return invalid("--wheels " + s.location + ": not a directory; expected a wheelhouse");
@@ -71,7 +71,8 @@ Result<std::unique_ptr<Index>> Index::open(std::vector<SourceSpec> sources, cons
 std::string Index::describe() const {
   std::vector<std::string> parts;
   for (auto& s : sources_)
-    parts.push_back((remote(s.location) ? "index " + net::redact_url(s.location) : "wheelhouse " + s.location) +
+    if (s.location.empty()) parts.push_back(std::to_string(s.links.size()) + " catalog URLs");
+    else parts.push_back((remote(s.location) ? "index " + net::redact_url(s.location) : "wheelhouse " + s.location) +
                     (s.variant.empty() ? "" : " [" + s.variant + "]"));
   return parts.empty() ? "no sources" : join(parts, ", ");
 }
@@ -130,7 +131,10 @@ Result<const std::vector<wheel::WheelLink>*> Index::files(const std::string& pro
   if (auto it = projects_.find(name); it != projects_.end()) return &it->second;
   std::vector<wheel::WheelLink> all;
   for (size_t i = 0; i < sources_.size(); ++i) {
-    if (remote(sources_[i].location)) {
+    if (sources_[i].location.empty()) {
+      for (auto& l : sources_[i].links)
+        if (auto fn = pypa::parse_wheel_filename(l.filename); fn.ok() && fn->normalized_name == name) all.push_back(l);
+    } else if (remote(sources_[i].location)) {
       auto links = list_remote(sources_[i], name);
       if (!links.ok()) return links.error().wrap("listing " + name);
       for (auto& l : *links)

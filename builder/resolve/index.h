@@ -30,8 +30,11 @@ class HttpClient;
 namespace dl::resolve {
 
 struct SourceSpec {
-  std::string location;  // directory, or http(s):// index root
+  std::string location;  // directory, or http(s):// index root ("" with links)
   std::string variant;   // "" = fits every variant
+  // A fixed list of wheel URLs (a recipe's catalog) instead of a location;
+  // each link carries its own variant and Python.
+  std::vector<wheel::WheelLink> links;
 };
 
 struct FetchStats {

@@ -133,7 +133,9 @@ Result<std::vector<const wheel::WheelLink*>> Provider::links_for(const std::stri
   std::string variant = env_.variant_for(name);
   std::vector<const wheel::WheelLink*> out;
   for (auto& l : *all)
-    if (l.variant.empty() || l.variant == variant) out.push_back(&l);  // labelled files: that build only
+    if ((l.variant.empty() || l.variant == variant) &&  // labelled files: that build only
+        (l.python.empty() || l.python == env_.interpreter.python_version()))  // catalog rows name their Python
+      out.push_back(&l);
   return links_[name] = out;
 }
 

@@ -193,7 +193,10 @@ class Solver {
       if (incompatible.empty()) continue;
       const Criterion* c = state().criteria.get(k);
       if (!c) continue;
-      DL_ASSIGN_OR_RETURN(auto cands, matches(state().criteria, k, c->requirements(), incompatible));
+      // What the state already knew to be incompatible, plus what was learnt.
+      std::vector<int> excluded = c->incompatibilities;
+      excluded.insert(excluded.end(), incompatible.begin(), incompatible.end());
+      DL_ASSIGN_OR_RETURN(auto cands, matches(state().criteria, k, c->requirements(), excluded));
       if (cands.empty()) return false;
       incompatible.insert(incompatible.end(), c->incompatibilities.begin(), c->incompatibilities.end());
       state().criteria.set(k, Criterion{std::move(cands), c->information, incompatible});
@@ -255,9 +258,23 @@ Result<Resolution> resolve(Index& index, const Environment& env, const std::vect
       extras[cand.name].insert(cand.extras.begin(), cand.extras.end());
       continue;
     }
-    pins[cand.name] = Pin{cand.name, cand.version.str(), *cand.link, {}};
+    pins[cand.name] = Pin{cand.name, cand.version.str(), *cand.link, {}, {}};
+  }
+  // Edges of the final graph: which pinned project required which.
+  for (auto& k : state->criteria.keys()) {
+    if (!connected.count(k) || k == kPythonId) continue;
+    std::string child = k.substr(0, k.find('['));
+    for (auto& i : state->criteria.get(k)->information) {
+      if (i.parent < 0 || p.cand(i.parent).python) continue;
+      const std::string& parent = p.cand(i.parent).name;
+      auto it = pins.find(parent);
+      if (it == pins.end() || parent == child) continue;
+      auto& r = it->second.requires_;
+      if (std::find(r.begin(), r.end(), child) == r.end()) r.push_back(child);
+    }
   }
   for (auto& [name, pin] : pins) {
+    std::sort(pin.requires_.begin(), pin.requires_.end());
     auto& e = extras[name];
     pin.extras.assign(e.begin(), e.end());
     out.pins.push_back(pin);

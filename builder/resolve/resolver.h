@@ -28,6 +28,7 @@ struct Pin {
   std::string version;  // normalised
   wheel::WheelLink file;
   std::vector<std::string> extras;  // extras that were activated, sorted
+  std::vector<std::string> requires_;  // names of the pins it depends on, sorted
 };
 
 struct ResolveOptions {

@@ -123,9 +123,8 @@ with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED
     zout.writestr(record[0], record[1] + f"tensorflow/_patch.py,sha256={h},{len(extra)}\n".encode())
 data = open(dst, "rb").read()
 changed = 0
-cells = lock["cells"] if "cells" in lock else lock
-for key, wheels in cells.items():
-    for w in wheels:
+for key, env in lock["environments"].items():
+    for w in env["wheels"]:
         if w["url"].endswith("/cpu-avx/" + os.path.basename(src)) or w["url"] == src:
             w.update(url=dst, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
             changed += 1
