@@ -18,7 +18,8 @@ inline void add_wheel_input_flags(CLI::App& app, pipeline::BuildOptions& o) {
   app.add_option("--shard", o.shard, "I/N: this run's deterministic share of the matrix");
   app.add_option("--wheels", o.wheel_dirs, "wheelhouse DIR (subdirectories = variant labels); repeatable")
       ->allow_extra_args(false);
-  app.add_option("--index", o.index_urls, "PEP 503/691 index URL; repeatable")->allow_extra_args(false);
+  app.add_option("--index", o.index_urls, "PEP 503/691 index URL, or LABEL=URL for one build variant's index; repeatable")
+      ->allow_extra_args(false);
   app.add_option("--cache", o.cache_dir, "download cache (default ~/.cache/dlimage)");
   app.add_flag("--no-catalog", [&o](std::int64_t) { o.use_catalog = false; }, "ignore the recipes' URL catalogs");
 }

@@ -22,6 +22,7 @@ Registration reg("lock", "Resolve the wheels of every selected image into the lo
               << r.pruned << " pruned; " << r.changed.size() << " changed" << (r.written ? "" : " (file untouched)")
               << "\n";
     for (auto& k : r.changed) std::cout << "  changed: " << k << "\n";
+    if (!r.fetch_stats.empty()) std::cout << "fetched: " << r.fetch_stats << "\n";
     return 0;
   };
 });

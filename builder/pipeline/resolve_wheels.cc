@@ -42,7 +42,12 @@ Result<std::vector<resolve::SourceSpec>> fixed_sources(const BuildOptions& o) {
     std::sort(subdirs.begin(), subdirs.end());
     for (auto& s : subdirs) out.push_back({s.string(), s.filename().string(), {}});
   }
-  for (auto& url : o.index_urls) out.push_back({url, "", {}});
+  // --index URL, or LABEL=URL for an index of one build variant.
+  for (auto& text : o.index_urls) {
+    size_t eq = text.find("=http");
+    if (eq != std::string::npos && text.find("://") > eq) out.push_back({text.substr(eq + 1), text.substr(0, eq), {}});
+    else out.push_back({text, "", {}});
+  }
   return out;
 }
 
@@ -82,6 +87,19 @@ class Indexes {
   std::vector<resolve::SourceSpec> fixed_;
   std::string cache_;
   std::map<std::string, std::unique_ptr<resolve::Index>> by_catalog_;
+
+ public:
+  std::string stats() const {
+    std::string s;
+    for (auto& [_, i] : by_catalog_) s += (s.empty() ? "" : "; ") + i->stats().str();
+    return s;
+  }
+  size_t max_fetches_per_wheel() const {
+    size_t m = 0;
+    for (auto& [_, i] : by_catalog_)
+      for (auto& [u, n] : i->stats().per_wheel) m = std::max(m, n);
+    return m;
+  }
 };
 
 const matrix::PythonLayout& python_layout(const matrix::Cell& cell, const std::string& py) {
@@ -182,6 +200,8 @@ Result<LockReport> resolve_wheels(wheel::Lock& lock, const BuildOptions& o, cons
         ++it;
       }
   }
+  rep.fetch_stats = indexes.stats();
+  rep.max_fetches_per_wheel = indexes.max_fetches_per_wheel();
   rep.changed = wheel::affected_cells(before, lock);
   if (o.lock_file.empty() || o.lock_read_only || (rep.changed.empty() && fs::exists(o.lock_file))) return rep;
   // Merge into what is on disk now: another writer may have added entries.

@@ -22,6 +22,8 @@ struct LockReport {
   size_t kept = 0, resolved = 0, pruned = 0;
   std::set<std::string> changed;  // environment keys whose entry changed
   bool written = false;
+  std::string fetch_stats;           // index pages and metadata fetched, per source set
+  size_t max_fetches_per_wheel = 0;  // metadata fetches of the most fetched wheel (1 = none twice)
 };
 
 // Resolves the environments of `cells` into `lock`; with `all` (every cell
