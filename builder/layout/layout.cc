@@ -208,37 +208,6 @@ Result<image::Descriptor> Layout::resolve(const std::string& ref_name) const {
 
 Result<image::Index> Layout::list() const { return read_index(); }
 
-Result<StoredImage> Layout::read_image(const std::string& ref_name, const image::Platform& platform) const {
-  DL_ASSIGN_OR_RETURN(image::Descriptor desc, resolve(ref_name));
-  std::string where = root_.string() + ":" + ref_name;
-  for (int depth = 0; depth < 2 && image::is_index_media_type(desc.media_type); ++depth) {
-    DL_ASSIGN_OR_RETURN(std::string text, read_blob(desc));
-    DL_ASSIGN_OR_RETURN(image::Index idx, image::parse_index(text, where, desc.media_type));
-    const image::Descriptor* pick = nullptr;
-    for (const auto& m : idx.manifests) {
-      if (!m.platform && idx.manifests.size() == 1) pick = &m;
-      if (m.platform && m.platform->architecture == platform.architecture && m.platform->os == platform.os &&
-          (platform.variant.empty() || m.platform->variant == platform.variant)) {
-        pick = &m;
-        break;
-      }
-    }
-    if (!pick)
-      return not_found(where + ": the index has no manifest for " + platform.os + "/" + platform.architecture);
-    desc = *pick;
-  }
-  StoredImage img;
-  img.manifest_descriptor = desc;
-  DL_ASSIGN_OR_RETURN(img.manifest_bytes, read_blob(desc));
-  DL_ASSIGN_OR_RETURN(img.manifest, image::parse_manifest(img.manifest_bytes, where, desc.media_type));
-  DL_ASSIGN_OR_RETURN(img.config_bytes, read_blob(img.manifest.config));
-  DL_ASSIGN_OR_RETURN(img.config, image::parse_config(img.config_bytes, where + " config"));
-  if (img.config.diff_ids.size() != img.manifest.layers.size())
-    return invalid(where + ": manifest has " + std::to_string(img.manifest.layers.size()) + " layers but config has " +
-                   std::to_string(img.config.diff_ids.size()) + " diff_ids");
-  return img;
-}
-
 Status Layout::validate(bool verify_digests) const {
   DL_ASSIGN_OR_RETURN(std::string marker, read_file(root_ / "oci-layout"));
   if (marker.find("imageLayoutVersion") == std::string::npos)
@@ -290,22 +259,6 @@ Status Layout::remove_stale_temp(std::chrono::seconds age) const {
     if (!ec && now - t >= age) fs::remove(it->path(), ec);
   }
   if (ec) return io_error((root_ / kTmpDir).string() + ": cleaning temp files: " + ec.message());
-  return {};
-}
-
-Status copy_blob(const Layout& from, const image::Descriptor& d, const Layout& to) {
-  if (to.has_blob(d.digest)) return {};
-  std::error_code ec;
-  auto size = fs::file_size(from.blob_path(d.digest), ec);
-  if (ec) return not_found(from.root().string() + ": blob " + d.digest.str() + " is missing");
-  if (std::int64_t(size) != d.size)
-    return Error(ErrorKind::integrity, from.root().string() + ": blob " + d.digest.str() + " has " +
-                                           std::to_string(size) + " bytes, descriptor says " + std::to_string(d.size));
-  DL_TRY(ensure_dir(to.blob_path(d.digest).parent_path()));
-  if (::link(from.blob_path(d.digest).c_str(), to.blob_path(d.digest).c_str()) == 0 || errno == EEXIST) return {};
-  DL_ASSIGN_OR_RETURN(auto reader, from.open_blob(d));
-  auto put = to.put_blob(reader, d.media_type, d.digest);
-  if (!put.ok()) return put.error().wrap("copying " + d.digest.str() + " from " + from.root().string());
   return {};
 }
 

@@ -59,16 +59,6 @@ class BlobWriter : public layer::ByteSink {
   bool finished_ = false;
 };
 
-// A base image read from a layout: the raw bytes (their digests are what
-// the new manifest must reference) and their parsed forms.
-struct StoredImage {
-  image::Descriptor manifest_descriptor;
-  std::string manifest_bytes;
-  image::Manifest manifest;
-  std::string config_bytes;
-  image::ImageConfig config;
-};
-
 class Layout {
  public:
   // Opens an existing layout (read-only ones too: nothing is created until
@@ -99,10 +89,6 @@ class Layout {
   Result<image::Descriptor> resolve(const std::string& ref_name) const;
   Result<image::Index> list() const;  // index.json as it is now
 
-  // resolve -> (index: the entry for `platform`) -> manifest -> config.
-  Result<StoredImage> read_image(const std::string& ref_name,
-                                 const image::Platform& platform = {"amd64", "linux", "", "", {}}) const;
-
   // Checks index.json, every manifest it names and their blobs (size; and
   // digest when verify_digests). Errors name the ref and blob at fault.
   Status validate(bool verify_digests = true) const;
@@ -115,11 +101,6 @@ class Layout {
   Status update_index(const std::function<Status(image::Index&)>& change) const;
   fs::path root_;
 };
-
-// Puts blob `d` of `from` into `to` (base image layers into a build's
-// layout): a hardlink when both are on one filesystem (blobs are immutable),
-// else a verified streaming copy. No-op when `to` already has it.
-Status copy_blob(const Layout& from, const image::Descriptor& d, const Layout& to);
 
 // "DIR:tag" split at the last ':' that is not part of the path.
 struct LayoutRef {

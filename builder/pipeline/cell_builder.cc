@@ -10,6 +10,7 @@
 #include "builder/image/manifest.h"
 #include "builder/layer/layer_writer.h"
 #include "builder/layout/store_image.h"
+#include "builder/pipeline/interpreter_check.h"
 #include "builder/pipeline/layer_sources.h"
 #include "builder/pipeline/resolve_wheels.h"
 #include "builder/pypa/markers.h"
@@ -183,6 +184,9 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
     layers.push_back(rep.descriptor);
     result.layers.push_back(rep);
   }
+  std::vector<TreeLayer> tree_layers;
+  for (auto& l : result.layers) tree_layers.push_back({l.descriptor, !starts_with(l.kind, "wheels"), l.kind == "base"});
+  DL_TRY(verify_interpreters(ctx.out(), cell, tree_layers));
   for (auto& [k, v] : rec.env) config.set_env(k, v);
   if (!rec.cmd.empty()) config.config.cmd = rec.cmd;
   if (!rec.entrypoint.empty()) config.config.entrypoint = rec.entrypoint;
@@ -199,7 +203,7 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
   meta.title = cell.ref();
   meta.base_name = cell.base.ref;
   meta.base_digest = base.manifest_descriptor.digest;
-  DL_ASSIGN_OR_RETURN(auto stored, layout::store_image(ctx.out(), o.format, config, layers,
+  DL_ASSIGN_OR_RETURN(auto stored, layout::store_image(ctx.out_store(), o.format, config, layers,
                                                        image::oci_annotations(meta), cell.refs()));
   result.manifest = stored.manifest;
   result.size = std::uint64_t(stored.config.size);
