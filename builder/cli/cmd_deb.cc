@@ -127,7 +127,9 @@ Registration reg("deb", "Debian packages from apt repositories, without apt", []
   app.require_subcommand(1);
   CLI::App* res = app.add_subcommand("resolve", "Print the packages a request installs on top of a base");
   res->add_option("--sources", o->sources,
-                  "apt sources file (*.sources deb822 or one-line .list); default: the machine's /etc/apt");
+                  "apt sources file (*.sources deb822 or one-line .list), repeatable; default: the machine's /etc/apt")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   res->add_option("--etc-apt", o->etc_apt, "apt configuration directory for the default sources")
       ->capture_default_str();
   res->add_option("--status", o->status, "dpkg status file of the base (its packages count as installed)");

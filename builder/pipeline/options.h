@@ -30,6 +30,7 @@ struct BuildOptions {
   std::vector<std::string> upgrade_packages;  // re-resolve entries, not preferring these projects' locked versions
   bool allow_missing = false;            // skip the dependency-completeness check
   bool use_catalog = true;               // recipes' URL catalogs (off: local/index sources only)
+  bool keep_going = false;               // a failed cell does not stop the others
 
   image::ManifestFormat format = image::ManifestFormat::oci;
   layer::CompressOptions compression;

@@ -144,6 +144,21 @@ TEST(LocalRepo, FetchesVerifiesAndResolves) {
   EXPECT_EQ((*again)[0].packages_path, (*repos)[0].packages_path);
 }
 
+// base: scratch: every Essential: yes package joins the request.
+TEST(LocalRepo, EssentialSet) {
+  Fixture f;
+  auto repos = f.fetch();
+  ASSERT_TRUE(repos.ok()) << repos.error().message();
+  ResolveRequest req;
+  req.essential = true;
+  req.packages = {*parse_package_spec("old")};
+  auto r = resolve(*repos, {}, req);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(lines(*r), (std::vector<std::string>{"base-files 12.4 amd64", "old 2 amd64"}));
+  EXPECT_TRUE((*r)[0].essential);
+  EXPECT_FALSE((*r)[1].essential);
+}
+
 TEST(LocalRepo, UnsatisfiableAndUnknown) {
   Fixture f;
   auto repos = f.fetch();
@@ -153,6 +168,7 @@ TEST(LocalRepo, UnsatisfiableAndUnknown) {
   EXPECT_NE(un.error().message().find("needs-new-libc"), std::string::npos) << un.error().message();
   EXPECT_NE(un.error().message().find("libc6"), std::string::npos) << un.error().message();
   EXPECT_EQ(un.error().message().find('\n'), std::string::npos);
+  EXPECT_EQ(un.error().message(), "cannot install needs-new-libc: nothing provides libc6 >= 3.0 needed by needs-new-libc-1.amd64");
   auto brk = resolve_names(*repos, {"clash", "libc6"});
   ASSERT_FALSE(brk.ok());
   EXPECT_NE(brk.error().message().find("clash"), std::string::npos) << brk.error().message();
