@@ -94,15 +94,11 @@ Result<BuildReport> build(const BuildOptions& opts, const Progress& progress) {
   std::vector<matrix::Cell> cells, all;
   {
     auto t = report.phases.time("expand");
-<<<<<<< HEAD
     DL_ASSIGN_OR_RETURN(auto m, matrix::load(opts.matrix_file));
     DL_ASSIGN_OR_RETURN(auto filter, matrix::parse_filters(opts.filters));
     DL_ASSIGN_OR_RETURN(auto shard, matrix::parse_shard(opts.shard));
     cells = matrix::select(m, filter, shard);
     all = m.cells;
-=======
-    DL_ASSIGN_OR_RETURN(cells, select_cells(opts));
->>>>>>> main
   }
   DL_ASSIGN_OR_RETURN(auto ctx, BuildContext::create(opts));
   // keep_going: a failed cell is recorded and left out of later phases.
@@ -115,17 +111,9 @@ Result<BuildReport> build(const BuildOptions& opts, const Progress& progress) {
   };
   {
     auto t = report.phases.time("resolve-wheels");
-<<<<<<< HEAD
     if (progress) progress("resolve-wheels", 0, cells.size(), "");
-    DL_TRY(resolve_wheels(ctx->lock(), opts, cells, all));
-=======
-    for (size_t i = 0; i < cells.size(); ++i) {
-      if (progress) progress("resolve-wheels", i, cells.size(), cells[i].ref());
-      Status st = resolve_cell_wheels(*ctx, cells[i]);
-      if (!st.ok()) DL_TRY(fail(i, "resolve-wheels", st.error()));
-    }
-    if (ctx->lock_changed() && !opts.lock_file.empty()) DL_TRY(wheel::write_lock(opts.lock_file, ctx->lock()));
->>>>>>> main
+    DL_TRY(resolve_wheels(ctx->lock(), opts, cells, all,
+                          [&](size_t i, const Error& e) { return fail(i, "resolve-wheels", e); }));
   }
   {
     auto t = report.phases.time("build-images");

@@ -161,19 +161,29 @@ std::vector<std::string> lock_keys(const matrix::Cell& cell) {
 }
 
 Result<LockReport> resolve_wheels(wheel::Lock& lock, const BuildOptions& o, const std::vector<matrix::Cell>& cells,
-                                  const std::vector<matrix::Cell>& all) {
+                                  const std::vector<matrix::Cell>& all, const CellErrorHandler& on_error) {
   LockReport rep;
   std::string cache = o.cache_dir.empty() ? default_cache_dir() : o.cache_dir;
   DL_ASSIGN_OR_RETURN(auto fixed, fixed_sources(o));
   Indexes indexes(std::move(fixed), cache);
   const wheel::Lock before = lock;
-  for (auto& cell : cells) {
-    DL_ASSIGN_OR_RETURN(auto rec, recipe::load_for_cell(recipes_dir(o), cell.recipe, cell));
+  for (size_t ci = 0; ci < cells.size(); ++ci) {
+    const matrix::Cell& cell = cells[ci];
+    auto cell_failed = [&](const Error& e) -> Status { return on_error ? on_error(ci, e) : Status(e); };
+    auto rec_or = recipe::load_for_cell(recipes_dir(o), cell.recipe, cell);
+    if (!rec_or.ok()) {
+      DL_TRY(cell_failed(rec_or.error()));
+      continue;
+    }
+    auto& rec = *rec_or;
     auto catalog = o.use_catalog ? catalog_links(rec) : std::vector<wheel::WheelLink>{};
     for (auto& py : cell.pythons) {
       std::string key = wheel::lock_key(cell.ref(), py);
       auto in = inputs_for(cell, py, rec);
-      if (!in.ok()) return in.error().wrap(cell.ref());
+      if (!in.ok()) {
+        DL_TRY(cell_failed(in.error().wrap(cell.ref())));
+        break;
+      }
       auto it = before.environments.find(key);
       const wheel::LockedEnvironment* old = it == before.environments.end() ? nullptr : &it->second;
       bool upgrading = o.upgrade || !o.upgrade_packages.empty();
@@ -183,7 +193,10 @@ Result<LockReport> resolve_wheels(wheel::Lock& lock, const BuildOptions& o, cons
       }
       DL_ASSIGN_OR_RETURN(auto* index, indexes.for_catalog(catalog));
       auto env = resolve_one(*index, *in, old, o);
-      if (!env.ok()) return env.error().wrap(cell.ref() + " (Python " + py + ")");
+      if (!env.ok()) {
+        DL_TRY(cell_failed(env.error().wrap(cell.ref() + " (Python " + py + ")")));
+        break;
+      }
       ++rep.resolved;
       lock.environments[key] = std::move(*env);
     }

@@ -7,6 +7,7 @@
 // so the diff stays minimal. `dlimage lock` runs this phase alone.
 #pragma once
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -29,8 +30,11 @@ struct LockReport {
 // Resolves the environments of `cells` into `lock`; with `all` (every cell
 // of the matrix) given, entries of cells that no longer exist are pruned.
 // Writes opts.lock_file (merging under its flock) unless it is read-only.
+// `on_error`, when given, hears a cell's failure (by index into `cells`);
+// returning ok skips that cell and goes on (build --keep-going).
+using CellErrorHandler = std::function<Status(size_t cell, const Error& e)>;
 Result<LockReport> resolve_wheels(wheel::Lock& lock, const BuildOptions& opts, const std::vector<matrix::Cell>& cells,
-                                  const std::vector<matrix::Cell>& all);
+                                  const std::vector<matrix::Cell>& all, const CellErrorHandler& on_error = {});
 
 // `dlimage lock`: expand, resolve, write; nothing is built.
 Result<LockReport> lock_only(const BuildOptions& opts);
