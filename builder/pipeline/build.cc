@@ -97,7 +97,7 @@ Result<BuildReport> build(const BuildOptions& opts, const Progress& progress) {
     DL_ASSIGN_OR_RETURN(auto m, matrix::load(opts.matrix_file));
     DL_ASSIGN_OR_RETURN(auto filter, matrix::parse_filters(opts.filters));
     DL_ASSIGN_OR_RETURN(auto shard, matrix::parse_shard(opts.shard));
-    cells = matrix::select(m, filter, shard);
+    DL_ASSIGN_OR_RETURN(cells, matrix::select(m, filter, shard));
     all = m.cells;
   }
   DL_ASSIGN_OR_RETURN(auto ctx, BuildContext::create(opts));

@@ -115,6 +115,7 @@ struct Inputs {
 
 Result<Inputs> inputs_for(const matrix::Cell& cell, const std::string& py, const recipe::Recipe& rec) {
   Inputs in;
+  if (cell.base.pythons.empty()) return invalid("base " + cell.base.key + " declares no Python; expected pythons: in matrix.yaml");
   auto& pl = python_layout(cell, py);
   DL_ASSIGN_OR_RETURN(in.target, resolve::Environment::make(py, pl.abi, cell.base.glibc));
   std::vector<std::string> labels;
@@ -176,6 +177,7 @@ Result<LockReport> resolve_wheels(wheel::Lock& lock, const BuildOptions& o, cons
       continue;
     }
     auto& rec = *rec_or;
+    if (cell.base.scratch()) continue;  // no interpreter to resolve for; the build refuses the cell
     auto catalog = o.use_catalog ? catalog_links(rec) : std::vector<wheel::WheelLink>{};
     for (auto& py : cell.pythons) {
       std::string key = wheel::lock_key(cell.ref(), py);
@@ -236,7 +238,7 @@ Result<LockReport> lock_only(const BuildOptions& opts) {
   DL_ASSIGN_OR_RETURN(auto m, matrix::load(opts.matrix_file));
   DL_ASSIGN_OR_RETURN(auto filter, matrix::parse_filters(opts.filters));
   DL_ASSIGN_OR_RETURN(auto shard, matrix::parse_shard(opts.shard));
-  auto cells = matrix::select(m, filter, shard);
+  DL_ASSIGN_OR_RETURN(auto cells, matrix::select(m, filter, shard));
   DL_ASSIGN_OR_RETURN(auto lock, wheel::load_lock(opts.lock_file));
   return resolve_wheels(lock, opts, cells, m.cells);
 }
