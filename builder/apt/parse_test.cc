@@ -5,6 +5,7 @@
 #include "base/fs.h"
 #include "builder/apt/control.h"
 #include "builder/apt/fetch.h"
+#include "builder/apt/lock.h"
 #include "builder/apt/sources.h"
 #include "builder/apt/spec.h"
 
@@ -190,6 +191,46 @@ TEST(Release, ParseAndDates) {
   EXPECT_NE(expired.error().message().find("http://h/dists/bookworm/InRelease: Release expired"), std::string::npos);
   EXPECT_FALSE(check_release_dates(*r, "u", at(date - 3600)).ok());  // Date in the future
   EXPECT_FALSE(parse_release("Origin: x\n", "u").ok());               // no SHA256
+}
+
+}  // namespace
+}  // namespace dl::apt
+
+namespace dl::apt {
+namespace {
+
+TEST(AptLock, RoundTripsAndRefusesBrokenEntries) {
+  AptLockFile f;
+  LockedImage img;
+  img.inputs = lock_inputs({}, {{"python3", "", ""}, {"libgomp1", "", "12.2.0-14"}}, "amd64", "ab", true, false);
+  EXPECT_EQ(img.inputs.request, (std::vector<std::string>{"libgomp1=12.2.0-14", "python3"}));
+  img.lock.releases = {{"http://h/debian/dists/bookworm/InRelease", std::string(64, 'a')}};
+  img.lock.debs = {{"python3", "3.11.2-1", "amd64", "pool/main/p/python3/python3_3.11.2-1_amd64.deb", 26000,
+                    std::string(64, 'b'), "http://h/debian/pool/main/p/python3/python3_3.11.2-1_amd64.deb"}};
+  f["qingcloud/x:1"] = img;
+  std::string text = apt_lock_to_json(f);
+  auto back = parse_apt_lock(text, "dlimage.lock");
+  ASSERT_TRUE(back.ok()) << back.error().message();
+  EXPECT_EQ(*back, f);
+  EXPECT_EQ(apt_lock_to_json(*back), text);
+  auto pkgs = locked_packages(back->at("qingcloud/x:1").lock);
+  ASSERT_EQ(pkgs.size(), 1u);
+  EXPECT_EQ(pkgs[0].url, img.lock.debs[0].url);
+
+  std::string bad = text;
+  bad.replace(bad.find(std::string(64, 'b')), 64, "xyz");
+  auto e = parse_apt_lock(bad, "dlimage.lock");
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().message(),
+            "dlimage.lock: apt[\"qingcloud/x:1\"]: debs[0]: \"sha256\" (expected 64 lowercase hex digits)");
+  bad = text;
+  bad.replace(bad.find("pool/main/p/python3/python3_3.11.2-1_amd64.deb"), 5, "../..");
+  EXPECT_FALSE(parse_apt_lock(bad, "dlimage.lock").ok());
+  bad = text;
+  bad.replace(bad.find("\"recommends\""), 12, "\"recomends\"");
+  e = parse_apt_lock(bad, "dlimage.lock");
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.error().message().find("unknown key \"recomends\""), std::string::npos) << e.error().message();
 }
 
 }  // namespace

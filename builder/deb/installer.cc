@@ -159,7 +159,26 @@ Status write_database(InstallState& st, const std::vector<Unpacked>& done) {
   return {};
 }
 
+Status check_scripts(const DebControl& c, const DebPackage& d, const InstallOptions& opts,
+                     std::vector<std::string>& acknowledged) {
+  for (const auto& s : install_scripts(c)) {
+    auto effects = script_effects(c, s, opts.allow_scripts);
+    if (!effects.ok()) return effects.error().wrap(d.name);
+    if (effects->empty()) acknowledged.push_back(c.package() + "/" + s);
+  }
+  return {};
+}
+
 }  // namespace
+
+Result<std::vector<std::string>> preflight_debs(const std::vector<DebPackage>& debs, const InstallOptions& opts) {
+  std::vector<std::string> acknowledged;
+  for (const auto& d : debs) {
+    DL_ASSIGN_OR_RETURN(DebControl c, read_deb_control(d.file, d.name));
+    DL_TRY(check_scripts(c, d, opts, acknowledged));
+  }
+  return acknowledged;
+}
 
 Status InstallState::emit(layer::Entry e, const layer::ReadFn& content) {
   ++entries;
@@ -213,11 +232,7 @@ Result<InstallReport> install_debs(const std::vector<DebPackage>& debs, BaseTree
   std::vector<std::pair<DebControl, const DebPackage*>> order;
   for (const auto& d : debs) {
     DL_ASSIGN_OR_RETURN(DebControl c, read_deb_control(d.file, d.name));
-    for (const auto& s : install_scripts(c)) {
-      auto effects = script_effects(c, s, opts.allow_scripts);
-      if (!effects.ok()) return effects.error().wrap(d.name);
-      if (effects->empty()) report.acknowledged.push_back(c.package() + "/" + s);
-    }
+    DL_TRY(check_scripts(c, d, opts, report.acknowledged));
     order.emplace_back(std::move(c), &d);
   }
   std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {

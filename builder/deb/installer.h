@@ -86,6 +86,12 @@ struct InstallReport {
   std::uint64_t entries = 0;
 };
 
+// What install_debs checks before it writes anything: every .deb's control
+// is readable and every maintainer script is reproduced or acknowledged.
+// Returns the acknowledged "pkg/script"s. For a caller that wants the
+// verdict before it opens its output.
+Result<std::vector<std::string>> preflight_debs(const std::vector<DebPackage>& debs, const InstallOptions& opts);
+
 Result<InstallReport> install_debs(const std::vector<DebPackage>& debs, BaseTree base, const InstallOptions& opts,
                                    TreeSink& sink);
 

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "base/strings.h"
+#include "builder/apt/lock.h"
 #include "builder/matrix/matrix.h"
 #include "builder/pipeline/resolve_wheels.h"
 #include "builder/wheel/lock.h"
@@ -89,6 +90,26 @@ Result<std::vector<matrix::Cell>> select_cells(const BuildOptions& opts) {
   return matrix::select(m, filter, shard);
 }
 
+namespace {
+
+// The OS-package entries this run resolved go into the lock's "apt" object,
+// merged under the lock's flock like the wheel entries; entries of images
+// the matrix no longer has are pruned.
+Status write_apt_lock(const BuildOptions& o, const apt::AptLockFile& resolved, const std::vector<matrix::Cell>& all) {
+  if (o.lock_file.empty() || o.lock_read_only || resolved.empty()) return {};
+  std::set<std::string> refs;
+  for (const auto& c : all) refs.insert(c.ref());
+  return wheel::update_lock(o.lock_file, [&](wheel::Lock& disk) -> Status {
+    DL_ASSIGN_OR_RETURN(auto entries, apt::parse_apt_lock(disk.apt, o.lock_file));
+    for (const auto& [ref, e] : resolved) entries[ref] = e;
+    for (auto it = entries.begin(); it != entries.end();) it = refs.count(it->first) ? std::next(it) : entries.erase(it);
+    disk.apt = apt::apt_lock_to_json(entries);
+    return {};
+  });
+}
+
+}  // namespace
+
 Result<BuildReport> build(const BuildOptions& opts, registry::LazySession& registry, const Progress& progress) {
   BuildReport report;
   std::vector<matrix::Cell> cells, all;
@@ -129,6 +150,7 @@ Result<BuildReport> build(const BuildOptions& opts, registry::LazySession& regis
     }
     if (progress) progress("build-images", cells.size(), cells.size(), "");
   }
+  DL_TRY(write_apt_lock(opts, ctx->apt_resolved(), all));
   report.dedup = dedup_of(report.cells);
   return report;
 }

@@ -58,6 +58,7 @@ Result<std::unique_ptr<BuildContext>> BuildContext::create(const BuildOptions& o
   ctx->cache_->add_origin_credentials(opts.artifacts);
   if (!opts.lock_file.empty() && fs::exists(opts.lock_file)) {
     DL_ASSIGN_OR_RETURN(ctx->lock_, wheel::load_lock(opts.lock_file));
+    DL_ASSIGN_OR_RETURN(ctx->apt_locked_, apt::parse_apt_lock(ctx->lock_.apt, opts.lock_file));
   }
   return ctx;
 }

@@ -200,7 +200,9 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
   std::vector<image::Descriptor> layers = base.manifest.layers;
   for (auto& l : base.manifest.layers) result.layers.push_back({l, "base", false, ""});
   for (auto& plan : plans) {
-    DL_ASSIGN_OR_RETURN(auto rep, realize(ctx, plan));
+    auto realized = realize(ctx, plan);
+    if (!realized.ok()) return realized.error().wrap(cell.ref());
+    auto& rep = *realized;
     DL_ASSIGN_OR_RETURN(auto diff_id, Digest::parse(rep.diff_id));
     config.add_layer(diff_id, plan.created_by, o.source_date_epoch);
     layers.push_back(rep.descriptor);

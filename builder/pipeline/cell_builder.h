@@ -13,6 +13,7 @@
 
 #include "base/result.h"
 #include "builder/apt/fetch.h"
+#include "builder/apt/lock.h"
 #include "builder/image/descriptor.h"
 #include "builder/layout/layout_store.h"
 #include "builder/layout/store_image.h"
@@ -56,6 +57,10 @@ class BuildContext {
   // The verified apt indexes of `sources` for `arch`, fetched once per build
   // (os_packages.cc).
   Result<std::vector<apt::RepoIndex>> apt_indexes(const std::vector<apt::Source>& sources, const std::string& arch);
+  // OS-package lock entries by image reference: as the lock file had them,
+  // and those this run resolved anew (written after the images are built).
+  const apt::AptLockFile& apt_locked() const { return apt_locked_; }
+  apt::AptLockFile& apt_resolved() { return apt_resolved_; }
 
  private:
   BuildContext(BuildOptions o, registry::LazySession& r) : opts_(std::move(o)), registry_(r) {}
@@ -69,6 +74,7 @@ class BuildContext {
   std::unique_ptr<wheel::WheelCache> cache_;
   std::map<std::string, layout::StoredImage> base_cache_;
   std::map<std::string, std::vector<apt::RepoIndex>> apt_indexes_;
+  apt::AptLockFile apt_locked_, apt_resolved_;
   registry::LazySession& registry_;  // opened on the first registry pull
   wheel::Lock lock_;
 };

@@ -56,19 +56,30 @@ Result<OsPackages> plan_os_packages(BuildContext& ctx, const matrix::Cell& cell,
     if (!system.ok()) return where(system.error().wrap("apt sources (none in the matrix or recipe)"));
     sources = std::move(system).value();
   }
-  auto repos = ctx.apt_indexes(sources, cell.base.arch);
-  if (!repos.ok()) return where(repos.error());
   auto installed = apt::parse_status((*base)->status_text, "base " + cell.base.ref + ": /var/lib/dpkg/status");
   if (!installed.ok()) return where(installed.error());
-  apt::ResolveRequest req;
-  req.packages = rec.apt.packages;
-  req.arch = cell.base.arch;
-  req.recommends = rec.apt.recommends;
-  req.essential = scratch;
-  auto resolved = apt::resolve(*repos, *installed, req);
-  if (!resolved.ok()) return where(resolved.error());
-  out.packages = std::move(resolved).value();
-  out.lock = apt::make_lock(*repos, out.packages);
+  // The lock answers when the request, the sources and the base are what it
+  // was resolved for: no index is fetched, the .debs come by sha256.
+  auto inputs = apt::lock_inputs(sources, rec.apt.packages, cell.base.arch,
+                                 base_layers.empty() ? "" : layers_key(base_layers), scratch, rec.apt.recommends);
+  auto locked = ctx.apt_locked().find(cell.ref());
+  if (locked != ctx.apt_locked().end() && locked->second.inputs == inputs && !ctx.options().upgrade) {
+    out.packages = apt::locked_packages(locked->second.lock);
+    out.lock = locked->second.lock;
+  } else {
+    auto repos = ctx.apt_indexes(sources, cell.base.arch);
+    if (!repos.ok()) return where(repos.error());
+    apt::ResolveRequest req;
+    req.packages = rec.apt.packages;
+    req.arch = cell.base.arch;
+    req.recommends = rec.apt.recommends;
+    req.essential = scratch;
+    auto resolved = apt::resolve(*repos, *installed, req);
+    if (!resolved.ok()) return where(resolved.error());
+    out.packages = std::move(resolved).value();
+    out.lock = apt::make_lock(*repos, out.packages);
+    ctx.apt_resolved()[cell.ref()] = {inputs, out.lock};
+  }
   if (out.packages.empty()) return out;
 
   auto in = std::make_shared<DebInstall>();
@@ -88,6 +99,10 @@ Result<OsPackages> plan_os_packages(BuildContext& ctx, const matrix::Cell& cell,
   bool usr_is_merged = std::any_of(out.packages.begin(), out.packages.end(),
                                    [](const auto& p) { return p.name == "usr-is-merged"; });
   in->options.merged_usr = usr_is_merged && !(*base)->tree.exists("bin");
+  // Refused scripts and unreadable .debs fail here, before any layer is opened.
+  auto acknowledged = deb::preflight_debs(in->debs, in->options);
+  if (!acknowledged.ok()) return where(acknowledged.error());
+  out.acknowledged_scripts = std::move(acknowledged).value();
   LayerPlan plan;
   plan.kind = "os-packages";
   plan.created_by = "dlimage: " + std::to_string(out.packages.size()) + " OS packages (" +

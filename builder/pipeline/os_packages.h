@@ -26,6 +26,7 @@ struct OsPackages {
   std::vector<apt::ResolvedPackage> packages;  // to install, by name
   apt::AptLock lock;                           // InRelease digests + every .deb
   std::optional<LayerPlan> plan;               // none: nothing to install
+  std::vector<std::string> acknowledged_scripts;  // "pkg/script" skipped via allow_scripts
 };
 
 // Errors are wrapped with the cell's reference.

@@ -129,6 +129,33 @@ class DirLock {
   int fd_;
 };
 
+// Objects holding objects or lists of objects are opened one key per line;
+// everything else stays on one line: each .deb of the apt section is one
+// line, so a package update is a one-line diff.
+std::string reviewable(const json& j, int indent) {
+  auto nested = [](const json& v) {
+    if (v.is_object()) return true;
+    if (!v.is_array()) return false;
+    return std::any_of(v.begin(), v.end(), [](const json& x) { return x.is_object() || x.is_array(); });
+  };
+  bool open = j.is_object() && std::any_of(j.begin(), j.end(), nested);
+  bool list = j.is_array() && nested(j);
+  if (!open && !list) return j.dump();
+  std::string pad(size_t(indent) + 2, ' '), out = open ? "{" : "[";
+  bool first = true;
+  if (open)
+    for (auto& [k, v] : j.items()) {
+      out += std::string(first ? "\n" : ",\n") + pad + json(k).dump() + ": " + reviewable(v, indent + 2);
+      first = false;
+    }
+  else
+    for (auto& v : j) {
+      out += std::string(first ? "\n" : ",\n") + pad + reviewable(v, indent + 2);
+      first = false;
+    }
+  return out + "\n" + std::string(size_t(indent), ' ') + (open ? "}" : "]");
+}
+
 }  // namespace
 
 std::string lock_key(const std::string& cell_ref, const std::string& python) { return cell_ref + " python" + python; }
@@ -157,7 +184,7 @@ std::string lock_to_json(const Lock& lock) {
   // Hand-assembled so each wheel is one line: a version bump is a one-line diff.
   std::string out = "{\n  \"version\": 2,\n";
   auto apt = json::parse(lock.apt, nullptr, false);
-  out += "  \"apt\": " + (apt.is_discarded() ? std::string("{}") : apt.dump()) + ",\n";
+  out += "  \"apt\": " + (apt.is_discarded() ? std::string("{}") : reviewable(apt, 2)) + ",\n";
   out += "  \"environments\": {";
   bool first = true;
   for (auto& [key, env] : lock.environments) {

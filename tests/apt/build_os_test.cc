@@ -43,7 +43,9 @@ std::vector<FakeDeb> archive() {
 }
 
 struct Fixture {
-  LocalRepo repo{archive()};
+  std::unique_ptr<LocalRepo> repo = std::make_unique<LocalRepo>(archive());
+  std::string uri = repo->uri();
+  std::string keyring = repo->keyring().string();
   TempDir dir{"dl-build-os"};
   fs::path matrix() const { return dir.path() / "matrix.yaml"; }
   fs::path out() const { return dir.path() / "out"; }
@@ -61,10 +63,10 @@ struct Fixture {
         "      \"3.11\": {abi: cp311, interpreter: /usr/bin/python3, site_packages: usr/local/lib/python3.11/dist-packages}\n"
         "    apt:\n"
         "      sources:\n"
-        "        - uris: [" + repo.uri() + "]\n"
+        "        - uris: [" + uri + "]\n"
         "          suites: [stable]\n"
         "          components: [main]\n"
-        "          signed_by: " + repo.keyring().string() + "\n"
+        "          signed_by: " + keyring + "\n"
         "pythons:\n"
         "  \"3.11\": {tag: \"-py311\"}\n"
         "accelerators:\n"
@@ -83,8 +85,9 @@ struct Fixture {
                     .ok());
   }
 
-  Result<BuildReport> build(const std::vector<std::string>& bases = {}) {
+  Result<BuildReport> build(const std::vector<std::string>& bases = {}, const std::string& lock = "") {
     BuildOptions o;
+    o.lock_file = lock;
     o.matrix_file = matrix().string();
     o.output_layout = "oci:" + out().string();
     o.base_layouts = bases;
@@ -188,12 +191,51 @@ TEST(BuildOs, OnAnImageOnlyWhatItsDpkgStatusLacks) {
   EXPECT_TRUE(audit->ok() && audit->out.empty()) << audit->describe() << audit->out;
 }
 
+TEST(BuildOs, TheLockRecordsEveryDebAndRebuildsWithoutTheNetwork) {
+  Fixture f;
+  f.write("scratch", "python3");
+  std::string lock = (f.dir.path() / "dlimage.lock").string();
+  auto r = f.build({}, lock);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  auto text = read_file(lock);
+  ASSERT_TRUE(text.ok());
+  // One line per .deb, with its identity and digest; the InRelease digest.
+  size_t python3_lines = 0;
+  for (const auto& line : split(*text, '\n'))
+    if (line.find("\"name\": \"python3\"") != std::string::npos || line.find("\"name\":\"python3\"") != std::string::npos) {
+      ++python3_lines;
+      for (const char* k : {"\"version\"", "\"arch\"", "\"filename\"", "\"size\"", "\"sha256\"", "\"url\""})
+        EXPECT_NE(line.find(k), std::string::npos) << k << " in " << line;
+    }
+  EXPECT_EQ(python3_lines, 1u) << *text;
+  EXPECT_NE(text->find("/dists/stable/InRelease"), std::string::npos) << *text;
+  auto digest = r->cells[0].manifest.digest;
+
+  // The repository is gone (server and key): lock + cache are enough, and
+  // the image is the same bytes.
+  f.repo.reset();
+  fs::remove_all(f.out());
+  auto again = f.build({}, lock);
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  EXPECT_EQ(again->cells[0].manifest.digest, digest);
+  EXPECT_EQ(*read_file(lock), *text) << "a replay does not rewrite the lock";
+
+  // A changed request is resolved again, which now needs the repository.
+  f.write("scratch", "python3, libgomp1");
+  auto changed = f.build({}, lock);
+  ASSERT_FALSE(changed.ok());
+  EXPECT_NE(changed.error().message().find("InRelease"), std::string::npos) << changed.error().message();
+}
+
 TEST(BuildOs, AnUnlistedMaintainerScriptStopsTheBuildUnlessAcknowledged) {
   Fixture f;
   f.write("scratch", "scripted");
   auto r = f.build();
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message().find("scripted"), std::string::npos) << r.error().message();
+  // Refused before any layer is written, naming the image, the .deb and the script.
+  EXPECT_TRUE(starts_with(r.error().message(), "test/app:1: http://")) << r.error().message();
+  EXPECT_NE(r.error().message().find("package scripted 1 has a postinst script"), std::string::npos)
+      << r.error().message();
   EXPECT_NE(r.error().message().find("postinst"), std::string::npos) << r.error().message();
   EXPECT_EQ(r.error().message().find('\n'), std::string::npos) << "one line: " << r.error().message();
   f.write("scratch", "scripted, python3", "  allow_scripts: [scripted/postinst]\n");
