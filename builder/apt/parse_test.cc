@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/fs.h"
+#include "base/strings.h"
 #include "builder/apt/control.h"
 #include "builder/apt/fetch.h"
 #include "builder/apt/lock.h"
@@ -151,6 +152,34 @@ TEST(Spec, LocatedErrors) {
   auto skey = spec("apt:\n  sources:\n    - {uris: http://h, suites: s, components: main, signed_by: /k, suite: x}\n");
   ASSERT_FALSE(skey.ok());
   EXPECT_NE(skey.error().message().find("suites"), std::string::npos) << skey.error().message();
+}
+
+// An operator-provided repository: sources in a file, read when used.
+TEST(Spec, SourcesFromAFileReadWhenUsed) {
+  TempDir dir("dl-apt-file");
+  std::string path = (dir.path() / "python.sources").string();
+  auto r = spec("apt:\n  sources:\n    - file: " + path + "\n");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  ASSERT_EQ(r->sources.size(), 1u);
+  EXPECT_EQ(r->sources[0].file, path);
+  // Missing: one line naming the entry and the file, at use, not at parse.
+  auto missing = expand_source_files(r->sources);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(starts_with(missing.error().message(), "recipe.yaml:3:7: apt sources file " + path + " does not exist"))
+      << missing.error().message();
+  ASSERT_TRUE(write_file_atomic(path, "Types: deb\nURIs: https://apt.example.internal/python\nSuites: xenial\n"
+                                      "Components: main\nSigned-By: /etc/dlimage/python.gpg\n").ok());
+  auto got = expand_source_files(r->sources);
+  ASSERT_TRUE(got.ok()) << got.error().message();
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].uris, std::vector<std::string>{"https://apt.example.internal/python"});
+  EXPECT_EQ((*got)[0].signed_by_file, "/etc/dlimage/python.gpg");
+  auto both = spec("apt:\n  sources:\n    - {file: /x.sources, uris: http://h}\n");
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.error().message().find("'uris' next to 'file'"), std::string::npos) << both.error().message();
+  auto rel = spec("apt:\n  sources:\n    - file: x.sources\n");
+  ASSERT_FALSE(rel.ok());
+  EXPECT_NE(rel.error().message().find("not an absolute path"), std::string::npos) << rel.error().message();
 }
 
 TEST(Spec, Merge) {

@@ -203,4 +203,22 @@ Result<std::vector<Source>> load_system_sources(const std::string& etc_apt) {
   return out;
 }
 
+Result<std::vector<Source>> expand_source_files(const std::vector<Source>& sources) {
+  std::vector<Source> out;
+  for (const auto& s : sources) {
+    if (s.file.empty()) {
+      out.push_back(s);
+      continue;
+    }
+    if (!fs::exists(s.file))
+      return not_found(s.origin + ": apt sources file " + s.file +
+                       " does not exist; expected a deb822 .sources or one-line .list file (an operator-provided "
+                       "repository, README \"Python on the Ubuntu 16.04 bases\")");
+    DL_ASSIGN_OR_RETURN(auto loaded, load_sources_file(s.file));
+    if (loaded.empty()) return invalid(s.origin + ": apt sources file " + s.file + " declares no deb source");
+    out.insert(out.end(), loaded.begin(), loaded.end());
+  }
+  return out;
+}
+
 }  // namespace dl::apt

@@ -21,6 +21,10 @@ struct Source {
   std::string signed_by_file;
   std::string signed_by_key;
   std::string origin;  // "file:line" where this source was declared, for errors
+  // A matrix/recipe `file:` entry: the sources are in this deb822 or
+  // one-line file, read when they are used (expand_source_files), so an
+  // operator provides a repository without editing the matrix.
+  std::string file;
 };
 
 // deb822 `*.sources`: stanzas with Types, URIs, Suites, Components,
@@ -39,6 +43,10 @@ Result<std::vector<Source>> load_sources_file(const std::string& path);
 // sources.list, then sources.list.d/*.list and *.sources in name order.
 // Files whose name contains ".disabled" or that have another extension are
 // ignored, as apt ignores them.
+// Replaces each `file:` entry by the sources its file declares; a missing
+// or empty file is an error naming the entry's origin and the file.
+Result<std::vector<Source>> expand_source_files(const std::vector<Source>& sources);
+
 Result<std::vector<Source>> load_system_sources(const std::string& etc_apt = "/etc/apt");
 
 }  // namespace dl::apt

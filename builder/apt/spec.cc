@@ -30,11 +30,19 @@ Result<std::vector<std::string>> words(const YAML::Node& n, const yamlsrc::Sourc
 
 Result<Source> parse_source(const YAML::Node& n, const yamlsrc::Source& src, const std::vector<std::string>& entry_keys) {
   DL_TRY(src.expect_map(n, "apt source"));
-  std::vector<std::string> keys = {"uris", "suites", "components", "architectures", "signed_by"};
+  std::vector<std::string> keys = {"uris", "suites", "components", "architectures", "signed_by", "file"};
   keys.insert(keys.end(), entry_keys.begin(), entry_keys.end());
   DL_TRY(src.check_keys(n, keys, "apt source"));
   Source s;
   s.origin = where(src, n);
+  if (n["file"]) {
+    for (const char* k : {"uris", "suites", "components", "architectures", "signed_by"})
+      if (n[k]) return src.error_at(n[k], std::string("'") + k + "' next to 'file'; expected one of them: the file declares its sources");
+    DL_ASSIGN_OR_RETURN(s.file, src.scalar(n["file"], "file"));
+    if (s.file.empty() || s.file.front() != '/')
+      return src.error_at(n["file"], "apt sources file '" + s.file + "' is not an absolute path; expected e.g. /etc/dlimage/apt/python.sources");
+    return s;
+  }
   for (const char* req : {"uris", "suites", "signed_by"})
     if (!n[req])
       return src.error_at(n, std::string("apt source has no '") + req + "'" +

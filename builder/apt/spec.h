@@ -7,6 +7,7 @@
 //         components: [main]
 //         architectures: [amd64]     # optional
 //         signed_by: /usr/share/keyrings/debian-archive-keyring.gpg
+//       - file: /etc/dlimage/apt/python.sources   # or: sources from a deb822/.list file, read when used
 //     packages:
 //       - python3                    # name
 //       - libgomp1=12.2.0-14         # apt's name=version pin

@@ -49,7 +49,9 @@ Result<OsPackages> plan_os_packages(BuildContext& ctx, const matrix::Cell& cell,
   auto where = [&](const Error& e) { return e.wrap(cell.ref()); };
   auto base = scan_layers(ctx.out(), base_layers);
   if (!base.ok()) return where(base.error().wrap("base " + cell.base.ref));
-  std::vector<apt::Source> sources = rec.apt.sources;
+  auto expanded = apt::expand_source_files(rec.apt.sources);
+  if (!expanded.ok()) return where(expanded.error());
+  std::vector<apt::Source> sources = std::move(expanded).value();
   if (sources.empty()) {
     // The machine's apt configuration, as `dlimage deb` commands use it.
     auto system = apt::load_system_sources(ctx.options().etc_apt);
