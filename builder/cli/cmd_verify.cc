@@ -76,7 +76,7 @@ Registration reg("verify", "Check that every tag in the registry points at the d
                     kExitUsage);
     check(apply_build_environment(a->r.build));
     a->r.build.format = get(image::parse_format(a->format));
-    a->r.build.write_lock = false;
+    a->r.build.lock_read_only = true;  // verify checks; it never changes the lock
     a->r.verify = true;
     auto report = get(pipeline::release(a->r));
     return print(*report.problems, report.tags, a->out);
