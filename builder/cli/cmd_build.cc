@@ -46,6 +46,7 @@ nlohmann::ordered_json to_json(const pipeline::ReleaseReport& rr) {
                  {"blobs_existing", p->blobs_existing}, {"blobs_mounted", p->blobs_mounted},
                  {"blobs_uploaded", p->blobs_uploaded}, {"bytes_uploaded", p->bytes_uploaded},
                  {"check_seconds", p->check_seconds}, {"publish_seconds", p->publish_seconds}};
+  if (const auto& s = rr.signing) j["signing"] = {{"signed", s->signed_tags}, {"already_signed", s->already}};
   j["failures"] = failures_json(rr.failures);
   return j;
 }
@@ -81,6 +82,9 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
   app.add_flag("--push", a->r.push, "publish every tag of every built image (as built: OCI unless --manifest-format docker)");
   app.add_flag("-k,--keep-going", o.keep_going,
                "a failed image does not stop the others; every failure is listed and the exit code is 1");
+  app.add_option("--sign-key", a->r.sign_key,
+                 "cosign key (PEM; encrypted: passphrase from $COSIGN_PASSWORD): sign every pushed tag")
+      ->check(CLI::ExistingFile);
   add_registry_flags(app, o.registry);
   return [a] {
     auto& b = a->r.build;
@@ -103,6 +107,8 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
       std::cout << to_json(report).dump(2) << "\n";
     } else {
       std::cout << pipeline::summary_table(report.build) << report.build.dedup.str() << "\n" << push_line(report);
+      if (const auto& s = report.signing)
+        std::cout << "signed: " << s->signed_tags << " tags (" << s->already << " already signed by this key)\n";
       if (a->timings) std::cout << "phases:\n" << report.build.phases.report();
     }
     const auto& failures = report.failures;

@@ -1,7 +1,8 @@
 // dlimage verify: every tag of the (selected) matrix exists in the registry
 // and points at the digest its cell builds. The build runs first, from the
 // layer cache, so it costs no compression when nothing changed; it never
-// writes the lock.
+// writes the lock. With --key, every tag's cosign signature is checked too
+// (exit 4 when a digest is right but its signature is missing or wrong).
 #include <iostream>
 #include <set>
 
@@ -19,6 +20,7 @@ Registration reg("verify", "Check that every tag in the registry points at the d
   auto format = std::make_shared<std::string>("oci");
   add_build_input_flags(app, r->build);
   app.add_option("--manifest-format", *format, "oci|docker, as pushed (default oci)")->check(CLI::IsMember({"docker", "oci"}));
+  app.add_option("--key", r->verify_key, "cosign.pub: also check every tag's cosign signature")->check(CLI::ExistingFile);
   add_registry_flags(app, r->build.registry);
   return [r, format] {
     check(apply_build_environment(r->build));
@@ -36,7 +38,13 @@ Registration reg("verify", "Check that every tag in the registry points at the d
                   << "\n";
     }
     std::cout << (report.tags - bad.size()) << "/" << report.tags << " tags verified\n";
-    return report.problems->empty() ? kExitOk : kExitMismatch;
+    if (!report.problems->empty()) return kExitMismatch;
+    if (const auto& sp = report.signature_problems) {
+      for (auto& p : *sp) std::cout << p.ref << ": signature: " << p.problem << "\n";
+      std::cout << (report.tags - sp->size()) << "/" << report.tags << " signatures verified\n";
+      if (!sp->empty()) return kExitUnsigned;
+    }
+    return kExitOk;
   };
 });
 
