@@ -31,7 +31,7 @@ function(dl_module NAME)
     target_compile_definitions(dl_${NAME}_tests PRIVATE
       DL_SOURCE_DIR="${PROJECT_SOURCE_DIR}" DL_BINARY_DIR="${PROJECT_BINARY_DIR}")
     gtest_discover_tests(dl_${NAME}_tests
-      WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
-      PROPERTIES LABELS unit DISCOVERY_TIMEOUT 120)
+      WORKING_DIRECTORY ${PROJECT_BINARY_DIR} DISCOVERY_TIMEOUT 120
+      PROPERTIES LABELS unit)
   endif()
 endfunction()

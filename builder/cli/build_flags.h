@@ -15,19 +15,32 @@
 
 namespace dl::cli {
 
-inline void add_build_input_flags(CLI::App& app, pipeline::BuildOptions& o) {
+// What wheel resolution reads: shared by build, verify and lock.
+inline void add_wheel_input_flags(CLI::App& app, pipeline::BuildOptions& o) {
   app.add_option("-m,--matrix", o.matrix_file, "matrix file")->capture_default_str();
   app.add_option("--recipes", o.recipes_dir, "recipes directory (default: next to the matrix)");
   app.add_option("--filter", o.filters, "KEY=VALUE (repo framework version python accelerator isa tag); repeatable");
   app.add_option("--shard", o.shard, "I/N: this run's deterministic share of the matrix");
+  app.add_option("--wheels", o.wheel_dirs, "wheelhouse DIR (subdirectories = variant labels); repeatable")
+      ->allow_extra_args(false);
+  app.add_option("--index", o.index_urls, "PEP 503/691 index URL, or LABEL=URL for one build variant's index; repeatable")
+      ->allow_extra_args(false);
+  app.add_option("--cache", o.cache_dir, "download cache (default ~/.cache/dlimage)");
+  app.add_flag("--no-catalog", [&o](std::int64_t) { o.use_catalog = false; }, "ignore the recipes' URL catalogs");
+}
+
+inline void add_upgrade_flags(CLI::App& app, pipeline::BuildOptions& o) {
+  app.add_flag("--upgrade", o.upgrade, "re-resolve every lock entry without preferring locked versions");
+  app.add_option("--upgrade-package", o.upgrade_packages, "re-resolve, letting NAME move off its locked version; repeatable")
+      ->allow_extra_args(false);
+}
+
+inline void add_build_input_flags(CLI::App& app, pipeline::BuildOptions& o) {
+  add_wheel_input_flags(app, o);
   app.add_option("--output,-o", o.output_layout, "oci:DIR: the images (and the layer cache)")->required();
   app.add_option("--base", o.base_layouts, "oci:DIR holding base images under their references; repeatable");
-  app.add_option("--wheels", o.wheel_dirs, "wheelhouse DIR (subdirectories = variant labels); repeatable");
-  app.add_option("--index", o.index_urls, "PEP 503 simple index URL; repeatable");
   app.add_option("--artifacts", o.artifacts, "DIR or URL that relative artifact URLs resolve against");
-  app.add_option("--cache", o.cache_dir, "download cache (default ~/.cache/dlimage)");
   app.add_option("--lock", o.lock_file, "wheel lock: read if present, written after resolution");
-  app.add_flag("--no-catalog", [&o](std::int64_t) { o.use_catalog = false; }, "ignore the recipes' URL catalogs");
   app.add_flag("--allow-missing", o.allow_missing, "build even when a Requires-Dist is not satisfied");
   app.add_option("--source-date-epoch", o.source_date_epoch, "timestamp for every file and history entry");
 }

@@ -66,6 +66,7 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
   auto a = std::make_shared<BuildArgs>();
   auto& o = a->r.build;
   add_build_input_flags(app, o);
+  add_upgrade_flags(app, o);
   app.add_option_function<std::string>(
          "--manifest-format", [a](const std::string& v) { a->format = v, a->format_given = true; },
          "docker|oci (default: oci in a layout, docker when pushing)")

@@ -25,7 +25,7 @@ Registration reg("verify", "Check that every tag in the registry points at the d
   return [r, format] {
     check(apply_build_environment(r->build));
     r->build.format = get(image::parse_format(*format));
-    r->build.write_lock = false;
+    r->build.lock_read_only = true;  // verify checks; it never changes the lock
     r->verify = true;
     auto report = get(pipeline::release(*r));
     std::set<std::string> bad;

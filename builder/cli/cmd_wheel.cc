@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "builder/cli/command.h"
+#include "builder/cli/wheel_resolve.h"
 #include "builder/pypa/wheel_filename.h"
 #include "builder/wheel/install.h"
 #include "builder/wheel/set_check.h"
@@ -70,7 +71,7 @@ int verify(const std::vector<std::string>& paths) {
   return 0;
 }
 
-Registration reg("wheel", "Inspect, verify and install Python wheels without pip", [](CLI::App& app) -> Runner {
+Registration reg("wheel", "Resolve, inspect, verify and install Python wheels without pip", [](CLI::App& app) -> Runner {
   auto o = std::make_shared<WheelOptions>();
   auto inspect_path = std::make_shared<std::string>();
   app.require_subcommand(1);
@@ -87,7 +88,9 @@ Registration reg("wheel", "Inspect, verify and install Python wheels without pip
   CLI::App* ver = app.add_subcommand("verify", "Check every file of each wheel against its RECORD");
   auto verify_paths = std::make_shared<std::vector<std::string>>();
   ver->add_option("wheels", *verify_paths, "Wheel files")->required();
+  auto resolve_cmds = add_wheel_resolve_commands(app);
   return [=]() -> int {
+    if (int rc = resolve_cmds(); rc >= 0) return rc;
     if (inst->parsed()) return install(*o);
     if (insp->parsed()) return inspect(*inspect_path);
     return verify(*verify_paths);

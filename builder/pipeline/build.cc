@@ -6,6 +6,7 @@
 
 #include "base/strings.h"
 #include "builder/matrix/matrix.h"
+#include "builder/pipeline/resolve_wheels.h"
 #include "builder/wheel/lock.h"
 
 namespace dl::pipeline {
@@ -90,10 +91,14 @@ Result<std::vector<matrix::Cell>> select_cells(const BuildOptions& opts) {
 
 Result<BuildReport> build(const BuildOptions& opts, registry::LazySession& registry, const Progress& progress) {
   BuildReport report;
-  std::vector<matrix::Cell> cells;
+  std::vector<matrix::Cell> cells, all;
   {
     auto t = report.phases.time("expand");
-    DL_ASSIGN_OR_RETURN(cells, select_cells(opts));
+    DL_ASSIGN_OR_RETURN(auto m, matrix::load(opts.matrix_file));
+    DL_ASSIGN_OR_RETURN(auto filter, matrix::parse_filters(opts.filters));
+    DL_ASSIGN_OR_RETURN(auto shard, matrix::parse_shard(opts.shard));
+    DL_ASSIGN_OR_RETURN(cells, matrix::select(m, filter, shard));
+    all = m.cells;
   }
   DL_ASSIGN_OR_RETURN(auto ctx, BuildContext::create(opts, registry));
   // keep_going: a failed cell is recorded and left out of later phases.
@@ -106,20 +111,9 @@ Result<BuildReport> build(const BuildOptions& opts, registry::LazySession& regis
   };
   {
     auto t = report.phases.time("resolve-wheels");
-    for (size_t i = 0; i < cells.size(); ++i) {
-      if (progress) progress("resolve-wheels", i, cells.size(), cells[i].ref());
-      Status st = resolve_cell_wheels(*ctx, cells[i]);
-      if (!st.ok()) DL_TRY(fail(i, "resolve-wheels", st.error()));
-    }
-    if (ctx->lock_changed() && !opts.lock_file.empty() && opts.write_lock) {
-      // Only this run's cells are ours to replace: a concurrent shard's
-      // entries in the same file survive (merge_lock re-reads under flock).
-      std::set<std::string> ours;
-      for (const auto& c : cells) ours.insert(c.id);
-      DL_TRY(wheel::merge_lock(opts.lock_file, ctx->lock(), [&](const std::string& key) {
-        return ours.count(key.substr(0, key.find('@'))) > 0;
-      }));
-    }
+    if (progress) progress("resolve-wheels", 0, cells.size(), "");
+    DL_TRY(resolve_wheels(ctx->lock(), opts, cells, all,
+                          [&](size_t i, const Error& e) { return fail(i, "resolve-wheels", e); }));
   }
   {
     auto t = report.phases.time("build-images");

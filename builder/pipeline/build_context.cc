@@ -16,13 +16,6 @@ namespace {
 
 std::string strip_oci(const std::string& s) { return starts_with(s, "oci:") ? s.substr(4) : s; }
 
-std::string default_cache_dir() {
-  if (const char* x = std::getenv("DLIMAGE_CACHE")) return x;
-  if (const char* x = std::getenv("XDG_CACHE_HOME")) return std::string(x) + "/dlimage";
-  if (const char* h = std::getenv("HOME")) return std::string(h) + "/.cache/dlimage";
-  return ".dlimage-cache";
-}
-
 // The names a base reference may be stored under in a layout: as written,
 // Docker-normalised, and the bare tag (what umoci and skopeo write).
 std::vector<std::string> layout_names(const std::string& ref) {
@@ -54,40 +47,18 @@ Result<std::unique_ptr<BuildContext>> BuildContext::create(const BuildOptions& o
     if (!l.ok()) return l.error().wrap("--base " + b);
     ctx->bases_.push_back(std::make_unique<layout::LayoutStore>(std::move(l).value(), jobs));
   }
-  std::string cache = opts.cache_dir.empty() ? default_cache_dir() : opts.cache_dir;
+  std::string cache = opts.cache_dir.empty() ? wheel::default_cache_dir() : opts.cache_dir;
   DL_TRY(ensure_dir(cache));
   ctx->http_ = std::make_unique<net::HttpClient>(registry::transport_options(opts.registry));
   ctx->cache_ = std::make_unique<wheel::WheelCache>(cache, ctx->http_.get());
-  for (auto& dir : opts.wheel_dirs) {
-    if (!fs::is_directory(dir)) return invalid("--wheels " + dir + ": not a directory; expected a wheelhouse");
-    ctx->fixed_sources_.push_back(wheel::local_directory_source(dir));
-    // Subdirectories are variant-labelled wheelhouses: DIR/cuda9.1/*.whl.
-    std::vector<fs::path> subdirs;
-    for (auto& e : fs::directory_iterator(dir))
-      if (e.is_directory()) subdirs.push_back(e.path());
-    std::sort(subdirs.begin(), subdirs.end());
-    for (auto& s : subdirs)
-      ctx->fixed_sources_.push_back(wheel::local_directory_source(s.string(), s.filename().string()));
-  }
-  for (auto& url : opts.index_urls) {
-    ctx->fixed_sources_.push_back(wheel::simple_index_source(url, "", ctx->http_.get()));
-    ctx->cache_->add_origin_credentials(url);
-  }
+  // Downloads from an index or artifact origin carry that origin's
+  // credentials (scoped to its host:port), never anyone else's.
+  for (auto& url : opts.index_urls) ctx->cache_->add_origin_credentials(url);
   ctx->cache_->add_origin_credentials(opts.artifacts);
   if (!opts.lock_file.empty() && fs::exists(opts.lock_file)) {
     DL_ASSIGN_OR_RETURN(ctx->lock_, wheel::load_lock(opts.lock_file));
   }
   return ctx;
-}
-
-std::vector<wheel::WheelSource*> BuildContext::sources(const std::vector<wheel::CatalogEntry>& catalog) {
-  std::vector<wheel::WheelSource*> out;
-  for (auto& s : fixed_sources_) out.push_back(s.get());
-  if (!catalog.empty() && opts_.use_catalog) {
-    catalog_source_ = wheel::catalog_source(catalog, "recipe catalog");
-    out.push_back(catalog_source_.get());
-  }
-  return out;
 }
 
 Result<layout::StoredImage> BuildContext::base_image(const std::string& ref) {

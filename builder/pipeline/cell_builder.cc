@@ -12,6 +12,7 @@
 #include "builder/layout/store_image.h"
 #include "builder/pipeline/interpreter_check.h"
 #include "builder/pipeline/layer_sources.h"
+#include "builder/pipeline/resolve_wheels.h"
 #include "builder/pypa/markers.h"
 #include "builder/pypa/name.h"
 #include "builder/pypa/requirement.h"
@@ -40,14 +41,6 @@ const matrix::PythonLayout& python_layout(const matrix::Cell& cell, const std::s
   for (auto& p : cell.base.pythons)
     if (p.version == py) return p;
   return cell.base.pythons.front();  // the matrix loader guarantees a match
-}
-
-std::string lock_key(const matrix::Cell& cell, const std::string& py) { return cell.id + "@" + py; }
-
-std::vector<wheel::CatalogEntry> catalog_of(const recipe::Recipe& r) {
-  std::vector<wheel::CatalogEntry> out;
-  for (auto& e : r.catalog) out.push_back({e.name, e.version, e.python, e.variant, e.url, e.sha256});
-  return out;
 }
 
 std::string layer_cache_path(const layout::Layout& l, const std::string& key) {
@@ -117,42 +110,6 @@ Result<LayerReport> realize(BuildContext& ctx, LayerPlan& plan) {
 
 }  // namespace
 
-Status resolve_cell_wheels(BuildContext& ctx, const matrix::Cell& cell) {
-  std::optional<recipe::Recipe> rec;
-  for (auto& py : cell.pythons) {
-    if (ctx.lock().cells.count(lock_key(cell, py))) continue;
-    if (!rec) {
-      DL_ASSIGN_OR_RETURN(rec, recipe_of(ctx.options(), cell));
-    }
-    auto& pl = python_layout(cell, py);
-    DL_ASSIGN_OR_RETURN(auto interp, pypa::Interpreter::make(py, pl.abi, cell.base.glibc));
-    pypa::SupportedTags supported(interp);
-    auto env = pypa::Environment::linux_cpython(interp);
-    auto sources = ctx.sources(catalog_of(*rec));
-    std::vector<wheel::LockedWheel> locked;
-    for (auto& spec : rec->wheels) {
-      DL_ASSIGN_OR_RETURN(auto req, pypa::parse_requirement(spec.requirement));
-      DL_ASSIGN_OR_RETURN(bool applies, req.applies(env));
-      if (!applies) continue;
-      wheel::WheelQuery q;
-      q.project = req.name;
-      q.specifier = req.specifier.str();
-      q.variant = spec.variant;
-      q.python = py;
-      auto link = wheel::find_wheel(sources, q, supported);
-      if (!link.ok()) return link.error().wrap(cell.ref() + " (Python " + py + ")");
-      auto file = wheel::fetch_link(*link, ctx.cache());
-      if (!file.ok()) return file.error().wrap(cell.ref());
-      auto parsed = pypa::parse_wheel_filename(link->filename);
-      locked.push_back({parsed.ok() ? parsed->name : req.name, parsed.ok() ? parsed->version.str() : "",
-                        link->filename, net::strip_secrets(link->url), file->sha256, file->size});
-    }
-    ctx.lock().cells[lock_key(cell, py)] = locked;
-    ctx.mark_lock_changed();
-  }
-  return {};
-}
-
 namespace {
 
 // Where an artifact is fetched from: an http(s) URL as written, or a path
@@ -176,7 +133,6 @@ Result<std::string> artifact_source(const std::string& url, const std::string& a
 Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
   const auto& o = ctx.options();
   DL_ASSIGN_OR_RETURN(auto rec, recipe_of(o, cell));
-  DL_TRY(resolve_cell_wheels(ctx, cell));
   if (cell.base.scratch())
     return Error(ErrorKind::unsupported, cell.ref() + ": base " + cell.base.key +
                                              " is 'scratch': images from packages alone are not built by `dlimage build` "
@@ -186,15 +142,20 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
                                              ", ...) are not installed by `dlimage build` yet (docs/APT.md)");
   DL_ASSIGN_OR_RETURN(auto base, ctx.base_image(cell.base.ref));
 
-  std::set<std::string> shared_names;
+  std::set<std::string> shared_roots;
   for (auto& spec : rec.wheels)
     if (spec.layer == "shared")
-      if (auto req = pypa::parse_requirement(spec.requirement); req.ok()) shared_names.insert(req->normalized_name());
+      if (auto req = pypa::parse_requirement(spec.requirement); req.ok()) shared_roots.insert(req->normalized_name());
 
   LayerPlan shared{"wheels:shared", "", "dlimage: wheels shared across images", {}, {}, "", "", {}};
   LayerPlan framework{"wheels:framework", "", "dlimage: " + cell.framework + " " + cell.version + " wheels", {}, {}, "", "", {}};
   for (auto& py : cell.pythons) {
-    DL_ASSIGN_OR_RETURN(auto fetched, wheel::fetch_locked(ctx.lock(), lock_key(cell, py), ctx.cache()));
+    std::string key = wheel::lock_key(cell.ref(), py);
+    auto entry = ctx.lock().environments.find(key);
+    if (entry == ctx.lock().environments.end()) return not_found(cell.ref() + ": the lock has no entry \"" + key + "\"");
+    // The shared layer holds the closure of the recipe's shared requirements.
+    auto shared_names = shared_closure(entry->second, shared_roots);
+    DL_ASSIGN_OR_RETURN(auto fetched, wheel::fetch_locked(ctx.lock(), key, ctx.cache()));
     auto& pl = python_layout(cell, py);
     auto layout = wheel::InterpreterLayout::debian(py, pl.interpreter, pl.site_packages);
     WheelInstall s{layout, {}, {}, {}}, f{layout, {}, {}, {}};

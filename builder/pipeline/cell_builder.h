@@ -47,9 +47,6 @@ class BuildContext {
   layout::LayoutStore& out_store() { return *out_; }
   wheel::WheelCache& cache() { return *cache_; }
   wheel::Lock& lock() { return lock_; }
-  bool lock_changed() const { return lock_changed_; }
-  void mark_lock_changed() { lock_changed_ = true; }
-  std::vector<wheel::WheelSource*> sources(const std::vector<wheel::CatalogEntry>& catalog);
   // Finds a base image in the --base layouts (else pulls it from its
   // registry) and copies it into out(), tagged base/<ref>.
   Result<layout::StoredImage> base_image(const std::string& ref);
@@ -64,17 +61,10 @@ class BuildContext {
   // options apply to them too.
   std::unique_ptr<net::HttpClient> http_;
   std::unique_ptr<wheel::WheelCache> cache_;
-  std::vector<std::unique_ptr<wheel::WheelSource>> fixed_sources_;
-  std::unique_ptr<wheel::WheelSource> catalog_source_;
   std::map<std::string, layout::StoredImage> base_cache_;
   registry::LazySession& registry_;  // opened on the first registry pull
   wheel::Lock lock_;
-  bool lock_changed_ = false;
 };
-
-// Resolves (or reads from the lock) the wheels of `cell` for each of its
-// Pythons; the lock key is "<cell id>@<python>".
-Status resolve_cell_wheels(BuildContext& ctx, const matrix::Cell& cell);
 
 Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell);
 

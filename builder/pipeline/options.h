@@ -25,7 +25,9 @@ struct BuildOptions {
   std::string artifacts;                 // base for relative artifact URLs (dir or URL)
   std::string cache_dir;                 // wheel/artifact download cache
   std::string lock_file;                 // read if present, written after resolution
-  bool write_lock = true;                // false: `verify` reads the lock, never writes it
+  bool lock_read_only = false;           // verify: resolve in memory, never write the lock
+  bool upgrade = false;                  // re-resolve every entry, ignoring locked versions
+  std::vector<std::string> upgrade_packages;  // re-resolve entries, not preferring these projects' locked versions
   bool allow_missing = false;            // skip the dependency-completeness check
   bool use_catalog = true;               // recipes' URL catalogs (off: local/index sources only)
   bool keep_going = false;               // a failed cell does not stop the others

@@ -67,6 +67,13 @@ class TempOut {
 
 }  // namespace
 
+std::string default_cache_dir() {
+  if (const char* x = std::getenv("DLIMAGE_CACHE")) return x;
+  if (const char* x = std::getenv("XDG_CACHE_HOME")) return std::string(x) + "/dlimage";
+  if (const char* h = std::getenv("HOME")) return std::string(h) + "/.cache/dlimage";
+  return ".dlimage-cache";
+}
+
 WheelCache::WheelCache(fs::path dir, net::HttpClient* http)
     : dir_(std::move(dir)), http_(http ? http : &net::default_client()) {}
 

@@ -23,6 +23,10 @@ struct CachedFile {
   uint64_t size = 0;
 };
 
+// $DLIMAGE_CACHE, else $XDG_CACHE_HOME/dlimage, else ~/.cache/dlimage: the
+// one default for every command that downloads.
+std::string default_cache_dir();
+
 class WheelCache {
  public:
   // Downloads go through `http` (net::default_client() when null), so

@@ -4,20 +4,22 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 
-#include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
+#include "base/strings.h"
 #include "builder/pypa/name.h"
 
 namespace dl::wheel {
 
 namespace {
+
+using json = nlohmann::json;
 
 void sort_wheels(std::vector<LockedWheel>& v) {
   std::sort(v.begin(), v.end(), [](const LockedWheel& a, const LockedWheel& b) {
@@ -26,112 +28,217 @@ void sort_wheels(std::vector<LockedWheel>& v) {
   });
 }
 
+bool credential_param(std::string key) {
+  key = to_lower(key);
+  for (const char* k : {"token", "auth", "key", "secret", "password", "passwd", "pwd", "signature", "sig",
+                        "credential", "session", "x-amz-", "x-goog-", "access"})
+    if (key.find(k) != std::string::npos) return true;
+  return false;
+}
+
+json wheel_json(const LockedWheel& w) {
+  json j = {{"name", w.name}, {"version", w.version}, {"filename", w.filename},
+            {"url", w.url},   {"sha256", w.sha256},   {"size", w.size}};
+  if (!w.requires_.empty()) j["requires"] = w.requires_;
+  return j;
+}
+
+Result<std::string> string_field(const json& o, const char* key, const std::string& at, bool required = true) {
+  if (!o.contains(key)) {
+    if (!required) return std::string();
+    return invalid(at + ": missing \"" + key + "\" string");
+  }
+  if (!o[key].is_string()) return invalid(at + ": \"" + key + "\" (expected a string)");
+  return o[key].get<std::string>();
+}
+
+Result<std::vector<std::string>> string_list(const json& o, const char* key, const std::string& at) {
+  std::vector<std::string> out;
+  if (!o.contains(key)) return out;
+  if (!o[key].is_array()) return invalid(at + ": \"" + key + "\" (expected an array of strings)");
+  for (auto& s : o[key]) {
+    if (!s.is_string()) return invalid(at + ": \"" + key + "\" (expected an array of strings)");
+    out.push_back(s.get<std::string>());
+  }
+  return out;
+}
+
+Result<LockedWheel> parse_wheel(const json& w, const std::string& at) {
+  if (!w.is_object()) return invalid(at + ": expected an object");
+  static const std::set<std::string> known = {"name", "version", "filename", "url", "sha256", "size", "requires"};
+  for (auto& [k, _] : w.items())
+    if (!known.count(k)) return invalid(at + ": unknown key \"" + k + "\" (expected one of name, version, filename, url, sha256, size, requires)");
+  LockedWheel lw;
+  DL_ASSIGN_OR_RETURN(lw.name, string_field(w, "name", at));
+  DL_ASSIGN_OR_RETURN(lw.version, string_field(w, "version", at));
+  DL_ASSIGN_OR_RETURN(lw.filename, string_field(w, "filename", at));
+  DL_ASSIGN_OR_RETURN(lw.url, string_field(w, "url", at));
+  DL_ASSIGN_OR_RETURN(lw.sha256, string_field(w, "sha256", at));
+  DL_ASSIGN_OR_RETURN(lw.requires_, string_list(w, "requires", at));
+  if (!w.contains("size") || !w["size"].is_number_unsigned()) return invalid(at + ": missing \"size\" (expected a byte count)");
+  lw.size = w["size"].get<uint64_t>();
+  if (lw.sha256.size() != 64 || lw.sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
+    return invalid(at + ": sha256 \"" + lw.sha256 + "\" (expected 64 lowercase hex digits)");
+  return lw;
+}
+
+Result<LockedEnvironment> parse_environment(const json& e, const std::string& at) {
+  if (!e.is_object()) return invalid(at + ": expected an object");
+  static const std::set<std::string> known = {"cell", "python", "abi", "glibc", "variant", "requirements", "wheels"};
+  for (auto& [k, _] : e.items())
+    if (!known.count(k)) return invalid(at + ": unknown key \"" + k + "\" (expected one of cell, python, abi, glibc, variant, requirements, wheels)");
+  LockedEnvironment env;
+  DL_ASSIGN_OR_RETURN(env.cell, string_field(e, "cell", at));
+  DL_ASSIGN_OR_RETURN(env.python, string_field(e, "python", at));
+  DL_ASSIGN_OR_RETURN(env.abi, string_field(e, "abi", at));
+  DL_ASSIGN_OR_RETURN(env.glibc, string_field(e, "glibc", at, false));
+  DL_ASSIGN_OR_RETURN(env.variant, string_field(e, "variant", at, false));
+  DL_ASSIGN_OR_RETURN(env.requirements, string_list(e, "requirements", at));
+  if (!e.contains("wheels") || !e["wheels"].is_array()) return invalid(at + ": missing \"wheels\" array");
+  for (size_t i = 0; i < e["wheels"].size(); ++i) {
+    DL_ASSIGN_OR_RETURN(auto w, parse_wheel(e["wheels"][i], at + ": wheels[" + std::to_string(i) + "]"));
+    env.wheels.push_back(std::move(w));
+  }
+  sort_wheels(env.wheels);
+  return env;
+}
+
+// flock() on the directory: the lock file itself is replaced by rename, so
+// its inode cannot carry the lock.
+class DirLock {
+ public:
+  static Result<DirLock> acquire(const std::filesystem::path& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return io_error(dir.string() + ": cannot open to lock: " + std::strerror(errno));
+    while (::flock(fd, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      return io_error(dir.string() + ": flock: " + std::strerror(e));
+    }
+    return DirLock(fd);
+  }
+  DirLock(DirLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  DirLock& operator=(DirLock&&) = delete;
+  ~DirLock() {
+    if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+  }
+
+ private:
+  explicit DirLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
 }  // namespace
 
-std::string lock_to_json(const Lock& lock) {
-  nlohmann::json cells = nlohmann::json::object();  // std::map-backed: keys sorted
-  for (auto [id, wheels] : lock.cells) {
-    sort_wheels(wheels);
-    nlohmann::json list = nlohmann::json::array();
-    for (auto& w : wheels)
-      list.push_back({{"name", w.name}, {"version", w.version}, {"filename", w.filename},
-                      {"url", w.url}, {"sha256", w.sha256}, {"size", w.size}});
-    cells[id] = std::move(list);
+std::string lock_key(const std::string& cell_ref, const std::string& python) { return cell_ref + " python" + python; }
+
+std::string lock_url(const std::string& url) {
+  std::string u = url;
+  size_t scheme = u.find("://");
+  if (scheme != std::string::npos) {
+    size_t host = scheme + 3;
+    size_t end = u.find_first_of("/?#", host);
+    size_t at = u.rfind('@', end == std::string::npos ? std::string::npos : end);
+    if (at != std::string::npos && at >= host) u.erase(host, at + 1 - host);
   }
-  nlohmann::json root = {{"version", 1}, {"cells", std::move(cells)}};
-  return root.dump(2) + "\n";
+  u = u.substr(0, u.find('#'));
+  size_t q = u.find('?');
+  if (q == std::string::npos) return u;
+  std::vector<std::string> kept;
+  for (auto& kv : split(u.substr(q + 1), '&')) {
+    if (kv.empty() || credential_param(kv.substr(0, kv.find('=')))) continue;
+    kept.push_back(kv);
+  }
+  return u.substr(0, q) + (kept.empty() ? "" : "?" + join(kept, "&"));
+}
+
+std::string lock_to_json(const Lock& lock) {
+  // Hand-assembled so each wheel is one line: a version bump is a one-line diff.
+  std::string out = "{\n  \"version\": 2,\n";
+  auto apt = json::parse(lock.apt, nullptr, false);
+  out += "  \"apt\": " + (apt.is_discarded() ? std::string("{}") : apt.dump()) + ",\n";
+  out += "  \"environments\": {";
+  bool first = true;
+  for (auto& [key, env] : lock.environments) {
+    out += first ? "\n" : ",\n";
+    first = false;
+    out += "    " + json(key).dump() + ": {\n";
+    for (auto [k, v] : {std::pair{"cell", &env.cell}, {"python", &env.python}, {"abi", &env.abi},
+                        {"glibc", &env.glibc}, {"variant", &env.variant}})
+      out += "      " + json(k).dump() + ": " + json(*v).dump() + ",\n";
+    out += "      \"requirements\": " + json(env.requirements).dump() + ",\n";
+    out += "      \"wheels\": [";
+    auto wheels = env.wheels;
+    sort_wheels(wheels);
+    for (size_t i = 0; i < wheels.size(); ++i) out += std::string(i ? ",\n" : "\n") + "        " + wheel_json(wheels[i]).dump();
+    out += wheels.empty() ? "]\n" : "\n      ]\n";
+    out += "    }";
+  }
+  out += lock.environments.empty() ? "}\n}\n" : "\n  }\n}\n";
+  return out;
 }
 
 Result<Lock> parse_lock(const std::string& text, const std::string& where) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return invalid(where + ": not a JSON object (expected a wheel lock)");
-  if (!j.contains("version") || j["version"] != 1) return invalid(where + ": \"version\" (expected 1)");
-  if (!j.contains("cells") || !j["cells"].is_object()) return invalid(where + ": missing \"cells\" object");
+  if (!j.contains("version") || j["version"] != 2)
+    return invalid(where + ": \"version\" (expected 2; delete the file and run `dlimage lock` to regenerate it)");
+  for (auto& [k, _] : j.items())
+    if (k != "version" && k != "apt" && k != "environments")
+      return invalid(where + ": unknown key \"" + k + "\" (expected version, apt, environments)");
   Lock lock;
-  for (auto& [id, list] : j["cells"].items()) {
-    std::string at = where + ": cell " + id;
-    if (!list.is_array()) return invalid(at + ": expected an array of wheels");
-    auto& wheels = lock.cells[id];
-    for (size_t i = 0; i < list.size(); ++i) {
-      const auto& w = list[i];
-      std::string wat = at + ": wheel " + std::to_string(i);
-      if (!w.is_object()) return invalid(wat + ": expected an object");
-      LockedWheel lw;
-      for (auto [key, dst] : {std::pair{"name", &lw.name}, {"version", &lw.version}, {"filename", &lw.filename},
-                              {"url", &lw.url}, {"sha256", &lw.sha256}}) {
-        if (!w.contains(key) || !w[key].is_string()) return invalid(wat + ": missing \"" + key + "\" string");
-        *dst = w[key].get<std::string>();
-      }
-      if (!w.contains("size") || !w["size"].is_number_unsigned())
-        return invalid(wat + ": missing \"size\" (expected a byte count)");
-      lw.size = w["size"].get<uint64_t>();
-      if (lw.sha256.size() != 64 || lw.sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
-        return invalid(wat + ": sha256 \"" + lw.sha256 + "\" (expected 64 lowercase hex digits)");
-      wheels.push_back(std::move(lw));
-    }
-    sort_wheels(wheels);
+  if (j.contains("apt")) {
+    if (!j["apt"].is_object()) return invalid(where + ": \"apt\" (expected an object)");
+    lock.apt = j["apt"].dump();
+  }
+  if (!j.contains("environments") || !j["environments"].is_object()) return invalid(where + ": missing \"environments\" object");
+  for (auto& [key, e] : j["environments"].items()) {
+    DL_ASSIGN_OR_RETURN(auto env, parse_environment(e, where + ": environments[" + json(key).dump() + "]"));
+    lock.environments[key] = std::move(env);
   }
   return lock;
 }
 
 Result<Lock> load_lock(const std::string& path) {
+  if (!std::filesystem::exists(path)) return Lock{};
   DL_ASSIGN_OR_RETURN(std::string text, read_file(path));
   return parse_lock(text, path);
 }
 
 Status write_lock(const std::string& path, const Lock& lock) { return write_file_atomic(path, lock_to_json(lock)); }
 
-Status merge_lock(const std::string& path, const Lock& ours, const std::function<bool(const std::string&)>& owned) {
-  std::string guard = path + ".flock";
-  int fd = ::open(guard.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return io_error(guard + ": cannot open: " + std::strerror(errno));
-  // Held until close: a killed writer releases it with its process.
-  while (::flock(fd, LOCK_EX) != 0)
-    if (errno != EINTR) {
-      int e = errno;
-      ::close(fd);
-      return io_error(guard + ": cannot lock: " + std::strerror(e));
-    }
-  Lock merged;
-  Status st;
-  if (std::filesystem::exists(path)) {
-    auto current = load_lock(path);
-    if (!current.ok()) st = current.error();
-    else merged = std::move(*current);
-  }
-  if (st.ok()) {
-    for (const auto& [key, wheels] : ours.cells)
-      if (owned(key) || !merged.cells.count(key)) merged.cells[key] = wheels;
-    st = write_lock(path, merged);
-  }
-  ::close(fd);
-  return st;
+Status update_lock(const std::string& path, const std::function<Status(Lock&)>& change) {
+  auto dir = std::filesystem::absolute(path).parent_path();
+  DL_TRY(ensure_dir(dir));
+  DL_ASSIGN_OR_RETURN(auto held, DirLock::acquire(dir));
+  DL_ASSIGN_OR_RETURN(auto lock, load_lock(path));
+  Lock before = lock;
+  DL_TRY(change(lock));
+  if (lock == before && std::filesystem::exists(path)) return {};
+  return write_lock(path, lock);
 }
 
 std::set<std::string> affected_cells(const Lock& before, const Lock& after) {
   std::set<std::string> out;
-  auto normalized = [](std::vector<LockedWheel> v) {
-    sort_wheels(v);
-    return v;
-  };
-  for (auto& [id, wheels] : before.cells) {
-    auto it = after.cells.find(id);
-    if (it == after.cells.end() || normalized(wheels) != normalized(it->second)) out.insert(id);
+  for (auto& [id, env] : before.environments) {
+    auto it = after.environments.find(id);
+    if (it == after.environments.end() || !(it->second == env)) out.insert(id);
   }
-  for (auto& [id, wheels] : after.cells)
-    if (!before.cells.count(id)) out.insert(id);
+  for (auto& [id, env] : after.environments)
+    if (!before.environments.count(id)) out.insert(id);
   return out;
 }
 
-Result<std::vector<FetchedWheel>> fetch_locked(const Lock& lock, const std::string& cell, WheelCache& cache) {
-  auto it = lock.cells.find(cell);
-  if (it == lock.cells.end()) return not_found("lock has no cell " + cell);
+Result<std::vector<FetchedWheel>> fetch_locked(const Lock& lock, const std::string& key, WheelCache& cache) {
+  auto it = lock.environments.find(key);
+  if (it == lock.environments.end()) return not_found("lock has no environment \"" + key + "\"");
   std::vector<FetchedWheel> out;
-  for (auto& w : it->second) {
+  for (auto& w : it->second.wheels) {
     auto f = cache.fetch(w.url, w.sha256);
-    if (!f.ok()) return f.error().wrap("cell " + cell + ": " + w.filename);
+    if (!f.ok()) return f.error().wrap(key + ": " + w.filename);
     if (f->size != w.size)
-      return Error(ErrorKind::integrity, "cell " + cell + ": " + w.filename + ": " + std::to_string(f->size) +
+      return Error(ErrorKind::integrity, key + ": " + w.filename + ": " + std::to_string(f->size) +
                                              " bytes, lock says " + std::to_string(w.size));
     out.push_back({w, std::move(*f)});
   }

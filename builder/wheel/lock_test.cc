@@ -20,96 +20,114 @@ using testing::fixture;
 LockedWheel locked(const std::string& file) {
   fs::path p = fixture(file);
   auto w = inspect_wheel(p).value();
-  return {w.name, w.version, file, p.string(), Sha256::hex(read_file(p).value()), fs::file_size(p)};
+  return {w.name, w.version, file, p.string(), Sha256::hex(read_file(p).value()), fs::file_size(p), {}};
+}
+
+LockedEnvironment env(std::string cell, std::vector<LockedWheel> wheels) {
+  LockedEnvironment e;
+  e.cell = std::move(cell);
+  e.python = "3.11";
+  e.abi = "cp311";
+  e.glibc = "2.36";
+  e.requirements = {"good"};
+  e.wheels = std::move(wheels);
+  return e;
 }
 
 Lock sample() {
   Lock l;
-  l.cells["cell-b"] = {locked("good-1.0-py3-none-any.whl"), locked("dep-1.5-py3-none-any.whl")};
-  l.cells["cell-a"] = {locked("dep-1.5-py3-none-any.whl")};
-  l.cells["cell-c"] = {locked("plat-2.0-cp311-cp311-linux_x86_64.whl")};
+  l.environments["cell-b python3.11"] = env("cell-b", {locked("good-1.0-py3-none-any.whl"), locked("dep-1.5-py3-none-any.whl")});
+  l.environments["cell-a python3.11"] = env("cell-a", {locked("dep-1.5-py3-none-any.whl")});
+  l.environments["cell-c python3.11"] = env("cell-c", {locked("plat-2.0-cp311-cp311-linux_x86_64.whl")});
   return l;
 }
 
-// Eight processes, each writing its own cells five times into one lock
-// file, as shards of one build on one machine do: nothing is lost.
-TEST(Lock, ConcurrentWritersMergeAndLoseNothing) {
+TEST(Lock, RoundTripIsCanonicalWithOneLinePerWheel) {
+  TempDir d;
+  Lock l = sample();
+  l.apt = R"({"packages":{"curl":"7.88"}})";
+  std::string path = (d.path() / "wheels.lock").string();
+  ASSERT_TRUE(write_lock(path, l).ok());
+  auto back = load_lock(path);
+  ASSERT_TRUE(back.ok()) << back.error().message();
+  EXPECT_EQ(back->apt, l.apt);  // the apt section survives untouched
+  EXPECT_EQ(back->environments.size(), l.environments.size());
+  EXPECT_EQ(lock_to_json(*back), read_file(path).value());
+  Lock shuffled = l;
+  auto& w = shuffled.environments["cell-b python3.11"].wheels;
+  std::reverse(w.begin(), w.end());
+  EXPECT_EQ(lock_to_json(shuffled), lock_to_json(l));
+  std::string text = lock_to_json(l);
+  EXPECT_LT(text.find("\"cell-a python3.11\""), text.find("\"cell-b python3.11\""));
+  EXPECT_LT(text.find("\"name\":\"dep\""), text.find("\"name\":\"good\""));
+  // Each wheel is one line: a changed wheel is a one-line diff.
+  size_t line_start = text.rfind('\n', text.find("good-1.0-py3-none-any.whl")) + 1;
+  std::string line = text.substr(line_start, text.find('\n', line_start) - line_start);
+  EXPECT_NE(line.find("\"sha256\""), std::string::npos) << line;
+  EXPECT_NE(line.find("\"size\""), std::string::npos) << line;
+}
+
+TEST(Lock, ParseErrorsNameEntryAndWheel) {
+  std::string e = R"({"version": 2, "environments": {"c1 python2.7": {"cell": "c1", "python": "2.7", "abi": "cp27mu", "wheels": [{"name": "x"}]}}})";
+  EXPECT_EQ(parse_lock(e, "w.lock").error().message(),
+            "w.lock: environments[\"c1 python2.7\"]: wheels[0]: missing \"version\" string");
+  EXPECT_EQ(parse_lock("[]", "w.lock").error().message(), "w.lock: not a JSON object (expected a wheel lock)");
+  EXPECT_NE(parse_lock("{\"version\": 1, \"cells\": {}}", "w.lock").error().message().find("(expected 2"), std::string::npos);
+  std::string typo = R"({"version": 2, "environments": {}, "enviroments": {}})";
+  EXPECT_NE(parse_lock(typo, "w.lock").error().message().find("unknown key \"enviroments\""), std::string::npos);
+}
+
+TEST(Lock, UrlsCarryNoCredentials) {
+  EXPECT_EQ(lock_url("https://user:pw@files.example/x.whl?X-Amz-Signature=abc&v=1&token=t#sha256=00"),
+            "https://files.example/x.whl?v=1");
+  EXPECT_EQ(lock_url("https://h:8443/simple/x.whl"), "https://h:8443/simple/x.whl");
+  EXPECT_EQ(lock_url("/abs/path/x.whl"), "/abs/path/x.whl");
+  EXPECT_EQ(lock_url("https://u@h/a@b/x.whl?access_key=1"), "https://h/a@b/x.whl");
+}
+
+TEST(Lock, ConcurrentWritersLoseNothing) {
   TempDir d;
   std::string path = (d.path() / "wheels.lock").string();
-  constexpr int kWriters = 8, kRounds = 5;
+  const int kWriters = 8, kRounds = 5;
   std::vector<pid_t> kids;
   for (int w = 0; w < kWriters; ++w) {
     pid_t pid = fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
       for (int r = 0; r < kRounds; ++r) {
-        Lock mine;
-        std::string key = "cell" + std::to_string(w) + "-" + std::to_string(r) + "@3.6";
-        mine.cells[key] = {{"pip", "23.0", "pip-23.0-py3-none-any.whl", "https://h/pip.whl", std::string(64, 'a'), 1}};
-        auto st = merge_lock(path, mine, [&](const std::string& k) { return k == key; });
-        if (!st.ok()) _exit(1);
+        Status s = update_lock(path, [&](Lock& l) -> Status {
+          l.environments["cell-" + std::to_string(w) + "-" + std::to_string(r) + " python3.11"] =
+              env("cell-" + std::to_string(w), {});
+          return {};
+        });
+        if (!s.ok()) _exit(1);
       }
       _exit(0);
     }
     kids.push_back(pid);
   }
-  for (pid_t pid : kids) {
+  for (pid_t k : kids) {
     int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    waitpid(k, &status, 0);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   }
-  auto lock = load_lock(path);
-  ASSERT_TRUE(lock.ok()) << lock.error().message();
-  EXPECT_EQ(lock->cells.size(), size_t(kWriters * kRounds));
-
-  // A writer replaces only the entries it owns, even when it holds a stale
-  // copy of someone else's.
-  Lock stale;
-  stale.cells["cell0-0@3.6"] = {};
-  stale.cells["mine@3.6"] = {};
-  ASSERT_TRUE(merge_lock(path, stale, [](const std::string& k) { return k == "mine@3.6"; }).ok());
-  auto after = load_lock(path);
-  ASSERT_TRUE(after.ok());
-  EXPECT_EQ(after->cells.at("cell0-0@3.6").size(), 1u) << "a stale copy overwrote another writer's entry";
-  EXPECT_TRUE(after->cells.count("mine@3.6"));
+  auto l = load_lock(path);
+  ASSERT_TRUE(l.ok()) << l.error().message();
+  EXPECT_EQ(l->environments.size(), size_t(kWriters * kRounds));
 }
 
-TEST(Lock, RoundTripIsCanonical) {
-  TempDir d;
-  Lock l = sample();
-  std::string path = (d.path() / "wheels.lock").string();
-  ASSERT_TRUE(write_lock(path, l).ok());
-  auto back = load_lock(path);
-  ASSERT_TRUE(back.ok()) << back.error().message();
-  EXPECT_EQ(lock_to_json(*back), read_file(path).value());
-  // Wheel order inside a cell does not matter to the file.
-  Lock shuffled = l;
-  std::reverse(shuffled.cells["cell-b"].begin(), shuffled.cells["cell-b"].end());
-  EXPECT_EQ(lock_to_json(shuffled), lock_to_json(l));
-  std::string text = lock_to_json(l);
-  EXPECT_LT(text.find("\"cell-a\""), text.find("\"cell-b\""));
-  EXPECT_LT(text.find("\"dep\""), text.find("\"good\""));
-}
-
-TEST(Lock, ParseErrorsNameCellAndWheel) {
-  EXPECT_EQ(parse_lock("{\"version\": 1, \"cells\": {\"c1\": [{\"name\": \"x\"}]}}", "w.lock").error().message(),
-            "w.lock: cell c1: wheel 0: missing \"version\" string");
-  EXPECT_EQ(parse_lock("[]", "w.lock").error().message(), "w.lock: not a JSON object (expected a wheel lock)");
-  EXPECT_EQ(parse_lock("{\"version\": 2, \"cells\": {}}", "w.lock").error().message(), "w.lock: \"version\" (expected 1)");
-}
-
-TEST(Lock, ChangingOneWheelAffectsOnlyItsCells) {
+TEST(Lock, ChangingOneWheelAffectsOnlyItsEnvironments) {
   Lock before = sample();
   Lock after = before;
-  for (auto& [id, wheels] : after.cells)
-    for (auto& w : wheels)
+  for (auto& [id, e] : after.environments)
+    for (auto& w : e.wheels)
       if (w.name == "dep") w.sha256[0] = w.sha256[0] == 'a' ? 'b' : 'a';
-  EXPECT_EQ(affected_cells(before, after), (std::set<std::string>{"cell-a", "cell-b"}));
+  EXPECT_EQ(affected_cells(before, after), (std::set<std::string>{"cell-a python3.11", "cell-b python3.11"}));
   EXPECT_TRUE(affected_cells(before, before).empty());
   Lock added = before;
-  added.cells["cell-d"] = {};
-  added.cells.erase("cell-c");
-  EXPECT_EQ(affected_cells(before, added), (std::set<std::string>{"cell-c", "cell-d"}));
+  added.environments["cell-d python3.11"] = env("cell-d", {});
+  added.environments.erase("cell-c python3.11");
+  EXPECT_EQ(affected_cells(before, added), (std::set<std::string>{"cell-c python3.11", "cell-d python3.11"}));
 }
 
 // Snapshot of a tree: relative path -> content (dirs as "<dir>").
@@ -128,7 +146,7 @@ TEST(Lock, BuildingFromALockIsReproducible) {
     auto lock = load_lock((d.path() / "l.json").string());
     ASSERT_TRUE(lock.ok());
     WheelCache cache(cache_dir.path());
-    auto fetched = fetch_locked(*lock, "cell-b", cache);
+    auto fetched = fetch_locked(*lock, "cell-b python3.11", cache);
     ASSERT_TRUE(fetched.ok()) << fetched.error().message();
     ASSERT_EQ(fetched->size(), 2u);
     std::vector<WheelContents> wheels;
@@ -146,9 +164,9 @@ TEST(Lock, BuildingFromALockIsReproducible) {
   EXPECT_TRUE(trees[0].count("usr/local/lib/python3.11/dist-packages/dep-1.5.dist-info/RECORD"));
 
   auto lock = load_lock((d.path() / "l.json").string()).value();
-  lock.cells["cell-a"][0].size += 1;
+  lock.environments["cell-a python3.11"].wheels[0].size += 1;
   WheelCache cache(cache_dir.path());
-  auto bad = fetch_locked(lock, "cell-a", cache);
+  auto bad = fetch_locked(lock, "cell-a python3.11", cache);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().kind(), ErrorKind::integrity);
   EXPECT_NE(bad.error().message().find("lock says"), std::string::npos) << bad.error().message();

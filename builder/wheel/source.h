@@ -30,6 +30,10 @@ struct WheelLink {
   std::string variant;  // "" = fits every variant
   std::string python;   // catalog rows only: "3.6"; "" = decided by tags
   std::string source;   // describe() of the source, for messages
+  // PEP 658/714: the index serves <url>.metadata. "" = not offered, "true"
+  // = offered without a hash, "sha256=<hex>" = offered with its digest.
+  std::string core_metadata;
+  uint64_t size = 0;  // bytes, when the index says (PEP 700 JSON); 0 = unknown
 };
 
 class WheelSource {

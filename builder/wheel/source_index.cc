@@ -156,6 +156,9 @@ Result<std::vector<WheelLink>> parse_simple_page(const std::string& html, const 
     auto allowed = net::require_http_url(l.url, net::redact_url(page_url) + ": link to " + l.filename);
     if (!allowed.ok()) return allowed.error();
     if (auto rp = attribute(tag, "data-requires-python")) l.requires_python = *rp;
+    // PEP 714 renamed PEP 658's attribute; indexes may send either.
+    if (auto m = attribute(tag, "data-core-metadata")) l.core_metadata = m->empty() ? "true" : *m;
+    else if (auto m2 = attribute(tag, "data-dist-info-metadata")) l.core_metadata = m2->empty() ? "true" : *m2;
     if (auto y = attribute(tag, "data-yanked")) {
       l.yanked = true;
       l.yanked_reason = *y;

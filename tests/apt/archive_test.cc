@@ -5,10 +5,26 @@
 //
 // The indexes are downloaded once per run into build/apt-archive-cache (a
 // content-addressed cache: an unchanged index is not downloaded again).
+//
+// ctest runs each TEST below as its own process, in parallel with the others
+// (-j), and every process sets the fixture up. So the shared directory is
+// only written under an exclusive flock (apt-get update and the fetch), and
+// what each process writes afterwards is its own: the oracle's status file
+// is per process and apt keeps no binary cache (pkgcache.bin) on disk. Two
+// `apt-get update`s at once in one state directory corrupt each other's
+// lists/partial files ("Clearsigned file isn't valid", "BADSIG"), and one
+// process's status file read by another made apt's Essential set come back
+// empty: both seen when ctest's RESOURCE_LOCK silently did not apply.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "base/fs.h"
@@ -36,14 +52,36 @@ std::vector<std::string> apt_args(const fs::path& dir, const fs::path& status) {
           "-o", "Dir::State::status=" + status.string(), "-o", "Dir::Cache=" + (dir / "aptcache").string(),
           "-o", "Debug::NoLocking=1", "-o", "APT::Install-Recommends=false", "-o", "APT::Architecture=amd64",
           "-o", "APT::Architectures::=amd64", "-o", "Dir::Etc::Trusted=/nonexistent",
-          "-o", "Dir::Etc::TrustedParts=/nonexistent"};
+          "-o", "Dir::Etc::TrustedParts=/nonexistent",
+          // No pkgcache.bin/srcpkgcache.bin: each simulation has its own
+          // status, so a shared binary cache would be rewritten under the
+          // feet of a parallel process.
+          "-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache="};
 }
+
+// Holds an exclusive flock on DIR/lock for its lifetime (released on close,
+// also when the process dies).
+class DirLock {
+ public:
+  explicit DirLock(const fs::path& dir) : fd_(::open((dir / "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+  }
+  ~DirLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  DirLock(const DirLock&) = delete;
+  DirLock& operator=(const DirLock&) = delete;
+  bool ok() const { return fd_ >= 0; }
+
+ private:
+  int fd_;
+};
 
 // "Inst libc6 [2.36-9] (2.36-9+deb12u14 Debian:12.12/stable [amd64])" -> "libc6 2.36-9+deb12u14 amd64"
 std::vector<std::string> apt_simulate(const Archive& a, const std::string& status_text,
                                       const std::vector<std::string>& pkgs, std::string* err,
                                       bool recommends = false) {
-  fs::path status = a.dir / "oracle-status";
+  fs::path status = a.dir / ("oracle-status." + std::to_string(::getpid()));
   write_file_atomic(status, status_text).ok();
   std::vector<std::string> argv = {"apt-get"};
   auto extra = apt_args(a.dir, status);
@@ -52,6 +90,8 @@ std::vector<std::string> apt_simulate(const Archive& a, const std::string& statu
   argv.insert(argv.end(), {"-s", "-q", "install"});
   argv.insert(argv.end(), pkgs.begin(), pkgs.end());
   auto r = test::run(argv);
+  std::error_code ec;
+  fs::remove(status, ec);
   std::vector<std::string> out;
   if (!r.ok() || !r->ok()) {
     *err = r.ok() ? r->describe() + r->out : r.error().message();
@@ -76,6 +116,12 @@ Archive* archive() {
   static Archive* instance = [] {
     auto* a = new Archive;
     a->dir = test_dir();
+    ensure_dir(a->dir).ok();
+    auto lock = std::make_unique<DirLock>(a->dir);
+    if (!lock->ok()) {
+      a->error = (a->dir / "lock").string() + ": cannot open: " + std::strerror(errno);
+      return a;
+    }
     ensure_dir(a->dir / "etc" / "sources.list.d").ok();
     ensure_dir(a->dir / "etc" / "preferences.d").ok();
     ensure_dir(a->dir / "etc" / "apt.conf.d").ok();
@@ -112,6 +158,7 @@ Archive* archive() {
       return a;
     }
     a->repos = *repos;
+    lock.reset();  // the rest reads the shared files and writes only its own
     // A minimal, consistent base: the Essential set exactly as apt resolves
     // it on an empty status, written back as installed stanzas.
     std::set<std::string> essential;

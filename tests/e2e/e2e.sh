@@ -51,7 +51,7 @@ skopeo copy --quiet --src-tls-verify=false "docker://$ref" "oci:$work/pulled:img
 umoci unpack --image "$work/pulled:img" "$work/bundle" >/dev/null
 rootfs=$work/bundle/rootfs
 out=$(chroot "$rootfs" /usr/bin/python3 -c 'import tensorflow, numpy, six; print(tensorflow.BUILD, numpy.__version__)')
-[ "$out" = "cpu-avx2-mkldnn 1.16.4" ] || fail "wrong build inside the image: $out"
+[ "$out" = "cpu-avx2-mkldnn 1.19.5" ] || fail "wrong build inside the image: $out (expected the cpu-avx2-mkldnn build and numpy 1.19.5, as resolved for Python 3.11)"
 chroot "$rootfs" /usr/bin/python3 -m pip check | tee "$work/pipcheck.txt"
 grep -q "No broken requirements found." "$work/pipcheck.txt" || fail "pip check"
 chroot "$rootfs" /usr/local/bin/pip --version | grep -q "pip 23" || fail "pip console script"
@@ -129,9 +129,8 @@ with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED
     zout.writestr(record[0], record[1] + f"tensorflow/_patch.py,sha256={h},{len(extra)}\n".encode())
 data = open(dst, "rb").read()
 changed = 0
-cells = lock["cells"] if "cells" in lock else lock
-for key, wheels in cells.items():
-    for w in wheels:
+for key, env in lock["environments"].items():
+    for w in env["wheels"]:
         if w["url"].endswith("/cpu-avx/" + os.path.basename(src)) or w["url"] == src:
             w.update(url=dst, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
             changed += 1

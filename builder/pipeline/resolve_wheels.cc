@@ -1,0 +1,257 @@
+#include "builder/pipeline/resolve_wheels.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <memory>
+
+#include "base/strings.h"
+#include "builder/pypa/name.h"
+#include "builder/pypa/requirement.h"
+#include "builder/recipe/recipe.h"
+#include "builder/resolve/resolver.h"
+#include "registry/session/session.h"
+
+namespace dl::pipeline {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string recipes_dir(const BuildOptions& o) {
+  if (!o.recipes_dir.empty()) return o.recipes_dir;
+  auto parent = fs::path(o.matrix_file).parent_path();
+  return (parent.empty() ? fs::path(".") : parent).string() + "/recipes";
+}
+
+// --wheels DIR (and its subdirectories as variant labels), then --index URLs.
+Result<std::vector<resolve::SourceSpec>> fixed_sources(const BuildOptions& o) {
+  std::vector<resolve::SourceSpec> out;
+  for (auto& dir : o.wheel_dirs) {
+    if (!fs::is_directory(dir)) return invalid("--wheels " + dir + ": not a directory; expected a wheelhouse");
+    out.push_back({dir, "", {}});
+    std::vector<fs::path> subdirs;
+    for (auto& e : fs::directory_iterator(dir))
+      if (e.is_directory()) subdirs.push_back(e.path());
+    std::sort(subdirs.begin(), subdirs.end());
+    for (auto& s : subdirs) out.push_back({s.string(), s.filename().string(), {}});
+  }
+  // --index URL, or LABEL=URL for an index of one build variant.
+  for (auto& text : o.index_urls) {
+    size_t eq = text.find("=http");
+    if (eq != std::string::npos && text.find("://") > eq) out.push_back({text.substr(eq + 1), text.substr(0, eq), {}});
+    else out.push_back({text, "", {}});
+  }
+  return out;
+}
+
+std::vector<wheel::WheelLink> catalog_links(const recipe::Recipe& r) {
+  std::vector<wheel::WheelLink> out;
+  for (auto& e : r.catalog) {
+    wheel::WheelLink l;
+    l.filename = e.url.substr(e.url.rfind('/') + 1);
+    l.url = e.url;
+    l.sha256 = e.sha256;
+    l.variant = e.variant;
+    l.python = e.python;
+    l.source = "catalog of " + r.path;
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+// One Index per distinct recipe catalog (most recipes share none), so each
+// project page and each wheel's metadata is fetched once per run.
+class Indexes {
+ public:
+  Indexes(std::vector<resolve::SourceSpec> fixed, std::string cache, net::TransportOptions transport)
+      : fixed_(std::move(fixed)), cache_(std::move(cache)), transport_(std::move(transport)) {}
+  Result<resolve::Index*> for_catalog(const std::vector<wheel::WheelLink>& catalog) {
+    std::string key;
+    for (auto& l : catalog) key += l.url + "\n";
+    auto& slot = by_catalog_[key];
+    if (!slot) {
+      auto sources = fixed_;
+      if (!catalog.empty()) sources.push_back({"", "", catalog});
+      DL_ASSIGN_OR_RETURN(slot, resolve::Index::open(sources, cache_, transport_));
+    }
+    return slot.get();
+  }
+
+ private:
+  std::vector<resolve::SourceSpec> fixed_;
+  std::string cache_;
+  net::TransportOptions transport_;
+  std::map<std::string, std::unique_ptr<resolve::Index>> by_catalog_;
+
+ public:
+  std::string stats() const {
+    std::string s;
+    for (auto& [_, i] : by_catalog_) s += (s.empty() ? "" : "; ") + i->stats().str();
+    return s;
+  }
+  size_t max_fetches_per_wheel() const {
+    size_t m = 0;
+    for (auto& [_, i] : by_catalog_)
+      for (auto& [u, n] : i->stats().per_wheel) m = std::max(m, n);
+    return m;
+  }
+};
+
+const matrix::PythonLayout& python_layout(const matrix::Cell& cell, const std::string& py) {
+  for (auto& p : cell.base.pythons)
+    if (p.version == py) return p;
+  return cell.base.pythons.front();  // the matrix loader guarantees a match
+}
+
+struct Inputs {
+  wheel::LockedEnvironment env;  // without wheels
+  resolve::Environment target;
+};
+
+Result<Inputs> inputs_for(const matrix::Cell& cell, const std::string& py, const recipe::Recipe& rec) {
+  Inputs in;
+  if (cell.base.pythons.empty()) return invalid("base " + cell.base.key + " declares no Python; expected pythons: in matrix.yaml");
+  auto& pl = python_layout(cell, py);
+  DL_ASSIGN_OR_RETURN(in.target, resolve::Environment::make(py, pl.abi, cell.base.glibc));
+  std::vector<std::string> labels;
+  for (auto& spec : rec.wheels) {
+    auto req = pypa::parse_requirement(spec.requirement);
+    if (!req.ok()) return req.error().wrap(rec.path);
+    in.env.requirements.push_back(spec.requirement);
+    if (!spec.variant.empty()) {
+      in.target.project_variants[req->normalized_name()] = spec.variant;
+      labels.push_back(req->normalized_name() + "=" + spec.variant);
+    }
+  }
+  std::sort(labels.begin(), labels.end());
+  labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+  in.env.cell = cell.ref();
+  in.env.python = py;
+  in.env.abi = pl.abi;
+  in.env.glibc = cell.base.glibc;
+  in.env.variant = join(labels, ",");
+  return in;
+}
+
+Result<wheel::LockedEnvironment> resolve_one(resolve::Index& index, const Inputs& in, const wheel::LockedEnvironment* old,
+                                             const BuildOptions& o) {
+  resolve::ResolveOptions ro;
+  if (old && !o.upgrade)
+    for (auto& w : old->wheels) ro.preferred[pypa::normalize_name(w.name)] = w.version;
+  for (auto& p : o.upgrade_packages) ro.preferred.erase(pypa::normalize_name(p));
+  DL_ASSIGN_OR_RETURN(auto r, resolve::resolve(index, in.target, in.env.requirements, ro));
+  wheel::LockedEnvironment env = in.env;
+  for (auto& p : r.pins) {
+    DL_ASSIGN_OR_RETURN(auto ds, index.digest_and_size(p.file));
+    env.wheels.push_back({p.name, p.version, p.file.filename, wheel::lock_url(p.file.url), ds.first, ds.second, p.requires_});
+  }
+  return env;
+}
+
+}  // namespace
+
+std::vector<std::string> lock_keys(const matrix::Cell& cell) {
+  std::vector<std::string> out;
+  for (auto& py : cell.pythons) out.push_back(wheel::lock_key(cell.ref(), py));
+  return out;
+}
+
+Result<LockReport> resolve_wheels(wheel::Lock& lock, const BuildOptions& o, const std::vector<matrix::Cell>& cells,
+                                  const std::vector<matrix::Cell>& all, const CellErrorHandler& on_error) {
+  LockReport rep;
+  std::string cache = o.cache_dir.empty() ? wheel::default_cache_dir() : o.cache_dir;
+  DL_ASSIGN_OR_RETURN(auto fixed, fixed_sources(o));
+  Indexes indexes(std::move(fixed), cache, registry::transport_options(o.registry));
+  const wheel::Lock before = lock;
+  for (size_t ci = 0; ci < cells.size(); ++ci) {
+    const matrix::Cell& cell = cells[ci];
+    auto cell_failed = [&](const Error& e) -> Status { return on_error ? on_error(ci, e) : Status(e); };
+    auto rec_or = recipe::load_for_cell(recipes_dir(o), cell.recipe, cell);
+    if (!rec_or.ok()) {
+      DL_TRY(cell_failed(rec_or.error()));
+      continue;
+    }
+    auto& rec = *rec_or;
+    if (cell.base.scratch()) continue;  // no interpreter to resolve for; the build refuses the cell
+    auto catalog = o.use_catalog ? catalog_links(rec) : std::vector<wheel::WheelLink>{};
+    for (auto& py : cell.pythons) {
+      std::string key = wheel::lock_key(cell.ref(), py);
+      auto in = inputs_for(cell, py, rec);
+      if (!in.ok()) {
+        DL_TRY(cell_failed(in.error().wrap(cell.ref())));
+        break;
+      }
+      auto it = before.environments.find(key);
+      const wheel::LockedEnvironment* old = it == before.environments.end() ? nullptr : &it->second;
+      bool upgrading = o.upgrade || !o.upgrade_packages.empty();
+      if (old && old->same_inputs(in->env) && !upgrading) {
+        ++rep.kept;
+        continue;
+      }
+      DL_ASSIGN_OR_RETURN(auto* index, indexes.for_catalog(catalog));
+      auto env = resolve_one(*index, *in, old, o);
+      if (!env.ok()) {
+        DL_TRY(cell_failed(env.error().wrap(cell.ref() + " (Python " + py + ")")));
+        break;
+      }
+      ++rep.resolved;
+      lock.environments[key] = std::move(*env);
+    }
+  }
+  if (!all.empty()) {
+    std::set<std::string> valid;
+    for (auto& c : all)
+      for (auto& k : lock_keys(c)) valid.insert(k);
+    for (auto it = lock.environments.begin(); it != lock.environments.end();)
+      if (!valid.count(it->first)) {
+        it = lock.environments.erase(it);
+        ++rep.pruned;
+      } else {
+        ++it;
+      }
+  }
+  rep.fetch_stats = indexes.stats();
+  rep.max_fetches_per_wheel = indexes.max_fetches_per_wheel();
+  rep.changed = wheel::affected_cells(before, lock);
+  if (o.lock_file.empty() || o.lock_read_only || (rep.changed.empty() && fs::exists(o.lock_file))) return rep;
+  // Merge into what is on disk now: another writer may have added entries.
+  std::set<std::string> pruned;
+  for (auto& [k, _] : before.environments)
+    if (!lock.environments.count(k)) pruned.insert(k);
+  DL_TRY(wheel::update_lock(o.lock_file, [&](wheel::Lock& disk) -> Status {
+    for (auto& k : rep.changed)
+      if (auto e = lock.environments.find(k); e != lock.environments.end()) disk.environments[k] = e->second;
+    for (auto& k : pruned) disk.environments.erase(k);
+    lock.apt = disk.apt;
+    return {};
+  }));
+  rep.written = true;
+  return rep;
+}
+
+Result<LockReport> lock_only(const BuildOptions& opts) {
+  DL_ASSIGN_OR_RETURN(auto m, matrix::load(opts.matrix_file));
+  DL_ASSIGN_OR_RETURN(auto filter, matrix::parse_filters(opts.filters));
+  DL_ASSIGN_OR_RETURN(auto shard, matrix::parse_shard(opts.shard));
+  DL_ASSIGN_OR_RETURN(auto cells, matrix::select(m, filter, shard));
+  DL_ASSIGN_OR_RETURN(auto lock, wheel::load_lock(opts.lock_file));
+  return resolve_wheels(lock, opts, cells, m.cells);
+}
+
+std::set<std::string> shared_closure(const wheel::LockedEnvironment& env, const std::set<std::string>& roots) {
+  std::map<std::string, const wheel::LockedWheel*> by_name;
+  for (auto& w : env.wheels) by_name[pypa::normalize_name(w.name)] = &w;
+  std::set<std::string> out;
+  std::vector<std::string> todo(roots.begin(), roots.end());
+  while (!todo.empty()) {
+    std::string n = todo.back();
+    todo.pop_back();
+    auto it = by_name.find(n);
+    if (it == by_name.end() || !out.insert(n).second) continue;
+    for (auto& d : it->second->requires_) todo.push_back(d);
+  }
+  return out;
+}
+
+}  // namespace dl::pipeline

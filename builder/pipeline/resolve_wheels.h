@@ -1,0 +1,49 @@
+// The "resolve wheels" phase: for every selected cell and each of its
+// Pythons, the recipe's top-level requirements are resolved for that cell's
+// environment (Python version and ABI from the base, glibc, markers, the
+// wheel entries' variant labels) into the lock. A lock entry whose
+// environment and requirements are unchanged is kept as is (no index is
+// consulted); a changed one is re-resolved preferring its locked versions,
+// so the diff stays minimal. `dlimage lock` runs this phase alone.
+#pragma once
+
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "builder/matrix/matrix.h"
+#include "builder/pipeline/options.h"
+#include "builder/wheel/lock.h"
+
+namespace dl::pipeline {
+
+struct LockReport {
+  size_t kept = 0, resolved = 0, pruned = 0;
+  std::set<std::string> changed;  // environment keys whose entry changed
+  bool written = false;
+  std::string fetch_stats;           // index pages and metadata fetched, per source set
+  size_t max_fetches_per_wheel = 0;  // metadata fetches of the most fetched wheel (1 = none twice)
+};
+
+// Resolves the environments of `cells` into `lock`; with `all` (every cell
+// of the matrix) given, entries of cells that no longer exist are pruned.
+// Writes opts.lock_file (merging under its flock) unless it is read-only.
+// `on_error`, when given, hears a cell's failure (by index into `cells`);
+// returning ok skips that cell and goes on (build --keep-going).
+using CellErrorHandler = std::function<Status(size_t cell, const Error& e)>;
+Result<LockReport> resolve_wheels(wheel::Lock& lock, const BuildOptions& opts, const std::vector<matrix::Cell>& cells,
+                                  const std::vector<matrix::Cell>& all, const CellErrorHandler& on_error = {});
+
+// `dlimage lock`: expand, resolve, write; nothing is built.
+Result<LockReport> lock_only(const BuildOptions& opts);
+
+// The lock keys of a cell: one per Python.
+std::vector<std::string> lock_keys(const matrix::Cell& cell);
+
+// Names (normalised) of the locked wheels reachable from `roots` through
+// their dependencies: what goes into the layer shared across images.
+std::set<std::string> shared_closure(const wheel::LockedEnvironment& env, const std::set<std::string>& roots);
+
+}  // namespace dl::pipeline
