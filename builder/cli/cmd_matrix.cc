@@ -13,8 +13,8 @@ Registration reg("matrix", "Expand matrix.yaml into images and tags", [](CLI::Ap
   auto format = std::make_shared<std::string>("table");
   auto shards = std::make_shared<unsigned>(0);
   opts->add_to(app);
-  app.add_option("--format", *format, "table|tags|json|github")
-      ->check(CLI::IsMember({"table", "tags", "json", "github"}));
+  app.add_option("--format", *format, "table|tags|json|github|bases")
+      ->check(CLI::IsMember({"table", "tags", "json", "github", "bases"}));
   app.add_option("--shards", *shards, "with --format github: one job per shard instead of per image");
   return [=] {
     if (*shards > 0) {
@@ -27,6 +27,7 @@ Registration reg("matrix", "Expand matrix.yaml into images and tags", [](CLI::Ap
     if (*format == "tags") std::cout << matrix::format_tags(cells);
     if (*format == "json") std::cout << matrix::format_json(cells);
     if (*format == "github") std::cout << matrix::format_github(cells);
+    if (*format == "bases") std::cout << matrix::format_bases(cells);
     return 0;
   };
 });

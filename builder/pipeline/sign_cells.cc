@@ -56,14 +56,13 @@ Result<SignReport> sign_cells(const std::vector<CellResult>& cells, const std::v
   return report;
 }
 
-Result<std::vector<SignatureProblem>> verify_cell_signatures(const std::vector<CellResult>& cells,
-                                                             registry::RegistryClient& client,
-                                                             const sign::PublicKey& key, int jobs) {
-  DL_ASSIGN_OR_RETURN(auto tags, tags_of(cells, {}, client.hosts()));
+Result<std::vector<SignatureProblem>> verify_tag_signatures(const std::vector<ExpectedTag>& tags,
+                                                            registry::RegistryClient& client,
+                                                            const sign::PublicKey& key, int jobs) {
   std::vector<std::optional<SignatureProblem>> found(tags.size());
   DL_TRY(store::run_parallel(tags.size(), jobs, [&](size_t i) -> Status {
     registry::RegistryStore repo(client, tags[i].ref);
-    auto check = sign::check_signatures(repo, tags[i].ref.str(), tags[i].cell->manifest.digest, key);
+    auto check = sign::check_signatures(repo, tags[i].ref.str(), tags[i].digest, key);
     if (!check.ok()) {
       if (!store::is_not_found(check.error())) return check.error().wrap("verifying " + tags[i].ref.str());
       found[i] = SignatureProblem{tags[i].ref.str(), check.error().message()};
@@ -77,6 +76,15 @@ Result<std::vector<SignatureProblem>> verify_cell_signatures(const std::vector<C
   for (auto& f : found)
     if (f) out.push_back(*f);
   return out;
+}
+
+Result<std::vector<SignatureProblem>> verify_cell_signatures(const std::vector<CellResult>& cells,
+                                                             registry::RegistryClient& client,
+                                                             const sign::PublicKey& key, int jobs) {
+  DL_ASSIGN_OR_RETURN(auto tags, tags_of(cells, {}, client.hosts()));
+  std::vector<ExpectedTag> want;
+  for (auto& t : tags) want.push_back({t.ref, t.cell->manifest.digest});
+  return verify_tag_signatures(want, client, key, jobs);
 }
 
 }  // namespace dl::pipeline

@@ -11,6 +11,7 @@
 
 #include "base/result.h"
 #include "builder/pipeline/cell_builder.h"
+#include "builder/pipeline/push.h"
 #include "builder/sign/key.h"
 #include "registry/client/client.h"
 
@@ -31,8 +32,12 @@ struct SignatureProblem {
   std::string ref;      // the tag as pushed
   std::string problem;  // "no signature (sha256-....sig)", "...does not verify with this key"
 };
-// One problem per tag without a valid signature by `key` over its cell's
-// digest.
+// One problem per tag without a valid signature by `key` over the digest
+// it must point at (`verify --results` gives the tags as pushed).
+Result<std::vector<SignatureProblem>> verify_tag_signatures(const std::vector<ExpectedTag>& tags,
+                                                            registry::RegistryClient& client,
+                                                            const sign::PublicKey& key, int jobs);
+// The same for every tag of every cell.
 Result<std::vector<SignatureProblem>> verify_cell_signatures(const std::vector<CellResult>& cells,
                                                              registry::RegistryClient& client,
                                                              const sign::PublicKey& key, int jobs);
