@@ -6,6 +6,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <string>
@@ -17,6 +18,11 @@ namespace dl::cli {
 
 // The version of every --json document; bumped when a field changes meaning.
 inline constexpr int kJsonSchema = 1;
+
+// The head of every --json document: {"schema": 1, "kind": "dlimage.KIND"}.
+inline nlohmann::ordered_json json_document(const std::string& kind) {
+  return {{"schema", kJsonSchema}, {"kind", "dlimage." + kind}};
+}
 
 struct OutputOptions {
   bool json = false, quiet = false, no_trunc = false;

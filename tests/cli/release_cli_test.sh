@@ -91,4 +91,21 @@ grep -q "build-images" "$work/dumb.out" || fail "TERM=dumb printed no progress l
 [ ! -s "$work/n.err" ] || fail "--progress none printed: $(cat "$work/n.err")"
 out=$("$DL" build "${inputs[@]}" --progress fancy 2>&1); rc=$?
 [ "$rc" = 2 ] || fail "--progress fancy exit $rc"
+
+# --json on the other commands: a "schema" field and full digests; -q gives
+# what a script captures.
+schema() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["schema"], d["kind"])'; }
+[ "$("$DL" matrix -m "$ROOT/tests/cli/release/matrix.yaml" --json | schema)" = "1 dlimage.matrix" ] || fail "matrix --json"
+[ "$("$DL" matrix -m "$ROOT/tests/cli/release/matrix.yaml" -q | wc -l)" = 2 ] || fail "matrix -q"
+[ "$("$DL" tags "docker://$host/team/tool" --json | schema)" = "1 dlimage.tags" ] || fail "tags --json"
+j=$("$DL" inspect "docker://$t0" --json)
+[ "$(echo "$j" | schema)" = "1 dlimage.inspect" ] && echo "$j" | grep -q "\"$d1\"" || fail "inspect --json: $j"
+[ "$("$DL" inspect "docker://$t0" -q)" = "$d1" ] || fail "inspect -q"
+j=$("$DL" copy "docker://$t0" "oci:$work/copied:x" --json)
+[ "$(echo "$j" | schema)" = "1 dlimage.copy" ] && echo "$j" | grep -q "\"$d1\"" || fail "copy --json: $j"
+[ "$("$DL" copy -q "docker://$t0" "oci:$work/copied:y")" = "$d1" ] || fail "copy -q"
+[ "$("$DL" resolve -m "$ROOT/tests/cli/release/matrix.yaml" --cpu haswell --json | schema)" = "1 dlimage.resolve" ] \
+  || fail "resolve --json"
+[ "$("$DL" resolve -m "$ROOT/tests/cli/release/matrix.yaml" --cpu haswell -q)" = "team/tool:1.0-py311-cpu-avx" ] \
+  || fail "resolve -q: $("$DL" resolve -m "$ROOT/tests/cli/release/matrix.yaml" --cpu haswell -q)"
 echo "RELEASE-CLI OK"
