@@ -81,6 +81,12 @@ Result<OsPackages> plan_os_packages(BuildContext& ctx, const matrix::Cell& cell,
     out.packages = std::move(resolved).value();
     out.lock = apt::make_lock(*repos, out.packages);
     ctx.apt_resolved()[cell.ref()] = {inputs, out.lock};
+    // The in-memory lock answers for this image from now on (provenance
+    // labels fingerprint it); the file is written after the build.
+    auto entries = apt::parse_apt_lock(ctx.lock().apt, "lock");
+    if (!entries.ok()) return where(entries.error());
+    (*entries)[cell.ref()] = {inputs, out.lock};
+    ctx.lock().apt = apt::apt_lock_to_json(*entries);
   }
   if (out.packages.empty()) return out;
 
