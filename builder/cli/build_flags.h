@@ -15,6 +15,8 @@ inline void add_build_input_flags(CLI::App& app, pipeline::BuildOptions& o) {
   app.add_option("--recipes", o.recipes_dir, "recipes directory (default: next to the matrix)");
   app.add_option("--filter", o.filters, "KEY=VALUE (repo framework version python accelerator isa tag); repeatable");
   app.add_option("--shard", o.shard, "I/N: this run's deterministic share of the matrix");
+  app.add_option("--max-cells", o.max_cells, "refuse a matrix that expands to more cells than this")
+      ->capture_default_str();
   app.add_option("--output,-o", o.output_layout, "oci:DIR: the images (and the layer cache)")->required();
   app.add_option("--base", o.base_layouts, "oci:DIR holding base images under their references; repeatable");
   app.add_option("--wheels", o.wheel_dirs, "wheelhouse DIR (subdirectories = variant labels); repeatable");

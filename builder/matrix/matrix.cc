@@ -1,9 +1,11 @@
 #include "builder/matrix/matrix.h"
 
+#include "base/confined.h"
 #include "base/fs.h"
 #include "base/sha256.h"
 #include "base/strings.h"
 #include "builder/matrix/matrix_model.h"
+#include "builder/matrix/yaml_source.h"
 
 namespace dl::matrix {
 
@@ -13,17 +15,16 @@ std::vector<std::string> Cell::refs() const {
   return out;
 }
 
-Result<Matrix> parse(const std::string& yaml_text, const std::string& source_name) {
+Result<Matrix> parse(const std::string& yaml_text, const std::string& source_name, const Limits& limits) {
   yamlsrc::Source src(source_name);
   DL_ASSIGN_OR_RETURN(auto root, src.parse(yaml_text));
   DL_ASSIGN_OR_RETURN(auto doc, model::parse_document(src, root));
-  return model::expand(src, doc);
+  return model::expand(src, doc, limits.max_cells);
 }
 
-Result<Matrix> load(const std::string& path) {
-  auto text = read_file(path);
-  if (!text.ok()) return invalid(path + ": cannot read the matrix: " + text.error().message());
-  return parse(*text, path);
+Result<Matrix> load(const std::string& path, const Limits& limits) {
+  DL_ASSIGN_OR_RETURN(auto text, read_bounded(path, yamlsrc::Limits{}.max_bytes, "the matrix"));
+  return parse(text, path, limits);
 }
 
 namespace {

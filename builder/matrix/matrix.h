@@ -71,9 +71,17 @@ struct Matrix {
   std::vector<Cell> cells;
 };
 
+// Bounds on what a matrix may ask for; the YAML itself is bounded too (see
+// yaml_source.h).
+struct Limits {
+  // Cells the axes may multiply out to (before excludes), checked before any
+  // cell is built: a 1 KB file must not expand into 10^10 cells.
+  std::uint64_t max_cells = 10000;
+};
+
 // Errors read "<file>:<line>:<col>: <what> (expected <what>)".
-Result<Matrix> load(const std::string& path);
-Result<Matrix> parse(const std::string& yaml_text, const std::string& source_name);
+Result<Matrix> load(const std::string& path, const Limits& limits = {});
+Result<Matrix> parse(const std::string& yaml_text, const std::string& source_name, const Limits& limits = {});
 
 // --filter KEY=VALUE. Keys: repo framework version python accelerator isa tag.
 // Different keys AND together; repeating a key ORs its values. Values may use

@@ -86,7 +86,7 @@ Result<BuildReport> build(const BuildOptions& opts, const Progress& progress) {
   std::vector<matrix::Cell> cells;
   {
     auto t = report.phases.time("expand");
-    DL_ASSIGN_OR_RETURN(auto m, matrix::load(opts.matrix_file));
+    DL_ASSIGN_OR_RETURN(auto m, matrix::load(opts.matrix_file, matrix::Limits{opts.max_cells}));
     DL_ASSIGN_OR_RETURN(auto filter, matrix::parse_filters(opts.filters));
     DL_ASSIGN_OR_RETURN(auto shard, matrix::parse_shard(opts.shard));
     cells = matrix::select(m, filter, shard);

@@ -90,13 +90,20 @@ Result<layout::StoredImage> BuildContext::base_image(const std::string& ref) {
     for (auto& name : layout_names(ref)) {
       auto img = l->read_image(name);
       if (!img.ok()) continue;
-      // The output layout must hold every blob its manifests name.
-      if (l != out_.get()) {
-        for (auto& layer : img->manifest.layers) {
-          if (out_->has_blob(layer.digest)) continue;
-          DL_ASSIGN_OR_RETURN(auto reader, l->open_blob(layer));
-          DL_TRY(out_->put_blob(reader, layer.media_type, layer.digest));
+      // The output layout must hold every blob its manifests name, each
+      // re-hashed before it is reused.
+      bool intact = true;
+      for (auto& layer : img->manifest.layers) {
+        if (out_->has_blob(layer.digest) && out_->verify_blob(layer).ok()) continue;
+        if (l == out_.get()) {
+          intact = false;  // a corrupt pulled base: pull it again below
+          break;
         }
+        DL_ASSIGN_OR_RETURN(auto reader, l->open_blob(layer));
+        DL_TRY(out_->put_blob(reader, layer.media_type, layer.digest));
+      }
+      if (!intact) continue;
+      if (l != out_.get()) {
         if (!out_->has_blob(img->manifest_descriptor.digest))
           DL_TRY(out_->put_blob(img->manifest_bytes, img->manifest_descriptor.media_type));
       }

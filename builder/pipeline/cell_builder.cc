@@ -18,6 +18,7 @@
 #include "builder/pypa/wheel_filename.h"
 #include "builder/recipe/recipe.h"
 #include "builder/wheel/set_check.h"
+#include "builder/wheel/target_check.h"
 #include "builder/wheel/wheel_archive.h"
 
 namespace dl::pipeline {
@@ -32,6 +33,18 @@ std::string recipes_dir(const BuildOptions& o) {
 
 Result<recipe::Recipe> recipe_of(const BuildOptions& o, const matrix::Cell& cell) {
   return recipe::load_for_cell(recipes_dir(o), cell.recipe, cell);
+}
+
+// OCI architecture names -> the ones wheel platform tags use.
+std::string wheel_arch(const std::string& oci_arch) {
+  if (oci_arch == "amd64") return "x86_64";
+  if (oci_arch == "arm64") return "aarch64";
+  if (oci_arch == "386") return "i686";
+  return oci_arch;
+}
+
+Result<pypa::Interpreter> interpreter_of(const matrix::Cell& cell, const matrix::PythonLayout& pl) {
+  return pypa::Interpreter::make(pl.version, pl.abi, cell.base.glibc, wheel_arch(cell.base.arch));
 }
 
 const matrix::PythonLayout& python_layout(const matrix::Cell& cell, const std::string& py) {
@@ -91,7 +104,9 @@ Result<LayerReport> realize(BuildContext& ctx, LayerPlan& plan) {
         r.descriptor.digest = *d;
         r.descriptor.size = j.value("size", std::int64_t(0));
         r.diff_id = j.value("diffID", "");
-        return r;
+        // Re-hashed before reuse: a corrupt layer is rebuilt (and the new
+        // blob replaces it), never pushed.
+        if (out.verify_blob(r.descriptor).ok()) return r;
       }
     }
   }
@@ -123,7 +138,7 @@ Status resolve_cell_wheels(BuildContext& ctx, const matrix::Cell& cell) {
       DL_ASSIGN_OR_RETURN(rec, recipe_of(ctx.options(), cell));
     }
     auto& pl = python_layout(cell, py);
-    DL_ASSIGN_OR_RETURN(auto interp, pypa::Interpreter::make(py, pl.abi, cell.base.glibc));
+    DL_ASSIGN_OR_RETURN(auto interp, interpreter_of(cell, pl));
     pypa::SupportedTags supported(interp);
     auto env = pypa::Environment::linux_cpython(interp);
     auto sources = ctx.sources(catalog_of(*rec));
@@ -169,17 +184,22 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
     auto& pl = python_layout(cell, py);
     auto layout = wheel::InterpreterLayout::debian(py, pl.interpreter, pl.site_packages);
     WheelInstall s{layout, {}, {}, {}}, f{layout, {}, {}, {}};
+    // Every wheel must fit the image's interpreter (tags, METADATA
+    // Requires-Python) whichever way it arrived, as pip checks at install.
+    DL_ASSIGN_OR_RETURN(auto interp, interpreter_of(cell, pl));
+    wheel::Target target{interp, ""};
+    pypa::SupportedTags supported(interp);
     std::vector<wheel::WheelContents> contents;
     for (auto& fw : fetched) {
-      auto& target = shared_names.count(pypa::normalize_name(fw.wheel.name)) ? s : f;
-      target.wheel_paths.push_back(fw.file.path.string());
-      target.filenames.push_back(fw.wheel.filename);
-      target.sha256s.push_back(fw.wheel.sha256);
-      if (!o.allow_missing) {
-        auto c = wheel::inspect_wheel(fw.file.path, fw.wheel.filename);
-        if (!c.ok()) return c.error().wrap(cell.ref());
-        contents.push_back(std::move(c).value());
-      }
+      auto& share = shared_names.count(pypa::normalize_name(fw.wheel.name)) ? s : f;
+      share.wheel_paths.push_back(fw.file.path.string());
+      share.filenames.push_back(fw.wheel.filename);
+      share.sha256s.push_back(fw.wheel.sha256);
+      auto c = wheel::inspect_wheel(fw.file.path, fw.wheel.filename);
+      if (!c.ok()) return c.error().wrap(cell.ref());
+      if (auto fits = wheel::check_installable(*c, target, supported); !fits.ok())
+        return fits.error().wrap(cell.ref() + " (Python " + py + ")");
+      if (!o.allow_missing) contents.push_back(std::move(c).value());
     }
     if (!o.allow_missing) {
       auto complete = wheel::require_complete(contents, py);

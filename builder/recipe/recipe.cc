@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "base/confined.h"
 #include "base/fs.h"
 #include "builder/matrix/matrix_model.h"
 #include "builder/matrix/yaml_source.h"
@@ -23,8 +24,13 @@ class Loader {
 
   Status load(const std::string& name, Recipe& out, std::set<std::string>& visiting) {
     std::string path = dir_ + "/" + name + ".yaml";
+    // A recipe name is a file name in the recipes directory, never a path.
+    if (name.empty() || name[0] == '.' || name.find('/') != std::string::npos)
+      return invalid(path + ": recipe name '" + name + "' (named by " + cell_.group +
+                     ") is not a plain name; expected a file name in " + dir_);
     if (!visiting.insert(name).second) return invalid(path + ": 'extends' loops back to " + name);
-    auto text = read_file(path);
+    auto text = read_bounded(path, yamlsrc::Limits{}.max_bytes, "recipe");
+    if (!text.ok() && text.error().kind() != ErrorKind::not_found) return text.error();
     if (!text.ok()) return invalid(path + ": cannot read recipe '" + name + "' (named by " + cell_.group + ")");
     Source src(path);
     DL_ASSIGN_OR_RETURN(auto root, src.parse(*text));
@@ -79,7 +85,11 @@ class Loader {
       DL_ASSIGN_OR_RETURN(f.dest, render(src, item["dest"], "dest"));
       if (item["src"]) {
         DL_ASSIGN_OR_RETURN(f.src, src.scalar(item["src"], "src"));
-        f.src = dir_ + "/" + f.src;
+        // Confined to the recipes directory: no "..", no absolute path, no
+        // symlink leading out (checked with every link resolved).
+        auto inside = resolve_beneath(dir_, f.src, "files src");
+        if (!inside.ok()) return src.error_at(item["src"], inside.error().message());
+        f.src = inside->string();
       } else if (item["content"]) {
         DL_ASSIGN_OR_RETURN(f.content, render(src, item["content"], "content"));
       } else {
@@ -87,6 +97,8 @@ class Loader {
       }
       if (item["mode"]) {
         DL_ASSIGN_OR_RETURN(auto m, src.scalar(item["mode"], "mode"));
+        if (m.empty() || m.size() > 4 || m.find_first_not_of("01234567") != std::string::npos)
+          return src.error_at(item["mode"], "mode '" + m + "' is not an octal file mode; expected e.g. 0644 or 755");
         f.mode = unsigned(std::stoul(m, nullptr, 8));
       }
       if (f.dest.empty() || f.dest[0] != '/') return src.error_at(item["dest"], "dest must be an absolute path");
