@@ -65,8 +65,12 @@ std::string layer_cache_path(const layout::Layout& l, const std::string& key) {
   return (l.root() / ".dlimage-cache" / "layers" / (key + ".json")).string();
 }
 
-std::map<std::string, std::string> cell_labels(const matrix::Cell& c) {
+std::map<std::string, std::string> cell_labels(const matrix::Cell& c, const BuildOptions& o) {
   std::map<std::string, std::string> l = {
+      // What the image runs on, and which engine made its layers (digests
+      // are only reproducible with an equal engine identity).
+      {"io.qingcloud.dlimage.platform", c.base.os + "/" + c.base.arch},
+      {"io.qingcloud.dlimage.compression", layer::compression_identity(o.compression)},
       {"io.qingcloud.dlimage.cell", c.id},
       {"io.qingcloud.dlimage.repo", c.repo},
       {"io.qingcloud.dlimage.tag", c.tags.front()},  // the primary; the others are aliases
@@ -248,7 +252,7 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
   if (!rec.workdir.empty()) config.config.working_dir = rec.workdir;
   for (int p : rec.ports) config.config.exposed_ports.insert(std::to_string(p) + "/tcp");
   for (auto& [k, v] : rec.labels) config.config.labels[k] = v;
-  for (auto& [k, v] : cell_labels(cell)) config.config.labels[k] = v;
+  for (auto& [k, v] : cell_labels(cell, o)) config.config.labels[k] = v;
 
   image::ImageMetadata meta;
   meta.created_epoch = o.source_date_epoch;
