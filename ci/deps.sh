@@ -8,6 +8,7 @@ PKGS=(
   libzstd-dev nlohmann-json3-dev libgtest-dev zlib1g-dev libdeflate-dev libisal-dev
   docker-registry skopeo umoci mmdebstrap apache2-utils openssl ca-certificates
   python3 python3-pip-whl python3-setuptools-whl python3-wheel-whl pigz zstd curl chromium
+  libsolv-dev libsolvext-dev gpgv sqv gnupg apt-utils dpkg-dev
   "$@"
 )
 missing=()

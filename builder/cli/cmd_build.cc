@@ -44,9 +44,9 @@ nlohmann::ordered_json to_json(const pipeline::BuildReport& r) {
 
 bool app_format_set(const std::shared_ptr<BuildArgs>& a) { return a->format_given; }
 
-layout::Layout ctx_layout(const pipeline::BuildOptions& o) {
+layout::LayoutStore ctx_layout(const pipeline::BuildOptions& o) {
   std::string dir = o.output_layout.rfind("oci:", 0) == 0 ? o.output_layout.substr(4) : o.output_layout;
-  return get(layout::Layout::open(dir));
+  return layout::LayoutStore(get(layout::Layout::open(dir)));
 }
 
 Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App& app) -> Runner {
@@ -88,7 +88,8 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
       pipeline::Phases& ph = report.phases;
       {
         auto t = ph.time("push");
-        pushed = get(pipeline::push_cells(ctx_layout(a->o), report.cells, session->client(),
+        auto from = ctx_layout(a->o);
+        pushed = get(pipeline::push_cells(from, report.cells, session->client(),
                                           [&](size_t done, size_t total, const std::string& what) {
                                             progress.update("push", done, total, what);
                                           }));

@@ -13,6 +13,7 @@
 
 #include "base/sha256.h"
 #include "builder/layout/layout.h"
+#include "builder/layout/layout_store.h"
 #include "builder/layout/store_image.h"
 
 namespace dl::layout {
@@ -24,6 +25,13 @@ Layout make(const fs::path& dir) {
   auto l = Layout::open_or_create(dir);
   EXPECT_TRUE(l.ok()) << l.error().message();
   return std::move(*l);
+}
+
+// Blob `d` of `from` into `to` the way base images travel (ImageStore copy).
+Status copy_blob(const Layout& from, const Descriptor& d, const Layout& to) {
+  LayoutStore src(from), dst(to);
+  DL_ASSIGN_OR_RETURN(auto blob, src.open_blob({d.media_type, d.digest, std::uint64_t(d.size)}));
+  return dst.put_blobs({blob});
 }
 
 Descriptor put(const Layout& l, const std::string& bytes) {
@@ -39,7 +47,8 @@ StoredRefs small_image(const Layout& l, const std::string& layer_bytes) {
   image::ImageConfig cfg;
   cfg.set_created(0);
   cfg.add_layer(Digest{"sha256", Sha256::hex(layer_bytes)}, "test", 0);
-  auto s = store_image(l, image::ManifestFormat::oci, cfg, {layer}, {}, {"base"});
+  LayoutStore st(l);
+  auto s = store_image(st, image::ManifestFormat::oci, cfg, {layer}, {}, {"base"});
   EXPECT_TRUE(s.ok()) << s.error().message();
   return *s;
 }
@@ -80,7 +89,8 @@ TEST(HostileLayout, SymlinkedBlobsDirectoryAndIndexAreRefused) {
   ASSERT_EQ(::symlink((real.root() / "blobs").c_str(), (evil / "blobs").c_str()), 0);
   auto l = Layout::open(evil);
   ASSERT_TRUE(l.ok());
-  auto read = l->read_image("base");
+  LayoutStore evil_store(*l);
+  auto read = read_image(evil_store, "base");
   ASSERT_FALSE(read.ok());
   EXPECT_NE(read.error().message().find("symlink"), std::string::npos) << read.error().message();
   // index.json as a link to somewhere else.

@@ -276,37 +276,6 @@ Result<image::Descriptor> Layout::resolve(const std::string& ref_name) const {
 
 Result<image::Index> Layout::list() const { return read_index(); }
 
-Result<StoredImage> Layout::read_image(const std::string& ref_name, const image::Platform& platform) const {
-  DL_ASSIGN_OR_RETURN(image::Descriptor desc, resolve(ref_name));
-  std::string where = root_.string() + ":" + ref_name;
-  for (int depth = 0; depth < 2 && image::is_index_media_type(desc.media_type); ++depth) {
-    DL_ASSIGN_OR_RETURN(std::string text, read_blob(desc));
-    DL_ASSIGN_OR_RETURN(image::Index idx, image::parse_index(text, where, desc.media_type));
-    const image::Descriptor* pick = nullptr;
-    for (const auto& m : idx.manifests) {
-      if (!m.platform && idx.manifests.size() == 1) pick = &m;
-      if (m.platform && m.platform->architecture == platform.architecture && m.platform->os == platform.os &&
-          (platform.variant.empty() || m.platform->variant == platform.variant)) {
-        pick = &m;
-        break;
-      }
-    }
-    if (!pick)
-      return not_found(where + ": the index has no manifest for " + platform.os + "/" + platform.architecture);
-    desc = *pick;
-  }
-  StoredImage img;
-  img.manifest_descriptor = desc;
-  DL_ASSIGN_OR_RETURN(img.manifest_bytes, read_blob(desc));
-  DL_ASSIGN_OR_RETURN(img.manifest, image::parse_manifest(img.manifest_bytes, where, desc.media_type));
-  DL_ASSIGN_OR_RETURN(img.config_bytes, read_blob(img.manifest.config));
-  DL_ASSIGN_OR_RETURN(img.config, image::parse_config(img.config_bytes, where + " config"));
-  if (img.config.diff_ids.size() != img.manifest.layers.size())
-    return invalid(where + ": manifest has " + std::to_string(img.manifest.layers.size()) + " layers but config has " +
-                   std::to_string(img.config.diff_ids.size()) + " diff_ids");
-  return img;
-}
-
 Status Layout::validate(bool verify_digests) const {
   DL_ASSIGN_OR_RETURN(std::string marker, read_file(root_ / "oci-layout"));
   if (marker.find("imageLayoutVersion") == std::string::npos)
@@ -357,25 +326,27 @@ Status Layout::remove_stale_temp(std::chrono::seconds age) const {
   return {};
 }
 
-Status copy_blob(const Layout& from, const image::Descriptor& d, const Layout& to) {
-  if (to.has_blob(d.digest) && to.verify_blob(d).ok()) return {};
-  if (!from.has_blob(d.digest)) return not_found(from.root().string() + ": blob " + d.digest.str() + " is missing");
-  // Verified before it is shared: a hardlink copies no bytes, so nothing
-  // else would catch a corrupt source.
-  DL_TRY(from.verify_blob(d));
-  DL_TRY(ensure_dir(to.blob_path(d.digest).parent_path()));
-  DL_TRY(ensure_dir(to.root() / kTmpDir));
-  // Linked under a temp name and renamed, so a corrupt blob already at the
-  // target is replaced.
-  fs::path tmp = to.root() / kTmpDir / ("link-" + d.digest.hex + "-" + std::to_string(::getpid()));
-  ::unlink(tmp.c_str());
-  if (::link(from.blob_path(d.digest).c_str(), tmp.c_str()) == 0) {
-    if (::rename(tmp.c_str(), to.blob_path(d.digest).c_str()) == 0) return {};
-    ::unlink(tmp.c_str());
+Status verify_file(const fs::path& file, const Digest& d, std::uint64_t size) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    if (e == ELOOP) return invalid(file.string() + ": is a symlink; expected a regular blob file");
+    return Error(e == ENOENT ? ErrorKind::not_found : ErrorKind::io, file.string() + ": cannot open: " + std::strerror(e));
   }
-  DL_ASSIGN_OR_RETURN(auto reader, from.open_blob(d));
-  auto put = to.put_blob(reader, d.media_type, d.digest);
-  if (!put.ok()) return put.error().wrap("copying " + d.digest.str() + " from " + from.root().string());
+  DL_ASSIGN_OR_RETURN(auto reader, fd_reader(fd, file.string()));
+  Sha256 sha;
+  std::uint64_t got = 0;
+  std::vector<char> buf(1 << 16);
+  for (;;) {
+    DL_ASSIGN_OR_RETURN(size_t n, reader(buf.data(), buf.size()));
+    if (n == 0) break;
+    sha.update(buf.data(), n);
+    got += n;
+  }
+  if (got != size)
+    return Error(ErrorKind::integrity, file.string() + ": " + std::to_string(got) + " bytes, expected " + std::to_string(size));
+  if (sha.hex_digest() != d.hex)
+    return Error(ErrorKind::integrity, file.string() + ": content hashes to sha256:" + sha.hex_digest() + ", expected " + d.str());
   return {};
 }
 

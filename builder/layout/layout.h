@@ -67,16 +67,6 @@ class BlobWriter : public layer::ByteSink {
   bool finished_ = false;
 };
 
-// A base image read from a layout: the raw bytes (their digests are what
-// the new manifest must reference) and their parsed forms.
-struct StoredImage {
-  image::Descriptor manifest_descriptor;
-  std::string manifest_bytes;
-  image::Manifest manifest;
-  std::string config_bytes;
-  image::ImageConfig config;
-};
-
 class Layout {
  public:
   // Opens an existing layout (read-only ones too: nothing is created until
@@ -113,10 +103,6 @@ class Layout {
   Result<image::Descriptor> resolve(const std::string& ref_name) const;
   Result<image::Index> list() const;  // index.json as it is now
 
-  // resolve -> (index: the entry for `platform`) -> manifest -> config.
-  Result<StoredImage> read_image(const std::string& ref_name,
-                                 const image::Platform& platform = {"amd64", "linux", "", "", {}}) const;
-
   // Checks index.json, every manifest it names and their blobs (size; and
   // digest when verify_digests). Errors name the ref and blob at fault.
   Status validate(bool verify_digests = true) const;
@@ -132,11 +118,10 @@ class Layout {
   fs::path root_;
 };
 
-// Puts blob `d` of `from` into `to` (base image layers into a build's
-// layout): verified, then a hardlink when both are on one filesystem (blobs
-// are immutable), else a verified streaming copy. No-op when `to` already
-// has it and it verifies.
-Status copy_blob(const Layout& from, const image::Descriptor& d, const Layout& to);
+// Hashes `file` (opened without following a symlink at its name): ok only
+// if it holds exactly `size` bytes that hash to `d`. For blobs about to be
+// hard-linked into a layout, where no bytes would otherwise be read.
+Status verify_file(const fs::path& file, const Digest& d, std::uint64_t size);
 
 // "DIR:tag" split at the last ':' that is not part of the path.
 struct LayoutRef {

@@ -4,7 +4,9 @@
 #include "base/fs.h"
 #include "base/strings.h"
 #include "builder/copy/copy.h"
+#include "builder/layout/store_image.h"
 #include "builder/pipeline/cell_builder.h"
+#include "registry/client/registry_store.h"
 #include "registry/reference/reference.h"
 
 namespace dl::pipeline {
@@ -44,11 +46,12 @@ Result<std::unique_ptr<BuildContext>> BuildContext::create(const BuildOptions& o
   std::unique_ptr<BuildContext> ctx(new BuildContext(opts));
   if (opts.output_layout.empty()) return invalid("no output: expected --output oci:DIR");
   DL_ASSIGN_OR_RETURN(auto out, layout::Layout::open_or_create(strip_oci(opts.output_layout)));
-  ctx->out_ = std::make_unique<layout::Layout>(std::move(out));
+  int jobs = opts.registry.jobs;
+  ctx->out_ = std::make_unique<layout::LayoutStore>(std::move(out), jobs);
   for (auto& b : opts.base_layouts) {
     auto l = layout::Layout::open(strip_oci(b));
     if (!l.ok()) return l.error().wrap("--base " + b);
-    ctx->bases_.push_back(std::move(l).value());
+    ctx->bases_.push_back(std::make_unique<layout::LayoutStore>(std::move(l).value(), jobs));
   }
   std::string cache = opts.cache_dir.empty() ? default_cache_dir() : opts.cache_dir;
   DL_TRY(ensure_dir(cache));
@@ -83,56 +86,45 @@ std::vector<wheel::WheelSource*> BuildContext::sources(const std::vector<wheel::
 
 Result<layout::StoredImage> BuildContext::base_image(const std::string& ref) {
   if (auto it = base_cache_.find(ref); it != base_cache_.end()) return it->second;
-  std::vector<layout::Layout*> search;
-  for (auto& b : bases_) search.push_back(&b);
+  auto parsed = registry::parse_reference(ref);
+  // Copied into the output under this tag, so the layout names every blob
+  // its manifests reference and a later GC keeps them.
+  std::string tag = "base/" + (parsed.ok() ? parsed->str() : ref);
+  std::vector<store::ImageStore*> search;
+  for (auto& b : bases_) search.push_back(b.get());
   search.push_back(out_.get());
-  for (auto* l : search) {
+  for (auto* s : search) {
     for (auto& name : layout_names(ref)) {
-      auto img = l->read_image(name);
-      if (!img.ok()) continue;
-      // The output layout must hold every blob its manifests name, each
-      // re-hashed before it is reused.
-      bool intact = true;
-      for (auto& layer : img->manifest.layers) {
-        if (out_->has_blob(layer.digest) && out_->verify_blob(layer).ok()) continue;
-        if (l == out_.get()) {
-          intact = false;  // a corrupt pulled base: pull it again below
-          break;
-        }
-        DL_ASSIGN_OR_RETURN(auto reader, l->open_blob(layer));
-        DL_TRY(out_->put_blob(reader, layer.media_type, layer.digest));
-      }
-      if (!intact) continue;
-      if (l != out_.get()) {
-        if (!out_->has_blob(img->manifest_descriptor.digest))
-          DL_TRY(out_->put_blob(img->manifest_bytes, img->manifest_descriptor.media_type));
-      }
-      base_cache_[ref] = *img;
-      return *img;
+      if (!s->head_manifest(name).ok()) continue;
+      DL_ASSIGN_OR_RETURN(base_cache_[ref], copy_base(*s, name, tag));
+      return base_cache_[ref];
     }
   }
   // Not in a layout: pull it from its registry (mirrors apply) into the
   // output layout, byte for byte, so its digest is the registry's.
-  auto parsed = registry::parse_reference(ref);
   if (!parsed.ok()) return parsed.error().wrap("base image");
   if (!session_) {
     auto s = copy::Session::open(opts_.registry);
     if (!s.ok()) return s.error().wrap("base image " + ref);
     session_ = std::move(s).value();
   }
-  copy::Endpoint src{copy::Endpoint::Kind::registry, {}, *parsed, "docker://" + parsed->str()};
-  copy::Endpoint dst{copy::Endpoint::Kind::layout, {out_->root(), "base/" + parsed->str()}, {}, "output layout"};
-  auto pulled = copy::copy_image(*session_, src, dst);
+  registry::RegistryStore remote(session_->client(), session_->hosts().for_pull(*parsed));
+  auto pulled = copy_base(remote, parsed->identifier(), tag);
   if (!pulled.ok()) {
     std::string where;
     for (auto& b : opts_.base_layouts) where += (where.empty() ? "" : ", ") + b;
     return pulled.error().wrap("base image " + ref + " is in no --base layout" + (where.empty() ? "" : " (" + where + ")") +
                                " and could not be pulled");
   }
-  auto img = out_->read_image("base/" + parsed->str());
-  if (!img.ok()) return img.error().wrap("base image " + ref);
-  base_cache_[ref] = *img;
-  return *img;
+  base_cache_[ref] = *pulled;
+  return *pulled;
+}
+
+Result<layout::StoredImage> BuildContext::copy_base(store::ImageStore& from, const std::string& name, const std::string& tag) {
+  if (&from != out_.get()) DL_TRY(copy::copy_image(from, name, *out_, tag));
+  auto img = layout::read_image(*out_, &from == out_.get() ? name : tag);
+  if (!img.ok()) return img.error().wrap("base image " + from.name() + ":" + name);
+  return img;
 }
 
 }  // namespace dl::pipeline

@@ -262,7 +262,7 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
   meta.title = cell.ref();
   meta.base_name = cell.base.ref;
   meta.base_digest = base.manifest_descriptor.digest;
-  DL_ASSIGN_OR_RETURN(auto stored, layout::store_image(ctx.out(), o.format, config, layers,
+  DL_ASSIGN_OR_RETURN(auto stored, layout::store_image(ctx.out_store(), o.format, config, layers,
                                                        image::oci_annotations(meta), cell.refs()));
   result.manifest = stored.manifest;
   result.size = std::uint64_t(stored.config.size);

@@ -13,7 +13,8 @@
 #include "base/result.h"
 #include "builder/image/descriptor.h"
 #include "builder/copy/session.h"
-#include "builder/layout/layout.h"
+#include "builder/layout/layout_store.h"
+#include "builder/layout/store_image.h"
 #include "builder/matrix/matrix.h"
 #include "builder/pipeline/options.h"
 #include "builder/wheel/cache.h"
@@ -41,20 +42,23 @@ class BuildContext {
  public:
   static Result<std::unique_ptr<BuildContext>> create(const BuildOptions& opts);
   const BuildOptions& options() const { return opts_; }
-  layout::Layout& out() { return *out_; }
+  const layout::Layout& out() const { return out_->layout(); }
+  layout::LayoutStore& out_store() { return *out_; }
   wheel::WheelCache& cache() { return *cache_; }
   wheel::Lock& lock() { return lock_; }
   bool lock_changed() const { return lock_changed_; }
   void mark_lock_changed() { lock_changed_ = true; }
   std::vector<wheel::WheelSource*> sources(const std::vector<wheel::CatalogEntry>& catalog);
-  // Finds a base image in the --base layouts and copies its blobs into out().
+  // Finds a base image in the --base layouts (else pulls it from its
+  // registry) and copies it into out(), tagged base/<ref>.
   Result<layout::StoredImage> base_image(const std::string& ref);
 
  private:
   explicit BuildContext(BuildOptions o) : opts_(std::move(o)) {}
+  Result<layout::StoredImage> copy_base(store::ImageStore& from, const std::string& name, const std::string& tag);
   BuildOptions opts_;
-  std::unique_ptr<layout::Layout> out_;
-  std::vector<layout::Layout> bases_;
+  std::unique_ptr<layout::LayoutStore> out_;
+  std::vector<std::unique_ptr<layout::LayoutStore>> bases_;
   std::unique_ptr<wheel::WheelCache> cache_;
   std::vector<std::unique_ptr<wheel::WheelSource>> fixed_sources_;
   std::unique_ptr<wheel::WheelSource> catalog_source_;

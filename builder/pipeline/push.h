@@ -12,7 +12,7 @@
 
 #include "base/result.h"
 #include "builder/image/manifest.h"
-#include "builder/layout/layout.h"
+#include "builder/layout/layout_store.h"
 #include "builder/pipeline/cell_builder.h"
 #include "registry/client/client.h"
 
@@ -33,7 +33,7 @@ struct PushReport {
 
 using PushProgress = std::function<void(size_t done, size_t total, const std::string& what)>;
 
-Result<PushReport> push_cells(const layout::Layout& layout, const std::vector<CellResult>& cells,
+Result<PushReport> push_cells(layout::LayoutStore& from, const std::vector<CellResult>& cells,
                               registry::RegistryClient& client, const PushProgress& progress = {});
 
 // Checks that every tag of every cell points at the digest it would build.

@@ -17,15 +17,20 @@
 #include "base/result.h"
 #include "base/sha256.h"
 #include "registry/auth/authenticator.h"
-#include "registry/client/blob_source.h"
 #include "registry/reference/hosts.h"
 #include "registry/reference/reference.h"
+#include "registry/store/blob_source.h"
+#include "registry/store/store.h"
 
 namespace dl::registry {
 
 using net::Request;
 using net::Response;
 using net::BodySink;
+using net::BodyReader;
+using store::BlobSource;
+using store::file_blob;
+using store::memory_blob;
 
 namespace media {
 inline constexpr const char* kDockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
@@ -44,17 +49,8 @@ struct ClientOptions {
   int max_resumes = 5;                         // per blob
 };
 
-struct ManifestData {
-  std::string media_type;  // Content-Type, parameters stripped
-  Digest digest;           // verified: computed over bytes
-  std::string bytes;
-};
-
-struct ManifestInfo {
-  std::string media_type;
-  Digest digest;
-  uint64_t size = 0;
-};
+using ManifestData = store::Manifest;
+using ManifestInfo = store::ManifestHead;
 
 // Counters, for callers' reports and for tests that assert what happened.
 struct TransferStats {

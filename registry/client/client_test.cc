@@ -290,11 +290,9 @@ TEST_F(ClientTest, PushBlobsInParallel) {
   // A file source streams from disk.
   TempDir tmp;
   ASSERT_TRUE(write_file_atomic(tmp.path() / "blob", noise(70000, 99)).ok());
-  auto file = hash_file_blob(tmp.path() / "blob");
-  ASSERT_TRUE(file.ok());
-  EXPECT_EQ((*file)->digest(), Digest::of(noise(70000, 99)));
-  ASSERT_TRUE(c.push_blobs(r, {*file}).ok());
-  EXPECT_EQ(*c.fetch_blob_bytes(r, (*file)->digest()), noise(70000, 99));
+  auto file = file_blob(tmp.path() / "blob", Digest::of(noise(70000, 99)), 70000);
+  ASSERT_TRUE(c.push_blobs(r, {file}).ok());
+  EXPECT_EQ(*c.fetch_blob_bytes(r, file->digest()), noise(70000, 99));
 }
 
 }  // namespace

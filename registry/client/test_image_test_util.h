@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "base/sha256.h"
-#include "registry/client/blob_source.h"
+#include "registry/store/blob_source.h"
 #include "registry/client/client.h"
 
 namespace dl::registry::testing {

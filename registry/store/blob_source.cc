@@ -1,4 +1,4 @@
-#include "registry/client/blob_source.h"
+#include "registry/store/blob_source.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -6,9 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace dl::registry {
-
-using net::BodyReader;
+namespace dl::store {
 
 namespace {
 
@@ -52,6 +50,7 @@ class FileBlob final : public BlobSource {
   Digest digest() const override { return digest_; }
   uint64_t size() const override { return size_; }
   std::string media_type() const override { return mt_; }
+  std::optional<fs::path> local_file() const override { return path_; }
   Result<BodyReader> open(uint64_t offset) const override {
     auto fd = std::make_shared<Fd>();
     fd->fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
@@ -75,7 +74,37 @@ class FileBlob final : public BlobSource {
   std::string mt_;
 };
 
+class WithOrigin final : public BlobSource {
+ public:
+  WithOrigin(std::shared_ptr<BlobSource> src, Origin o) : src_(std::move(src)), origin_(std::move(o)) {}
+  Digest digest() const override { return src_->digest(); }
+  uint64_t size() const override { return src_->size(); }
+  std::string media_type() const override { return src_->media_type(); }
+  Result<BodyReader> open(uint64_t offset) const override { return src_->open(offset); }
+  Status write_to(const BodySink& sink) const override { return src_->write_to(sink); }
+  std::optional<fs::path> local_file() const override { return src_->local_file(); }
+  std::optional<Origin> origin() const override { return origin_; }
+
+ private:
+  std::shared_ptr<BlobSource> src_;
+  Origin origin_;
+};
+
 }  // namespace
+
+Status BlobSource::write_to(const BodySink& sink) const {
+  DL_ASSIGN_OR_RETURN(BodyReader reader, open(0));
+  std::string buf(1 << 20, '\0');
+  while (true) {
+    DL_ASSIGN_OR_RETURN(size_t n, reader(buf.data(), buf.size()));
+    if (n == 0) return {};
+    DL_TRY(sink(buf.data(), n));
+  }
+}
+
+std::shared_ptr<BlobSource> with_origin(std::shared_ptr<BlobSource> src, Origin origin) {
+  return std::make_shared<WithOrigin>(std::move(src), std::move(origin));
+}
 
 std::shared_ptr<BlobSource> memory_blob(std::string data, std::string media_type) {
   return std::make_shared<MemoryBlob>(std::move(data), std::move(media_type));
@@ -85,21 +114,4 @@ std::shared_ptr<BlobSource> file_blob(fs::path path, Digest digest, uint64_t siz
   return std::make_shared<FileBlob>(std::move(path), std::move(digest), size, std::move(media_type));
 }
 
-Result<std::shared_ptr<BlobSource>> hash_file_blob(const fs::path& path, std::string media_type) {
-  FileBlob probe(path, Digest{}, 0, "");
-  auto reader = probe.open(0);
-  if (!reader.ok()) return reader.error();
-  Sha256 h;
-  std::string buf(1 << 20, '\0');
-  while (true) {
-    auto n = (*reader)(buf.data(), buf.size());
-    if (!n.ok()) return n.error();
-    if (*n == 0) break;
-    h.update(buf.data(), *n);
-  }
-  uint64_t size = h.bytes();
-  Digest d{"sha256", h.hex_digest()};
-  return file_blob(path, d, size, std::move(media_type));
-}
-
-}  // namespace dl::registry
+}  // namespace dl::store

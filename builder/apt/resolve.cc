@@ -1,0 +1,357 @@
+#include "builder/apt/resolve.h"
+
+// libsolv's Solvable has a member named `requires`, a C++20 keyword; the
+// rename only changes the spelling, not the layout, and is undone below.
+#define requires solv_requires
+extern "C" {
+#include <solv/evr.h>
+#include <solv/pool.h>
+#include <solv/poolarch.h>
+#include <solv/problems.h>
+#include <solv/repo.h>
+#include <solv/repo_deb.h>
+#include <solv/selection.h>
+#include <solv/solv_xfopen.h>
+#include <solv/solver.h>
+#include <solv/solverdebug.h>
+#include <solv/transaction.h>
+}
+#undef requires
+
+#include <algorithm>
+#include <memory>
+#include <set>
+
+#include "base/fs.h"
+#include "base/strings.h"
+#include "builder/apt/index_scan.h"
+
+namespace dl::apt {
+
+bool ResolvedPackage::operator<(const ResolvedPackage& o) const {
+  if (name != o.name) return name < o.name;
+  if (arch != o.arch) return arch < o.arch;
+  return compare_versions(version, o.version) < 0;
+}
+
+namespace {
+
+struct PoolDeleter {
+  void operator()(Pool* p) const { pool_free(p); }
+};
+struct SolverDeleter {
+  void operator()(Solver* s) const { solver_free(s); }
+};
+struct TransDeleter {
+  void operator()(Transaction* t) const { transaction_free(t); }
+};
+struct QueueGuard {
+  Queue q;
+  QueueGuard() { queue_init(&q); }
+  ~QueueGuard() { queue_free(&q); }
+};
+
+Status add_text_repo(Pool* pool, Repo* repo, const std::string& text, const std::string& what) {
+  FILE* f = solv_fmemopen(text.data(), text.size(), "r");
+  if (!f) return io_error(what + ": cannot open in memory");
+  int rc = repo_add_debpackages(repo, f, 0);
+  fclose(f);
+  if (rc != 0) return invalid(what + ": " + pool_errstr(pool));
+  return {};
+}
+
+// The text of every rule behind each problem, which names the packages.
+std::string explain(Solver* solv, int nproblems) {
+  std::vector<std::string> lines;
+  QueueGuard rules;
+  for (Id problem = 1; problem <= nproblems; ++problem) {
+    solver_findallproblemrules(solv, problem, &rules.q);
+    for (int i = 0; i < rules.q.count; ++i) {
+      Id source, target, dep;
+      SolverRuleinfo type = solver_ruleinfo(solv, rules.q.elements[i], &source, &target, &dep);
+      std::string line = solver_problemruleinfo2str(solv, type, source, target, dep);
+      if (std::find(lines.begin(), lines.end(), line) == lines.end()) lines.push_back(line);
+    }
+  }
+  return join(lines, "; ");
+}
+
+struct Loaded {
+  std::unique_ptr<Pool, PoolDeleter> pool;
+  Repo* installed = nullptr;
+  std::vector<std::pair<Repo*, const RepoIndex*>> repos;
+  IndexMeta meta;  // Size, Essential, Multi-Arch by name/version/arch
+};
+
+Result<Loaded> load(const std::vector<RepoIndex>& repos, const std::vector<InstalledPackage>& installed,
+                    const std::string& arch) {
+  Loaded l;
+  l.pool.reset(pool_create());
+  Pool* pool = l.pool.get();
+  pool_setdisttype(pool, DISTTYPE_DEB);
+  pool_setarch(pool, arch.c_str());
+  l.installed = repo_create(pool, "@System");
+  std::string status;
+  for (const auto& p : installed) status += p.paragraph + "\n";
+  DL_TRY(add_text_repo(pool, l.installed, status, "dpkg status"));
+  pool_set_installed(pool, l.installed);
+  for (const auto& ix : repos) {
+    DL_ASSIGN_OR_RETURN(std::string text, read_file(ix.packages_path));
+    scan_index(text, l.meta);
+    Repo* r = repo_create(pool, ix.packages_url.c_str());
+    DL_TRY(add_text_repo(pool, r, text, ix.packages_url));
+    l.repos.emplace_back(r, &ix);
+  }
+  pool_addfileprovides(pool);
+  pool_createwhatprovides(pool);
+  return l;
+}
+
+std::vector<std::string> all_names(Pool* pool) {
+  std::set<std::string> names;
+  for (Id p = 2; p < pool->nsolvables; ++p) {
+    Solvable* s = pool->solvables + p;
+    if (s->repo) names.insert(pool_id2str(pool, s->name));
+  }
+  return {names.begin(), names.end()};
+}
+
+// Available (not installed) solvables named `name`, for arch `arch` or "all".
+std::vector<Id> candidates(Loaded& l, const PackageSpec& spec, const std::string& arch) {
+  Pool* pool = l.pool.get();
+  std::vector<Id> out;
+  Id name = pool_str2id(pool, spec.name.c_str(), 0);
+  if (!name) return out;
+  Id p, pp;
+  FOR_PROVIDES(p, pp, name) {
+    Solvable* s = pool->solvables + p;
+    if (s->name != name || s->repo == l.installed) continue;
+    std::string a = pool_id2str(pool, s->arch);
+    if (a != "all" && a != (spec.arch.empty() ? arch : spec.arch)) continue;
+    if (!spec.version.empty() && spec.version != pool_id2str(pool, s->evr)) continue;
+    out.push_back(p);
+  }
+  return out;
+}
+
+// apt's candidate: the highest version among the available ones.
+Id best(Pool* pool, const std::vector<Id>& ids) {
+  Id b = ids[0];
+  for (Id p : ids)
+    if (pool_evrcmp(pool, pool->solvables[p].evr, pool->solvables[b].evr, EVRCMP_COMPARE) > 0) b = p;
+  return b;
+}
+
+Result<Id> job_for(Loaded& l, const PackageSpec& spec, const std::string& arch) {
+  Pool* pool = l.pool.get();
+  auto c = candidates(l, spec, arch);
+  if (!c.empty()) return best(pool, c);
+  Id name = pool_str2id(pool, spec.name.c_str(), 0);
+  bool known = false;
+  std::set<std::string> providers;
+  if (name) {
+    Id p, pp;
+    FOR_PROVIDES(p, pp, name) {
+      Solvable* s = pool->solvables + p;
+      if (s->name == name) known = true;
+      else if (s->repo != l.installed) providers.insert(pool_id2str(pool, s->name));
+    }
+  }
+  if (!spec.version.empty() && known) {
+    std::vector<std::string> versions;
+    PackageSpec any = spec;
+    any.version.clear();
+    for (Id p : candidates(l, any, arch)) versions.push_back(pool_id2str(pool, pool->solvables[p].evr));
+    return invalid("package " + spec.name + ": version '" + spec.version + "' is not available; available: " +
+                   (versions.empty() ? "none" : join(versions, ", ")));
+  }
+  if (known && !spec.arch.empty())
+    return invalid("package " + spec.name + ":" + spec.arch + ": not available for architecture " + spec.arch);
+  if (!providers.empty() && spec.version.empty()) {
+    if (providers.size() == 1) {
+      PackageSpec real = spec;
+      real.name = *providers.begin();
+      auto rc = candidates(l, real, arch);
+      if (!rc.empty()) return best(pool, rc);  // apt: "selecting X instead of virtual Y"
+    }
+    return invalid("package " + spec.name + " is virtual, provided by " +
+                   join({providers.begin(), providers.end()}, ", ") + "; name one of them");
+  }
+  if (known) return 0;  // installed only: nothing to do
+  std::string near = nearest(spec.name, all_names(pool));
+  return Error(ErrorKind::not_found, "unknown package '" + spec.name + "'" +
+                                         (near.empty() ? "" : "; did you mean '" + near + "'?"));
+}
+
+// Filename comes from a hostile index and becomes part of a URL and a cache
+// path: relative, no "..", no scheme, no control characters.
+Status check_filename(const std::string& pkg, const std::string& f) {
+  bool bad = f.empty() || f[0] == '/' || f.find("://") != std::string::npos;
+  for (const auto& part : split(f, '/')) bad = bad || part == ".." || part == "." || part.empty();
+  for (char c : f) bad = bad || static_cast<unsigned char>(c) < 0x21 || c == '?' || c == '#' || c == '\\';
+  if (bad) return Error(ErrorKind::integrity, "package " + pkg + ": unsafe Filename '" + f + "' in the index");
+  return {};
+}
+
+// apt picks, for each dependency group "a | b | c", the first alternative
+// it can install, and for a name that is a real package, that package
+// rather than something that Provides it. libsolv chooses by its own policy
+// at such choice points, so we walk the request's closure the way apt's
+// MarkInstall does and favor those picks (SOLVER_FAVOR only breaks ties:
+// correctness stays libsolv's).
+class AptPreference {
+ public:
+  AptPreference(Loaded& l, bool recommends) : l_(l), pool_(l.pool.get()), recommends_(recommends) {}
+
+  void walk(const std::vector<Id>& roots) {
+    std::vector<Id> todo(roots.begin(), roots.end());
+    for (Id p : roots) picked_.insert(p);
+    while (!todo.empty()) {
+      Id p = todo.back();
+      todo.pop_back();
+      Solvable* s = pool_->solvables + p;
+      visit_deps(s->repo, s->solv_requires, todo);
+      if (recommends_) visit_deps(s->repo, s->recommends, todo);
+    }
+  }
+  const std::set<Id>& picked() const { return picked_; }
+
+ private:
+  void visit_deps(Repo* repo, Offset off, std::vector<Id>& todo) {
+    if (!off) return;
+    for (Id* dp = repo->idarraydata + off; *dp; ++dp) {
+      if (*dp == SOLVABLE_PREREQMARKER) continue;
+      if (satisfied(*dp)) continue;
+      Id pick = choose(*dp);
+      if (pick && picked_.insert(pick).second) todo.push_back(pick);
+    }
+  }
+  // Some alternative is installed already or picked already.
+  bool satisfied(Id dep) {
+    Pool* pool = pool_;  // FOR_PROVIDES names it
+    for (Id alt : alternatives(dep)) {
+      Id p, pp;
+      FOR_PROVIDES(p, pp, alt) {
+        if (pool_->solvables[p].repo == l_.installed || picked_.count(p)) return true;
+      }
+    }
+    return false;
+  }
+  Id choose(Id dep) {
+    Pool* pool = pool_;
+    for (Id alt : alternatives(dep)) {
+      Id name = alt;
+      while (ISRELDEP(name)) name = GETRELDEP(pool_, name)->name;
+      std::vector<Id> real, any;
+      Id p, pp;
+      FOR_PROVIDES(p, pp, alt) {
+        Solvable* s = pool_->solvables + p;
+        if (s->repo == l_.installed) continue;
+        if (!pool_installable(pool_, s)) continue;
+        (s->name == name ? real : any).push_back(p);
+      }
+      if (!real.empty()) return best(pool_, real);
+      if (any.size() == 1) return any[0];
+      if (!any.empty()) return 0;  // several providers: libsolv's policy decides
+    }
+    return 0;
+  }
+  std::vector<Id> alternatives(Id dep) {
+    std::vector<Id> out;
+    while (ISRELDEP(dep) && GETRELDEP(pool_, dep)->flags == REL_OR) {
+      out.push_back(GETRELDEP(pool_, dep)->name);
+      dep = GETRELDEP(pool_, dep)->evr;
+    }
+    out.push_back(dep);
+    return out;
+  }
+
+  Loaded& l_;
+  Pool* pool_;
+  bool recommends_;
+  std::set<Id> picked_;
+};
+
+}  // namespace
+
+int compare_versions(std::string_view a, std::string_view b) {
+  static Pool* pool = [] {
+    Pool* p = pool_create();
+    pool_setdisttype(p, DISTTYPE_DEB);
+    return p;
+  }();
+  return pool_evrcmp_str(pool, std::string(a).c_str(), std::string(b).c_str(), EVRCMP_COMPARE);
+}
+
+Result<std::vector<ResolvedPackage>> resolve(const std::vector<RepoIndex>& repos,
+                                             const std::vector<InstalledPackage>& installed,
+                                             const ResolveRequest& req) {
+  DL_ASSIGN_OR_RETURN(Loaded l, load(repos, installed, req.arch));
+  Pool* pool = l.pool.get();
+  QueueGuard job;
+  std::vector<PackageSpec> wanted = req.packages;
+  if (req.essential)
+    for (const auto& n : l.meta.essential_names) wanted.push_back(PackageSpec{n, "", ""});
+  std::vector<Id> roots;
+  for (const auto& spec : wanted) {
+    DL_ASSIGN_OR_RETURN(Id p, job_for(l, spec, req.arch));
+    if (p) {
+      queue_push2(&job.q, SOLVER_INSTALL | SOLVER_SOLVABLE, p);
+      roots.push_back(p);
+    }
+  }
+  AptPreference pref(l, req.recommends);
+  pref.walk(roots);
+  for (Id p : pref.picked()) queue_push2(&job.q, SOLVER_FAVOR | SOLVER_SOLVABLE, p);
+  std::unique_ptr<Solver, SolverDeleter> solv(solver_create(pool));
+  solver_set_flag(solv.get(), SOLVER_FLAG_IGNORE_RECOMMENDED, req.recommends ? 0 : 1);
+  solver_set_flag(solv.get(), SOLVER_FLAG_ALLOW_UNINSTALL, 0);
+  int nproblems = solver_solve(solv.get(), &job.q);
+  std::vector<std::string> names;
+  for (const auto& s : wanted) names.push_back(s.name);
+  if (nproblems)
+    return invalid("cannot install " + join(names, " ") + ": " + explain(solv.get(), nproblems));
+  std::unique_ptr<Transaction, TransDeleter> trans(solver_create_transaction(solv.get()));
+  std::vector<ResolvedPackage> out;
+  for (int i = 0; i < trans->steps.count; ++i) {
+    Id p = trans->steps.elements[i];
+    Solvable* s = pool->solvables + p;
+    int type = transaction_type(trans.get(), p, SOLVER_TRANSACTION_SHOW_ACTIVE | SOLVER_TRANSACTION_SHOW_OBSOLETES);
+    if (s->repo == l.installed) {
+      if (type == SOLVER_TRANSACTION_ERASE)
+        return invalid("cannot install " + join(names, " ") + ": it would remove " + pool_solvable2str(pool, s) +
+                       " from the base");
+      continue;
+    }
+    ResolvedPackage r;
+    r.name = pool_id2str(pool, s->name);
+    r.version = pool_id2str(pool, s->evr);
+    r.arch = pool_id2str(pool, s->arch);
+    unsigned int medianr = 0;
+    const char* loc = solvable_lookup_location(s, &medianr);
+    r.filename = loc ? loc : "";
+    DL_TRY(check_filename(r.name, r.filename));
+    Id ctype = 0;
+    const char* sum = solvable_lookup_checksum(s, SOLVABLE_CHECKSUM, &ctype);
+    if (!sum || ctype != REPOKEY_TYPE_SHA256)
+      return Error(ErrorKind::integrity, "package " + r.name + " " + r.version + ": index lists no SHA256");
+    r.sha256 = sum;
+    for (const auto& [repo, ix] : l.repos)
+      if (repo == s->repo) {
+        r.repo_uri = ix->uri;
+        r.url = ix->uri + "/" + r.filename;
+      }
+    if (const IndexMeta::Entry* m = l.meta.find(r.name, r.version, r.arch)) {
+      r.size = m->size;
+      r.essential = m->essential;
+      r.multi_arch = m->multi_arch;
+    }
+    r.upgrade = type == SOLVER_TRANSACTION_UPGRADE || type == SOLVER_TRANSACTION_DOWNGRADE ||
+                type == SOLVER_TRANSACTION_CHANGE || type == SOLVER_TRANSACTION_REINSTALL;
+    out.push_back(std::move(r));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace dl::apt

@@ -1,0 +1,118 @@
+// dlimage deb resolve: which .debs a request needs on top of a base, the
+// way `apt-get -s install` would answer, without apt.
+#include <sys/utsname.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "base/fs.h"
+#include "builder/apt/lock.h"
+#include "builder/apt/resolve.h"
+#include "builder/apt/sources.h"
+#include "builder/cli/command.h"
+#include "net/http.h"
+
+namespace dl::cli {
+namespace {
+
+struct DebOptions {
+  std::vector<std::string> sources;
+  std::string etc_apt = "/etc/apt";
+  std::string status, base;
+  std::string arch;
+  std::string cache;
+  std::string verifier = "gpgv";
+  bool recommends = false, essential = false, offline = false, json = false;
+  std::vector<std::string> packages;
+};
+
+std::string host_arch() {
+  utsname u{};
+  uname(&u);
+  std::string m = u.machine;
+  if (m == "x86_64") return "amd64";
+  if (m == "aarch64") return "arm64";
+  if (m == "ppc64le") return "ppc64el";
+  return m;
+}
+
+std::string cache_dir(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* x = std::getenv("DLIMAGE_CACHE")) return x;
+  if (const char* x = std::getenv("XDG_CACHE_HOME")) return std::string(x) + "/dlimage";
+  if (const char* h = std::getenv("HOME")) return std::string(h) + "/.cache/dlimage";
+  return ".dlimage-cache";
+}
+
+nlohmann::ordered_json to_json(const apt::AptLock& lock, const std::vector<apt::ResolvedPackage>& pkgs) {
+  nlohmann::ordered_json j;
+  j["releases"] = nlohmann::ordered_json::array();
+  for (const auto& r : lock.releases) j["releases"].push_back({{"url", r.url}, {"sha256", r.sha256}});
+  j["packages"] = nlohmann::ordered_json::array();
+  for (const auto& p : pkgs)
+    j["packages"].push_back({{"name", p.name}, {"version", p.version}, {"arch", p.arch},
+                             {"filename", p.filename}, {"size", p.size}, {"sha256", p.sha256},
+                             {"url", p.url}, {"upgrade", p.upgrade}});
+  return j;
+}
+
+int resolve(const DebOptions& o) {
+  if (!o.base.empty())
+    throw Failure(Error(ErrorKind::unsupported, "--base is not available yet; pass --status FILE"));
+  std::vector<apt::Source> sources;
+  if (o.sources.empty()) sources = get(apt::load_system_sources(o.etc_apt));
+  for (const auto& f : o.sources) {
+    auto s = get(apt::load_sources_file(f));
+    sources.insert(sources.end(), s.begin(), s.end());
+  }
+  std::vector<apt::InstalledPackage> installed;
+  if (!o.status.empty()) installed = get(apt::parse_status(get(read_file(o.status)), o.status));
+  apt::ResolveRequest req;
+  req.arch = o.arch.empty() ? host_arch() : o.arch;
+  req.recommends = o.recommends;
+  req.essential = o.essential;
+  for (const auto& p : o.packages) req.packages.push_back(get(apt::parse_package_spec(p)));
+  apt::FetchOptions fo;
+  fo.cache_dir = cache_dir(o.cache);
+  fo.arch = req.arch;
+  fo.offline = o.offline;
+  fo.verifier = o.verifier;
+  net::HttpClient http;
+  auto repos = get(apt::fetch_indexes(sources, fo, http));
+  auto pkgs = get(apt::resolve(repos, installed, req));
+  if (o.json) {
+    std::cout << to_json(apt::make_lock(repos, pkgs), pkgs).dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& p : pkgs) std::cout << p.name << " " << p.version << " " << p.arch << "\n";
+  return 0;
+}
+
+Registration reg("deb", "Debian packages from apt repositories, without apt", [](CLI::App& app) -> Runner {
+  auto o = std::make_shared<DebOptions>();
+  app.require_subcommand(1);
+  CLI::App* res = app.add_subcommand("resolve", "Print the packages a request installs on top of a base");
+  res->add_option("--sources", o->sources,
+                  "apt sources file (*.sources deb822 or one-line .list); default: the machine's /etc/apt");
+  res->add_option("--etc-apt", o->etc_apt, "apt configuration directory for the default sources")
+      ->capture_default_str();
+  res->add_option("--status", o->status, "dpkg status file of the base (its packages count as installed)");
+  res->add_option("--base", o->base, "oci:DIR:REF base image whose dpkg status counts as installed");
+  res->add_option("--arch", o->arch, "dpkg architecture (default: this machine's)");
+  res->add_flag("--recommends", o->recommends, "also install Recommends");
+  res->add_flag("--essential", o->essential, "also install every Essential: yes package (an image from packages alone)");
+  res->add_option("--cache", o->cache, "download cache (default ~/.cache/dlimage)");
+  res->add_flag("--offline", o->offline, "use only the cache");
+  res->add_option("--verifier", o->verifier, "signature checker: gpgv or sqv")->capture_default_str();
+  res->add_flag("--json", o->json, "print JSON with filenames, sizes, sha256 and the InRelease digests (lock data)");
+  res->add_option("packages", o->packages, "NAME[:ARCH][=VERSION]...")->required();
+  return [o, res]() -> int {
+    if (res->parsed()) return resolve(*o);
+    return 2;
+  };
+});
+
+}  // namespace
+}  // namespace dl::cli

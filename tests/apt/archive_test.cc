@@ -1,0 +1,206 @@
+// builder/apt against the real Debian archive this machine's apt uses (URIs
+// and keyrings read from /etc/apt, never written here), with apt itself as
+// the oracle: `apt-get -s install` on a private state directory must list
+// exactly the packages dlimage resolves.
+//
+// The indexes are downloaded once per run into build/apt-archive-cache (a
+// content-addressed cache: an unchanged index is not downloaded again).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "base/fs.h"
+#include "base/strings.h"
+#include "builder/apt/control.h"
+#include "builder/apt/resolve.h"
+#include "tests/support/process.h"
+
+namespace dl::apt {
+namespace {
+
+using test::SpawnOptions;
+
+struct Archive {
+  fs::path dir;
+  std::vector<RepoIndex> repos;
+  std::string essential_status;  // the Essential set as apt resolves it, as a dpkg status
+  std::string error;
+};
+
+fs::path test_dir() { return fs::path(DL_BINARY_DIR) / "apt-archive-cache"; }
+
+std::vector<std::string> apt_args(const fs::path& dir, const fs::path& status) {
+  return {"-o", "Dir::Etc=" + (dir / "etc").string(), "-o", "Dir::State=" + (dir / "state").string(),
+          "-o", "Dir::State::status=" + status.string(), "-o", "Dir::Cache=" + (dir / "aptcache").string(),
+          "-o", "Debug::NoLocking=1", "-o", "APT::Install-Recommends=false", "-o", "APT::Architecture=amd64",
+          "-o", "APT::Architectures::=amd64", "-o", "Dir::Etc::Trusted=/nonexistent",
+          "-o", "Dir::Etc::TrustedParts=/nonexistent"};
+}
+
+// "Inst libc6 [2.36-9] (2.36-9+deb12u14 Debian:12.12/stable [amd64])" -> "libc6 2.36-9+deb12u14 amd64"
+std::vector<std::string> apt_simulate(const Archive& a, const std::string& status_text,
+                                      const std::vector<std::string>& pkgs, std::string* err) {
+  fs::path status = a.dir / "oracle-status";
+  write_file_atomic(status, status_text).ok();
+  std::vector<std::string> argv = {"apt-get"};
+  auto extra = apt_args(a.dir, status);
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.insert(argv.end(), {"-s", "-q", "install"});
+  argv.insert(argv.end(), pkgs.begin(), pkgs.end());
+  auto r = test::run(argv);
+  std::vector<std::string> out;
+  if (!r.ok() || !r->ok()) {
+    *err = r.ok() ? r->describe() + r->out : r.error().message();
+    return out;
+  }
+  for (const auto& line : split(r->out, '\n')) {
+    if (!starts_with(line, "Inst ")) continue;
+    auto w = split(line, ' ');
+    size_t paren = line.find('(');
+    std::string version = line.substr(paren + 1, line.find(' ', paren) - paren - 1);
+    // The arch is the last "[...]" inside the parentheses; a trailing "[]"
+    // marks a dependency loop.
+    size_t close = line.find(')', paren);
+    size_t lb = line.rfind('[', close), rb = line.rfind(']', close);
+    out.push_back(w[1] + " " + version + " " + line.substr(lb + 1, rb - lb - 1));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Archive* archive() {
+  static Archive* instance = [] {
+    auto* a = new Archive;
+    a->dir = test_dir();
+    ensure_dir(a->dir / "etc" / "sources.list.d").ok();
+    ensure_dir(a->dir / "etc" / "preferences.d").ok();
+    ensure_dir(a->dir / "etc" / "apt.conf.d").ok();
+    ensure_dir(a->dir / "state" / "lists" / "partial").ok();
+    ensure_dir(a->dir / "aptcache" / "archives" / "partial").ok();
+    // The machine's own sources, for both dlimage and apt.
+    auto sources = load_system_sources("/etc/apt");
+    if (!sources.ok()) {
+      a->error = sources.error().message();
+      return a;
+    }
+    std::string deb822;
+    for (const auto& s : *sources) {
+      deb822 += "Types: deb\nURIs: " + join(s.uris, " ") + "\nSuites: " + join(s.suites, " ") +
+                "\nComponents: " + join(s.components, " ") + "\nSigned-By: " + s.signed_by_file + "\n\n";
+    }
+    write_file_atomic(a->dir / "etc" / "sources.list.d" / "machine.sources", deb822).ok();
+    std::vector<std::string> update = {"apt-get"};
+    auto extra = apt_args(a->dir, a->dir / "empty-status");
+    write_file_atomic(a->dir / "empty-status", "").ok();
+    update.insert(update.end(), extra.begin(), extra.end());
+    update.insert(update.end(), {"-q", "update"});
+    auto u = test::run(update);
+    if (!u.ok() || !u->ok()) {
+      a->error = "apt-get update: " + (u.ok() ? u->describe() : u.error().message());
+      return a;
+    }
+    net::HttpClient http;
+    FetchOptions fo;
+    fo.cache_dir = (a->dir / "dlimage").string();
+    auto repos = fetch_indexes(*sources, fo, http);
+    if (!repos.ok()) {
+      a->error = repos.error().message();
+      return a;
+    }
+    a->repos = *repos;
+    // A minimal, consistent base: the Essential set exactly as apt resolves
+    // it on an empty status, written back as installed stanzas.
+    std::set<std::string> essential;
+    std::map<std::string, std::string> stanza;  // "name version arch" -> paragraph
+    for (const auto& r : a->repos) {
+      auto text = read_file(r.packages_path);
+      auto paras = parse_control(*text, r.packages_path);
+      for (const auto& p : *paras) {
+        std::string key = p.get("Package") + " " + p.get("Version") + " " + p.get("Architecture");
+        if (p.get("Essential") == "yes") essential.insert(p.get("Package"));
+        // Every field as dpkg would keep it: apt tells an installed version
+        // from the archive's by a hash over several of them.
+        std::string s = "Package: " + p.get("Package") + "\nStatus: install ok installed\n";
+        for (const auto& f : p.fields) {
+          if (f.name == "Package" || f.name == "Filename" || f.name == "Size" || f.name == "MD5sum" ||
+              f.name == "SHA256" || f.name == "Description-md5")
+            continue;
+          auto vl = split(f.value, '\n');
+          s += f.name + ": " + vl[0] + "\n";
+          for (size_t i = 1; i < vl.size(); ++i) s += " " + (vl[i].empty() ? std::string(".") : vl[i]) + "\n";
+        }
+        stanza[key] = s;
+      }
+    }
+    std::string err;
+    auto base = apt_simulate(*a, "", {essential.begin(), essential.end()}, &err);
+    if (base.empty()) {
+      a->error = "apt-get -s install <Essential>: " + err;
+      return a;
+    }
+    for (const auto& line : base) a->essential_status += stanza[line] + "\n";
+    return a;
+  }();
+  return instance;
+}
+
+std::vector<std::string> ours(const std::string& status, const std::vector<std::string>& pkgs,
+                              std::string* err) {
+  ResolveRequest req;
+  for (const auto& p : pkgs) req.packages.push_back(*parse_package_spec(p));
+  auto installed = parse_status(status);
+  auto r = resolve(archive()->repos, *installed, req);
+  std::vector<std::string> out;
+  if (!r.ok()) {
+    *err = r.error().message();
+    return out;
+  }
+  for (const auto& p : *r) out.push_back(p.name + " " + p.version + " " + p.arch);
+  return out;
+}
+
+void compare(const std::string& status, const std::vector<std::string>& pkgs) {
+  ASSERT_TRUE(archive()->error.empty()) << archive()->error;
+  std::string apt_err, our_err;
+  auto want = apt_simulate(*archive(), status, pkgs, &apt_err);
+  ASSERT_TRUE(apt_err.empty()) << apt_err;
+  auto got = ours(status, pkgs, &our_err);
+  ASSERT_TRUE(our_err.empty()) << our_err;
+  ASSERT_FALSE(want.empty());
+  std::vector<std::string> missing, extra;
+  std::set_difference(want.begin(), want.end(), got.begin(), got.end(), std::back_inserter(missing));
+  std::set_difference(got.begin(), got.end(), want.begin(), want.end(), std::back_inserter(extra));
+  EXPECT_TRUE(missing.empty() && extra.empty())
+      << "request " << join(pkgs, " ") << ": apt installs but dlimage does not: " << join(missing, ", ")
+      << "\ndlimage installs but apt does not: " << join(extra, ", ");
+}
+
+TEST(Archive, IndexesVerified) {
+  ASSERT_TRUE(archive()->error.empty()) << archive()->error;
+  ASSERT_FALSE(archive()->repos.empty());
+  for (const auto& r : archive()->repos) {
+    EXPECT_EQ(r.release_sha256.size(), 64u);
+    EXPECT_TRUE(fs::exists(r.packages_path)) << r.packages_path;
+  }
+}
+
+TEST(Archive, Python3OnTheEssentialSet) { compare(archive()->essential_status, {"python3"}); }
+
+TEST(Archive, Python3SixOnTheEssentialSet) { compare(archive()->essential_status, {"python3-six"}); }
+
+
+TEST(Archive, SeveralAtOnce) {
+  compare(archive()->essential_status, {"python3-numpy", "libgomp1", "ca-certificates", "curl"});
+}
+
+TEST(Archive, UnknownPackageSuggestsTheNearest) {
+  ASSERT_TRUE(archive()->error.empty()) << archive()->error;
+  std::string err;
+  ours("", {"pyhton3"}, &err);
+  EXPECT_EQ(err, "unknown package 'pyhton3'; did you mean 'python3'?");
+}
+
+}  // namespace
+}  // namespace dl::apt
