@@ -7,8 +7,10 @@ PKGS=(
   libarchive-dev libcurl4-openssl-dev libssl-dev libyaml-cpp-dev libcli11-dev
   libzstd-dev nlohmann-json3-dev libgtest-dev zlib1g-dev libdeflate-dev libisal-dev
   docker-registry skopeo umoci mmdebstrap apache2-utils openssl ca-certificates
+  zsh fish groff-base man-db
   python3 python3-pip-whl python3-setuptools-whl python3-wheel-whl pigz zstd curl chromium
   libsolv-dev libsolvext-dev gpgv sqv gnupg apt-utils dpkg-dev
+  clang-14 clang-format-14 clang-tidy-14 libclang-rt-14-dev
   "$@"
 )
 missing=()

@@ -204,27 +204,43 @@ class AptPreference {
   AptPreference(Loaded& l, bool recommends) : l_(l), pool_(l.pool.get()), recommends_(recommends) {}
 
   void walk(const std::vector<Id>& roots) {
-    std::vector<Id> todo(roots.begin(), roots.end());
     for (Id p : roots) picked_.insert(p);
-    while (!todo.empty()) {
-      Id p = todo.back();
-      todo.pop_back();
-      Solvable* s = pool_->solvables + p;
-      visit_deps(s->repo, s->solv_requires, todo);
-      if (recommends_) visit_deps(s->repo, s->recommends, todo);
-    }
+    for (Id p : roots) mark(p, 0);
   }
   const std::set<Id>& picked() const { return picked_; }
 
  private:
-  void visit_deps(Repo* repo, Offset off, std::vector<Id>& todo) {
-    if (!off) return;
-    for (Id* dp = repo->idarraydata + off; *dp; ++dp) {
-      if (*dp == SOLVABLE_PREREQMARKER) continue;
-      if (satisfied(*dp)) continue;
-      Id pick = choose(*dp);
-      if (pick && picked_.insert(pick).second) todo.push_back(pick);
+  // Depth first and in dependency order, as apt's MarkInstall recurses; a
+  // group is looked at only when its turn comes, so an earlier pick that
+  // provides it counts.
+  void mark(Id p, int depth) {
+    if (depth > 2000) return;  // apt bounds its recursion too
+    Solvable* s = pool_->solvables + p;
+    std::vector<Id> deps = dep_list(s->repo, s->solv_requires);
+    if (recommends_) {
+      auto rec = dep_list(s->repo, s->recommends);
+      deps.insert(deps.end(), rec.begin(), rec.end());
     }
+    for (Id dep : deps) {
+      if (satisfied(dep)) continue;
+      Id pick = choose(dep);
+      if (pick && picked_.insert(pick).second) mark(pick, depth + 1);
+    }
+  }
+  // Pre-Depends first (dpkg needs them before unpacking), then Depends.
+  static std::vector<Id> dep_list(Repo* repo, Offset off) {
+    std::vector<Id> depends, pre;
+    if (!off) return depends;
+    bool after_marker = false;
+    for (Id* dp = repo->idarraydata + off; *dp; ++dp) {
+      if (*dp == SOLVABLE_PREREQMARKER) {
+        after_marker = true;
+        continue;
+      }
+      (after_marker ? pre : depends).push_back(*dp);
+    }
+    pre.insert(pre.end(), depends.begin(), depends.end());
+    return pre;
   }
   // Some alternative is installed already or picked already.
   bool satisfied(Id dep) {
@@ -251,8 +267,12 @@ class AptPreference {
         (s->name == name ? real : any).push_back(p);
       }
       if (!real.empty()) return best(pool_, real);
-      if (any.size() == 1) return any[0];
-      if (!any.empty()) return 0;  // several providers: libsolv's policy decides
+      if (any.empty()) continue;
+      // One provider (in one or more versions): apt takes it. Several
+      // names: libsolv's policy decides.
+      bool one_name = true;
+      for (Id q : any) one_name = one_name && pool_->solvables[q].name == pool_->solvables[any[0]].name;
+      return one_name ? best(pool_, any) : 0;
     }
     return 0;
   }
@@ -302,7 +322,10 @@ Result<std::vector<ResolvedPackage>> resolve(const std::vector<RepoIndex>& repos
   }
   AptPreference pref(l, req.recommends);
   pref.walk(roots);
-  for (Id p : pref.picked()) queue_push2(&job.q, SOLVER_FAVOR | SOLVER_SOLVABLE, p);
+  // Weak installs: libsolv drops any that would break the request, so the
+  // result stays libsolv's; otherwise apt's picks win over libsolv's own
+  // tie-breaking (which prefers a package that Replaces+Conflicts the rest).
+  for (Id p : pref.picked()) queue_push2(&job.q, SOLVER_INSTALL | SOLVER_SOLVABLE | SOLVER_WEAK, p);
   std::unique_ptr<Solver, SolverDeleter> solv(solver_create(pool));
   solver_set_flag(solv.get(), SOLVER_FLAG_IGNORE_RECOMMENDED, req.recommends ? 0 : 1);
   solver_set_flag(solv.get(), SOLVER_FLAG_ALLOW_UNINSTALL, 0);

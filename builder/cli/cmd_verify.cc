@@ -33,7 +33,7 @@ Registration reg("verify", "Check that every tag in the registry points at the d
       std::cout << p.ref << ": " << (p.got.empty() ? "missing" : "points at " + p.got) << ", expected " << p.want
                 << "\n";
     std::cout << (tags - problems.size()) << "/" << tags << " tags verified\n";
-    return problems.empty() ? 0 : 1;
+    return problems.empty() ? kExitOk : kExitMismatch;
   };
 });
 

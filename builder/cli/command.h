@@ -15,6 +15,12 @@
 
 namespace dl::cli {
 
+// Documented in README "Exit codes"; scripts depend on them.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitMismatch = 3;  // verify: a tag differs from what the matrix builds
+
 using Runner = std::function<int()>;
 using Setup = std::function<Runner(CLI::App&)>;
 
@@ -30,7 +36,7 @@ std::vector<CommandDef>& commands();
 
 class Failure : public std::runtime_error {
  public:
-  explicit Failure(const Error& e, int code = 1) : std::runtime_error(e.message()), code_(code) {}
+  explicit Failure(const Error& e, int code = kExitFailure) : std::runtime_error(e.message()), code_(code) {}
   int code() const { return code_; }
 
  private:

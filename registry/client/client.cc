@@ -8,6 +8,7 @@
 namespace dl::registry {
 
 using net::Headers;
+using net::HttpClient;
 using net::Request;
 using net::Response;
 using net::BodySink;
@@ -17,6 +18,19 @@ using net::add_query;
 using net::backoff_delay;
 
 namespace {
+
+// A loopback registry is plain HTTP unless it answers a TLS handshake, as
+// docker and crane treat localhost. A certificate complaint still means TLS
+// is spoken: the user then needs --ca-file, and the error says so.
+bool speaks_tls(HttpClient& http, const std::string& host) {
+  Request req;
+  req.url = "https://" + host + "/v2/";
+  req.retry = false;
+  req.follow_redirects = false;
+  auto r = http.send(req);
+  if (r.ok()) return true;
+  return r.error().message().find("certificate") != std::string::npos;
+}
 
 std::string strip_params(const std::string& content_type) {
   return trim(content_type.substr(0, content_type.find(';')));
@@ -45,6 +59,7 @@ std::string next_link(const Headers& h) {
 RegistryClient::RegistryClient(Authenticator& auth, HostConfig hosts, ClientOptions opts)
     : auth_(auth), hosts_(std::move(hosts)), opts_(opts) {
   if (opts_.jobs < 1) opts_.jobs = 1;
+  hosts_.set_tls_probe([&http = auth_.http()](const std::string& host) { return speaks_tls(http, host); });
 }
 
 std::string RegistryClient::repo_url(const Reference& repo) const {

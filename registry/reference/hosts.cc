@@ -1,6 +1,33 @@
 #include "registry/reference/hosts.h"
 
+#include <algorithm>
+
+#include "base/strings.h"
+
 namespace dl::registry {
+
+std::string strip_port(std::string_view hp) {
+  if (!hp.empty() && hp.front() == '[') {
+    auto close = hp.find(']');
+    return std::string(hp.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1));
+  }
+  // A bare IPv6 address has several colons and no port.
+  if (std::count(hp.begin(), hp.end(), ':') > 1) return std::string(hp);
+  return std::string(hp.substr(0, hp.find(':')));
+}
+
+bool is_loopback_host(std::string_view host_port) {
+  std::string h = strip_port(host_port);
+  if (h == "localhost" || h == "::1" || h == "0:0:0:0:0:0:0:1") return true;
+  // 127.0.0.0/8: four numeric labels, the first 127.
+  if (h.rfind("127.", 0) != 0) return false;
+  int dots = 0;
+  for (char c : h) {
+    if (c == '.') ++dots;
+    else if (c < '0' || c > '9') return false;
+  }
+  return dots == 3;
+}
 
 Result<std::string> parse_host(std::string_view spec, bool* plain) {
   std::string_view s = spec;
@@ -18,9 +45,14 @@ Result<std::string> parse_host(std::string_view spec, bool* plain) {
                    "': expected HOST[:PORT] without path, user or query");
   // Reuse the reference grammar for the host syntax.
   auto probe = parse_reference(std::string(s) + "/x");
-  if (!probe.ok() || probe->registry != (s == "index.docker.io" ? std::string(kDockerHub) : std::string(s)))
-    return invalid("registry host '" + std::string(spec) + "': not a valid HOST[:PORT]");
-  return probe->registry;
+  if (probe.ok() && probe->registry == (s == "index.docker.io" ? std::string(kDockerHub) : std::string(s)))
+    return probe->registry;
+  // A bare name ("myhost", as --plain-http myhost) reads as a repository in a
+  // reference; with a port it must parse as a registry.
+  auto with_port = parse_reference(std::string(s) + ":1/x");
+  if (s.find(':') == std::string_view::npos && with_port.ok() && with_port->registry == std::string(s) + ":1")
+    return std::string(s);
+  return invalid("registry host '" + std::string(spec) + "': not a valid HOST[:PORT]");
 }
 
 Status HostConfig::add_mirror(std::string_view spec) {
@@ -33,6 +65,7 @@ Status HostConfig::add_mirror(std::string_view spec) {
   auto to = parse_host(spec.substr(eq + 1), &plain_to);
   if (!to.ok()) return to.error().wrap("--mirror '" + std::string(spec) + "'");
   if (plain_to) plain_http_.insert(*to);
+  if (!plain_to && starts_with(spec.substr(eq + 1), "https://")) tls_.insert(*to);
   mirrors_.push_back({*from, *to});
   return {};
 }
@@ -41,7 +74,7 @@ Status HostConfig::add_plain_http(std::string_view host) {
   bool plain = false;
   auto h = parse_host(host, &plain);
   if (!h.ok()) return h.error().wrap("--plain-http");
-  plain_http_.insert(*h);
+  plain_http_.insert(*h);  // "host" matches any port of host, see is_plain_http
   if (*h == kDockerHub) plain_http_.insert(std::string(kDockerHubApi));
   return {};
 }
@@ -51,6 +84,7 @@ Status HostConfig::set_push_registry(std::string_view host) {
   auto h = parse_host(host, &plain);
   if (!h.ok()) return h.error().wrap("--registry");
   if (plain) plain_http_.insert(*h);
+  if (!plain && starts_with(host, "https://")) tls_.insert(*h);
   push_registry_ = *h;
   return {};
 }
@@ -75,7 +109,24 @@ Reference HostConfig::for_push(const Reference& ref) const {
 }
 
 bool HostConfig::is_plain_http(std::string_view registry) const {
-  return plain_http_.count(std::string(registry)) > 0;
+  std::string host(registry);
+  if (tls_.count(host)) return false;
+  if (plain_http_.count(host) || plain_http_.count(strip_port(host))) return true;
+  return is_loopback_host(host) && loopback_is_plain(host);
+}
+
+void HostConfig::set_tls_probe(std::function<bool(const std::string&)> speaks_tls) {
+  // A fresh cache: copies of this HostConfig made before keep their own.
+  probe_ = std::make_shared<ProbeCache>();
+  probe_->probe = std::move(speaks_tls);
+}
+
+bool HostConfig::loopback_is_plain(const std::string& host) const {
+  std::lock_guard<std::mutex> lock(probe_->mu);
+  if (!probe_->probe) return true;
+  auto it = probe_->speaks_tls.find(host);
+  if (it == probe_->speaks_tls.end()) it = probe_->speaks_tls.emplace(host, probe_->probe(host)).first;
+  return !it->second;
 }
 
 std::string HostConfig::base_url_for_host(std::string_view api_host) const {

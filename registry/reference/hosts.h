@@ -4,9 +4,18 @@
 // Like containers-registries.conf, every host is HTTPS unless it is listed
 // as plain HTTP (--plain-http HOST) or written with an "http://" prefix
 // (--mirror docker.io=http://127.0.0.1:5000, --registry http://host:5000).
+// `--plain-http HOST` covers every port of HOST; `HOST:PORT` only that one.
+//
+// Loopback registries (127.0.0.0/8, ::1, localhost) are the exception, as in
+// docker and crane: they speak plain HTTP unless they answer TLS. A probe
+// set by the RegistryClient decides once per host; without one, loopback is plain.
+// An explicit "https://HOST" always means TLS.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -37,6 +46,8 @@ class HostConfig {
   Reference for_push(const Reference& ref) const;
 
   bool is_plain_http(std::string_view registry) const;
+  // Asked once per loopback host: does it speak TLS? Results are cached.
+  void set_tls_probe(std::function<bool(const std::string& host)> speaks_tls);
   // "https://registry-1.docker.io" / "http://127.0.0.1:5000": the API base
   // URL for a reference's registry (after any rewriting).
   std::string base_url(const Reference& ref) const;
@@ -45,10 +56,24 @@ class HostConfig {
   const std::vector<Mirror>& mirrors() const { return mirrors_; }
 
  private:
+  struct ProbeCache {
+    std::mutex mu;
+    std::map<std::string, bool> speaks_tls;
+    std::function<bool(const std::string&)> probe;
+  };
+  bool loopback_is_plain(const std::string& host) const;
+
   std::vector<Mirror> mirrors_;
   std::set<std::string> plain_http_;
+  std::set<std::string> tls_;  // written as https://HOST
+  std::shared_ptr<ProbeCache> probe_ = std::make_shared<ProbeCache>();
   std::string push_registry_;
 };
+
+// 127.0.0.0/8, ::1 or localhost, with or without a port ("[::1]:5000").
+bool is_loopback_host(std::string_view host_port);
+// "host:5000" -> "host", "[::1]:5000" -> "::1".
+std::string strip_port(std::string_view host_port);
 
 // Strips an optional "http://" or "https://"; sets *plain for http.
 // Refuses paths, userinfo and empty hosts.

@@ -92,7 +92,7 @@ TEST(HostConfig, MirrorsPushRegistryAndPlainHttp) {
   ASSERT_TRUE(hc.add_mirror("quay.io=http://127.0.0.1:5001").ok());
   auto r = hc.for_pull(parse_ok("ubuntu:22.04"));
   EXPECT_EQ(r.str(), "127.0.0.1:5000/library/ubuntu:22.04");
-  EXPECT_EQ(hc.base_url(r), "https://127.0.0.1:5000");
+  EXPECT_EQ(hc.base_url(r), "http://127.0.0.1:5000");  // loopback, no TLS probe: plain
   auto q = hc.for_pull(parse_ok("quay.io/a/b"));
   EXPECT_EQ(hc.base_url(q), "http://127.0.0.1:5001");
   EXPECT_EQ(hc.for_pull(parse_ok("ghcr.io/x/y")).registry, "ghcr.io");
@@ -111,6 +111,51 @@ TEST(HostConfig, MirrorsPushRegistryAndPlainHttp) {
   EXPECT_FALSE(hc.add_mirror("docker.io=").ok());
   EXPECT_FALSE(hc.set_push_registry("host/path").ok());
   EXPECT_FALSE(hc.add_plain_http("user@host").ok());
+}
+
+TEST(HostConfig, LoopbackIsPlainUnlessItSpeaksTls) {
+  EXPECT_TRUE(is_loopback_host("127.0.0.1:5000"));
+  EXPECT_TRUE(is_loopback_host("127.255.3.4"));
+  EXPECT_TRUE(is_loopback_host("localhost:443"));
+  EXPECT_TRUE(is_loopback_host("[::1]:5000"));
+  EXPECT_TRUE(is_loopback_host("::1"));
+  EXPECT_FALSE(is_loopback_host("127.example.com"));
+  EXPECT_FALSE(is_loopback_host("128.0.0.1"));
+  EXPECT_FALSE(is_loopback_host("localhost.evil.com:80"));
+  EXPECT_FALSE(is_loopback_host("docker.io"));
+
+  HostConfig hc;
+  EXPECT_EQ(hc.base_url(parse_ok("127.0.0.1:5000/a/b")), "http://127.0.0.1:5000");
+  EXPECT_EQ(hc.base_url(parse_ok("localhost:5000/a")), "http://localhost:5000");
+  EXPECT_EQ(hc.base_url(parse_ok("registry.example.com/a")), "https://registry.example.com");
+
+  int probes = 0;
+  hc.set_tls_probe([&](const std::string& host) {
+    ++probes;
+    return host == "127.0.0.1:5443";
+  });
+  EXPECT_EQ(hc.base_url(parse_ok("127.0.0.1:5443/a")), "https://127.0.0.1:5443");
+  EXPECT_EQ(hc.base_url(parse_ok("127.0.0.1:5443/b")), "https://127.0.0.1:5443");
+  EXPECT_EQ(hc.base_url(parse_ok("127.0.0.1:5000/a")), "http://127.0.0.1:5000");
+  EXPECT_EQ(probes, 2) << "one probe per host";
+  EXPECT_EQ(hc.base_url(parse_ok("example.com/a")), "https://example.com");
+  EXPECT_EQ(probes, 2) << "non-loopback hosts are never probed";
+
+  // An explicit https:// wins over the loopback default.
+  HostConfig tls;
+  ASSERT_TRUE(tls.set_push_registry("https://127.0.0.1:5000").ok());
+  EXPECT_EQ(tls.base_url(tls.for_push(parse_ok("x/y"))), "https://127.0.0.1:5000");
+}
+
+TEST(HostConfig, PlainHttpMatchesWithOrWithoutPort) {
+  HostConfig hc;
+  ASSERT_TRUE(hc.add_plain_http("myhost").ok());
+  EXPECT_TRUE(hc.is_plain_http("myhost"));
+  EXPECT_TRUE(hc.is_plain_http("myhost:5000"));
+  EXPECT_FALSE(hc.is_plain_http("otherhost:5000"));
+  ASSERT_TRUE(hc.add_plain_http("http://other:8080").ok());
+  EXPECT_TRUE(hc.is_plain_http("other:8080"));
+  EXPECT_FALSE(hc.is_plain_http("other:9090")) << "HOST:PORT covers only that port";
 }
 
 }  // namespace
