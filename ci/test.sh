@@ -9,7 +9,10 @@ ci/deps.sh
 # Formatting is checked first: it takes seconds. DL_FORMAT_CHECK=1 turns it on;
 # it defaults to 0 until the one-time `ci/format.sh` over the whole tree lands.
 if [ "${DL_FORMAT_CHECK:-0}" = 1 ]; then ci/format.sh --check; fi
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDLIMAGE_DEV=ON
+# ccache when the machine has it (a developer's; CI machines start cold).
+launcher=()
+if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDLIMAGE_DEV=ON "${launcher[@]}"
 cmake --build build -j"$(nproc)"
 eval "$(ci/make-base.sh build/cache | grep '^DL_')"
 export DL_BASE_ROOTFS_TAR DL_BASE_OCI

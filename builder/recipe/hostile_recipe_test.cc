@@ -83,7 +83,7 @@ TEST(HostileRecipe, BadModeIsAnErrorNotACrash) {
   auto r = load_for_cell(f.dir.string(), "m", any_cell());
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message().find("m.yaml:2:"), std::string::npos) << r.error().message();
-  EXPECT_NE(r.error().message().find("not an octal file mode"), std::string::npos);
+  EXPECT_NE(r.error().message().find("expected octal permissions"), std::string::npos);
 }
 
 }  // namespace

@@ -80,6 +80,26 @@ TEST(Recipes, BadInputIsLocated) {
             std::string::npos);
 }
 
+TEST(Recipes, FileModeMustBeOctal) {
+  TempDir d;
+  auto c = cell_for("qingcloud/tensorflow:1.12-cpu");
+  for (const std::string bad : {"rw-r--r--", "0999", "644x", "077777"}) {
+    SCOPED_TRACE(bad);
+    ASSERT_TRUE(write_file_atomic(d.path() / "m.yaml", "schema: 1\nfiles:\n  - dest: /etc/x\n    content: hi\n"
+                                                        "    mode: \"" + bad + "\"\n").ok());
+    auto r = load_for_cell(d.path().string(), "m", c);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message(), d.path().string() + "/m.yaml:5:11: mode '" + bad +
+                                       "': expected octal permissions such as '0644' or '0755'");
+  }
+  ASSERT_TRUE(write_file_atomic(d.path() / "m.yaml",
+                                "schema: 1\nfiles:\n  - dest: /etc/x\n    content: hi\n    mode: \"0755\"\n").ok());
+  auto ok = load_for_cell(d.path().string(), "m", c);
+  ASSERT_TRUE(ok.ok()) << ok.error().message();
+  ASSERT_EQ(ok->files.size(), 1u);
+  EXPECT_EQ(ok->files[0].mode, 0755u);
+}
+
 }  // namespace
 }  // namespace dl::recipe
 
