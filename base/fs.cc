@@ -1,5 +1,6 @@
 #include "base/fs.h"
 
+#include "base/temp_registry.h"
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -104,12 +105,16 @@ Status AtomicFile::commit() {
 }
 
 TempDir::TempDir(std::string_view prefix) {
-  std::string tmpl = (fs::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();
+  std::string tmp = fs::temp_directory_path().string();
+  detail::remove_orphaned_temp_dirs(tmp, prefix);
+  std::string tmpl = (fs::path(tmp) / (std::string(prefix) + "-" + std::to_string(getpid()) + "-XXXXXX")).string();
   if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed: " + errno_text());
   path_ = tmpl;
+  detail::register_temp_dir(path_.string());
 }
 
 TempDir::~TempDir() {
+  detail::unregister_temp_dir(path_.string());
   std::error_code ec;
   fs::remove_all(path_, ec);
 }

@@ -1,5 +1,6 @@
 #include <nlohmann/json.hpp>
 
+#include "base/json_limits.h"
 #include "net/http.h"
 #include "net/url.h"
 
@@ -7,10 +8,14 @@ namespace dl::net {
 
 std::vector<RegistryError> parse_registry_errors(std::string_view body) {
   std::vector<RegistryError> out;
+  // An error body is only ever decoration for a message: past the bounds it
+  // is ignored, never parsed.
+  if (!check_json_limits(body, "error body", {64u << 10, 16}).ok()) return out;
   auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object() || !j.contains("errors") || !j["errors"].is_array()) return out;
   for (const auto& e : j["errors"]) {
     if (!e.is_object()) continue;
+    if (out.size() >= 8) break;
     RegistryError re;
     if (e.contains("code") && e["code"].is_string()) re.code = e["code"].get<std::string>();
     if (e.contains("message") && e["message"].is_string()) re.message = e["message"].get<std::string>();
@@ -51,7 +56,7 @@ Error http_error(std::string_view method, std::string_view url, const Response& 
   auto errs = parse_registry_errors(resp.body);
   for (const auto& e : errs) {
     msg += ": " + e.code;
-    if (!e.message.empty()) msg += " (" + e.message + ")";
+    if (!e.message.empty()) msg += " (" + redact_urls_in(e.message.substr(0, 200)) + ")";
   }
   if (errs.empty() && !resp.body.empty() && resp.body.size() <= 200) {
     bool printable = true;

@@ -5,23 +5,20 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "base/strings.h"
 #include "net/url.h"
 
 namespace dl::net {
 
-namespace {
+void note_insecure_host(const std::string& host);  // insecure.cc
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
+namespace {
 
 void global_init() {
   static std::once_flag once;
@@ -112,6 +109,7 @@ bool curl_error_is_temporary(CURLcode rc) {
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_ABORTED_BY_CALLBACK:
+    case CURLE_OPERATION_TIMEDOUT:  // a deadline: retrying would multiply it
       return false;
     default:
       return true;
@@ -119,37 +117,6 @@ bool curl_error_is_temporary(CURLcode rc) {
 }
 
 }  // namespace
-
-// ---- Headers ---------------------------------------------------------------
-
-void Headers::add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
-
-void Headers::set(std::string name, std::string value) {
-  remove(name);
-  add(std::move(name), std::move(value));
-}
-
-void Headers::remove(std::string_view name) {
-  std::erase_if(items_, [&](const auto& kv) { return iequals(kv.first, name); });
-}
-
-std::optional<std::string> Headers::get(std::string_view name) const {
-  for (const auto& [k, v] : items_)
-    if (iequals(k, name)) return v;
-  return std::nullopt;
-}
-
-std::string Headers::get_or(std::string_view name, std::string fallback) const {
-  auto v = get(name);
-  return v ? *v : fallback;
-}
-
-std::vector<std::string> Headers::get_all(std::string_view name) const {
-  std::vector<std::string> out;
-  for (const auto& [k, v] : items_)
-    if (iequals(k, name)) out.push_back(v);
-  return out;
-}
 
 // ---- HttpClient ------------------------------------------------------------
 
@@ -215,10 +182,31 @@ struct SlistDeleter {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
 
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+std::string timeout_text(const TransportOptions& opts, SteadyTime deadline, const char* errbuf) {
+  if (std::strstr(errbuf, "too slow"))
+    return "no progress: fewer than " + std::to_string(opts.low_speed_limit) + " bytes/s for " +
+           std::to_string(opts.low_speed_time_s) + " s (a stalled or trickling server)";
+  // CURLOPT_TIMEOUT_MS is the rest of the deadline; curl may stop a few ms early.
+  if (opts.deadline_s > 0 && std::chrono::steady_clock::now() + std::chrono::milliseconds(50) >= deadline)
+    return "overall deadline of " + std::to_string(opts.deadline_s) + " s exceeded";
+  return errbuf[0] ? errbuf : "timed out";
+}
+
 // One exchange on one connection: no redirects, no retries.
 Result<Response> perform(CURL* h, CURLSH* share, const TransportOptions& opts, const std::string& method,
                          const std::string& url, const Headers& headers, const Request& req, bool with_body,
-                         const BodySink& sink) {
+                         const BodySink& sink, SteadyTime deadline) {
+  DL_TRY(require_http_url(url, method + " " + redact_url(url)));
+  long timeout_ms = 0;
+  if (opts.deadline_s > 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return Error(ErrorKind::network, method + " " + redact_url(url) + ": overall deadline of " +
+                                           std::to_string(opts.deadline_s) + " s exceeded");
+    timeout_ms = static_cast<long>(left.count());
+  }
   curl_easy_reset(h);
   Response resp;
   resp.url = url;
@@ -256,9 +244,16 @@ Result<Response> perform(CURL* h, CURLSH* share, const TransportOptions& opts, c
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_USERAGENT, opts.user_agent.c_str());
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, opts.connect_timeout_s);
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, opts.low_speed_limit);
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, opts.low_speed_time_s);
+  if (timeout_ms > 0) curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  // "" disables libcurl's own environment lookup: ProxyConfig decides.
+  std::string proxy = opts.proxy.for_url(url);
+  curl_easy_setopt(h, CURLOPT_PROXY, proxy.c_str());
+  if (!opts.tls_verify && url_scheme(url) == "https") note_insecure_host(url_host(url));
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, opts.tls_verify ? 1L : 0L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, opts.tls_verify ? 2L : 0L);
   std::string ca = opts.ca_file;
@@ -299,6 +294,7 @@ Result<Response> perform(CURL* h, CURLSH* share, const TransportOptions& opts, c
   if (ex.callback_error) return ex.callback_error->wrap(method + " " + redact_url(url));
   if (rc != CURLE_OK) {
     std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    if (rc == CURLE_OPERATION_TIMEDOUT) why = timeout_text(opts, deadline, errbuf);
     return Error(ErrorKind::network, method + " " + redact_url(url) + ": " + why, curl_error_is_temporary(rc));
   }
   long code = 0;
@@ -321,6 +317,7 @@ Result<Response> HttpClient::send(const Request& req, const BodySink& sink) {
       return sink(d, n);
     };
   std::optional<Result<Response>> last;
+  SteadyTime deadline = std::chrono::steady_clock::now() + std::chrono::seconds(opts_.deadline_s);
 
   auto exchange = [&]() -> Result<Response> {
     std::string method = req.method, url = req.url;
@@ -338,7 +335,7 @@ Result<Response> HttpClient::send(const Request& req, const BodySink& sink) {
         clock_->sleep_for(wait);
       }
       CURL* h = impl_->acquire();
-      auto r = perform(h, impl_->share, opts_, method, url, headers, req, with_body, counting);
+      auto r = perform(h, impl_->share, opts_, method, url, headers, req, with_body, counting, deadline);
       impl_->release(h);
       if (!r.ok()) {
         if (opts_.log) opts_.log(method + " " + redact_url(url) + " -> error");
@@ -353,9 +350,13 @@ Result<Response> HttpClient::send(const Request& req, const BodySink& sink) {
       auto loc = r->headers.get("Location");
       if (!req.follow_redirects || !is_redirect(r->status) || !loc) return r;
       auto next = resolve_url(url, *loc);
-      if (!next.ok()) return next.error();
+      if (!next.ok()) return next.error().wrap(method + " " + redact_url(url));
+      DL_TRY(check_redirect(method + " " + redact_url(url), url, *next));
       // Credentials belong to the origin that asked for them.
-      if (url_origin(*next) != url_origin(url)) headers.remove("Authorization");
+      if (url_origin(*next) != url_origin(url)) {
+        headers.remove("Authorization");
+        headers.remove("Cookie");
+      }
       if (r->status == 303 || ((r->status == 301 || r->status == 302) && method == "POST")) {
         if (method != "HEAD") method = "GET";
         with_body = false;
@@ -378,7 +379,9 @@ Result<Response> HttpClient::send(const Request& req, const BodySink& sink) {
     }
     return out;
   };
-  auto can_retry = [&]() { return req.retry && streamed == 0; };
+  auto can_retry = [&]() {
+    return req.retry && streamed == 0 && (opts_.deadline_s <= 0 || std::chrono::steady_clock::now() < deadline);
+  };
   std::mt19937_64 rng;
   {
     std::lock_guard<std::mutex> l(impl_->mu);

@@ -1,11 +1,22 @@
-// A small HTTP/1.1 client for registry traffic, on libcurl.
+// The one HTTP/1.1 client of dlimage, on libcurl: registries, wheel
+// indexes and downloads, artifacts and OS packages all go through it, so
+// they share one set of rules.
 //
 // - Bodies stream both ways: requests pull from a reader (reopened for
 //   every attempt), responses push into a sink. Nothing is buffered whole
 //   except small bodies (manifests, error JSON) when no sink is given.
-// - Redirects are followed by hand so that the Authorization header is
-//   dropped whenever the next hop is another origin (Docker Hub sends blob
-//   GETs to a CDN that must never see the registry token).
+// - Only http and https, for the request and every redirect (libcurl is
+//   told so too). Redirects are followed by hand so that the Authorization
+//   header is dropped whenever the next hop is another origin (Docker Hub
+//   sends blob GETs to a CDN that must never see the registry token), and an
+//   https -> http redirect is refused unless it lands on loopback.
+// - Bounds: an overall deadline per send() (redirects and retries
+//   included) and a no-progress deadline (slower than low_speed_limit bytes/s
+//   for low_speed_time_s is cut, and not retried); bodies kept in memory are
+//   capped.
+// - Proxies from the environment (net/proxy.h), never for loopback.
+// - tls_verify=false is recorded per host and reported once per run
+//   (insecure_warning()).
 // - Connection errors, 408, 429 and 5xx are retried with jittered
 //   exponential backoff, honouring Retry-After, while the response sink has
 //   received nothing. RateLimit-* headers slow requests down before the
@@ -24,6 +35,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "net/proxy.h"
 #include "net/retry.h"
 
 namespace dl::net {
@@ -79,8 +91,15 @@ struct TransportOptions {
   // as Docker does with /etc/docker/certs.d.
   std::string certs_dir = "/etc/docker/certs.d";
   long connect_timeout_s = 30;
-  long low_speed_time_s = 60;          // abort a transfer stalled this long
+  // No-progress deadline: a transfer moving fewer than low_speed_limit
+  // bytes/s for low_speed_time_s seconds is cut (a slowloris server
+  // trickling bytes "makes progress" by one byte, not by this measure).
+  long low_speed_time_s = 30;
+  long low_speed_limit = 512;
+  // Overall deadline of one send(), redirects and retries included; 0 = none.
+  long deadline_s = 2 * 3600;
   size_t max_buffered_body = 8 << 20;  // cap for bodies kept in memory
+  ProxyConfig proxy = ProxyConfig::from_env();
   int max_redirects = 10;
   std::string user_agent = "dlimage/0.1";
   RetryPolicy retry;
@@ -121,5 +140,11 @@ bool has_registry_error(const Response& resp, std::string_view code);
 Error http_error(std::string_view method, std::string_view url, const Response& resp);
 
 std::string status_text(int status);
+
+// Hosts contacted over https with tls_verify=false in this process, and the
+// one warning line naming them ("" when none). The line is printed to stderr
+// once, when the process exits.
+std::vector<std::string> insecure_hosts();
+std::string insecure_warning();
 
 }  // namespace dl::net

@@ -1,5 +1,6 @@
 // Enforces docs/ARCHITECTURE.md: every `#include "dir/..."` must name a
-// directory that the including file's directory "May include".
+// directory that the including file's directory "May include", and only
+// net/ includes <curl/...> (one network stack).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -63,6 +64,19 @@ std::vector<std::string> check_file(const Rules& rules, const std::string& rel, 
   return out;
 }
 
+// Lines of `text` that include libcurl, for a file outside net/.
+std::vector<std::string> check_curl(const std::string& rel, const std::string& text) {
+  if (rel.rfind("net/", 0) == 0) return {};
+  std::vector<std::string> out;
+  std::regex inc(R"re(^\s*#\s*include\s*[<"]curl/)re");
+  std::istringstream in(text);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n)
+    if (std::regex_search(line, inc))
+      out.push_back(rel + ":" + std::to_string(n) + ": includes libcurl; only net/ may (one network stack)");
+  return out;
+}
+
 std::string slurp(const fs::path& p) {
   std::ifstream in(p);
   std::stringstream ss;
@@ -85,7 +99,9 @@ TEST(Architecture, EveryIncludeFollowsTheRules) {
       std::string rel = fs::relative(e.path(), kRoot).string();
       if (rel.rfind("tests/fixtures/", 0) == 0) continue;
       ++files;
-      for (auto& v : check_file(rules, rel, slurp(e.path()))) violations.push_back(v);
+      std::string text = slurp(e.path());
+      for (auto& v : check_file(rules, rel, text)) violations.push_back(v);
+      for (auto& v : check_curl(rel, text)) violations.push_back(v);
     }
   }
   EXPECT_GT(files, 10u);
@@ -102,6 +118,14 @@ TEST(Architecture, TheCheckerCatchesABrokenRule) {
   EXPECT_TRUE(check_file(rules, "builder/wheel/x_test.cc", "#include \"tests/support/process.h\"\n").empty());
   EXPECT_FALSE(check_file(rules, "builder/wheel/x.cc", "#include \"tests/support/process.h\"\n").empty());
   EXPECT_FALSE(check_file(rules, "base/x.cc", "#include \"registry/reference/reference.h\"\n").empty());
+}
+
+TEST(Architecture, OnlyNetIncludesCurl) {
+  EXPECT_TRUE(check_curl("net/http.cc", "#include <curl/curl.h>\n").empty());
+  auto v = check_curl("builder/wheel/http.cc", "#include <string>\n#include <curl/curl.h>\n");
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0], "builder/wheel/http.cc:2: includes libcurl; only net/ may (one network stack)");
+  EXPECT_FALSE(check_curl("tests/support/x.cc", "  #  include \"curl/easy.h\"\n").empty());
 }
 
 }  // namespace

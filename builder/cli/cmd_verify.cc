@@ -3,6 +3,7 @@
 // layer cache, so it costs no compression when nothing changed; it never
 // writes the lock.
 #include <iostream>
+#include <set>
 
 #include "builder/cli/build_flags.h"
 #include "builder/cli/command.h"
@@ -25,10 +26,16 @@ Registration reg("verify", "Check that every tag in the registry points at the d
     r->build.write_lock = false;
     r->verify = true;
     auto report = get(pipeline::release(*r));
-    for (auto& p : *report.problems)
-      std::cout << p.ref << ": " << (p.got.empty() ? "missing" : "points at " + p.got) << ", expected " << p.want
-                << "\n";
-    std::cout << (report.tags - report.problems->size()) << "/" << report.tags << " tags verified\n";
+    std::set<std::string> bad;
+    for (auto& p : *report.problems) {
+      bad.insert(p.ref);
+      if (!p.blob.empty())
+        std::cout << p.ref << ": points at " << p.got << " but blob " << p.blob << "\n";
+      else
+        std::cout << p.ref << ": " << (p.got.empty() ? "missing" : "points at " + p.got) << ", expected " << p.want
+                  << "\n";
+    }
+    std::cout << (report.tags - bad.size()) << "/" << report.tags << " tags verified\n";
     return report.problems->empty() ? kExitOk : kExitMismatch;
   };
 });

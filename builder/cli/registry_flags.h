@@ -12,7 +12,9 @@ inline void add_registry_flags(CLI::App& app, registry::SessionOptions& o) {
   app.add_option("--plain-http", o.plain_http, "Talk plain HTTP to this HOST[:PORT] (repeatable)");
   app.add_option("--registry", o.push_registry, "Push to HOST[:PORT] instead of the reference's registry");
   app.add_flag("--tls-verify,!--no-tls-verify", o.tls_verify, "Verify TLS certificates (--tls-verify=false to skip)");
-  app.add_option("--ca-file", o.ca_file, "Trust this CA certificate (PEM) for registries");
+  app.add_option("--ca-file", o.ca_file, "Trust this CA certificate (PEM) for registries and downloads");
+  app.add_option("--insecure-realm", o.insecure_realms,
+                 "Allow credentials to this token realm HOST[:PORT] over plain http (repeatable)");
   app.add_option("--registry-config", o.registry_config,
                  "Docker config.json with credentials (default $DOCKER_CONFIG/config.json or ~/.docker/config.json)");
   app.add_option("--jobs,-j", o.jobs, "Parallel transfers: images pushed at once, and blobs at once per image")->check(CLI::Range(1, 64));

@@ -1,8 +1,13 @@
 #include "builder/image/json_internal.h"
 
+#include "base/json_limits.h"
+
 namespace dl::image::detail {
 
 Result<Json> parse_json(std::string_view text, const std::string& source) {
+  // Manifests, indexes and configs come from registries and layouts made by
+  // others: bounded before any tree is built.
+  DL_TRY(check_json_limits(text, source, {16u << 20, 64}));
   try {
     return Json::parse(text);
   } catch (const Json::parse_error& e) {

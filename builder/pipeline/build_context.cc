@@ -8,6 +8,7 @@
 #include "builder/pipeline/cell_builder.h"
 #include "registry/client/registry_store.h"
 #include "registry/reference/reference.h"
+#include "registry/session/session.h"
 
 namespace dl::pipeline {
 
@@ -55,7 +56,8 @@ Result<std::unique_ptr<BuildContext>> BuildContext::create(const BuildOptions& o
   }
   std::string cache = opts.cache_dir.empty() ? default_cache_dir() : opts.cache_dir;
   DL_TRY(ensure_dir(cache));
-  ctx->cache_ = std::make_unique<wheel::WheelCache>(cache);
+  ctx->http_ = std::make_unique<net::HttpClient>(registry::transport_options(opts.registry));
+  ctx->cache_ = std::make_unique<wheel::WheelCache>(cache, ctx->http_.get());
   for (auto& dir : opts.wheel_dirs) {
     if (!fs::is_directory(dir)) return invalid("--wheels " + dir + ": not a directory; expected a wheelhouse");
     ctx->fixed_sources_.push_back(wheel::local_directory_source(dir));
@@ -67,7 +69,11 @@ Result<std::unique_ptr<BuildContext>> BuildContext::create(const BuildOptions& o
     for (auto& s : subdirs)
       ctx->fixed_sources_.push_back(wheel::local_directory_source(s.string(), s.filename().string()));
   }
-  for (auto& url : opts.index_urls) ctx->fixed_sources_.push_back(wheel::simple_index_source(url));
+  for (auto& url : opts.index_urls) {
+    ctx->fixed_sources_.push_back(wheel::simple_index_source(url, "", ctx->http_.get()));
+    ctx->cache_->add_origin_credentials(url);
+  }
+  ctx->cache_->add_origin_credentials(opts.artifacts);
   if (!opts.lock_file.empty() && fs::exists(opts.lock_file)) {
     DL_ASSIGN_OR_RETURN(ctx->lock_, wheel::load_lock(opts.lock_file));
   }

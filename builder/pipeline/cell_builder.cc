@@ -20,6 +20,7 @@
 #include "builder/recipe/recipe.h"
 #include "builder/wheel/set_check.h"
 #include "builder/wheel/target_check.h"
+#include "net/url.h"
 #include "builder/wheel/wheel_archive.h"
 
 namespace dl::pipeline {
@@ -163,13 +164,33 @@ Status resolve_cell_wheels(BuildContext& ctx, const matrix::Cell& cell) {
       if (!file.ok()) return file.error().wrap(cell.ref());
       auto parsed = pypa::parse_wheel_filename(link->filename);
       locked.push_back({parsed.ok() ? parsed->name : req.name, parsed.ok() ? parsed->version.str() : "",
-                        link->filename, link->url, file->sha256, file->size});
+                        link->filename, net::strip_secrets(link->url), file->sha256, file->size});
     }
     ctx.lock().cells[lock_key(cell, py)] = locked;
     ctx.mark_lock_changed();
   }
   return {};
 }
+
+namespace {
+
+// Where an artifact is fetched from: an http(s) URL as written, or a path
+// relative to --artifacts DIR|URL that stays inside it. Any other scheme
+// (file://, ftp://) and absolute or ".." paths are refused.
+Result<std::string> artifact_source(const std::string& url, const std::string& artifacts_root) {
+  if (url.find("://") != std::string::npos) {
+    DL_TRY(net::require_http_url(url, "the URL"));
+    return url;
+  }
+  if (url.empty() || url.front() == '/')
+    return invalid("absolute paths are not artifacts; expected an http(s) URL or a path relative to --artifacts");
+  for (auto& part : split(url, '/'))
+    if (part == "..") return invalid("'..' leads out of --artifacts; expected a path inside it");
+  if (artifacts_root.empty()) return invalid("relative, and no --artifacts DIR|URL was given");
+  return artifacts_root + "/" + url;
+}
+
+}  // namespace
 
 Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
   const auto& o = ctx.options();
@@ -226,14 +247,12 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
   if (!shared.wheels.empty()) plans.push_back(shared);
   if (!framework.wheels.empty()) plans.push_back(framework);
   for (auto& a : rec.artifacts) {
-    LayerPlan p{"artifact", "", "dlimage: artifact " + a.url + " -> " + a.dest, {}, a, "", "", {}};
-    std::string src = a.url;
-    bool remote = starts_with(src, "http://") || starts_with(src, "https://") || starts_with(src, "file://");
-    if (!remote) {
-      if (o.artifacts.empty()) return invalid(cell.ref() + ": artifact '" + a.url + "' is relative; expected --artifacts DIR|URL");
-      src = o.artifacts + "/" + a.url;
-    }
-    auto file = ctx.cache().fetch(src, a.sha256);
+    // The history line goes into the published image: no credentials in it.
+    std::string shown = a.url.find("://") == std::string::npos ? a.url : net::strip_secrets(a.url);
+    LayerPlan p{"artifact", "", "dlimage: artifact " + shown + " -> " + a.dest, {}, a, "", "", {}};
+    auto src = artifact_source(a.url, o.artifacts);
+    if (!src.ok()) return src.error().wrap(cell.ref() + ": artifact '" + shown + "'");
+    auto file = ctx.cache().fetch(*src, a.sha256);
     if (!file.ok()) return file.error().wrap(cell.ref() + ": artifact");
     p.artifact_path = file->path.string();
     p.artifact_sha256 = file->sha256;

@@ -60,6 +60,9 @@ class BuildContext {
   BuildOptions opts_;
   std::unique_ptr<layout::LayoutStore> out_;
   std::vector<std::unique_ptr<layout::LayoutStore>> bases_;
+  // Wheel indexes, wheel and artifact downloads: the registry flags' TLS
+  // options apply to them too.
+  std::unique_ptr<net::HttpClient> http_;
   std::unique_ptr<wheel::WheelCache> cache_;
   std::vector<std::unique_ptr<wheel::WheelSource>> fixed_sources_;
   std::unique_ptr<wheel::WheelSource> catalog_source_;

@@ -4,10 +4,12 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <map>
 #include <set>
 #include <thread>
 
 #include "base/strings.h"
+#include "builder/pipeline/blob_check.h"
 #include "builder/pipeline/blob_ledger.h"
 #include "registry/reference/reference.h"
 
@@ -157,6 +159,54 @@ void parallel_for(size_t n, int jobs, const std::function<void(size_t)>& fn) {
   for (auto& t : pool) t.join();
 }
 
+// The blobs of every cell whose tags are current, HEADed once per
+// (repository, digest); `up_to_date[i]` drops to 0 for a cell that lost one.
+static Status check_tagged_blobs(const layout::Layout& layout, registry::RegistryClient& client, const PushOptions& opts,
+                                 std::vector<Job>& jobs, std::vector<char>& up_to_date) {
+  struct RepoBlobs {
+    registry::Reference ref;
+    std::vector<image::Descriptor> blobs;
+    std::set<std::string> digests;
+  };
+  std::map<std::string, RepoBlobs> by_repo;
+  std::vector<std::vector<std::pair<std::string, std::string>>> needs(jobs.size());  // (repo, digest)
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    Job& job = jobs[i];
+    if (!up_to_date[i] || !job.error.empty() || job.refs.empty()) continue;
+    auto bytes = layout.read_blob(job.cr->manifest);
+    auto manifest = bytes.ok() ? image::parse_manifest(*bytes, job.pc.ref, job.cr->manifest.media_type)
+                               : Result<image::Manifest>(bytes.error());
+    if (!manifest.ok()) {
+      up_to_date[i] = 0;
+      continue;
+    }
+    std::vector<image::Descriptor> blobs = manifest->layers;
+    blobs.push_back(manifest->config);
+    std::string repo = job.refs.front().name();
+    auto& rb = by_repo.try_emplace(repo, RepoBlobs{job.refs.front(), {}, {}}).first->second;
+    for (auto& d : blobs) {
+      if (rb.digests.insert(d.digest.str()).second) rb.blobs.push_back(d);
+      needs[i].emplace_back(repo, d.digest.str());
+    }
+  }
+  std::vector<RepoBlobs*> repos;
+  for (auto& [_, rb] : by_repo) repos.push_back(&rb);
+  std::vector<Result<std::vector<BlobProblem>>> results(repos.size(), std::vector<BlobProblem>{});
+  // Repositories one by one, each with its blobs in parallel: the checks stay
+  // within check_jobs connections.
+  for (size_t r = 0; r < repos.size(); ++r)
+    results[r] = check_blobs(client, repos[r]->ref, repos[r]->blobs, std::max(1, opts.check_jobs));
+  std::set<std::pair<std::string, std::string>> missing;
+  for (size_t r = 0; r < repos.size(); ++r) {
+    if (!results[r].ok()) return results[r].error();
+    for (auto& p : *results[r]) missing.emplace(repos[r]->ref.name(), p.blob.digest.str());
+  }
+  for (size_t i = 0; i < jobs.size(); ++i)
+    for (auto& need : needs[i])
+      if (missing.count(need)) up_to_date[i] = 0;
+  return {};
+}
+
 Result<PushReport> push_cells(layout::LayoutStore& from, const std::vector<CellResult>& cells,
                               registry::RegistryClient& client, const PushOptions& opts) {
   const layout::Layout& layout = from.layout();
@@ -195,6 +245,11 @@ Result<PushReport> push_cells(layout::LayoutStore& from, const std::vector<CellR
       job.error_phase = "check";
     }
   }
+  // Tags right is not enough: a registry that lost a layer (or answered 201
+  // and stored nothing) still serves the manifest. Every blob gets a HEAD
+  // with its size, once per repository however many cells share it (the
+  // base layers are in every cell); a cell missing one is published again.
+  DL_TRY(check_tagged_blobs(layout, client, opts, jobs, up_to_date));
   report.check_seconds = since(t0);
 
   // 2. Publish the cells that are not current, `jobs` at a time.
@@ -287,15 +342,33 @@ Result<std::vector<VerifyProblem>> verify_cells(const std::vector<CellResult>& c
     const auto& want = owner[i]->manifest.digest;
     if (!head.ok()) {
       if (head.error().kind() != ErrorKind::not_found && head.error().status() != 404) errors[i] = head.error();
-      else found[i] = VerifyProblem{refs[i].str(), want.str(), ""};
+      else found[i] = VerifyProblem{refs[i].str(), want.str(), "", ""};
     } else if (head->digest != want) {
-      found[i] = VerifyProblem{refs[i].str(), want.str(), head->digest.str()};
+      found[i] = VerifyProblem{refs[i].str(), want.str(), head->digest.str(), ""};
     }
+  });
+  // The tags that point at the right manifest: its blobs, once per
+  // repository and digest, each HEADed with the size it must have.
+  std::vector<size_t> blob_checks;
+  std::set<std::string> seen;
+  for (size_t i = 0; i < refs.size(); ++i)
+    if (!errors[i] && !found[i] && seen.insert(refs[i].name() + "@" + owner[i]->manifest.digest.str()).second)
+      blob_checks.push_back(i);
+  std::vector<std::vector<BlobProblem>> lost(refs.size());
+  parallel_for(blob_checks.size(), 4, [&](size_t k) {
+    size_t i = blob_checks[k];
+    auto blobs = manifest_blobs(client, refs[i], owner[i]->manifest.digest);
+    auto bad = blobs.ok() ? check_blobs(client, refs[i], *blobs, 4) : Result<std::vector<BlobProblem>>(blobs.error());
+    if (!bad.ok()) errors[i] = bad.error();
+    else lost[i] = std::move(*bad);
   });
   std::vector<VerifyProblem> problems;
   for (size_t i = 0; i < refs.size(); ++i) {
     if (errors[i]) return *errors[i];
     if (found[i]) problems.push_back(*found[i]);
+    for (auto& b : lost[i])
+      problems.push_back({refs[i].str(), owner[i]->manifest.digest.str(), owner[i]->manifest.digest.str(),
+                          b.blob.digest.str() + " " + b.what});
   }
   return problems;
 }

@@ -65,9 +65,12 @@ Result<PushReport> push_cells(layout::LayoutStore& from, const std::vector<CellR
 // repository that fails is named in the error, one per line.
 Status preflight_push(const std::vector<matrix::Cell>& cells, registry::RegistryClient& client, int jobs = 8);
 
-// Checks that every tag of every cell points at the digest it would build.
+// Checks that every tag of every cell points at the digest it would build,
+// and that the registry holds every blob that manifest names (HEAD with the
+// expected size, in parallel).
 struct VerifyProblem {
   std::string ref, want, got;  // got "" = tag missing
+  std::string blob;            // set when the tag is right but a blob is not: "sha256:.. missing"
 };
 Result<std::vector<VerifyProblem>> verify_cells(const std::vector<CellResult>& cells, registry::RegistryClient& client);
 

@@ -13,11 +13,13 @@
 #include "base/fs.h"
 #include "base/sha256.h"
 #include "base/temp_sweep.h"
-#include "builder/wheel/http.h"
+#include "net/fetch.h"
+#include "net/url.h"
 
 namespace dl::wheel {
 
 namespace fs = std::filesystem;
+using net::redact_url;
 
 namespace {
 
@@ -68,7 +70,8 @@ class TempOut {
 
 }  // namespace
 
-WheelCache::WheelCache(fs::path dir) : dir_(std::move(dir)) {}
+WheelCache::WheelCache(fs::path dir, net::HttpClient* http)
+    : dir_(std::move(dir)), http_(http ? http : &net::default_client()) {}
 
 fs::path WheelCache::path_for(const std::string& hex) const { return dir_ / "sha256" / hex; }
 
@@ -94,6 +97,11 @@ std::optional<CachedFile> WheelCache::find(const std::string& hex) const {
   return CachedFile{p, hex, size};
 }
 
+void WheelCache::add_origin_credentials(const std::string& url) {
+  std::string info = net::userinfo_of(url);
+  if (!info.empty()) userinfo_[net::url_origin(url)] = info;
+}
+
 Result<CachedFile> WheelCache::fetch(const std::string& source, const std::string& expected) {
   if (!expected.empty()) {
     if (expected.size() != 64 || expected.find_first_not_of("0123456789abcdef") != std::string::npos)
@@ -113,11 +121,15 @@ Result<CachedFile> WheelCache::fetch(const std::string& source, const std::strin
     sha.update(d, n);
     return out.write(d, n);
   };
-  bool remote = source.starts_with("http://") || source.starts_with("https://");
+  bool remote = source.find("://") != std::string::npos;
   if (remote) {
-    DL_TRY(http_get(source, write));
+    DL_TRY(net::require_http_url(source, redact_url(source)));
+    std::string url = source;
+    if (auto it = userinfo_.find(net::url_origin(source)); it != userinfo_.end())
+      url = net::with_userinfo(source, it->second);
+    DL_TRY(net::get_to_sink(*http_, url, write));
   } else {
-    std::string path = source.starts_with("file://") ? source.substr(7) : source;
+    const std::string& path = source;
     std::ifstream in(path, std::ios::binary);
     if (!in) return Error(ErrorKind::not_found, path + ": cannot open");
     std::vector<char> buf(1 << 16);

@@ -11,10 +11,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 
 #include "base/result.h"
+#include "net/http.h"
 
 namespace dl::wheel {
 
@@ -26,20 +28,30 @@ struct CachedFile {
 
 class WheelCache {
  public:
-  explicit WheelCache(std::filesystem::path dir);
+  // Downloads go through `http` (net::default_client() when null), so
+  // --ca-file, --tls-verify, proxies and deadlines apply to them.
+  explicit WheelCache(std::filesystem::path dir, net::HttpClient* http = nullptr);
   const std::filesystem::path& dir() const { return dir_; }
 
   std::filesystem::path path_for(const std::string& sha256_hex) const;
   std::optional<CachedFile> find(const std::string& sha256_hex) const;
 
-  // `source` is an http(s):// or file:// URL or a local path. With an
-  // expected digest already present, nothing is read. A digest mismatch is an
-  // integrity error naming the source and both digests; nothing is stored.
+  // `source` is an http(s):// URL or a local path; any other scheme
+  // (file://, ftp://, ...) is refused. With an expected digest already
+  // present, nothing is read. A digest mismatch is an integrity error naming
+  // the source and both digests; nothing is stored.
   Result<CachedFile> fetch(const std::string& source, const std::string& expected_sha256 = "");
+
+  // Credentials of a configured index or artifact URL ("https://u:pw@h/")
+  // for later fetches of URLs on the same origin that carry none: the lock
+  // stores URLs without userinfo, and fetching from it still authenticates.
+  void add_origin_credentials(const std::string& url_with_userinfo);
 
  private:
   std::filesystem::path dir_;
   bool swept_ = false;
+  net::HttpClient* http_;
+  std::map<std::string, std::string> userinfo_;  // origin -> "user:pw"
 };
 
 }  // namespace dl::wheel

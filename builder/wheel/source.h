@@ -16,6 +16,7 @@
 #include "builder/pypa/tags.h"
 #include "builder/pypa/version.h"
 #include "builder/wheel/cache.h"
+#include "net/http.h"
 
 namespace dl::wheel {
 
@@ -41,8 +42,10 @@ class WheelSource {
 
 // *.whl files directly in `dir`.
 std::unique_ptr<WheelSource> local_directory_source(std::string dir, std::string variant = "");
-// PEP 503: GET <index_url>/<normalized-name>/ and read its anchors.
-std::unique_ptr<WheelSource> simple_index_source(std::string index_url, std::string variant = "");
+// PEP 503: GET <index_url>/<normalized-name>/ and read its anchors, through
+// `http` (net::default_client() when null).
+std::unique_ptr<WheelSource> simple_index_source(std::string index_url, std::string variant = "",
+                                                 net::HttpClient* http = nullptr);
 
 struct CatalogEntry {
   std::string name, version, python, variant, url, sha256;
@@ -53,7 +56,8 @@ Result<std::vector<CatalogEntry>> load_catalog(const std::string& path);
 Result<std::vector<CatalogEntry>> parse_catalog(const std::string& json_text, const std::string& where);
 std::unique_ptr<WheelSource> catalog_source(std::vector<CatalogEntry> entries, std::string where);
 
-// PEP 503 project page -> links (exposed for tests). `page_url` resolves relative hrefs.
+// PEP 503 project page -> links (exposed for tests). `page_url` resolves
+// relative hrefs; a link that resolves to anything but http(s) is an error.
 Result<std::vector<WheelLink>> parse_simple_page(const std::string& html, const std::string& page_url);
 
 struct WheelQuery {

@@ -3,8 +3,9 @@
 #include <cctype>
 
 #include "builder/pypa/name.h"
-#include "builder/wheel/http.h"
 #include "builder/wheel/source.h"
+#include "net/fetch.h"
+#include "net/url.h"
 
 namespace dl::wheel {
 
@@ -98,12 +99,13 @@ std::optional<std::string> attribute(std::string_view tag, std::string_view name
 
 class SimpleIndex : public WheelSource {
  public:
-  SimpleIndex(std::string url, std::string variant) : url_(std::move(url)), variant_(std::move(variant)) {
+  SimpleIndex(std::string url, std::string variant, net::HttpClient* http)
+      : url_(std::move(url)), variant_(std::move(variant)), http_(http ? http : &net::default_client()) {
     if (!url_.ends_with("/")) url_ += "/";
   }
   Result<std::vector<WheelLink>> list(const std::string& project) override {
     std::string page = url_ + pypa::normalize_name(project) + "/";
-    auto html = http_get_text(page);
+    auto html = net::get_text(*http_, page, kMaxPage);
     if (!html.ok()) {
       if (html.error().kind() == ErrorKind::not_found) return std::vector<WheelLink>{};
       return html.error();
@@ -116,11 +118,13 @@ class SimpleIndex : public WheelSource {
     return links;
   }
   std::string describe() const override {
-    return "index " + redact_url(url_) + (variant_.empty() ? "" : " [" + variant_ + "]");
+    return "index " + net::redact_url(url_) + (variant_.empty() ? "" : " [" + variant_ + "]");
   }
 
  private:
+  static constexpr size_t kMaxPage = 64u << 20;  // PyPI's largest project pages are ~10 MB
   std::string url_, variant_;
+  net::HttpClient* http_;
 };
 
 }  // namespace
@@ -149,6 +153,8 @@ Result<std::vector<WheelLink>> parse_simple_page(const std::string& html, const 
     l.filename = percent_decode(path.substr(path.rfind('/') + 1));
     if (!l.filename.ends_with(".whl")) continue;  // sdists are not our business
     l.url = resolve(page_url, target);
+    auto allowed = net::require_http_url(l.url, net::redact_url(page_url) + ": link to " + l.filename);
+    if (!allowed.ok()) return allowed.error();
     if (auto rp = attribute(tag, "data-requires-python")) l.requires_python = *rp;
     if (auto y = attribute(tag, "data-yanked")) {
       l.yanked = true;
@@ -159,8 +165,9 @@ Result<std::vector<WheelLink>> parse_simple_page(const std::string& html, const 
   return out;
 }
 
-std::unique_ptr<WheelSource> simple_index_source(std::string index_url, std::string variant) {
-  return std::make_unique<SimpleIndex>(std::move(index_url), std::move(variant));
+std::unique_ptr<WheelSource> simple_index_source(std::string index_url, std::string variant,
+                                                 net::HttpClient* http) {
+  return std::make_unique<SimpleIndex>(std::move(index_url), std::move(variant), http);
 }
 
 }  // namespace dl::wheel

@@ -112,6 +112,21 @@ TEST(SimplePage, AnchorsHashesAndAttributes) {
   EXPECT_TRUE((*links)[1].yanked);
 }
 
+TEST(SimplePage, LinksThatAreNotHttpAreRefused) {
+  for (std::string href : {"file:///etc/x-1.0-py3-none-any.whl", "gopher://127.0.0.1:6379/_x-1.0-py3-none-any.whl",
+                           "ftp://h/x-1.0-py3-none-any.whl"}) {
+    auto links = parse_simple_page("<a href=\"" + href + "\">x</a>", "https://pypi.example/simple/x/");
+    ASSERT_FALSE(links.ok()) << href;
+    EXPECT_NE(links.error().message().find("only http and https"), std::string::npos) << links.error().message();
+  }
+  // The cache fetches http(s) URLs and local paths, never another scheme.
+  TempDir cache_dir;
+  WheelCache cache(cache_dir.path());
+  auto f = cache.fetch("file:///etc/passwd");
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.error().message().find("file:// URL; only http and https"), std::string::npos) << f.error().message();
+}
+
 TEST(SimpleIndex, FindsFetchesAndVerifiesOverRealHttp) {
   IndexTree tree;
   HttpServer server(tree.dir.path());
@@ -150,7 +165,7 @@ TEST(SimpleIndex, WrongDigestStoresNothing) {
   EXPECT_TRUE(fs::is_empty(cache_dir.path() / "sha256"));
   auto missing = cache.fetch(server.url("/files/nope.whl"));
   ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.error().message(), "GET " + server.url("/files/nope.whl") + ": HTTP 404");
+  EXPECT_EQ(missing.error().message(), "GET " + server.url("/files/nope.whl") + ": 404 Not Found");
   EXPECT_EQ(missing.error().status(), 404);
 }
 

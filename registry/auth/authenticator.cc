@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "base/json_limits.h"
 #include "base/strings.h"
 #include "registry/auth/base64.h"
 #include "net/url.h"
@@ -18,6 +19,8 @@ using net::resolve_url;
 using net::redact_url;
 using net::add_query;
 using net::url_encode;
+using net::url_host;
+using net::url_origin;
 
 namespace {
 
@@ -53,6 +56,10 @@ Status Authenticator::ping(const std::string& origin_url) {
   if (!r.ok()) return r.error();
   OriginState st;
   st.known = true;
+  if (r->status == 401 && url_origin(r->url) != url_origin(req.url))
+    return Error(ErrorKind::remote, "GET " + redact_url(req.url) + " was redirected to " + url_host(r->url) +
+                                        ", which answered 401 Unauthorized; credentials go only to the registry " +
+                                        url_host(req.url) + ", never to another host");
   if (r->status == 401) {
     for (const auto& h : r->headers.get_all("WWW-Authenticate")) {
       auto cs = parse_challenges(h);
@@ -67,10 +74,36 @@ Status Authenticator::ping(const std::string& origin_url) {
   return {};
 }
 
+void Authenticator::allow_insecure_realm(std::string host) {
+  std::lock_guard<std::mutex> l(mu_);
+  insecure_realms_.push_back(to_lower(host));
+}
+
+Status Authenticator::check_realm(const std::string& realm, const std::string& origin, const Credential& cred) const {
+  std::string who = "registry " + url_host(origin + "/");
+  DL_TRY(net::require_http_url(realm, who + ": token realm"));
+  if (net::url_scheme(realm) == "https" || net::is_loopback_url(realm)) return {};
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (const auto& h : insecure_realms_)
+      if (h == to_lower(url_host(realm)) || h == net::url_hostname(realm)) return {};
+  }
+  std::string hint = " (pass --insecure-realm " + net::url_hostname(realm) + " to allow it)";
+  if (net::url_scheme(origin) == "https")
+    return Error(ErrorKind::remote, who + " is https but names the plain-http token realm " + redact_url(realm) +
+                                        "; refusing to fetch tokens in clear text" + hint);
+  if (!cred.empty())
+    return Error(ErrorKind::remote, who + ": credentials go to a token realm only over https, and " +
+                                        redact_url(realm) + " is plain http" + hint);
+  return {};
+}
+
 Result<Authenticator::CachedToken> Authenticator::fetch_token(const Challenge& c, const Credential& cred,
-                                                               const std::vector<std::string>& scopes) {
+                                                               const std::vector<std::string>& scopes,
+                                                               const std::string& origin) {
   std::string realm = c.param("realm");
   if (realm.empty()) return Error(ErrorKind::remote, "bearer challenge without realm");
+  DL_TRY(check_realm(realm, origin, cred));
   Request req;
   std::string url = realm;
   if (!cred.identity_token.empty()) {
@@ -97,6 +130,7 @@ Result<Authenticator::CachedToken> Authenticator::fetch_token(const Challenge& c
   std::string who = cred.empty() ? "anonymously" : cred.username.empty() ? "with identity token" : "as '" + cred.username + "'";
   if (r->status != 200)
     return http_error(req.method, realm, *r).wrap("authenticating " + who + " for " + join(scopes, " "));
+  DL_TRY(check_json_limits(r->body, "token response from " + redact_url(realm), {1u << 20, 16}));
   auto j = nlohmann::json::parse(r->body, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     return Error(ErrorKind::remote, "token response from " + redact_url(realm) + " is not a JSON object");
@@ -175,7 +209,7 @@ Result<std::string> Authenticator::authorization(const std::string& registry_nam
       if (!force_refresh && it != tokens_.end() && it->second.expires > http_.clock().now())
         return "Bearer " + it->second.token;
     }
-    auto t = fetch_token(*bearer, cred, scopes);
+    auto t = fetch_token(*bearer, cred, scopes, origin);
     if (!t.ok()) return t.error();
     std::lock_guard<std::mutex> l(mu_);
     tokens_[key] = *t;
@@ -191,15 +225,37 @@ Result<std::string> Authenticator::authorization(const std::string& registry_nam
                                            st.challenges.front().scheme + "'");
 }
 
+namespace {
+
+Error foreign_401(const Request& req, const Response& resp, const std::string& registry_origin) {
+  std::string via = url_origin(resp.url) == url_origin(req.url) ? "" : " (redirected to " + url_host(resp.url) + ")";
+  return Error(ErrorKind::remote, req.method + " " + redact_url(req.url) + via + ": " + url_host(resp.url) +
+                                      " answered 401 Unauthorized; credentials go only to the registry " +
+                                      url_host(registry_origin + "/") + ", never to another host")
+      .with_status(401);
+}
+
+}  // namespace
+
 Result<Response> Authenticator::send(const std::string& registry_name, const Request& req,
-                                     const std::vector<std::string>& scopes, const BodySink& sink) {
+                                     const std::vector<std::string>& scopes, const BodySink& sink,
+                                     const std::string& registry_base) {
   std::string base;
   {
-    // The ping goes to scheme://host[:port] of this request.
-    auto r = resolve_url(req.url, "/");
+    // The registry's own origin; the ping goes to its scheme://host[:port].
+    std::string api = registry_base;
+    if (api.empty()) api = net::url_scheme(req.url) + "://" + registry_name;
+    auto r = resolve_url(api, "/");
     if (!r.ok()) return r.error();
     base = *r;
     if (!base.empty() && base.back() == '/') base.pop_back();
+  }
+  std::string registry_origin = url_origin(base);
+  if (url_origin(req.url) != registry_origin) {
+    // Another host: no credentials, and its 401 is not the registry's.
+    auto resp = http_.send(req, sink);
+    if (resp.ok() && resp->status == 401) return foreign_401(req, *resp, base);
+    return resp;
   }
   for (int round = 0; round < 2; ++round) {
     auto auth = authorization(registry_name, base, scopes, round > 0);
@@ -207,6 +263,8 @@ Result<Response> Authenticator::send(const std::string& registry_name, const Req
     Request r = req;
     if (!auth->empty()) r.headers.set("Authorization", *auth);
     auto resp = http_.send(r, sink);
+    if (resp.ok() && resp->status == 401 && url_origin(resp->url) != registry_origin)
+      return foreign_401(req, *resp, base);
     if (!resp.ok() || resp->status != 401 || round > 0) return resp;
     // 401: the origin may have changed its challenge (or a token expired
     // early); learn the challenge from this response and try once more.

@@ -1,9 +1,15 @@
 // Sends registry requests with the right Authorization header.
 //
 // The first request to an origin pings GET /v2/ to learn its challenge, so
-// large uploads are not sent once anonymously just to receive a 401. Basic
-// credentials and bearer tokens go only to the origin that challenged;
-// redirects to other origins lose the header in the transport.
+// large uploads are not sent once anonymously just to receive a 401.
+//
+// Credentials are scoped to the registry's own origin (scheme://host:port),
+// not to its name: a request to another host (an upload Location on a
+// storage service, a redirect to a CDN) carries none, and a 401 from another
+// host is an error naming it, never a challenge to answer. Basic credentials
+// go to a token realm only over https, except on loopback or for a host
+// allowed with --insecure-realm; an http realm under an https registry is
+// refused.
 //
 // Bearer tokens come from the challenge's realm (GET with the user's basic
 // credentials, or POST with an identity token) and are cached per
@@ -37,12 +43,18 @@ class Authenticator {
  public:
   Authenticator(HttpClient& http, CredentialStore creds);
 
-  // Sends `req` (whose URL is on the registry `registry_name`, e.g.
-  // "docker.io" for https://registry-1.docker.io) with credentials for
-  // `scopes`. A 401 is answered once with a fresh token; a streamed body
-  // is reopened for that second try.
+  // Sends `req` for the registry `registry_name` (e.g. "docker.io") whose
+  // API lives at `registry_base` (e.g. "https://registry-1.docker.io"; ""
+  // = the name itself, with req.url's scheme), with credentials for
+  // `scopes` when req.url is on that origin. A 401 is answered once with a
+  // fresh token; a streamed body is reopened for that second try.
   Result<Response> send(const std::string& registry_name, const Request& req,
-                        const std::vector<std::string>& scopes, const BodySink& sink = {});
+                        const std::vector<std::string>& scopes, const BodySink& sink = {},
+                        const std::string& registry_base = "");
+
+  // Realm hosts ("host" or "host:port") that may receive credentials over
+  // plain http (--insecure-realm).
+  void allow_insecure_realm(std::string host);
 
   HttpClient& http() { return http_; }
   // Token requests made so far (cache hits are not counted).
@@ -61,7 +73,9 @@ class Authenticator {
   Result<std::string> authorization(const std::string& registry_name, const std::string& origin,
                                     const std::vector<std::string>& scopes, bool force_refresh);
   Status ping(const std::string& origin);
-  Result<CachedToken> fetch_token(const Challenge& c, const Credential& cred, const std::vector<std::string>& scopes);
+  Result<CachedToken> fetch_token(const Challenge& c, const Credential& cred, const std::vector<std::string>& scopes,
+                                  const std::string& origin);
+  Status check_realm(const std::string& realm, const std::string& origin, const Credential& cred) const;
 
   HttpClient& http_;
   CredentialStore creds_;
@@ -71,6 +85,7 @@ class Authenticator {
   std::map<std::string, Credential> cred_cache_;
   std::map<std::string, std::shared_ptr<std::mutex>> fetch_locks_;
   int token_fetches_ = 0;
+  std::vector<std::string> insecure_realms_;
 };
 
 }  // namespace dl::registry

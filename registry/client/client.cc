@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <set>
+
+#include "base/json_limits.h"
 #include "base/strings.h"
 #include "net/url.h"
 
@@ -70,7 +73,7 @@ Result<Response> RegistryClient::send(const Reference& repo, const Request& req,
                                       const std::string& mount_from) {
   std::vector<std::string> scopes{push ? push_scope(repo.repository) : pull_scope(repo.repository)};
   if (!mount_from.empty()) scopes.push_back(pull_scope(mount_from));
-  return auth_.send(repo.registry, req, scopes, sink);
+  return auth_.send(repo.registry, req, scopes, sink, hosts_.base_url(repo));
 }
 
 Result<std::optional<uint64_t>> RegistryClient::blob_exists(const Reference& repo, const Digest& digest,
@@ -149,6 +152,7 @@ Result<ManifestData> RegistryClient::get_manifest(const Reference& ref) {
   if (r->body.size() > opts_.max_manifest_size)
     return Error(ErrorKind::remote, "manifest " + ref.str() + " is larger than " +
                                         std::to_string(opts_.max_manifest_size) + " bytes");
+  DL_TRY(check_json_limits(r->body, "manifest " + ref.str(), {opts_.max_manifest_size, 32}));
   ManifestData m;
   m.bytes = std::move(r->body);
   m.digest = Digest::of(m.bytes);
@@ -233,18 +237,29 @@ Result<std::vector<std::string>> RegistryClient::list_tags(const Reference& repo
   std::vector<std::string> tags;
   std::string url = repo_url(repo) + "/tags/list";
   if (page_size > 0) url = add_query(url, "n", std::to_string(page_size));
-  for (int page = 0; page < 100000 && !url.empty(); ++page) {
+  std::string what = "listing tags of " + repo.name();
+  std::set<std::string> seen;
+  for (int page = 0; !url.empty(); ++page) {
+    if (page >= opts_.max_tag_pages)
+      return Error(ErrorKind::remote, what + ": more than " + std::to_string(opts_.max_tag_pages) +
+                                          " pages (the registry's Link pagination does not end)");
+    if (!seen.insert(url).second)
+      return Error(ErrorKind::remote, what + ": page " + std::to_string(page + 1) + " links back to " +
+                                          net::redact_url(url) + ", already read (a pagination loop)");
     Request req;
     req.url = url;
     auto r = send(repo, req, false);
-    if (!r.ok()) return r.error().wrap("listing tags of " + repo.name());
-    if (r->status != 200) return http_error("GET", url, *r).wrap("listing tags of " + repo.name());
+    if (!r.ok()) return r.error().wrap(what);
+    if (r->status != 200) return http_error("GET", url, *r).wrap(what);
+    DL_TRY(check_json_limits(r->body, what, {opts_.max_manifest_size, 8}));
     auto j = nlohmann::json::parse(r->body, nullptr, false);
     if (j.is_discarded() || !j.is_object())
       return Error(ErrorKind::remote, "listing tags of " + repo.name() + ": response is not a JSON object");
     if (j.contains("tags") && j["tags"].is_array())
       for (const auto& t : j["tags"])
         if (t.is_string()) tags.push_back(t.get<std::string>());
+    if (tags.size() > opts_.max_tags)
+      return Error(ErrorKind::remote, what + ": more than " + std::to_string(opts_.max_tags) + " tags");
     std::string next = next_link(r->headers);
     if (next.empty()) break;
     auto resolved = resolve_url(url, next);

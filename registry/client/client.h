@@ -47,6 +47,9 @@ struct ClientOptions {
   int jobs = 4;                                // parallel blob transfers in push_blobs
   uint64_t max_manifest_size = 4ull << 20;
   int max_resumes = 5;                         // per blob
+  // Tag listing: a registry that paginates forever is cut here.
+  int max_tag_pages = 1000;
+  uint64_t max_tags = 100000;
 };
 
 using ManifestData = store::Manifest;
@@ -120,7 +123,9 @@ class RegistryClient {
   // repository.
   Status check_push(const Reference& repo);
 
-  // ---- tags; follows Link pagination. page_size 0 lets the registry choose.
+  // ---- tags; follows Link pagination (bounded by max_tag_pages and
+  // max_tags; a Link back to a page already read is an error). page_size 0
+  // lets the registry choose.
   Result<std::vector<std::string>> list_tags(const Reference& repo, int page_size = 0);
 
   TransferStats& stats() { return stats_; }
@@ -133,6 +138,7 @@ class RegistryClient {
   Result<Response> send(const Reference& repo, const Request& req, bool push, const BodySink& sink = {},
                         const std::string& mount_from = "");
   Status upload_once(const Reference& repo, const BlobSource& src, const std::string& mount_from);
+  Status confirm_stored(const Reference& repo, const BlobSource& src);
 
   Authenticator& auth_;
   HostConfig hosts_;

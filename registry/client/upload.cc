@@ -75,6 +75,7 @@ Result<std::optional<UploadSession>> RegistryClient::start_upload(const Referenc
   if (!loc) return Error(ErrorKind::remote, "POST " + redact_url(req.url) + ": 202 without Location");
   auto abs = resolve_url(r->url, *loc);
   if (!abs.ok()) return abs.error();
+  DL_TRY(net::require_http_url(*abs, "POST " + redact_url(req.url) + ": upload Location"));
   UploadSession s;
   s.location = *abs;
   s.min_chunk = std::strtoull(r->headers.get_or("OCI-Chunk-Min-Length", "0").c_str(), nullptr, 10);
@@ -200,6 +201,21 @@ Status RegistryClient::upload_once(const Reference& repo, const BlobSource& src,
   }
 }
 
+// A registry that answers 201 and stores nothing must not pass for one that
+// stored the blob: one HEAD after the upload, with the size checked.
+Status RegistryClient::confirm_stored(const Reference& repo, const BlobSource& src) {
+  auto size = blob_exists(repo, src.digest(), /*for_push=*/true);
+  if (!size.ok()) return size.error();
+  if (!*size)
+    return Error(ErrorKind::remote, "the registry accepted blob " + src.digest().str() +
+                                        " but does not have it afterwards (HEAD: 404)", /*temporary=*/true);
+  if (**size != src.size())
+    return Error(ErrorKind::integrity, "the registry stored blob " + src.digest().str() + " with " +
+                                           std::to_string(**size) + " bytes, expected " + std::to_string(src.size()),
+                 /*temporary=*/true);
+  return {};
+}
+
 Status RegistryClient::push_blob(const Reference& repo, const BlobSource& src, const std::string& mount_from,
                                  bool check_exists) {
   std::string what = "pushing blob " + src.digest().str() + " to " + repo.name();
@@ -216,6 +232,7 @@ Status RegistryClient::push_blob(const Reference& repo, const BlobSource& src, c
       return {};
     }
     Status st = upload_once(repo, src, restart == 0 ? from : "");
+    if (st.ok()) st = confirm_stored(repo, src);
     if (st.ok()) return {};
     if (!st.error().is_temporary() || restart >= opts_.max_resumes) return st.error().wrap(what);
     stats_.restarts++;

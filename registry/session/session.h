@@ -28,8 +28,13 @@ struct SessionOptions {
   bool tls_verify = true;
   std::string ca_file;
   std::string registry_config;          // docker config.json; "" = default
+  std::vector<std::string> insecure_realms;  // --insecure-realm HOST[:PORT]
   bool verbose = false;                 // log each HTTP exchange to stderr
 };
+
+// The transport every network access of a command uses (registries, wheel
+// indexes, downloads): TLS options, and the exchange log with --verbose.
+net::TransportOptions transport_options(const SessionOptions& opts);
 
 class Session {
  public:

@@ -11,11 +11,14 @@ BUILD=${DL_BUILD_DIR:-$ROOT/build}
 DL=$BUILD/dlimage
 : "${DL_BASE_OCI:?run ci/make-base.sh first (ci/test.sh does)}"
 work=$(mktemp -d /tmp/dlimage-faults.XXXXXX)
+# Every registry (and the fault proxy) this script starts is stopped on every
+# way out: the state dirs are the ones the starts below use.
 cleanup() {
-  for r in reg tls tok; do "$ROOT/tests/registry/registryctl.sh" stop "$work/$r" >/dev/null 2>&1 || true; done
+  for r in reg htpasswd token; do "$ROOT/tests/registry/registryctl.sh" stop "$work/$r" >/dev/null 2>&1 || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
 fail() { echo "FAULT-PUSH FAIL: $*" >&2; exit 1; }
 export DL_BUILD_DIR=$BUILD
 
@@ -69,5 +72,13 @@ for mode in htpasswd_tls token; do
   umoci unpack --image "$work/$mode-copy:img" "$work/$mode-bundle" >/dev/null
   [ -f "$work/$mode-bundle/rootfs/etc/dlimage/image.env" ] || fail "umoci: files layer missing ($mode)"
   echo "$mode: ok"
+done
+# Nothing this script started may outlive it: stop everything, then check.
+pids=$(cat "$work"/{reg,htpasswd,token}/{server,proxy}.pid 2>/dev/null || true)
+pids+=" $(sed -n 's/^registry_pid=//p' "$work"/{reg,htpasswd,token}/env 2>/dev/null || true)"
+for r in reg htpasswd token; do "$ROOT/tests/registry/registryctl.sh" stop "$work/$r" >/dev/null 2>&1 || true; done
+for p in $pids; do
+  for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.5; done
+  ! kill -0 "$p" 2>/dev/null || fail "process $p (a registry or proxy) still running after stop"
 done
 echo "FAULT-PUSH OK"

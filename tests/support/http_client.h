@@ -1,6 +1,6 @@
-// A tiny blocking HTTP client (libcurl) for tests that poke a registry or a
-// token server directly: readiness probes, status/header assertions.
-// Not the product's transport (net); deliberately minimal.
+// A tiny blocking HTTP client for tests that poke a registry or a token
+// server directly: readiness probes, status/header assertions. One exchange,
+// no redirects, no retries, over net/ (the only libcurl user).
 #pragma once
 
 #include <string>
