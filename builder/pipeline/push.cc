@@ -192,10 +192,11 @@ static Status check_tagged_blobs(const layout::Layout& layout, registry::Registr
   std::vector<RepoBlobs*> repos;
   for (auto& [_, rb] : by_repo) repos.push_back(&rb);
   std::vector<Result<std::vector<BlobProblem>>> results(repos.size(), std::vector<BlobProblem>{});
-  // Repositories one by one, each with its blobs in parallel: the checks stay
-  // within check_jobs connections.
-  for (size_t r = 0; r < repos.size(); ++r)
+  // Repositories in parallel, and each one's blobs in parallel: one round
+  // trip or two for the whole check, not one per repository.
+  parallel_for(repos.size(), opts.check_jobs, [&](size_t r) {
     results[r] = check_blobs(client, repos[r]->ref, repos[r]->blobs, std::max(1, opts.check_jobs));
+  });
   std::set<std::pair<std::string, std::string>> missing;
   for (size_t r = 0; r < repos.size(); ++r) {
     if (!results[r].ok()) return results[r].error();
