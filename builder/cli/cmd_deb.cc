@@ -52,6 +52,8 @@ std::string cache_dir(const std::string& flag) {
 
 nlohmann::ordered_json to_json(const apt::AptLock& lock, const std::vector<apt::ResolvedPackage>& pkgs) {
   nlohmann::ordered_json j;
+  j["schema"] = 1;  // the --json document version (README "Output for scripts")
+  j["kind"] = "dlimage.deb.resolve";
   j["releases"] = nlohmann::ordered_json::array();
   for (const auto& r : lock.releases) j["releases"].push_back({{"url", r.url}, {"sha256", r.sha256}});
   j["packages"] = nlohmann::ordered_json::array();

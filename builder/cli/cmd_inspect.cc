@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "builder/cli/command.h"
+#include "builder/cli/output_flags.h"
 #include "builder/cli/registry_flags.h"
 #include "registry/session/session.h"
 
@@ -13,6 +14,7 @@ struct InspectArgs {
   std::string ref;
   bool raw = false;
   registry::SessionOptions reg;
+  OutputOptions out;
 };
 
 Registration reg("inspect", "Show the manifest digest and media type of docker://REF", [](CLI::App& app) -> Runner {
@@ -20,6 +22,7 @@ Registration reg("inspect", "Show the manifest digest and media type of docker:/
   app.add_option("REF", a->ref, "docker://REF")->required();
   app.add_flag("--raw", a->raw, "Print the manifest bytes");
   add_registry_flags(app, a->reg);
+  a->out.add_to(app);
   return [a]() {
     if (a->ref.rfind("docker://", 0) != 0) throw Failure(invalid("'" + a->ref + "': expected docker://REF"));
     auto ref = get(registry::parse_reference(a->ref.substr(9)));
@@ -30,6 +33,17 @@ Registration reg("inspect", "Show the manifest digest and media type of docker:/
       return 0;
     }
     auto info = get(session->client().head_manifest(pull));
+    if (a->out.json) {
+      auto j = json_document("inspect");
+      j.update({{"reference", ref.str()}, {"digest", info.digest.str()}, {"media_type", info.media_type},
+                {"size", info.size}});
+      std::cout << j.dump(2) << "\n";
+      return 0;
+    }
+    if (a->out.quiet) {
+      std::cout << info.digest.str() << "\n";
+      return 0;
+    }
     std::cout << "reference: " << ref.str() << "\n"
               << "digest: " << info.digest.str() << "\n"
               << "media type: " << info.media_type << "\n"

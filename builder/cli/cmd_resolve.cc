@@ -18,7 +18,7 @@ struct ResolveOptions {
   cpu::MachineSpec spec;
   std::string gpu, repo, framework, version, python;
   std::string format = "table";
-  bool explain = false;
+  bool explain = false, quiet = false;
   std::string cpu_model_file, drivers_file;
   std::string from;  // docker://REPO: resolve from what is published
   registry::SessionOptions registry;
@@ -43,6 +43,8 @@ Registration reg("resolve", "List the image tags a machine can run, best first",
   app.add_option("--python", o->python, "only images carrying this Python (X.Y)");
   app.add_option("--format", o->format, "table|tags|json")->check(CLI::IsMember({"table", "tags", "json"}));
   app.add_flag("--explain", o->explain, "also list every excluded tag and why");
+  app.add_flag_callback("--json", [o] { o->format = "json"; }, "same as --format json (with a \"schema\" field)");
+  app.add_flag("-q,--quiet", o->quiet, "print only the best tag");
   app.add_option("--cpu-model", o->cpu_model_file, "microarchitectures YAML instead of the built-in copy");
   app.add_option("--drivers", o->drivers_file, "CUDA driver table YAML instead of the built-in copy");
   app.add_option("--from", o->from, "docker://REPO: rank the tags really published there (read from image labels)");
@@ -72,9 +74,13 @@ Registration reg("resolve", "List the image tags a machine can run, best first",
     }
     auto result = cpu::resolve(cells, described.machine, drivers);
 
-    if (o->format == "table") std::cout << cpu::format_table(result, described.machine, o->explain);
-    if (o->format == "json") std::cout << cpu::format_json(result, described.machine);
-    if (o->format == "tags") {
+    if (o->quiet) {
+      if (!result.runnable.empty()) std::cout << result.runnable.front().cell->ref() << "\n";
+    } else if (o->format == "table") {
+      std::cout << cpu::format_table(result, described.machine, o->explain);
+    } else if (o->format == "json") {
+      std::cout << cpu::format_json(result, described.machine);
+    } else {
       std::cout << cpu::format_tags(result);
       if (o->explain) std::cerr << cpu::format_explain(result);
     }

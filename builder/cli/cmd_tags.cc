@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "builder/cli/command.h"
+#include "builder/cli/output_flags.h"
 #include "builder/cli/registry_flags.h"
 #include "registry/session/session.h"
 
@@ -12,6 +13,7 @@ struct TagsArgs {
   std::string repo;
   int page_size = 0;
   registry::SessionOptions reg;
+  OutputOptions out;
 };
 
 Registration reg("tags", "List the tags of a registry repository (docker://REPO)", [](CLI::App& app) -> Runner {
@@ -19,13 +21,21 @@ Registration reg("tags", "List the tags of a registry repository (docker://REPO)
   app.add_option("REPO", a->repo, "docker://REPO")->required();
   app.add_option("--page-size", a->page_size, "Tags per request (n=)");
   add_registry_flags(app, a->reg);
+  a->out.add_to(app);
   return [a]() {
     std::string text = a->repo;
     if (text.rfind("docker://", 0) != 0) throw Failure(invalid("'" + text + "': expected docker://REPO"));
     auto ref = get(registry::parse_reference(text.substr(9), /*default_tag=*/false));
     auto session = get(registry::Session::open(a->reg));
-    for (const auto& t : get(session->client().list_tags(session->hosts().for_pull(ref), a->page_size)))
-      std::cout << t << "\n";
+    auto tags = get(session->client().list_tags(session->hosts().for_pull(ref), a->page_size));
+    if (a->out.json) {
+      auto j = json_document("tags");
+      j["repository"] = ref.name();
+      j["tags"] = tags;
+      std::cout << j.dump(2) << "\n";
+      return 0;
+    }
+    for (const auto& t : tags) std::cout << t << "\n";
     return 0;
   };
 });

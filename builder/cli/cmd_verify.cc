@@ -1,42 +1,85 @@
 // dlimage verify: every tag of the (selected) matrix exists in the registry
 // and points at the digest its cell builds. The build runs first, from the
 // layer cache, so it costs no compression when nothing changed; it never
-// writes the lock.
+// writes the lock. With --results FILE... it rebuilds nothing: the tags and
+// digests come from the results files of `dlimage build --json` (a CI
+// workflow's shard artifacts).
 #include <iostream>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "builder/cli/build_flags.h"
 #include "builder/cli/command.h"
+#include "builder/cli/output_flags.h"
 #include "builder/cli/registry_flags.h"
 #include "builder/pipeline/release.h"
+#include "builder/pipeline/results.h"
 
 namespace dl::cli {
 namespace {
 
-Registration reg("verify", "Check that every tag in the registry points at the digest its cell builds",
-                 [](CLI::App& app) -> Runner {
-  auto r = std::make_shared<pipeline::ReleaseOptions>();
-  auto format = std::make_shared<std::string>("oci");
-  add_build_input_flags(app, r->build);
-  app.add_option("--manifest-format", *format, "oci|docker, as pushed (default oci)")->check(CLI::IsMember({"docker", "oci"}));
-  add_registry_flags(app, r->build.registry);
-  return [r, format] {
-    check(apply_build_environment(r->build));
-    r->build.format = get(image::parse_format(*format));
-    r->build.lock_read_only = true;  // verify checks; it never changes the lock
-    r->verify = true;
-    auto report = get(pipeline::release(*r));
-    std::set<std::string> bad;
-    for (auto& p : *report.problems) {
-      bad.insert(p.ref);
+struct VerifyArgs {
+  pipeline::ReleaseOptions r;
+  std::string format = "oci";
+  std::vector<std::string> results;
+  OutputOptions out;
+};
+
+int print(const std::vector<pipeline::VerifyProblem>& problems, size_t tags, const OutputOptions& out) {
+  std::set<std::string> bad;
+  for (auto& p : problems) bad.insert(p.ref);
+  if (out.json) {
+    nlohmann::ordered_json j{{"schema", kJsonSchema}, {"kind", "dlimage.verify"}, {"tags", tags},
+                             {"verified", tags - bad.size()}, {"problems", nlohmann::ordered_json::array()}};
+    for (auto& p : problems)
+      j["problems"].push_back({{"ref", p.ref}, {"want", p.want}, {"got", p.got}, {"blob", p.blob}});
+    std::cout << j.dump(2) << "\n";
+  } else {
+    for (auto& p : problems) {
       if (!p.blob.empty())
         std::cout << p.ref << ": points at " << p.got << " but blob " << p.blob << "\n";
       else
         std::cout << p.ref << ": " << (p.got.empty() ? "missing" : "points at " + p.got) << ", expected " << p.want
                   << "\n";
     }
-    std::cout << (report.tags - bad.size()) << "/" << report.tags << " tags verified\n";
-    return report.problems->empty() ? kExitOk : kExitMismatch;
+    if (!out.quiet) std::cout << (tags - bad.size()) << "/" << tags << " tags verified\n";
+  }
+  return problems.empty() ? kExitOk : kExitMismatch;
+}
+
+Registration reg("verify", "Check that every tag in the registry points at the digest its cell builds",
+                 [](CLI::App& app) -> Runner {
+  auto a = std::make_shared<VerifyArgs>();
+  add_build_input_flags(app, a->r.build);
+  app.get_option("--output")->required(false);  // not with --results
+  app.add_option("--manifest-format", a->format, "oci|docker, as pushed (default oci)")->check(CLI::IsMember({"docker", "oci"}));
+  app.add_option("--results", a->results,
+                 "check the tags and digests in these `dlimage build --json` files instead of rebuilding; repeatable")
+      ->check(CLI::ExistingFile);
+  a->out.add_to(app);
+  add_registry_flags(app, a->r.build.registry);
+  return [a] {
+    if (!a->results.empty()) {
+      std::vector<pipeline::ExpectedTag> want;
+      for (auto& f : a->results) {
+        auto more = get(pipeline::load_results(f));
+        want.insert(want.end(), more.begin(), more.end());
+      }
+      if (want.empty()) throw Failure(invalid("--results: the files name no image; nothing to verify"));
+      auto session = get(registry::Session::open(a->r.build.registry));
+      for (auto& w : want) w.ref = session->hosts().for_push(w.ref);
+      return print(get(pipeline::verify_tags(want, session->client())), want.size(), a->out);
+    }
+    if (a->r.build.output_layout.empty())
+      throw Failure(invalid("verify needs --output oci:DIR (to rebuild from the layer cache) or --results FILE"),
+                    kExitUsage);
+    check(apply_build_environment(a->r.build));
+    a->r.build.format = get(image::parse_format(a->format));
+    a->r.build.lock_read_only = true;  // verify checks; it never changes the lock
+    a->r.verify = true;
+    auto report = get(pipeline::release(a->r));
+    return print(*report.problems, report.tags, a->out);
   };
 });
 

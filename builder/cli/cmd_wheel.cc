@@ -71,6 +71,8 @@ int inspect(const std::string& path) {
   auto w = get(wheel::inspect_wheel(path));
   auto fn = get(pypa::parse_wheel_filename(w.filename));
   nlohmann::ordered_json j;
+  j["schema"] = 1;  // the --json document version (README "Output for scripts")
+  j["kind"] = "dlimage.wheel.inspect";
   j["filename"] = w.filename;
   j["name"] = w.name;
   j["version"] = w.version;

@@ -72,6 +72,8 @@ std::string format_tags(const Resolution& r) {
 
 std::string format_json(const Resolution& r, const Machine& m) {
   nlohmann::json j;
+  j["schema"] = 1;  // the --json document version (README "Output for scripts")
+  j["kind"] = "dlimage.resolve";
   j["machine"] = {{"cpu", m.cpu},
                   {"vendor", m.vendor},
                   {"features", m.features},

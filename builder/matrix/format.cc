@@ -62,6 +62,16 @@ std::string format_tags(const std::vector<Cell>& cells) {
   return out;
 }
 
+std::string format_bases(const std::vector<Cell>& cells) {
+  std::vector<std::string> refs;
+  for (auto& c : cells)
+    if (std::find(refs.begin(), refs.end(), c.base.ref) == refs.end()) refs.push_back(c.base.ref);
+  std::sort(refs.begin(), refs.end());
+  std::string out;
+  for (auto& r : refs) out += r + "\n";
+  return out;
+}
+
 std::string format_json(const std::vector<Cell>& cells) {
   std::string out = "[";
   for (size_t i = 0; i < cells.size(); ++i) out += (i ? ",\n " : "\n ") + cell_json(cells[i]).dump();

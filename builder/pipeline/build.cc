@@ -63,12 +63,12 @@ DedupReport dedup_of(const std::vector<CellResult>& cells) {
   return d;
 }
 
-std::string summary_table(const BuildReport& r) {
+std::string summary_table(const BuildReport& r, bool full_digests) {
   std::vector<std::vector<std::string>> rows = {{"IMAGE", "DIGEST", "SIZE", "LAYERS (new/reused/base)"}};
   for (auto& c : r.cells) {
     int fresh = 0, reused = 0, base = 0;
     for (auto& l : c.layers) (l.kind == "base" ? base : l.built ? fresh : reused)++;
-    rows.push_back({join(c.cell.refs(), ", "), c.manifest.digest.str().substr(0, 19), mib(c.size),
+    rows.push_back({join(c.cell.refs(), ", "), full_digests ? c.manifest.digest.str() : c.manifest.digest.str().substr(0, 19), mib(c.size),
                     std::to_string(fresh) + "/" + std::to_string(reused) + "/" + std::to_string(base)});
   }
   std::vector<size_t> w(4, 0);

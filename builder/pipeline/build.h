@@ -55,6 +55,8 @@ Result<std::vector<matrix::Cell>> select_cells(const BuildOptions& opts);
 DedupReport dedup_of(const std::vector<CellResult>& cells);
 
 // Human summary: one row per image (tags, digest, size, shared/new layers).
-std::string summary_table(const BuildReport& r);
+// Digests are cut to 12 hex digits, as `docker images` does, unless
+// full_digests (--no-trunc).
+std::string summary_table(const BuildReport& r, bool full_digests = false);
 
 }  // namespace dl::pipeline

@@ -129,6 +129,7 @@ class Publisher {
 // Fills job.refs/pc; false when a tag does not parse.
 bool plan(Job& job, const registry::HostConfig& hosts) {
   const auto& c = job.cr->cell;
+  job.pc.id = c.id;
   job.pc.digest = job.cr->manifest.digest;
   job.pc.ref = c.ref();
   for (size_t t = 0; t < c.tags.size(); ++t) {
@@ -328,48 +329,50 @@ Status preflight_push(const std::vector<matrix::Cell>& cells, registry::Registry
 }
 
 Result<std::vector<VerifyProblem>> verify_cells(const std::vector<CellResult>& cells, registry::RegistryClient& client) {
-  std::vector<registry::Reference> refs;
-  std::vector<const CellResult*> owner;
+  std::vector<ExpectedTag> want;
   for (auto& cr : cells)
     for (size_t t = 0; t < cr.cell.tags.size(); ++t) {
       DL_ASSIGN_OR_RETURN(auto ref, target_of(cr.cell, client.hosts(), t));
-      refs.push_back(ref);
-      owner.push_back(&cr);
+      want.push_back({ref, cr.manifest.digest});
     }
-  std::vector<std::optional<VerifyProblem>> found(refs.size());
-  std::vector<std::optional<Error>> errors(refs.size());
-  parallel_for(refs.size(), 16, [&](size_t i) {
-    auto head = client.head_manifest(refs[i]);
-    const auto& want = owner[i]->manifest.digest;
+  return verify_tags(want, client);
+}
+
+Result<std::vector<VerifyProblem>> verify_tags(const std::vector<ExpectedTag>& want, registry::RegistryClient& client) {
+  const size_t n = want.size();
+  std::vector<std::optional<VerifyProblem>> found(n);
+  std::vector<std::optional<Error>> errors(n);
+  parallel_for(n, 16, [&](size_t i) {
+    auto head = client.head_manifest(want[i].ref);
+    const auto& digest = want[i].digest;
     if (!head.ok()) {
       if (head.error().kind() != ErrorKind::not_found && head.error().status() != 404) errors[i] = head.error();
-      else found[i] = VerifyProblem{refs[i].str(), want.str(), "", ""};
-    } else if (head->digest != want) {
-      found[i] = VerifyProblem{refs[i].str(), want.str(), head->digest.str(), ""};
+      else found[i] = VerifyProblem{want[i].ref.str(), digest.str(), "", ""};
+    } else if (head->digest != digest) {
+      found[i] = VerifyProblem{want[i].ref.str(), digest.str(), head->digest.str(), ""};
     }
   });
   // The tags that point at the right manifest: its blobs, once per
   // repository and digest, each HEADed with the size it must have.
   std::vector<size_t> blob_checks;
   std::set<std::string> seen;
-  for (size_t i = 0; i < refs.size(); ++i)
-    if (!errors[i] && !found[i] && seen.insert(refs[i].name() + "@" + owner[i]->manifest.digest.str()).second)
+  for (size_t i = 0; i < n; ++i)
+    if (!errors[i] && !found[i] && seen.insert(want[i].ref.name() + "@" + want[i].digest.str()).second)
       blob_checks.push_back(i);
-  std::vector<std::vector<BlobProblem>> lost(refs.size());
+  std::vector<std::vector<BlobProblem>> lost(n);
   parallel_for(blob_checks.size(), 4, [&](size_t k) {
     size_t i = blob_checks[k];
-    auto blobs = manifest_blobs(client, refs[i], owner[i]->manifest.digest);
-    auto bad = blobs.ok() ? check_blobs(client, refs[i], *blobs, 4) : Result<std::vector<BlobProblem>>(blobs.error());
+    auto blobs = manifest_blobs(client, want[i].ref, want[i].digest);
+    auto bad = blobs.ok() ? check_blobs(client, want[i].ref, *blobs, 4) : Result<std::vector<BlobProblem>>(blobs.error());
     if (!bad.ok()) errors[i] = bad.error();
     else lost[i] = std::move(*bad);
   });
   std::vector<VerifyProblem> problems;
-  for (size_t i = 0; i < refs.size(); ++i) {
+  for (size_t i = 0; i < n; ++i) {
     if (errors[i]) return *errors[i];
     if (found[i]) problems.push_back(*found[i]);
     for (auto& b : lost[i])
-      problems.push_back({refs[i].str(), owner[i]->manifest.digest.str(), owner[i]->manifest.digest.str(),
-                          b.blob.digest.str() + " " + b.what});
+      problems.push_back({want[i].ref.str(), want[i].digest.str(), want[i].digest.str(), b.blob.digest.str() + " " + b.what});
   }
   return problems;
 }

@@ -32,6 +32,7 @@
 namespace dl::pipeline {
 
 struct PushedCell {
+  std::string id;              // the matrix cell's id
   std::string ref;             // primary tag as pushed (after --registry rewriting)
   std::vector<std::string> tags;
   bool skipped = false;        // every tag already pointed at the digest
@@ -73,6 +74,14 @@ struct VerifyProblem {
   std::string blob;            // set when the tag is right but a blob is not: "sha256:.. missing"
 };
 Result<std::vector<VerifyProblem>> verify_cells(const std::vector<CellResult>& cells, registry::RegistryClient& client);
+
+// The same check for tags and digests known without building (a results
+// file of an earlier run, `dlimage verify --results`).
+struct ExpectedTag {
+  registry::Reference ref;  // as pushed
+  Digest digest;
+};
+Result<std::vector<VerifyProblem>> verify_tags(const std::vector<ExpectedTag>& want, registry::RegistryClient& client);
 
 // Runs fn(i) for i in [0, n) on up to `jobs` threads.
 void parallel_for(size_t n, int jobs, const std::function<void(size_t)>& fn);

@@ -1,0 +1,33 @@
+// The results of a release run as data: the JSON `dlimage build --json`
+// prints (a CI shard's artifact) and `dlimage verify --results` reads back
+// to check the registry without rebuilding. Digests are always full;
+// "tags" are the matrix's references, "pushed_tags" the ones this run pushed
+// (after --registry rewriting).
+//
+// Schema 1 (the "schema" field; a reader refuses any other):
+//   {"schema": 1, "kind": "dlimage.build",
+//    "images": [{"id", "tags": [REF...], "digest", "media_type", "size",
+//                "pushed", "pushed_tags": [REF...], "layers_*"}],
+//    "dedup": {...}, "phases": [...], "push": {...}, "failures": [...]}
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "builder/pipeline/push.h"
+#include "builder/pipeline/release.h"
+
+namespace dl::pipeline {
+
+inline constexpr int kResultsSchema = 1;
+
+// The results document of a run, indented JSON text.
+std::string results_json(const ReleaseReport& r);
+
+// Every (tag, digest) of the images in a results file. A file that is not
+// a schema-1 results document, or larger than 64 MiB, is an error naming
+// the file.
+Result<std::vector<ExpectedTag>> load_results(const std::string& path);
+
+}  // namespace dl::pipeline

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The release engineer's CLI against a real loopback Distribution registry,
+# on a two-image matrix over a tiny umoci-made base (tests/cli/release/):
+#   - `build --push --json` prints a schema-1 results document with full
+#     digests and the references as pushed (a CI shard's artifact);
+#   - `verify --results` checks those tags without rebuilding (no --output,
+#     no layout): 0 when they match, 3 when a tag was moved, 1 for a file
+#     that is not a results document;
+#   - -q prints digests only; --no-trunc prints full digests in the table;
+#     --progress plain|none and TERM=dumb never draw a live line.
+# No pipefail: `grep -q` closes its pipe early.
+set -u
+DL=${1:?usage: release_cli_test.sh DLIMAGE}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d /tmp/dlimage-release.XXXXXX)
+cleanup() { "$ROOT/tests/registry/registryctl.sh" stop "$work/reg" >/dev/null 2>&1; rm -rf "$work"; }
+trap cleanup EXIT
+fail() { echo "RELEASE-CLI FAIL: $*" >&2; exit 1; }
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+
+# The tiny base: one file, the interpreter the matrix declares.
+(cd "$work" && umoci init --layout base && umoci new --image base:base &&
+  umoci unpack --rootless --image base:base b >/dev/null && mkdir -p b/rootfs/usr/bin &&
+  printf '#!/bin/sh\necho stand-in\n' > b/rootfs/usr/bin/python3.11 && chmod 755 b/rootfs/usr/bin/python3.11 &&
+  umoci repack --image base:base b >/dev/null) || fail "could not make the tiny base"
+eval "$("$ROOT/tests/registry/registryctl.sh" start plain "$work/reg" | grep -E '^(host)=')"
+[ -n "${host:-}" ] || fail "registry did not start"
+inputs=(-m "$ROOT/tests/cli/release/matrix.yaml" --base "oci:$work/base" --no-catalog --cache "$work/cache"
+        --output "oci:$work/out" --registry "$host")
+
+"$DL" build "${inputs[@]}" --push --json > "$work/results.json" 2> "$work/err" || { cat "$work/err"; fail "build --push"; }
+[ "$(json "$work/results.json" "d['schema']")" = 1 ] || fail "no schema 1 in the results"
+[ "$(json "$work/results.json" "len(d['images'])")" = 2 ] || fail "expected 2 images"
+[ "$(json "$work/results.json" "all(len(i['digest']) == 71 for i in d['images'])")" = True ] || fail "digests not full"
+[ "$(json "$work/results.json" "d['images'][0]['pushed_tags'][0].startswith('$host/team/tool:')")" = True ] \
+  || fail "pushed_tags do not name $host: $(cat "$work/results.json")"
+[ ! -s "$work/err" ] || fail "--json wrote progress to stderr: $(cat "$work/err")"
+
+# verify --results: no rebuild (no --output, no matrix, no base layout).
+mv "$work/out" "$work/out.kept"
+out=$(cd "$work" && "$DL" verify --results results.json 2>&1); rc=$?
+[ "$rc" = 0 ] || fail "verify --results exit $rc: $out"
+echo "$out" | grep -qx "2/2 tags verified" || fail "verify --results: $out"
+[ ! -e "$work/out" ] || fail "verify --results wrote a layout"
+out=$("$DL" verify --results "$work/results.json" --json); rc=$?
+[ "$rc" = 0 ] && [ "$(echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["schema"], d["verified"])')" = "1 2" ] \
+  || fail "verify --json: $out"
+mv "$work/out.kept" "$work/out"
+
+# A tag moved to another image: exit 3, naming the tag and both digests.
+d0=$(json "$work/results.json" "d['images'][0]['digest']")
+d1=$(json "$work/results.json" "d['images'][1]['digest']")
+t0=$(json "$work/results.json" "d['images'][0]['pushed_tags'][0]")
+skopeo copy --quiet --dest-tls-verify=false "oci:$work/out:$(json "$work/results.json" "d['images'][1]['tags'][0]")" \
+  "docker://$t0" || fail "skopeo could not move $t0"
+out=$("$DL" verify --results "$work/results.json" 2>&1); rc=$?
+[ "$rc" = 3 ] || fail "moved tag: exit $rc (expected 3): $out"
+echo "$out" | grep -q "$t0: points at $d1, expected $d0" || fail "moved tag message: $out"
+echo "$out" | grep -qx "1/2 tags verified" || fail "moved tag count: $out"
+
+# Not a results file: one line naming it, exit 1.
+echo '{"images": []}' > "$work/bad.json"
+out=$("$DL" verify --results "$work/bad.json" 2>&1); rc=$?
+[ "$rc" = 1 ] || fail "bad results exit $rc: $out"
+echo "$out" | grep -qx "dlimage: error: $work/bad.json: no \"schema\" field; expected the output of \`dlimage build --json\`" \
+  || fail "bad results message: $out"
+echo '{"schema": 9, "images": []}' > "$work/bad.json"
+out=$("$DL" verify --results "$work/bad.json" 2>&1)
+echo "$out" | grep -q "schema 9 is not supported" || fail "future schema: $out"
+out=$("$DL" verify 2>&1); rc=$?
+[ "$rc" = 2 ] || fail "verify without --output or --results: exit $rc: $out"
+
+# -q: one "DIGEST  REF" line per image, nothing on stderr.
+"$DL" build "${inputs[@]}" -q > "$work/q.out" 2> "$work/q.err" || fail "build -q"
+[ "$(wc -l < "$work/q.out")" = 2 ] && grep -q "^$d0  team/tool:1.0-py311-cpu$" "$work/q.out" || fail "build -q: $(cat "$work/q.out")"
+[ ! -s "$work/q.err" ] || fail "build -q wrote to stderr: $(cat "$work/q.err")"
+# The table cuts digests unless --no-trunc.
+out=$("$DL" build "${inputs[@]}" --progress none)
+echo "$out" | grep -q "$d0" && fail "digest not truncated by default: $out"
+out=$("$DL" build "${inputs[@]}" --progress none --no-trunc)
+echo "$out" | grep -q "$d0" || fail "--no-trunc: $out"
+# Progress: plain lines with --progress plain and with TERM=dumb on a
+# terminal-less stderr; never a carriage return; none with --progress none.
+"$DL" build "${inputs[@]}" --progress plain > /dev/null 2> "$work/p.err" || fail "--progress plain"
+grep -q "^\[1/2\] build-images" "$work/p.err" || fail "--progress plain printed no step lines: $(cat "$work/p.err")"
+grep -q $'\r' "$work/p.err" && fail "--progress plain drew a live line"
+TERM=dumb script -qec "$DL build ${inputs[*]} --progress auto" /dev/null > "$work/dumb.out" 2>&1 || fail "TERM=dumb build"
+grep -q $'\033\[K' "$work/dumb.out" && fail "TERM=dumb on a terminal drew a live line"
+grep -q "build-images" "$work/dumb.out" || fail "TERM=dumb printed no progress lines: $(cat "$work/dumb.out")"
+"$DL" build "${inputs[@]}" --progress none > /dev/null 2> "$work/n.err" || fail "--progress none"
+[ ! -s "$work/n.err" ] || fail "--progress none printed: $(cat "$work/n.err")"
+out=$("$DL" build "${inputs[@]}" --progress fancy 2>&1); rc=$?
+[ "$rc" = 2 ] || fail "--progress fancy exit $rc"
+
+# --json on the other commands: a "schema" field and full digests; -q gives
+# what a script captures.
+schema() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["schema"], d["kind"])'; }
+[ "$("$DL" matrix -m "$ROOT/tests/cli/release/matrix.yaml" --json | schema)" = "1 dlimage.matrix" ] || fail "matrix --json"
+[ "$("$DL" matrix -m "$ROOT/tests/cli/release/matrix.yaml" -q | wc -l)" = 2 ] || fail "matrix -q"
+[ "$("$DL" tags "docker://$host/team/tool" --json | schema)" = "1 dlimage.tags" ] || fail "tags --json"
+j=$("$DL" inspect "docker://$t0" --json)
+[ "$(echo "$j" | schema)" = "1 dlimage.inspect" ] && echo "$j" | grep -q "\"$d1\"" || fail "inspect --json: $j"
+[ "$("$DL" inspect "docker://$t0" -q)" = "$d1" ] || fail "inspect -q"
+j=$("$DL" copy "docker://$t0" "oci:$work/copied:x" --json)
+[ "$(echo "$j" | schema)" = "1 dlimage.copy" ] && echo "$j" | grep -q "\"$d1\"" || fail "copy --json: $j"
+[ "$("$DL" copy -q "docker://$t0" "oci:$work/copied:y")" = "$d1" ] || fail "copy -q"
+[ "$("$DL" resolve -m "$ROOT/tests/cli/release/matrix.yaml" --cpu haswell --json | schema)" = "1 dlimage.resolve" ] \
+  || fail "resolve --json"
+[ "$("$DL" resolve -m "$ROOT/tests/cli/release/matrix.yaml" --cpu haswell -q)" = "team/tool:1.0-py311-cpu-avx" ] \
+  || fail "resolve -q: $("$DL" resolve -m "$ROOT/tests/cli/release/matrix.yaml" --cpu haswell -q)"
+echo "RELEASE-CLI OK"
