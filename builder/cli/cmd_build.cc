@@ -53,6 +53,9 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
   app.add_flag("--push", a->r.push, "publish every tag of every built image (as built: OCI unless --manifest-format docker)");
   app.add_flag("-k,--keep-going", o.keep_going,
                "a failed image does not stop the others; every failure is listed and the exit code is 1");
+  app.add_option("--sign-key", a->r.sign_key,
+                 "cosign key (PEM; encrypted: passphrase from $COSIGN_PASSWORD): sign every pushed tag")
+      ->check(CLI::ExistingFile);
   add_registry_flags(app, o.registry);
   return [a] {
     auto& b = a->r.build;
@@ -78,6 +81,8 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
     } else {
       std::cout << pipeline::summary_table(report.build, a->out.no_trunc) << report.build.dedup.str() << "\n"
                 << push_line(report);
+      if (const auto& s = report.signing)
+        std::cout << "signed: " << s->signed_tags << " tags (" << s->already << " already signed by this key)\n";
       if (a->timings) std::cout << "phases:\n" << report.build.phases.report();
     }
     const auto& failures = report.failures;

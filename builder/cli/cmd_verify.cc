@@ -3,7 +3,9 @@
 // layer cache, so it costs no compression when nothing changed; it never
 // writes the lock. With --results FILE... it rebuilds nothing: the tags and
 // digests come from the results files of `dlimage build --json` (a CI
-// workflow's shard artifacts).
+// workflow's shard artifacts). With --key, every tag's cosign signature is
+// checked too (exit 4 when the digests are right but a signature is missing
+// or wrong).
 #include <iostream>
 #include <set>
 
@@ -15,6 +17,8 @@
 #include "builder/cli/registry_flags.h"
 #include "builder/pipeline/release.h"
 #include "builder/pipeline/results.h"
+#include "builder/pipeline/sign_cells.h"
+#include "builder/sign/key.h"
 
 namespace dl::cli {
 namespace {
@@ -48,6 +52,13 @@ int print(const std::vector<pipeline::VerifyProblem>& problems, size_t tags, con
   return problems.empty() ? kExitOk : kExitMismatch;
 }
 
+// After the digests: one line per tag without a valid signature.
+int print_signatures(const std::vector<pipeline::SignatureProblem>& problems, size_t tags, const OutputOptions& out) {
+  for (auto& p : problems) (out.json ? std::cerr : std::cout) << p.ref << ": signature: " << p.problem << "\n";
+  if (!out.quiet && !out.json) std::cout << (tags - problems.size()) << "/" << tags << " signatures verified\n";
+  return problems.empty() ? kExitOk : kExitUnsigned;
+}
+
 Registration reg("verify", "Check that every tag in the registry points at the digest its cell builds",
                  [](CLI::App& app) -> Runner {
   auto a = std::make_shared<VerifyArgs>();
@@ -57,6 +68,7 @@ Registration reg("verify", "Check that every tag in the registry points at the d
   app.add_option("--results", a->results,
                  "check the tags and digests in these `dlimage build --json` files instead of rebuilding; repeatable")
       ->check(CLI::ExistingFile);
+  app.add_option("--key", a->r.verify_key, "cosign.pub: also check every tag's cosign signature")->check(CLI::ExistingFile);
   a->out.add_to(app);
   add_registry_flags(app, a->r.build.registry);
   return [a] {
@@ -69,7 +81,10 @@ Registration reg("verify", "Check that every tag in the registry points at the d
       if (want.empty()) throw Failure(invalid("--results: the files name no image; nothing to verify"));
       auto session = get(registry::Session::open(a->r.build.registry));
       for (auto& w : want) w.ref = session->hosts().for_push(w.ref);
-      return print(get(pipeline::verify_tags(want, session->client())), want.size(), a->out);
+      int rc = print(get(pipeline::verify_tags(want, session->client())), want.size(), a->out);
+      if (rc != kExitOk || a->r.verify_key.empty()) return rc;
+      auto key = get(sign::PublicKey::load(a->r.verify_key));
+      return print_signatures(get(pipeline::verify_tag_signatures(want, session->client(), key, 8)), want.size(), a->out);
     }
     if (a->r.build.output_layout.empty())
       throw Failure(invalid("verify needs --output oci:DIR (to rebuild from the layer cache) or --results FILE"),
@@ -79,7 +94,9 @@ Registration reg("verify", "Check that every tag in the registry points at the d
     a->r.build.lock_read_only = true;  // verify checks; it never changes the lock
     a->r.verify = true;
     auto report = get(pipeline::release(a->r));
-    return print(*report.problems, report.tags, a->out);
+    int rc = print(*report.problems, report.tags, a->out);
+    if (rc != kExitOk || !report.signature_problems) return rc;
+    return print_signatures(*report.signature_problems, report.tags, a->out);
   };
 });
 

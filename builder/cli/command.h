@@ -20,6 +20,7 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitMismatch = 3;  // verify: a tag differs from what the matrix builds
+inline constexpr int kExitUnsigned = 4;  // verify --key: digests right, a tag has no valid signature
 
 using Runner = std::function<int()>;
 using Setup = std::function<Runner(CLI::App&)>;

@@ -29,6 +29,15 @@ Result<PushReport> push(const ReleaseOptions& opts, const BuildReport& built, re
 Result<ReleaseReport> release(const ReleaseOptions& opts, const Progress& progress) {
   ReleaseReport r;
   registry::LazySession session(opts.build.registry);
+  std::optional<sign::PrivateKey> sign_key;
+  std::optional<sign::PublicKey> verify_key;
+  if (!opts.sign_key.empty()) {
+    if (!opts.push) return invalid("--sign-key signs what is pushed; add --push");
+    DL_ASSIGN_OR_RETURN(sign_key, sign::PrivateKey::load(opts.sign_key, sign::passphrase_from_env()));
+  }
+  if (!opts.verify_key.empty()) {
+    DL_ASSIGN_OR_RETURN(verify_key, sign::PublicKey::load(opts.verify_key));
+  }
   if (opts.push) {
     // Before any build work: a wrong password or a repository we may not
     // push to fails now, in seconds, naming the repository.
@@ -46,10 +55,21 @@ Result<ReleaseReport> release(const ReleaseOptions& opts, const Progress& progre
     DL_ASSIGN_OR_RETURN(r.push, push(opts, r.build, *s));
     r.failures.insert(r.failures.end(), r.push->failures.begin(), r.push->failures.end());
   }
+  if (sign_key) {
+    auto t = r.build.phases.time("sign");
+    std::vector<std::string> failed;
+    for (auto& pc : r.push->cells)
+      if (pc.failed) failed.push_back(pc.ref);
+    DL_ASSIGN_OR_RETURN(registry::Session * s, session.get());
+    DL_ASSIGN_OR_RETURN(r.signing, sign_cells(r.build.cells, failed, s->client(), *sign_key, opts.build.registry.jobs));
+  }
   if (opts.verify) {
     auto t = r.build.phases.time("verify");
     DL_ASSIGN_OR_RETURN(registry::Session * s, session.get());
     DL_ASSIGN_OR_RETURN(r.problems, verify_cells(r.build.cells, s->client()));
+    if (verify_key) {
+      DL_ASSIGN_OR_RETURN(r.signature_problems, verify_cell_signatures(r.build.cells, s->client(), *verify_key, 8));
+    }
   }
   if (!opts.report_file.empty())
     DL_TRY(write_file_atomic(opts.report_file, render_html_report(r.build, r.push ? &*r.push : nullptr)));

@@ -2,7 +2,7 @@
 // a straight list of named, timed phases over one registry session, opened
 // at most once per command:
 //   (preflight: can we push?) -> build (expand -> resolve-wheels ->
-//   build-images) -> push -> verify
+//   build-images) -> push -> sign -> verify
 // then the optional HTML report. The CLI parses flags into ReleaseOptions
 // and prints the ReleaseReport; nothing else.
 #pragma once
@@ -16,6 +16,7 @@
 #include "builder/pipeline/options.h"
 #include "builder/pipeline/progress.h"
 #include "builder/pipeline/push.h"
+#include "builder/pipeline/sign_cells.h"
 
 namespace dl::pipeline {
 
@@ -24,6 +25,12 @@ struct ReleaseOptions {
   bool push = false;        // publish every tag of every built cell
   bool verify = false;      // then check every tag points at its cell's digest
   std::string report_file;  // self-contained HTML report; "" = none
+  // cosign key (PEM; encrypted ones are opened with $COSIGN_PASSWORD): after
+  // the push, every pushed tag is signed (sha256-<hex>.sig). Loaded before
+  // anything is built, so a wrong passphrase fails in a second.
+  std::string sign_key;
+  // cosign.pub: verify also checks every tag's signature.
+  std::string verify_key;
   // Push progress (bytes, rate); the Progress callback gets ("push", 0, n,
   // "") just before the push starts, so a printer can switch to it.
   ProgressMeter* push_progress = nullptr;
@@ -33,6 +40,8 @@ struct ReleaseReport {
   BuildReport build;  // build.phases holds every phase, push and verify too
   std::optional<PushReport> push;
   std::optional<std::vector<VerifyProblem>> problems;  // set when verified
+  std::optional<SignReport> signing;                   // set when signed
+  std::optional<std::vector<SignatureProblem>> signature_problems;  // set when verified with a key
   std::vector<CellFailure> failures;                   // build's and push's (keep_going)
   std::size_t tags = 0;                                // tags of the built cells
 };

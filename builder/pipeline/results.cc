@@ -65,6 +65,7 @@ std::string results_json(const ReleaseReport& rr) {
                  {"blobs_existing", p->blobs_existing}, {"blobs_mounted", p->blobs_mounted},
                  {"blobs_uploaded", p->blobs_uploaded}, {"bytes_uploaded", p->bytes_uploaded},
                  {"check_seconds", p->check_seconds}, {"publish_seconds", p->publish_seconds}};
+  if (const auto& s = rr.signing) j["signing"] = {{"signed", s->signed_tags}, {"already_signed", s->already}};
   j["failures"] = failures_json(rr.failures);
   return j.dump(2) + "\n";
 }

@@ -1,0 +1,90 @@
+#include "builder/pipeline/sign_cells.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "base/strings.h"
+#include "builder/pipeline/push.h"
+#include "builder/sign/cosign.h"
+#include "registry/client/registry_store.h"
+
+namespace dl::pipeline {
+
+namespace {
+
+struct TagRef {
+  const CellResult* cell;
+  registry::Reference ref;  // after --registry rewriting
+};
+
+Result<std::vector<TagRef>> tags_of(const std::vector<CellResult>& cells, const std::vector<std::string>& skip,
+                                    const registry::HostConfig& hosts) {
+  std::vector<TagRef> out;
+  for (auto& cr : cells)
+    for (size_t t = 0; t < cr.cell.tags.size(); ++t) {
+      DL_ASSIGN_OR_RETURN(auto ref, registry::parse_reference(cr.cell.ref(t)));
+      ref = hosts.for_push(ref);
+      if (t == 0 && std::find(skip.begin(), skip.end(), ref.str()) != skip.end()) break;  // the cell failed
+      out.push_back({&cr, ref});
+    }
+  return out;
+}
+
+}  // namespace
+
+Result<SignReport> sign_cells(const std::vector<CellResult>& cells, const std::vector<std::string>& skip,
+                              registry::RegistryClient& client, const sign::PrivateKey& key, int jobs) {
+  DL_ASSIGN_OR_RETURN(auto tags, tags_of(cells, skip, client.hosts()));
+  // Tags of one repository and digest share a signature manifest: they are
+  // signed one after the other, so no layer is lost to a concurrent write.
+  std::map<std::string, std::vector<size_t>> groups;
+  for (size_t i = 0; i < tags.size(); ++i) groups[tags[i].ref.name() + "@" + tags[i].cell->manifest.digest.str()].push_back(i);
+  std::vector<std::vector<size_t>> work;
+  for (auto& [_, g] : groups) work.push_back(g);
+  std::mutex mu;
+  SignReport report;
+  DL_TRY(store::run_parallel(work.size(), jobs, [&](size_t w) -> Status {
+    for (size_t i : work[w]) {
+      registry::RegistryStore repo(client, tags[i].ref);
+      auto added = sign::attach_signature(repo, tags[i].ref.str(), tags[i].cell->manifest.digest, key);
+      if (!added.ok()) return added.error().wrap("signing " + tags[i].ref.str());
+      std::lock_guard<std::mutex> l(mu);
+      (*added ? report.signed_tags : report.already)++;
+    }
+    return {};
+  }));
+  return report;
+}
+
+Result<std::vector<SignatureProblem>> verify_tag_signatures(const std::vector<ExpectedTag>& tags,
+                                                            registry::RegistryClient& client,
+                                                            const sign::PublicKey& key, int jobs) {
+  std::vector<std::optional<SignatureProblem>> found(tags.size());
+  DL_TRY(store::run_parallel(tags.size(), jobs, [&](size_t i) -> Status {
+    registry::RegistryStore repo(client, tags[i].ref);
+    auto check = sign::check_signatures(repo, tags[i].ref.str(), tags[i].digest, key);
+    if (!check.ok()) {
+      if (!store::is_not_found(check.error())) return check.error().wrap("verifying " + tags[i].ref.str());
+      found[i] = SignatureProblem{tags[i].ref.str(), check.error().message()};
+    } else if (check->valid == 0) {
+      std::string why = check->signatures == 0 ? "no cosign signature layers" : join(check->problems, "; ");
+      found[i] = SignatureProblem{tags[i].ref.str(), why};
+    }
+    return {};
+  }));
+  std::vector<SignatureProblem> out;
+  for (auto& f : found)
+    if (f) out.push_back(*f);
+  return out;
+}
+
+Result<std::vector<SignatureProblem>> verify_cell_signatures(const std::vector<CellResult>& cells,
+                                                             registry::RegistryClient& client,
+                                                             const sign::PublicKey& key, int jobs) {
+  DL_ASSIGN_OR_RETURN(auto tags, tags_of(cells, {}, client.hosts()));
+  std::vector<ExpectedTag> want;
+  for (auto& t : tags) want.push_back({t.ref, t.cell->manifest.digest});
+  return verify_tag_signatures(want, client, key, jobs);
+}
+
+}  // namespace dl::pipeline
