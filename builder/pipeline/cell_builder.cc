@@ -12,6 +12,7 @@
 #include "builder/layout/store_image.h"
 #include "builder/pipeline/interpreter_check.h"
 #include "builder/pipeline/layer_sources.h"
+#include "builder/pipeline/provenance.h"
 #include "builder/pipeline/resolve_wheels.h"
 #include "builder/pypa/markers.h"
 #include "builder/pypa/name.h"
@@ -26,8 +27,6 @@
 
 namespace dl::pipeline {
 
-namespace {
-
 std::string recipes_dir(const BuildOptions& o) {
   if (!o.recipes_dir.empty()) return o.recipes_dir;
   auto parent = fs::path(o.matrix_file).parent_path();
@@ -37,6 +36,8 @@ std::string recipes_dir(const BuildOptions& o) {
 Result<recipe::Recipe> recipe_of(const BuildOptions& o, const matrix::Cell& cell) {
   return recipe::load_for_cell(recipes_dir(o), cell.recipe, cell);
 }
+
+namespace {
 
 Result<pypa::Interpreter> interpreter_of(const matrix::Cell& cell, const matrix::PythonLayout& pl) {
   return pypa::Interpreter::make(pl.version, pl.abi, cell.base.glibc, cell.wheel_arch());
@@ -230,6 +231,9 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
   for (int p : rec.ports) config.config.exposed_ports.insert(std::to_string(p) + "/tcp");
   for (auto& [k, v] : rec.labels) config.config.labels[k] = v;
   for (auto& [k, v] : cell_labels(cell, o)) config.config.labels[k] = v;
+  // What `dlimage plan` compares, to say why an image would change.
+  config.config.labels[kRecipeDigestLabel] = recipe_fingerprint(rec);
+  if (auto l = lock_fingerprint(ctx.lock(), cell.ref(), cell.pythons); !l.empty()) config.config.labels[kLockDigestLabel] = l;
 
   image::ImageMetadata meta;
   meta.created_epoch = o.source_date_epoch;

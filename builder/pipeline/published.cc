@@ -31,6 +31,18 @@ Result<image::Manifest> image_manifest(registry::RegistryClient& client, const r
 
 }  // namespace
 
+Result<std::optional<PublishedImage>> published_image(registry::RegistryClient& client, const registry::Reference& ref) {
+  auto head = client.head_manifest(ref);
+  if (!head.ok()) {
+    if (head.error().kind() == ErrorKind::not_found || head.error().status() == 404) return std::optional<PublishedImage>();
+    return head.error();
+  }
+  DL_ASSIGN_OR_RETURN(auto manifest, image_manifest(client, ref));
+  DL_ASSIGN_OR_RETURN(auto bytes, client.fetch_blob_bytes(ref, manifest.config.digest));
+  DL_ASSIGN_OR_RETURN(auto config, image::parse_config(bytes, ref.str()));
+  return std::optional<PublishedImage>(PublishedImage{head->digest, config.config.labels});
+}
+
 Result<std::vector<matrix::Cell>> published_cells(registry::RegistryClient& client, const registry::Reference& repo) {
   DL_ASSIGN_OR_RETURN(auto tags, client.list_tags(repo));
   std::map<std::string, size_t> by_config;  // config digest -> cell index (aliases share it)
