@@ -77,6 +77,11 @@ Result<std::vector<matrix::Cell>> published_cells(registry::RegistryClient& clie
       if (!f.empty()) c.isa.features.push_back(f);
     auto rank = label(l, "isa.rank");
     c.isa.rank = rank.empty() ? int(c.isa.features.size()) : std::atoi(rank.c_str());
+    // The platform label (or, for older images, the config's own fields)
+    // lets resolve offer an image only to machines of its architecture.
+    auto platform = split(label(l, "platform"), '/');
+    c.base.os = platform.size() == 2 ? platform[0] : config.os;
+    c.base.arch = platform.size() == 2 ? platform[1] : config.architecture;
     c.tags.push_back(tag);
     primaries[c.id] = label(l, "tag");
     by_config[key] = cells.size();
