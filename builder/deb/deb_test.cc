@@ -241,6 +241,18 @@ TEST_F(DebInstall, UnknownMaintainerScriptIsRefusedUnlessAllowed) {
   InstallOptions opts;
   opts.allow_scripts = {"weird/postinst"};
   EXPECT_TRUE(layer_of({{deb, "weird.deb"}}, {}, opts).ok());
+  // dh_makeshlibs' ldconfig-only postinst (xenial's shared libraries) is
+  // known to need nothing; one more command in it and it is not.
+  std::string dh = "#!/bin/sh\nset -e\n# Automatically added by dh_makeshlibs\nif [ \"$1\" = \"configure\" ]; then\n"
+                   "\tldconfig\nfi\n# End automatically added section\n";
+  fs::path lib = build_deb(work.path(), "libx1", {{"usr/lib/x86_64-linux-gnu/libx.so.1", "ELF"}}, {{"postinst", dh}});
+  EXPECT_TRUE(layer_of({{lib, "libx1.deb"}}, {}, {}).ok());
+  fs::path more = build_deb(work.path(), "liby1", {{"usr/lib/x86_64-linux-gnu/liby.so.1", "ELF"}},
+                            {{"postinst", dh + "touch /etc/y\n"}});
+  auto refused = layer_of({{more, "liby1.deb"}}, {}, {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("package liby1 1.0-1 has a postinst script"), std::string::npos)
+      << refused.error().message();
 }
 
 TEST_F(DebInstall, HostileAndBrokenPackagesAreOneClearError) {

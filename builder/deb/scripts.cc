@@ -80,6 +80,28 @@ bool is_pythonxy(const std::string& pkg, const std::string& suffix) {
   return v.size() >= 3 && std::isdigit(static_cast<unsigned char>(v[0])) && v[1] == '.';
 }
 
+// The postinst dh_makeshlibs wrote for a shared library before ldconfig
+// became a trigger (Ubuntu 16.04 and older): `ldconfig` on configure and
+// nothing else. Its effect is /etc/ld.so.cache, which dlimage does not write
+// (docs/APT.md: glibc finds libraries in its multiarch directories without
+// it), so the script is reviewed as doing nothing an image needs.
+bool only_ldconfig(const std::string& script) {
+  std::vector<std::string> code;
+  for (const auto& raw : split(script, '\n')) {
+    std::string line = trim(raw);
+    if (line.empty() || line.starts_with("#") || line == "set -e") continue;
+    code.push_back(line);
+  }
+  const std::vector<std::vector<std::string>> forms = {
+      {"if [ \"$1\" = \"configure\" ]; then", "ldconfig", "fi"},
+      {"if [ \"$1\" = \"configure\" ]; then", "ldconfig", "fi", "exit 0"},
+      {"ldconfig"},
+  };
+  for (const auto& f : forms)
+    if (code == f) return true;
+  return false;
+}
+
 }  // namespace
 
 std::vector<std::string> install_scripts(const DebControl& c) {
@@ -97,6 +119,8 @@ Result<std::vector<Effect>> script_effects(const DebControl& c, const std::strin
     auto s = it->second.find(script);
     if (s != it->second.end()) return s->second;
   }
+  if (script == "postinst" && c.members.count(script) && only_ldconfig(c.members.at(script)))
+    return std::vector<Effect>{E::none};
   if (!pkg.starts_with("lib") && is_pythonxy(pkg, "-minimal"))
     return std::vector<Effect>{script == "postinst" ? E::python_site : E::none};
   if (is_pythonxy(pkg, "") || is_pythonxy(pkg, "-minimal") || is_pythonxy(pkg, "-stdlib"))

@@ -206,6 +206,8 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
 
   CellResult result;
   result.cell = cell;
+  for (const auto& p : os.packages) result.os_packages.push_back(p.name + " " + p.version + " " + p.arch);
+  result.acknowledged_scripts = os.acknowledged_scripts;
   image::ImageConfig config = base.config;
   config.set_created(o.source_date_epoch);
   std::vector<image::Descriptor> layers = base.manifest.layers;

@@ -39,6 +39,8 @@ struct CellResult {
   image::Descriptor manifest;
   std::vector<LayerReport> layers;
   std::uint64_t size = 0;  // config + layers, compressed
+  std::vector<std::string> os_packages;           // "name version arch" installed by its OS-package layer
+  std::vector<std::string> acknowledged_scripts;  // "pkg/script" skipped knowingly (apt.allow_scripts)
 };
 
 // The cell's recipe as rendered for it (recipes dir: --recipes, else next

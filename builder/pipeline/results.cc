@@ -34,8 +34,16 @@ Json images_json(const ReleaseReport& rr) {
     for (auto& l : c.layers) (l.kind == "base" ? base : l.built ? fresh : reused)++;
     const PushedCell* p = pushed_of(c, rr.push);
     bool pushed = p && !p->failed;
+    auto layers = Json::array();
+    for (auto& l : c.layers)
+      layers.push_back({{"kind", l.kind}, {"digest", l.descriptor.digest.str()}, {"size", l.descriptor.size},
+                        {"new", l.built}});
     a.push_back({{"id", c.cell.id},
                  {"tags", c.cell.refs()},
+                 {"framework", c.cell.framework},
+                 {"layers", layers},
+                 {"os_packages", c.os_packages},
+                 {"acknowledged_scripts", c.acknowledged_scripts},
                  {"digest", c.manifest.digest.str()},
                  {"media_type", c.manifest.media_type},
                  {"size", c.size},

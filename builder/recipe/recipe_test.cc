@@ -27,6 +27,36 @@ TEST(Recipes, EveryShippedCellLoadsItsRecipe) {
   EXPECT_TRUE(s.ok()) << s.error().message();
 }
 
+// The shipped xenial bases install their Pythons and the frameworks'
+// libraries; Python 3.6 comes from the operator's repository file.
+TEST(Recipes, ShippedXenialCellsAskForTheirPythonsAndLibraries) {
+  auto names = [](const Recipe& r) {
+    std::vector<std::string> out;
+    for (auto& p : r.apt.packages) out.push_back(p.name);
+    return out;
+  };
+  auto c27 = cell_for("qingcloud/deeplearning:1.0-py27-cpu");
+  auto py27 = load_for_cell(kRoot + "/recipes", c27.recipe, c27);
+  ASSERT_TRUE(py27.ok()) << py27.error().message();
+  EXPECT_EQ(names(*py27), (std::vector<std::string>{"python2.7", "libgomp1", "libhdf5-10"}));
+  ASSERT_EQ(py27->apt.sources.size(), 1u);
+  EXPECT_EQ(py27->apt.sources[0].signed_by_file, "/usr/share/keyrings/ubuntu-archive-keyring.gpg");
+  auto cboth = cell_for("qingcloud/tensorflow:1.12-cpu");
+  ASSERT_EQ(cboth.python, "2.7/3.6");
+  auto both = load_for_cell(kRoot + "/recipes", cboth.recipe, cboth);
+  ASSERT_TRUE(both.ok()) << both.error().message();
+  EXPECT_EQ(names(*both), (std::vector<std::string>{"python2.7", "python3.6", "libgomp1", "libhdf5-10"}));
+  ASSERT_EQ(both->apt.sources.size(), 2u);
+  EXPECT_EQ(both->apt.sources[1].file, "/etc/dlimage/apt/python3.6.sources");
+  if (!fs::exists(both->apt.sources[1].file)) {
+    auto missing = apt::expand_source_files(both->apt.sources);
+    ASSERT_FALSE(missing.ok());
+    EXPECT_NE(missing.error().message().find("matrix.yaml:"), std::string::npos) << missing.error().message();
+    EXPECT_NE(missing.error().message().find("/etc/dlimage/apt/python3.6.sources does not exist"), std::string::npos)
+        << missing.error().message();
+  }
+}
+
 TEST(Recipes, TemplatesAndConditionsFollowTheCell) {
   auto c = cell_for("qingcloud/deeplearning:1.1-cpu-avx2-mkldnn");
   auto r = load_for_cell(kRoot + "/recipes", c.recipe, c);

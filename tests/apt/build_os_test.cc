@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "base/fs.h"
+#include "base/sha256.h"
 #include "base/strings.h"
 #include "builder/layout/layout.h"
 #include "builder/layout/layout_store.h"
@@ -261,6 +262,27 @@ TEST(BuildOs, BadRequestsAreOneLineNamingTheCellAndPackage) {
     auto idx = read_file(f.out() / "index.json");
     EXPECT_EQ(idx->find("test/app:1"), std::string::npos);
   }
+}
+
+// A mirror serving a .deb that is not the one its signed index lists: one
+// line naming the URL and both digests, and nothing of it in the cache.
+TEST(BuildOs, ADebThatDoesNotMatchItsIndexIsRefused) {
+  Fixture f;
+  fs::path deb = f.repo->root() / "pool" / "main" / "python3_3.11.2-1.deb";
+  auto bytes = read_file(deb);
+  ASSERT_TRUE(bytes.ok());
+  std::string swapped = *bytes;
+  swapped[swapped.size() / 2] ^= 1;
+  ASSERT_TRUE(write_file_atomic(deb, swapped).ok());
+  f.write("scratch", "python3");
+  auto r = f.build();
+  ASSERT_FALSE(r.ok());
+  const std::string& m = r.error().message();
+  EXPECT_TRUE(starts_with(m, "test/app:1: ")) << m;
+  EXPECT_NE(m.find(f.uri + "/pool/main/python3_3.11.2-1.deb"), std::string::npos) << m;
+  EXPECT_NE(m.find(Sha256::hex(swapped)), std::string::npos) << m;
+  EXPECT_FALSE(fs::exists(f.dir.path() / "cache" / "sha256" / Sha256::hex(swapped)));
+  EXPECT_EQ(m.find('\n'), std::string::npos) << m;
 }
 
 TEST(BuildOs, AMissingInterpreterIsStillAnError) {

@@ -39,6 +39,25 @@ step "build + push"
 [ "$(json "$work/push1.json" "d['push']['blobs_uploaded'] > 0")" = True ] || fail "nothing uploaded"
 # Blobs shared by images go up once: the base layer is uploaded once per repository.
 echo "first push: $(json "$work/push1.json" "d['push']")"
+# Each image: base, one OS-package layer, wheel layers, files.
+[ "$(json "$work/push1.json" "all(sum(1 for l in i['layers'] if l['kind'] == 'os-packages') == 1 for i in d['images'])")" = True ] \
+  || fail "every image has one os-packages layer"
+grep -q '"libgomp1"' "$work/wheels.lock" || fail "the lock has no apt entry for libgomp1"
+
+step "every image, in a chroot: its framework imports, pip check, dpkg and apt agree with the tree"
+for tag in $(json "$work/push1.json" "' '.join(i['tags'][0] for i in d['images'])"); do
+  fw=$(json "$work/push1.json" "[i['framework'] for i in d['images'] if i['tags'][0] == '$tag'][0]")
+  rm -rf "$work/each"
+  umoci unpack --image "$work/out:$tag" "$work/each" >/dev/null || fail "umoci unpack $tag"
+  r=$work/each/rootfs
+  chroot "$r" /usr/bin/python3 -c "import $fw, ctypes; ctypes.CDLL('libgomp.so.1')" || fail "$tag: import $fw / libgomp"
+  if [ "$fw" = keras ]; then chroot "$r" /usr/bin/python3 -c "import ctypes; ctypes.CDLL('libhdf5_serial.so.103')" || fail "$tag: libhdf5"; fi
+  chroot "$r" /usr/bin/python3 -m pip check > "$work/pipcheck.txt" || fail "$tag: pip check: $(cat "$work/pipcheck.txt")"
+  [ -z "$(chroot "$r" dpkg --audit 2>&1)" ] || fail "$tag: dpkg --audit: $(chroot "$r" dpkg --audit 2>&1 | head -3)"
+  [ -z "$(chroot "$r" dpkg -V 2>&1)" ] || fail "$tag: dpkg -V: $(chroot "$r" dpkg -V 2>&1 | head -3)"
+  chroot "$r" apt-get check > /dev/null 2>&1 || fail "$tag: apt-get check"
+  chroot "$r" dpkg-query -W -f='${db:Status-Abbrev}' libgomp1 | grep -q '^ii' || fail "$tag: libgomp1 not installed per dpkg"
+done
 
 step "skopeo reads every pushed tag; umoci unpacks it; it runs"
 for tag in $(json "$work/push1.json" "' '.join(t for i in d['images'] for t in i['tags'])"); do
