@@ -99,9 +99,20 @@ Status AtomicFile::commit() {
   return {};
 }
 
+// Never throws: when the directory cannot be made, path() is empty (and the
+// reason is on stderr); library callers check for that.
 TempDir::TempDir(std::string_view prefix) {
-  std::string tmpl = (fs::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();
-  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed: " + errno_text());
+  std::error_code ec;
+  fs::path base = fs::temp_directory_path(ec);
+  if (ec) {
+    std::fprintf(stderr, "dlimage: no temporary directory: %s\n", ec.message().c_str());
+    return;
+  }
+  std::string tmpl = (base / (std::string(prefix) + "-XXXXXX")).string();
+  if (!::mkdtemp(tmpl.data())) {
+    std::fprintf(stderr, "dlimage: %s: mkdtemp failed: %s\n", tmpl.c_str(), errno_text().c_str());
+    return;
+  }
   path_ = tmpl;
 }
 

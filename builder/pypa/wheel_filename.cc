@@ -1,6 +1,7 @@
 #include "builder/pypa/wheel_filename.h"
 
 #include <cctype>
+#include <charconv>
 
 #include "base/strings.h"
 #include "builder/pypa/name.h"
@@ -99,7 +100,7 @@ Result<WheelFilename> parse_wheel_filename(std::string_view input) {
     if (d == 0) return fail("build tag '" + b + "' does not start with a digit");
     if (d > 19) return fail("build tag '" + b + "' has a number too large");
     BuildTag tag;
-    tag.number = std::stoull(b.substr(0, d));
+    std::from_chars(b.data(), b.data() + d, tag.number);  // <= 19 digits: fits
     tag.rest = b.substr(d);
     w.build = tag;
   }

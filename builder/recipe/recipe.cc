@@ -1,5 +1,6 @@
 #include "builder/recipe/recipe.h"
 
+#include <charconv>
 #include <set>
 
 #include "base/fs.h"
@@ -23,6 +24,10 @@ class Loader {
 
   Status load(const std::string& name, Recipe& out, std::set<std::string>& visiting) {
     std::string path = dir_ + "/" + name + ".yaml";
+    return yamlsrc::guarded(Source(path), [&] { return load_file(path, name, out, visiting); });
+  }
+
+  Status load_file(const std::string& path, const std::string& name, Recipe& out, std::set<std::string>& visiting) {
     if (!visiting.insert(name).second) return invalid(path + ": 'extends' loops back to " + name);
     auto text = read_file(path);
     if (!text.ok()) return invalid(path + ": cannot read recipe '" + name + "' (named by " + cell_.group + ")");
@@ -87,7 +92,9 @@ class Loader {
       }
       if (item["mode"]) {
         DL_ASSIGN_OR_RETURN(auto m, src.scalar(item["mode"], "mode"));
-        f.mode = unsigned(std::stoul(m, nullptr, 8));
+        auto [end, ec] = std::from_chars(m.data(), m.data() + m.size(), f.mode, 8);
+        if (ec != std::errc() || end != m.data() + m.size() || m.empty() || f.mode > 07777)
+          return src.error_at(item["mode"], "mode '" + m + "' is not a file mode (expected octal digits, e.g. 0644)");
       }
       if (f.dest.empty() || f.dest[0] != '/') return src.error_at(item["dest"], "dest must be an absolute path");
       out.files.push_back(f);

@@ -80,5 +80,30 @@ TEST(Recipes, BadInputIsLocated) {
             std::string::npos);
 }
 
+// A file mode that is not octal used to escape as std::invalid_argument from
+// std::stoul; it is a located error, and 0644 still reads as octal.
+TEST(Recipes, FileModeIsOctalOrALocatedError) {
+  TempDir d;
+  auto c = cell_for("qingcloud/tensorflow:1.12-cpu");
+  auto recipe = [&](const std::string& mode) {
+    EXPECT_TRUE(write_file_atomic(d.path() / "m.yaml", "schema: 1\nfiles:\n  - content: hi\n    dest: /etc/hi\n"
+                                                       "    mode: " + mode + "\n")
+                    .ok());
+    return load_for_cell(d.path().string(), "m", c);
+  };
+  auto ok = recipe("0755");
+  ASSERT_TRUE(ok.ok()) << ok.error().message();
+  ASSERT_EQ(ok->files.size(), 1u);
+  EXPECT_EQ(ok->files[0].mode, 0755u);
+  for (std::string bad : {"rw-r--r--", "0648", "077777"}) {
+    auto r = recipe(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().message().rfind(d.path().string() + "/m.yaml:5:11: mode '", 0), 0u) << r.error().message();
+  }
+  // A key looked up in a scalar throws inside yaml-cpp; it comes back as an error.
+  EXPECT_TRUE(write_file_atomic(d.path() / "s.yaml", "schema: 1\nfiles: [just-a-string]\n").ok());
+  EXPECT_FALSE(load_for_cell(d.path().string(), "s", c).ok());
+}
+
 }  // namespace
 }  // namespace dl::recipe
