@@ -13,11 +13,7 @@ export DL_BUILD_DIR=${DL_BUILD_DIR:-$(dirname "$DL")}
 work=$(mktemp -d /tmp/dlimage-release-bench.XXXXXX)
 trap '"$ROOT/tests/registry/registryctl.sh" stop "$work/a" >/dev/null 2>&1 || true;
       "$ROOT/tests/registry/registryctl.sh" stop "$work/b" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-mkdir -p "$work/bases"; cp -al "$DL_BASE_OCI/blobs" "$work/bases/blobs"
-cp "$DL_BASE_OCI/index.json" "$DL_BASE_OCI/oci-layout" "$work/bases/"
-for t in 16.04 8.0-cudnn7-devel-ubuntu16.04 9.1-cudnn7-devel-ubuntu16.04 10.0-cudnn7-devel-ubuntu16.04 2.6; do
-  umoci tag --image "$work/bases:bookworm-python3" "$t"
-done
+"$ROOT/tests/support/stand_in_bases.sh" "$DL_BASE_OCI" "$work/bases"
 python3 "$ROOT/tests/fixtures/wheels/make_stand_ins.py" "$work/wheels" --payload-kb "${DL_BENCH_PAYLOAD_KB:-1024}"
 eval "$("$ROOT/tests/registry/registryctl.sh" start plain "$work/a" | grep '^host=')"; a=$host
 eval "$("$ROOT/tests/registry/registryctl.sh" start plain "$work/b" | grep '^host=')"; b=$host

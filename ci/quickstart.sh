@@ -22,16 +22,11 @@ echo "== stand-in framework wheels (real wheel format, small payloads; NOT the r
 [ -d "$state/wheels" ] || python3 tests/fixtures/wheels/make_stand_ins.py "$state/wheels" --payload-kb 256
 
 # The shipped matrix names Ubuntu/CUDA/ROCm bases that need Docker Hub. Offline,
-# the Debian base stands in for them: tag it under their tag names.
-# (on a copy of the base layout, so the cached one stays as umoci made it)
+# the Debian base stands in for them, with stand-in /usr/bin/python2.7 and
+# python3.6 (dlimage refuses cells whose interpreter is missing), tagged under
+# their tag names (on a copy of the base layout; the cached one stays as is).
 bases=$state/bases
-if [ ! -f "$bases/index.json" ]; then
-  mkdir -p "$bases" && cp -al "$DL_BASE_OCI/blobs" "$bases/blobs"
-  cp "$DL_BASE_OCI/index.json" "$DL_BASE_OCI/oci-layout" "$bases/"
-fi
-for t in 16.04 8.0-cudnn7-devel-ubuntu16.04 9.1-cudnn7-devel-ubuntu16.04 10.0-cudnn7-devel-ubuntu16.04 2.6; do
-  grep -q "\"$t\"" "$bases/index.json" || umoci tag --image "$bases:bookworm-python3" "$t"
-done
+tests/support/stand_in_bases.sh "$DL_BASE_OCI" "$bases"
 
 echo "== build + push: the deeplearning CPU images of the shipped matrix"
 "$BUILD/dlimage" build -m matrix.yaml --filter repo=qingcloud/deeplearning --filter accelerator=cpu \

@@ -154,6 +154,28 @@ std::vector<std::string> Headers::get_all(std::string_view name) const {
 // ---- HttpClient ------------------------------------------------------------
 
 struct HttpClient::Impl {
+  // The share object's locks, one per kind of shared data.
+  static void lock(CURL*, curl_lock_data data, curl_lock_access, void* userp) {
+    static_cast<Impl*>(userp)->share_mu[data % kShareLocks].lock();
+  }
+  static void unlock(CURL*, curl_lock_data data, void* userp) {
+    static_cast<Impl*>(userp)->share_mu[data % kShareLocks].unlock();
+  }
+  static constexpr int kShareLocks = 8;
+  std::mutex share_mu[kShareLocks];
+  CURLSH* share = nullptr;
+
+  Impl() {
+    global_init();
+    share = curl_share_init();
+    if (!share) return;
+    curl_share_setopt(share, CURLSHOPT_LOCKFUNC, &Impl::lock);
+    curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, &Impl::unlock);
+    curl_share_setopt(share, CURLSHOPT_USERDATA, this);
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  }
+
   std::mutex mu;
   std::vector<CURL*> idle;  // easy handles keep their connections alive
   std::map<std::string, RateLimit> limits;
@@ -176,6 +198,7 @@ struct HttpClient::Impl {
   }
   ~Impl() {
     for (CURL* h : idle) curl_easy_cleanup(h);
+    if (share) curl_share_cleanup(share);
   }
 };
 
@@ -193,8 +216,9 @@ struct SlistDeleter {
 };
 
 // One exchange on one connection: no redirects, no retries.
-Result<Response> perform(CURL* h, const TransportOptions& opts, const std::string& method, const std::string& url,
-                         const Headers& headers, const Request& req, bool with_body, const BodySink& sink) {
+Result<Response> perform(CURL* h, CURLSH* share, const TransportOptions& opts, const std::string& method,
+                         const std::string& url, const Headers& headers, const Request& req, bool with_body,
+                         const BodySink& sink) {
   curl_easy_reset(h);
   Response resp;
   resp.url = url;
@@ -218,7 +242,16 @@ Result<Response> perform(CURL* h, const TransportOptions& opts, const std::strin
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  // HTTP/2 where the registry offers it over TLS (ALPN), HTTP/1.1 otherwise
+  // and on plain http. PIPEWAIT: prefer waiting for a connection that can
+  // multiplex over opening another one.
+  curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+  curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
+  // DNS answers and TLS sessions are shared by every handle, so a new
+  // connection resumes a TLS session instead of a full handshake (a round
+  // trip saved per connection on a long link). Connections themselves stay
+  // per handle: libcurl's shared connection cache is not thread-safe.
+  if (share) curl_easy_setopt(h, CURLOPT_SHARE, share);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_USERAGENT, opts.user_agent.c_str());
@@ -305,7 +338,7 @@ Result<Response> HttpClient::send(const Request& req, const BodySink& sink) {
         clock_->sleep_for(wait);
       }
       CURL* h = impl_->acquire();
-      auto r = perform(h, opts_, method, url, headers, req, with_body, counting);
+      auto r = perform(h, impl_->share, opts_, method, url, headers, req, with_body, counting);
       impl_->release(h);
       if (!r.ok()) {
         if (opts_.log) opts_.log(method + " " + redact_url(url) + " -> error");

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <set>
 
 #include "base/fs.h"
 #include "base/sha256.h"
@@ -229,6 +230,7 @@ Result<std::vector<RepoIndex>> fetch_indexes(const std::vector<Source>& sources,
   if (opts.cache_dir.empty()) return invalid("apt fetch: no cache directory");
   Cache c{fs::path(opts.cache_dir) / "apt"};
   std::vector<RepoIndex> out;
+  std::set<std::string> done;
   for (const auto& s : sources) {
     if (!s.architectures.empty() &&
         std::find(s.architectures.begin(), s.architectures.end(), opts.arch) == s.architectures.end())
@@ -238,6 +240,7 @@ Result<std::vector<RepoIndex>> fetch_indexes(const std::vector<Source>& sources,
         if (!suite.empty() && suite.back() == '/')
           return Error(ErrorKind::unsupported, s.origin + ": flat repository '" + suite + "' is not supported; use dists/<suite>");
         std::string dist = uri + "/dists/" + suite;
+        if (!done.insert(dist + " " + join(s.components, " ")).second) continue;  // named twice: once, as apt does
         auto sr = fetch_release(dist, s, opts, c, http);
         if (!sr.ok()) return sr.error();
         const ReleaseFile& rel = sr->release;

@@ -5,69 +5,80 @@
 
 namespace dl::apt {
 
-const IndexMeta::Entry* IndexMeta::find(const std::string& name, const std::string& version,
-                                        const std::string& arch) const {
-  auto it = by_key.find(name + " " + version + " " + arch);
-  return it == by_key.end() ? nullptr : &it->second;
-}
-
 namespace {
 
-std::string_view value_of(std::string_view line, size_t field_len) {
-  std::string_view v = line.substr(field_len);
+std::string_view trim_value(std::string_view v) {
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
   while (!v.empty() && (v.back() == ' ' || v.back() == '\r')) v.remove_suffix(1);
   return v;
+}
+
+std::string_view line_at(std::string_view text, size_t pos) {
+  size_t nl = text.find('\n', pos);
+  return text.substr(pos, (nl == std::string_view::npos ? text.size() : nl) - pos);
 }
 
 bool field(std::string_view line, std::string_view name) {
   return line.size() > name.size() && line.compare(0, name.size(), name) == 0 && line[name.size()] == ':';
 }
 
-}  // namespace
+// Start of the stanza containing `pos`: just after the previous blank line.
+size_t stanza_start(std::string_view text, size_t pos) {
+  size_t b = text.rfind("\n\n", pos);
+  return b == std::string_view::npos ? 0 : b + 2;
+}
 
-void scan_index(std::string_view text, IndexMeta& meta) {
-  std::string_view name, version, arch, multi;
-  uint64_t size = 0;
-  bool essential = false;
-  auto flush = [&] {
-    if (!name.empty()) {
-      std::string key;
-      key.reserve(name.size() + version.size() + arch.size() + 2);
-      key.append(name).append(" ").append(version).append(" ").append(arch.empty() ? "all" : arch);
-      meta.by_key[key] = IndexMeta::Entry{size, essential, std::string(multi)};
-      if (essential) meta.essential_names.emplace_back(name);
-    }
-    name = version = arch = multi = {};
-    size = 0;
-    essential = false;
-  };
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    std::string_view line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    if (line.empty() || line == "\r") {
-      flush();
-      if (nl == text.size()) break;
-      continue;
-    }
+StanzaMeta parse_stanza(std::string_view text, size_t start) {
+  StanzaMeta m;
+  size_t pos = start;
+  while (pos < text.size()) {
+    std::string_view line = line_at(text, pos);
+    if (line.empty() || line == "\r") break;
+    pos += line.size() + 1;
     switch (line[0]) {
-      case 'P': if (field(line, "Package")) name = value_of(line, 8); break;
-      case 'V': if (field(line, "Version")) version = value_of(line, 8); break;
-      case 'A': if (field(line, "Architecture")) arch = value_of(line, 13); break;
-      case 'S': if (field(line, "Size")) size = std::strtoull(std::string(value_of(line, 5)).c_str(), nullptr, 10); break;
-      case 'E': if (field(line, "Essential")) essential = value_of(line, 10) == "yes"; break;
-      case 'M': if (field(line, "Multi-Arch")) multi = value_of(line, 11); break;
+      case 'P': if (field(line, "Package")) m.name = trim_value(line.substr(8)); break;
+      case 'V': if (field(line, "Version")) m.version = trim_value(line.substr(8)); break;
+      case 'A': if (field(line, "Architecture")) m.arch = trim_value(line.substr(13)); break;
+      case 'S':
+        if (field(line, "Size")) m.size = std::strtoull(std::string(trim_value(line.substr(5))).c_str(), nullptr, 10);
+        break;
+      case 'E': if (field(line, "Essential")) m.essential = trim_value(line.substr(10)) == "yes"; break;
+      case 'M': if (field(line, "Multi-Arch")) m.multi_arch = trim_value(line.substr(11)); break;
       default: break;
     }
-    if (nl == text.size()) break;
   }
-  flush();
-  std::sort(meta.essential_names.begin(), meta.essential_names.end());
-  meta.essential_names.erase(std::unique(meta.essential_names.begin(), meta.essential_names.end()),
-                             meta.essential_names.end());
+  if (m.arch.empty()) m.arch = "all";
+  return m;
+}
+
+}  // namespace
+
+std::vector<StanzaMeta> scan_stanzas(std::string_view text, const std::set<std::string, std::less<>>& names) {
+  std::vector<StanzaMeta> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    if (text.compare(pos, 8, "Package:") == 0) {
+      std::string_view name = trim_value(line_at(text, pos).substr(8));
+      if (names.count(name)) out.push_back(parse_stanza(text, stanza_start(text, pos)));
+    }
+    size_t next = text.find("\nPackage:", pos);
+    if (next == std::string_view::npos) break;
+    pos = next + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> essential_names(std::string_view text) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while ((pos = text.find("\nEssential: yes", pos)) != std::string_view::npos) {
+    StanzaMeta m = parse_stanza(text, stanza_start(text, pos + 1));
+    if (m.essential && !m.name.empty()) out.push_back(m.name);
+    pos += 15;
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 }  // namespace dl::apt

@@ -1,26 +1,28 @@
-// A fast pass over a Packages text for the fields libsolv's repo_deb does not
-// keep (Size, Essential, Multi-Arch). Internal to builder/apt.
+// Fast passes over a Packages text for the fields libsolv's repo_deb does
+// not keep (Size, Essential, Multi-Arch), touching only the stanzas asked
+// for: a memchr-speed walk over "Package:" lines, no map of the whole
+// index. Internal to builder/apt.
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace dl::apt {
 
-struct IndexMeta {
-  struct Entry {
-    uint64_t size = 0;
-    bool essential = false;
-    std::string multi_arch;
-  };
-  std::unordered_map<std::string, Entry> by_key;  // "name version arch"
-  std::vector<std::string> essential_names;        // sorted, unique
-  const Entry* find(const std::string& name, const std::string& version, const std::string& arch) const;
+struct StanzaMeta {
+  std::string name, version, arch;
+  uint64_t size = 0;
+  bool essential = false;
+  std::string multi_arch;
 };
 
-void scan_index(std::string_view text, IndexMeta& meta);
+// The stanzas whose Package is in `names`.
+std::vector<StanzaMeta> scan_stanzas(std::string_view text, const std::set<std::string, std::less<>>& names);
+
+// Names of the `Essential: yes` packages.
+std::vector<std::string> essential_names(std::string_view text);
 
 }  // namespace dl::apt

@@ -18,7 +18,14 @@ extern "C" {
 }
 #undef requires
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstring>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -76,11 +83,45 @@ std::string explain(Solver* solv, int nproblems) {
   return join(lines, "; ");
 }
 
+// A cached index mapped read-only: parsed in place, never copied.
+class Mapped {
+ public:
+  static Result<std::shared_ptr<Mapped>> open(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return io_error(path + ": " + std::strerror(errno));
+    struct stat st{};
+    fstat(fd, &st);
+    auto m = std::make_shared<Mapped>();
+    m->size_ = static_cast<size_t>(st.st_size);
+    if (m->size_) {
+      void* p = mmap(nullptr, m->size_, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (p == MAP_FAILED) {
+        ::close(fd);
+        return io_error(path + ": mmap: " + std::strerror(errno));
+      }
+      m->data_ = static_cast<const char*>(p);
+    }
+    ::close(fd);
+    return m;
+  }
+  Mapped() = default;
+  Mapped(const Mapped&) = delete;
+  Mapped& operator=(const Mapped&) = delete;
+  ~Mapped() {
+    if (data_) munmap(const_cast<char*>(data_), size_);
+  }
+  std::string_view text() const { return {data_ ? data_ : "", size_}; }
+
+ private:
+  const char* data_ = nullptr;
+  size_t size_ = 0;
+};
+
 struct Loaded {
   std::unique_ptr<Pool, PoolDeleter> pool;
   Repo* installed = nullptr;
   std::vector<std::pair<Repo*, const RepoIndex*>> repos;
-  IndexMeta meta;  // Size, Essential, Multi-Arch by name/version/arch
+  std::vector<std::shared_ptr<Mapped>> texts;  // parallel to repos
 };
 
 Result<Loaded> load(const std::vector<RepoIndex>& repos, const std::vector<InstalledPackage>& installed,
@@ -95,11 +136,17 @@ Result<Loaded> load(const std::vector<RepoIndex>& repos, const std::vector<Insta
   for (const auto& p : installed) status += p.paragraph + "\n";
   DL_TRY(add_text_repo(pool, l.installed, status, "dpkg status"));
   pool_set_installed(pool, l.installed);
+  std::set<std::string> seen;  // the same index named twice is loaded once
   for (const auto& ix : repos) {
-    DL_ASSIGN_OR_RETURN(std::string text, read_file(ix.packages_path));
-    scan_index(text, l.meta);
+    if (!seen.insert(ix.packages_path).second) continue;
+    DL_ASSIGN_OR_RETURN(auto text, Mapped::open(ix.packages_path));
     Repo* r = repo_create(pool, ix.packages_url.c_str());
-    DL_TRY(add_text_repo(pool, r, text, ix.packages_url));
+    FILE* f = solv_fmemopen(text->text().data(), text->text().size(), "r");
+    if (!f) return io_error(ix.packages_path + ": cannot open in memory");
+    int rc = repo_add_debpackages(r, f, 0);
+    fclose(f);
+    if (rc != 0) return invalid(ix.packages_url + ": " + pool_errstr(pool));
+    l.texts.push_back(text);
     l.repos.emplace_back(r, &ix);
   }
   pool_addfileprovides(pool);
@@ -204,27 +251,43 @@ class AptPreference {
   AptPreference(Loaded& l, bool recommends) : l_(l), pool_(l.pool.get()), recommends_(recommends) {}
 
   void walk(const std::vector<Id>& roots) {
-    std::vector<Id> todo(roots.begin(), roots.end());
     for (Id p : roots) picked_.insert(p);
-    while (!todo.empty()) {
-      Id p = todo.back();
-      todo.pop_back();
-      Solvable* s = pool_->solvables + p;
-      visit_deps(s->repo, s->solv_requires, todo);
-      if (recommends_) visit_deps(s->repo, s->recommends, todo);
-    }
+    for (Id p : roots) mark(p, 0);
   }
   const std::set<Id>& picked() const { return picked_; }
 
  private:
-  void visit_deps(Repo* repo, Offset off, std::vector<Id>& todo) {
-    if (!off) return;
-    for (Id* dp = repo->idarraydata + off; *dp; ++dp) {
-      if (*dp == SOLVABLE_PREREQMARKER) continue;
-      if (satisfied(*dp)) continue;
-      Id pick = choose(*dp);
-      if (pick && picked_.insert(pick).second) todo.push_back(pick);
+  // Depth first and in dependency order, as apt's MarkInstall recurses; a
+  // group is looked at only when its turn comes, so an earlier pick that
+  // provides it counts.
+  void mark(Id p, int depth) {
+    if (depth > 2000) return;  // apt bounds its recursion too
+    Solvable* s = pool_->solvables + p;
+    std::vector<Id> deps = dep_list(s->repo, s->solv_requires);
+    if (recommends_) {
+      auto rec = dep_list(s->repo, s->recommends);
+      deps.insert(deps.end(), rec.begin(), rec.end());
     }
+    for (Id dep : deps) {
+      if (satisfied(dep)) continue;
+      Id pick = choose(dep);
+      if (pick && picked_.insert(pick).second) mark(pick, depth + 1);
+    }
+  }
+  // Pre-Depends first (dpkg needs them before unpacking), then Depends.
+  static std::vector<Id> dep_list(Repo* repo, Offset off) {
+    std::vector<Id> depends, pre;
+    if (!off) return depends;
+    bool after_marker = false;
+    for (Id* dp = repo->idarraydata + off; *dp; ++dp) {
+      if (*dp == SOLVABLE_PREREQMARKER) {
+        after_marker = true;
+        continue;
+      }
+      (after_marker ? pre : depends).push_back(*dp);
+    }
+    pre.insert(pre.end(), depends.begin(), depends.end());
+    return pre;
   }
   // Some alternative is installed already or picked already.
   bool satisfied(Id dep) {
@@ -251,8 +314,12 @@ class AptPreference {
         (s->name == name ? real : any).push_back(p);
       }
       if (!real.empty()) return best(pool_, real);
-      if (any.size() == 1) return any[0];
-      if (!any.empty()) return 0;  // several providers: libsolv's policy decides
+      if (any.empty()) continue;
+      // One provider (in one or more versions): apt takes it. Several
+      // names: libsolv's policy decides.
+      bool one_name = true;
+      for (Id q : any) one_name = one_name && pool_->solvables[q].name == pool_->solvables[any[0]].name;
+      return one_name ? best(pool_, any) : 0;
     }
     return 0;
   }
@@ -272,6 +339,24 @@ class AptPreference {
   std::set<Id> picked_;
 };
 
+// Size, Essential and Multi-Arch from the stanzas of the chosen packages.
+Status add_index_fields(const Loaded& l, std::vector<ResolvedPackage>& pkgs) {
+  std::set<std::string, std::less<>> names;
+  for (const auto& p : pkgs) names.insert(p.name);
+  std::map<std::string, StanzaMeta> meta;  // "name version arch"
+  for (const auto& t : l.texts)
+    for (auto& m : scan_stanzas(t->text(), names)) meta[m.name + " " + m.version + " " + m.arch] = std::move(m);
+  for (auto& p : pkgs) {
+    auto it = meta.find(p.name + " " + p.version + " " + p.arch);
+    if (it == meta.end() || it->second.size == 0)
+      return Error(ErrorKind::integrity, "package " + p.name + " " + p.version + ": index lists no Size");
+    p.size = it->second.size;
+    p.essential = it->second.essential;
+    p.multi_arch = it->second.multi_arch;
+  }
+  return {};
+}
+
 }  // namespace
 
 int compare_versions(std::string_view a, std::string_view b) {
@@ -290,8 +375,12 @@ Result<std::vector<ResolvedPackage>> resolve(const std::vector<RepoIndex>& repos
   Pool* pool = l.pool.get();
   QueueGuard job;
   std::vector<PackageSpec> wanted = req.packages;
-  if (req.essential)
-    for (const auto& n : l.meta.essential_names) wanted.push_back(PackageSpec{n, "", ""});
+  if (req.essential) {
+    std::set<std::string> names;
+    for (const auto& t : l.texts)
+      for (auto& n : essential_names(t->text())) names.insert(std::move(n));
+    for (const auto& n : names) wanted.push_back(PackageSpec{n, "", ""});
+  }
   std::vector<Id> roots;
   for (const auto& spec : wanted) {
     DL_ASSIGN_OR_RETURN(Id p, job_for(l, spec, req.arch));
@@ -302,7 +391,10 @@ Result<std::vector<ResolvedPackage>> resolve(const std::vector<RepoIndex>& repos
   }
   AptPreference pref(l, req.recommends);
   pref.walk(roots);
-  for (Id p : pref.picked()) queue_push2(&job.q, SOLVER_FAVOR | SOLVER_SOLVABLE, p);
+  // Weak installs: libsolv drops any that would break the request, so the
+  // result stays libsolv's; otherwise apt's picks win over libsolv's own
+  // tie-breaking (which prefers a package that Replaces+Conflicts the rest).
+  for (Id p : pref.picked()) queue_push2(&job.q, SOLVER_INSTALL | SOLVER_SOLVABLE | SOLVER_WEAK, p);
   std::unique_ptr<Solver, SolverDeleter> solv(solver_create(pool));
   solver_set_flag(solv.get(), SOLVER_FLAG_IGNORE_RECOMMENDED, req.recommends ? 0 : 1);
   solver_set_flag(solv.get(), SOLVER_FLAG_ALLOW_UNINSTALL, 0);
@@ -341,15 +433,11 @@ Result<std::vector<ResolvedPackage>> resolve(const std::vector<RepoIndex>& repos
         r.repo_uri = ix->uri;
         r.url = ix->uri + "/" + r.filename;
       }
-    if (const IndexMeta::Entry* m = l.meta.find(r.name, r.version, r.arch)) {
-      r.size = m->size;
-      r.essential = m->essential;
-      r.multi_arch = m->multi_arch;
-    }
     r.upgrade = type == SOLVER_TRANSACTION_UPGRADE || type == SOLVER_TRANSACTION_DOWNGRADE ||
                 type == SOLVER_TRANSACTION_CHANGE || type == SOLVER_TRANSACTION_REINSTALL;
     out.push_back(std::move(r));
   }
+  DL_TRY(add_index_fields(l, out));
   std::sort(out.begin(), out.end());
   return out;
 }

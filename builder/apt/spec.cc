@@ -28,9 +28,11 @@ Result<std::vector<std::string>> words(const YAML::Node& n, const yamlsrc::Sourc
   return src.scalar_list(n, what);
 }
 
-Result<Source> parse_source(const YAML::Node& n, const yamlsrc::Source& src) {
+Result<Source> parse_source(const YAML::Node& n, const yamlsrc::Source& src, const std::vector<std::string>& entry_keys) {
   DL_TRY(src.expect_map(n, "apt source"));
-  DL_TRY(src.check_keys(n, {"uris", "suites", "components", "architectures", "signed_by"}, "apt source"));
+  std::vector<std::string> keys = {"uris", "suites", "components", "architectures", "signed_by"};
+  keys.insert(keys.end(), entry_keys.begin(), entry_keys.end());
+  DL_TRY(src.check_keys(n, keys, "apt source"));
   Source s;
   s.origin = where(src, n);
   for (const char* req : {"uris", "suites", "signed_by"})
@@ -64,14 +66,17 @@ Result<Source> parse_source(const YAML::Node& n, const yamlsrc::Source& src) {
   return s;
 }
 
-Result<PackageSpec> parse_package(const YAML::Node& n, const yamlsrc::Source& src) {
+Result<PackageSpec> parse_package(const YAML::Node& n, const yamlsrc::Source& src,
+                                  const std::vector<std::string>& entry_keys) {
   if (n.IsScalar()) {
     auto p = parse_package_spec(n.Scalar());
     if (!p.ok()) return src.error_at(n, p.error().message());
     return p;
   }
   DL_TRY(src.expect_map(n, "apt package"));
-  DL_TRY(src.check_keys(n, {"name", "version"}, "apt package"));
+  std::vector<std::string> keys = {"name", "version"};
+  keys.insert(keys.end(), entry_keys.begin(), entry_keys.end());
+  DL_TRY(src.check_keys(n, keys, "apt package"));
   if (!n["name"]) return src.error_at(n, "apt package has no 'name'");
   DL_ASSIGN_OR_RETURN(std::string name, src.scalar(n["name"], "name"));
   auto p = parse_package_spec(name);
@@ -115,7 +120,8 @@ Result<PackageSpec> parse_package_spec(std::string_view text) {
 
 namespace {
 Result<AptSpec> parse_apt_spec_nodes(const YAML::Node& node, const yamlsrc::Source& src,
-                                     const std::vector<std::string>& extra_keys) {
+                                     const std::vector<std::string>& extra_keys,
+                                     const std::vector<std::string>& entry_keys) {
   DL_TRY(src.expect_map(node, "apt"));
   std::vector<std::string> keys = {"sources", "packages", "recommends"};
   keys.insert(keys.end(), extra_keys.begin(), extra_keys.end());
@@ -124,14 +130,14 @@ Result<AptSpec> parse_apt_spec_nodes(const YAML::Node& node, const yamlsrc::Sour
   if (node["sources"]) {
     DL_TRY(src.expect_seq(node["sources"], "apt sources"));
     for (const auto& s : node["sources"]) {
-      DL_ASSIGN_OR_RETURN(auto source, parse_source(s, src));
+      DL_ASSIGN_OR_RETURN(auto source, parse_source(s, src, entry_keys));
       spec.sources.push_back(std::move(source));
     }
   }
   if (node["packages"]) {
     DL_TRY(src.expect_seq(node["packages"], "apt packages"));
     for (const auto& p : node["packages"]) {
-      DL_ASSIGN_OR_RETURN(auto pkg, parse_package(p, src));
+      DL_ASSIGN_OR_RETURN(auto pkg, parse_package(p, src, entry_keys));
       spec.packages.push_back(std::move(pkg));
     }
   }
@@ -146,8 +152,9 @@ Result<AptSpec> parse_apt_spec_nodes(const YAML::Node& node, const yamlsrc::Sour
 }  // namespace
 
 Result<AptSpec> parse_apt_spec(const YAML::Node& node, const yamlsrc::Source& src,
-                               const std::vector<std::string>& extra_keys) {
-  return yamlsrc::guarded(src, [&] { return parse_apt_spec_nodes(node, src, extra_keys); });
+                               const std::vector<std::string>& extra_keys,
+                               const std::vector<std::string>& entry_keys) {
+  return yamlsrc::guarded(src, [&] { return parse_apt_spec_nodes(node, src, extra_keys, entry_keys); });
 }
 
 Result<AptSpec> merge_apt_specs(const std::vector<AptSpec>& specs) {

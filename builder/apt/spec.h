@@ -50,8 +50,11 @@ Result<PackageSpec> parse_package_spec(std::string_view text);
 // Parses the value of an `apt:` key. Source origins read "<file>:L:C".
 // `extra_keys` are top-level keys the caller owns (e.g. "when"): accepted
 // here and left for the caller to read from `node`.
+// `entry_keys` are keys of each source or package entry the caller owns
+// (the recipe loader's per-entry "when"), accepted here likewise.
 Result<AptSpec> parse_apt_spec(const YAML::Node& node, const yamlsrc::Source& src,
-                               const std::vector<std::string>& extra_keys = {});
+                               const std::vector<std::string>& extra_keys = {},
+                               const std::vector<std::string>& entry_keys = {});
 
 // Concatenates specs in order (base, then accelerator, then recipe): sources
 // and packages append, recommends is true if any says so. A package named

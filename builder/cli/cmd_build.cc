@@ -21,10 +21,16 @@ struct BuildArgs {
   pipeline::BuildOptions o;
   std::string format = "oci", compression = "gzip";
   bool format_given = false;
-  bool timings = false, json = false, quiet = false, push = false;
+  bool timings = false, json = false, quiet = false, push = false, keep_going = false;
   std::string report_file;
   copy::RegistryOptions registry;
 };
+
+nlohmann::ordered_json failures_json(const std::vector<pipeline::CellFailure>& fs) {
+  auto a = nlohmann::ordered_json::array();
+  for (auto& f : fs) a.push_back({{"image", f.cell}, {"phase", f.phase}, {"error", f.error}});
+  return a;
+}
 
 nlohmann::ordered_json to_json(const pipeline::BuildReport& r) {
   nlohmann::ordered_json j;
@@ -67,6 +73,8 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
   app.add_flag("--json", a->json, "print the result as JSON");
   app.add_flag("-q,--quiet", a->quiet, "no progress output");
   app.add_flag("--push", a->push, "publish every tag of every built image (Docker schema 2 unless --manifest-format oci)");
+  app.add_flag("-k,--keep-going", a->keep_going,
+               "a failed image does not stop the others; every failure is listed and the exit code is 1");
   add_registry_flags(app, a->registry);
   return [a] {
     if (const char* e = std::getenv("SOURCE_DATE_EPOCH"); e && a->o.source_date_epoch == 0)
@@ -76,7 +84,15 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
     a->o.format = get(image::parse_format(a->format));
     a->o.registry = a->registry;
     a->o.compression.algorithm = get(layer::parse_compression(a->compression));
+    a->o.keep_going = a->keep_going;
     ProgressPrinter progress(a->quiet || a->json);
+    std::unique_ptr<copy::Session> session;
+    if (a->push) {
+      // Before any build work: a wrong password or a repository we may not
+      // push to fails now, in seconds, naming the repository.
+      session = get(copy::Session::open(a->registry));
+      check(pipeline::preflight_push(get(pipeline::select_cells(a->o)), session->client(), a->registry.jobs * 2));
+    }
     auto report = get(pipeline::build(a->o, [&](const std::string& phase, size_t done, size_t total,
                                                  const std::string& what) { progress.update(phase, done, total, what); }));
     progress.done();
@@ -84,37 +100,51 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
     std::string push_line;
     std::optional<pipeline::PushReport> pushed;
     if (a->push) {
-      auto session = get(copy::Session::open(a->registry));
       pipeline::Phases& ph = report.phases;
+      pipeline::ProgressMeter meter;
+      pipeline::PushOptions po;
+      po.jobs = a->registry.jobs;
+      po.check_jobs = std::max(16, 4 * a->registry.jobs);
+      po.keep_going = a->keep_going;
+      po.progress = &meter;
+      progress.watch(meter);
       {
         auto t = ph.time("push");
         auto from = ctx_layout(a->o);
-        pushed = get(pipeline::push_cells(from, report.cells, session->client(),
-                                          [&](size_t done, size_t total, const std::string& what) {
-                                            progress.update("push", done, total, what);
-                                          }));
+        pushed = get(pipeline::push_cells(from, report.cells, session->client(), po));
       }
       progress.done();
+      meter.set_listener({});
       j["push"] = {{"cells_skipped", pushed->cells_skipped}, {"manifests_put", pushed->manifests_put},
                    {"blobs_existing", pushed->blobs_existing}, {"blobs_mounted", pushed->blobs_mounted},
-                   {"blobs_uploaded", pushed->blobs_uploaded}, {"bytes_uploaded", pushed->bytes_uploaded}};
+                   {"blobs_uploaded", pushed->blobs_uploaded}, {"bytes_uploaded", pushed->bytes_uploaded},
+                   {"check_seconds", pushed->check_seconds}, {"publish_seconds", pushed->publish_seconds}};
       j["phases"] = to_json(report)["phases"];
-      push_line = "pushed: " + std::to_string(report.cells.size() - pushed->cells_skipped) + " images (" +
+      size_t pushed_cells = 0;
+      for (auto& c : pushed->cells) pushed_cells += !c.skipped && !c.failed;
+      push_line = "pushed: " + std::to_string(pushed_cells) + " images (" +
                   std::to_string(pushed->cells_skipped) + " already up to date), " +
                   std::to_string(pushed->manifests_put) + " manifests, " + std::to_string(pushed->blobs_uploaded) +
                   " blobs uploaded (" + std::to_string(pushed->bytes_uploaded) + " bytes), " +
                   std::to_string(pushed->blobs_mounted) + " mounted, " + std::to_string(pushed->blobs_existing) +
                   " already there\n";
     }
+    std::vector<pipeline::CellFailure> failures = report.failures;
+    if (pushed) failures.insert(failures.end(), pushed->failures.begin(), pushed->failures.end());
+    j["failures"] = failures_json(failures);
     if (!a->report_file.empty())
       check(write_file_atomic(a->report_file, pipeline::render_html_report(report, pushed ? &*pushed : nullptr)));
     if (a->json) {
       std::cout << j.dump(2) << "\n";
-      return 0;
+    } else {
+      std::cout << pipeline::summary_table(report) << report.dedup.str() << "\n" << push_line;
+      if (a->timings) std::cout << "phases:\n" << report.phases.report();
     }
-    std::cout << pipeline::summary_table(report) << report.dedup.str() << "\n" << push_line;
-    if (a->timings) std::cout << "phases:\n" << report.phases.report();
-    return 0;
+    if (failures.empty()) return kExitOk;
+    // One line per failure, with its cause, on stderr whatever the format.
+    std::cerr << "dlimage: " << failures.size() << " image" << (failures.size() == 1 ? "" : "s") << " failed:\n";
+    for (auto& f : failures) std::cerr << "  " << f.cell << " (" << f.phase << "): " << f.error << "\n";
+    return kExitFailure;
   };
 });
 

@@ -1,5 +1,6 @@
 // dlimage deb resolve: which .debs a request needs on top of a base, the
 // way `apt-get -s install` would answer, without apt.
+// dlimage deb install: the same request installed into a directory.
 #include <sys/utsname.h>
 
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include "builder/apt/resolve.h"
 #include "builder/apt/sources.h"
 #include "builder/cli/command.h"
+#include "builder/pipeline/deb_install.h"
 #include "net/http.h"
 
 namespace dl::cli {
@@ -26,6 +28,8 @@ struct DebOptions {
   std::string verifier = "gpgv";
   bool recommends = false, essential = false, offline = false, json = false;
   std::vector<std::string> packages;
+  std::string root;                         // install
+  std::vector<std::string> allow_scripts;   // install
 };
 
 std::string host_arch() {
@@ -58,17 +62,23 @@ nlohmann::ordered_json to_json(const apt::AptLock& lock, const std::vector<apt::
   return j;
 }
 
-int resolve(const DebOptions& o) {
-  if (!o.base.empty())
-    throw Failure(Error(ErrorKind::unsupported, "--base is not available yet; pass --status FILE"));
+std::vector<apt::Source> sources_of(const DebOptions& o) {
   std::vector<apt::Source> sources;
   if (o.sources.empty()) sources = get(apt::load_system_sources(o.etc_apt));
   for (const auto& f : o.sources) {
     auto s = get(apt::load_sources_file(f));
     sources.insert(sources.end(), s.begin(), s.end());
   }
+  return sources;
+}
+
+int resolve(const DebOptions& o) {
+  if (!o.base.empty() && !o.status.empty()) throw Failure(invalid("--base and --status: give one"));
+  std::vector<apt::Source> sources = sources_of(o);
   std::vector<apt::InstalledPackage> installed;
   if (!o.status.empty()) installed = get(apt::parse_status(get(read_file(o.status)), o.status));
+  if (!o.base.empty())
+    installed = get(apt::parse_status(get(pipeline::scan_image(o.base))->status_text, o.base + ":/var/lib/dpkg/status"));
   apt::ResolveRequest req;
   req.arch = o.arch.empty() ? host_arch() : o.arch;
   req.recommends = o.recommends;
@@ -90,12 +100,36 @@ int resolve(const DebOptions& o) {
   return 0;
 }
 
+int install(const DebOptions& o) {
+  pipeline::DirInstallRequest req;
+  req.root = o.root;
+  req.resolve.arch = o.arch.empty() ? host_arch() : o.arch;
+  req.resolve.recommends = o.recommends;
+  req.resolve.essential = o.essential;
+  for (const auto& p : o.packages) {
+    if (p.ends_with(".deb") && fs::exists(p)) req.deb_files.push_back(p);
+    else req.resolve.packages.push_back(get(apt::parse_package_spec(p)));
+  }
+  if (!req.resolve.packages.empty() || req.resolve.essential) req.sources = sources_of(o);
+  req.fetch.cache_dir = cache_dir(o.cache);
+  req.fetch.arch = req.resolve.arch;
+  req.fetch.offline = o.offline;
+  req.fetch.verifier = o.verifier;
+  req.allow_scripts = o.allow_scripts;
+  auto r = get(pipeline::install_into_directory(req));
+  for (const auto& p : r.report.packages) std::cout << p.name << " " << p.version << " " << p.arch << "\n";
+  for (const auto& s : r.report.acknowledged) std::cout << "not run (allow_scripts): " << s << "\n";
+  return 0;
+}
+
 Registration reg("deb", "Debian packages from apt repositories, without apt", [](CLI::App& app) -> Runner {
   auto o = std::make_shared<DebOptions>();
   app.require_subcommand(1);
   CLI::App* res = app.add_subcommand("resolve", "Print the packages a request installs on top of a base");
   res->add_option("--sources", o->sources,
-                  "apt sources file (*.sources deb822 or one-line .list); default: the machine's /etc/apt");
+                  "apt sources file (*.sources deb822 or one-line .list), repeatable; default: the machine's /etc/apt")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   res->add_option("--etc-apt", o->etc_apt, "apt configuration directory for the default sources")
       ->capture_default_str();
   res->add_option("--status", o->status, "dpkg status file of the base (its packages count as installed)");
@@ -108,8 +142,26 @@ Registration reg("deb", "Debian packages from apt repositories, without apt", []
   res->add_option("--verifier", o->verifier, "signature checker: gpgv or sqv")->capture_default_str();
   res->add_flag("--json", o->json, "print JSON with filenames, sizes, sha256 and the InRelease digests (lock data)");
   res->add_option("packages", o->packages, "NAME[:ARCH][=VERSION]...")->required();
-  return [o, res]() -> int {
+  CLI::App* ins = app.add_subcommand("install", "Install packages into a directory, merging with its dpkg database");
+  ins->add_option("--root", o->root, "the tree to install into (created if missing)")->required();
+  ins->add_option("--sources", o->sources,
+                  "apt sources file (*.sources deb822 or one-line .list); default: the machine's /etc/apt");
+  ins->add_option("--etc-apt", o->etc_apt, "apt configuration directory for the default sources")
+      ->capture_default_str();
+  ins->add_option("--arch", o->arch, "dpkg architecture (default: this machine's)");
+  ins->add_flag("--recommends", o->recommends, "also install Recommends");
+  ins->add_flag("--essential", o->essential, "also install every Essential: yes package (a tree from nothing)");
+  ins->add_option("--allow-script", o->allow_scripts, "PKG or PKG/SCRIPT: install without reproducing its script");
+  ins->add_option("--cache", o->cache, "download cache (default ~/.cache/dlimage)");
+  ins->add_flag("--offline", o->offline, "use only the cache");
+  ins->add_option("--verifier", o->verifier, "signature checker: gpgv or sqv")->capture_default_str();
+  ins->add_option("packages", o->packages, "NAME[:ARCH][=VERSION] or FILE.deb ...");
+  return [o, res, ins]() -> int {
     if (res->parsed()) return resolve(*o);
+    if (ins->parsed()) {
+      if (o->packages.empty() && !o->essential) throw Failure(invalid("deb install: no packages (and no --essential)"));
+      return install(*o);
+    }
     return 2;
   };
 });

@@ -15,7 +15,7 @@ inline void add_registry_flags(CLI::App& app, copy::RegistryOptions& o) {
   app.add_option("--ca-file", o.ca_file, "Trust this CA certificate (PEM) for registries");
   app.add_option("--registry-config", o.registry_config,
                  "Docker config.json with credentials (default $DOCKER_CONFIG/config.json or ~/.docker/config.json)");
-  app.add_option("--jobs,-j", o.jobs, "Parallel blob transfers")->check(CLI::Range(1, 64));
+  app.add_option("--jobs,-j", o.jobs, "Parallel transfers: images pushed at once, and blobs at once per image")->check(CLI::Range(1, 64));
   app.add_option("--chunk-size", o.chunk_size, "Upload in PATCH chunks of this many bytes (0: one streamed PUT)");
   app.add_flag("--verbose,-v", o.verbose, "Log each HTTP exchange (URLs redacted, no headers)");
 }

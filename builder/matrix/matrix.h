@@ -5,12 +5,29 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/result.h"
 
+namespace YAML {
+class Node;
+}
+
 namespace dl::matrix {
+
+// An `apt:` section as written in matrix.yaml (docs/APT.md). Its `when:`
+// conditions need a cell, so the recipe loader reads it per cell
+// (recipe::load_for_cell), with errors located in `file`.
+struct AptSection {
+  std::string file;
+  std::shared_ptr<const YAML::Node> node;  // null: no section
+};
+
+// A base whose ref is "scratch" has no image: its cells start from an empty
+// tree plus the Essential packages of its apt sources.
+inline constexpr const char* kScratch = "scratch";
 
 // How one Python interpreter is laid out in a base image; wheels are chosen
 // for its ABI and installed into its site-packages.
@@ -27,6 +44,8 @@ struct BaseImage {
   std::string glibc;  // "2.23": bounds the manylinux tags its wheels may use
   std::string os = "linux", arch = "amd64";
   std::vector<PythonLayout> pythons;
+  AptSection apt;
+  bool scratch() const { return ref == kScratch; }
 };
 
 struct Accelerator {
@@ -37,6 +56,7 @@ struct Accelerator {
   std::string rocm;   // "2.6.22" when kind == rocm
   std::string base;   // key into bases:
   std::map<std::string, std::string> attrs;  // every attribute, for templates
+  AptSection apt;
 };
 
 struct IsaVariant {

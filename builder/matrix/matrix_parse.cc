@@ -17,7 +17,7 @@ const std::vector<std::string> kCatalogAxes = {"python", "accelerator", "isa"};
 
 Result<BaseImage> parse_base(const Source& src, const std::string& key, const YAML::Node& n) {
   DL_TRY(src.expect_map(n, "bases." + key));
-  DL_TRY(src.check_keys(n, {"ref", "glibc", "os", "arch", "pythons"}, "bases." + key));
+  DL_TRY(src.check_keys(n, {"ref", "glibc", "os", "arch", "pythons", "apt"}, "bases." + key));
   BaseImage b;
   b.key = key;
   if (!n["ref"]) return src.error_at(n, "bases." + key + " has no 'ref'; expected an image reference");
@@ -25,6 +25,10 @@ Result<BaseImage> parse_base(const Source& src, const std::string& key, const YA
   if (n["glibc"]) { DL_ASSIGN_OR_RETURN(b.glibc, src.scalar(n["glibc"], "bases." + key + ".glibc")); }
   if (n["os"]) { DL_ASSIGN_OR_RETURN(b.os, src.scalar(n["os"], "bases." + key + ".os")); }
   if (n["arch"]) { DL_ASSIGN_OR_RETURN(b.arch, src.scalar(n["arch"], "bases." + key + ".arch")); }
+  if (n["apt"]) {
+    DL_TRY(src.expect_map(n["apt"], "bases." + key + ".apt"));
+    b.apt = {src.name(), std::make_shared<const YAML::Node>(n["apt"])};
+  }
   if (n["pythons"]) {
     const auto& ps = n["pythons"];
     DL_TRY(src.expect_map(ps, "bases." + key + ".pythons"));
@@ -71,9 +75,19 @@ Status parse_catalog(const Source& src, const YAML::Node& root, Catalog& cat) {
     DL_TRY(src.expect_map(root["accelerators"], "accelerators"));
     for (auto it = root["accelerators"].begin(); it != root["accelerators"].end(); ++it) {
       std::string key = it->first.Scalar();
-      DL_ASSIGN_OR_RETURN(auto kv, src.string_map(it->second, "accelerators." + key));
+      // `apt:` is a section, the rest are string attributes (template variables).
+      YAML::Node attrs_node = it->second;
+      AptSection apt;
+      if (it->second.IsMap() && it->second["apt"]) {
+        DL_TRY(src.expect_map(it->second["apt"], "accelerators." + key + ".apt"));
+        apt = {src.name(), std::make_shared<const YAML::Node>(it->second["apt"])};
+        attrs_node = YAML::Clone(it->second);
+        attrs_node.remove("apt");
+      }
+      DL_ASSIGN_OR_RETURN(auto kv, src.string_map(attrs_node, "accelerators." + key));
       Accelerator a;
       a.key = key;
+      a.apt = apt;
       for (auto& [k, v] : kv) {
         a.attrs[k] = v;
         if (k == "kind") a.kind = v;

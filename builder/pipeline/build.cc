@@ -81,31 +81,49 @@ std::string summary_table(const BuildReport& r) {
   return out;
 }
 
+Result<std::vector<matrix::Cell>> select_cells(const BuildOptions& opts) {
+  DL_ASSIGN_OR_RETURN(auto m, matrix::load(opts.matrix_file));
+  DL_ASSIGN_OR_RETURN(auto filter, matrix::parse_filters(opts.filters));
+  DL_ASSIGN_OR_RETURN(auto shard, matrix::parse_shard(opts.shard));
+  return matrix::select(m, filter, shard);
+}
+
 Result<BuildReport> build(const BuildOptions& opts, const Progress& progress) {
   BuildReport report;
   std::vector<matrix::Cell> cells;
   {
     auto t = report.phases.time("expand");
-    DL_ASSIGN_OR_RETURN(auto m, matrix::load(opts.matrix_file));
-    DL_ASSIGN_OR_RETURN(auto filter, matrix::parse_filters(opts.filters));
-    DL_ASSIGN_OR_RETURN(auto shard, matrix::parse_shard(opts.shard));
-    cells = matrix::select(m, filter, shard);
+    DL_ASSIGN_OR_RETURN(cells, select_cells(opts));
   }
   DL_ASSIGN_OR_RETURN(auto ctx, BuildContext::create(opts));
+  // keep_going: a failed cell is recorded and left out of later phases.
+  std::vector<char> failed(cells.size(), 0);
+  auto fail = [&](size_t i, const char* phase, const Error& e) -> Status {
+    if (!opts.keep_going) return e;
+    failed[i] = 1;
+    report.failures.push_back({cells[i].ref(), phase, e.message()});
+    return {};
+  };
   {
     auto t = report.phases.time("resolve-wheels");
     for (size_t i = 0; i < cells.size(); ++i) {
       if (progress) progress("resolve-wheels", i, cells.size(), cells[i].ref());
-      DL_TRY(resolve_cell_wheels(*ctx, cells[i]));
+      Status st = resolve_cell_wheels(*ctx, cells[i]);
+      if (!st.ok()) DL_TRY(fail(i, "resolve-wheels", st.error()));
     }
     if (ctx->lock_changed() && !opts.lock_file.empty()) DL_TRY(wheel::write_lock(opts.lock_file, ctx->lock()));
   }
   {
     auto t = report.phases.time("build-images");
     for (size_t i = 0; i < cells.size(); ++i) {
+      if (failed[i]) continue;
       if (progress) progress("build-images", i, cells.size(), cells[i].ref());
-      DL_ASSIGN_OR_RETURN(auto r, build_cell(*ctx, cells[i]));
-      report.cells.push_back(std::move(r));
+      auto r = build_cell(*ctx, cells[i]);
+      if (!r.ok()) {
+        DL_TRY(fail(i, "build-images", r.error()));
+        continue;
+      }
+      report.cells.push_back(std::move(*r));
     }
     if (progress) progress("build-images", cells.size(), cells.size(), "");
   }

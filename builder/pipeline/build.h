@@ -25,15 +25,30 @@ struct DedupReport {
   std::string str() const;
 };
 
+// One thing that went wrong, with its cause, for the summary, --json and
+// --report (build and push failures alike).
+struct CellFailure {
+  std::string cell;   // cell reference (primary tag)
+  std::string phase;  // "resolve-wheels", "build-images", "check", "push"
+  std::string error;
+};
+
 struct BuildReport {
-  std::vector<CellResult> cells;
+  std::vector<CellResult> cells;      // the cells that built
+  std::vector<CellFailure> failures;  // with keep_going: the cells that did not
   DedupReport dedup;
   Phases phases;
 };
 
 using Progress = std::function<void(const std::string& phase, size_t done, size_t total, const std::string& what)>;
 
+// With opts.keep_going a cell that fails is recorded in failures and the
+// others go on; otherwise the first failure is the error.
 Result<BuildReport> build(const BuildOptions& opts, const Progress& progress = {});
+
+// The cells a build with these options would build (expand, filter, shard),
+// without building anything: the preflight needs their repositories.
+Result<std::vector<matrix::Cell>> select_cells(const BuildOptions& opts);
 
 DedupReport dedup_of(const std::vector<CellResult>& cells);
 

@@ -10,6 +10,7 @@
 #include "builder/image/manifest.h"
 #include "builder/layer/layer_writer.h"
 #include "builder/layout/store_image.h"
+#include "builder/pipeline/interpreter_check.h"
 #include "builder/pipeline/layer_sources.h"
 #include "builder/pypa/markers.h"
 #include "builder/pypa/name.h"
@@ -222,6 +223,9 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
     layers.push_back(rep.descriptor);
     result.layers.push_back(rep);
   }
+  std::vector<TreeLayer> tree_layers;
+  for (auto& l : result.layers) tree_layers.push_back({l.descriptor, !starts_with(l.kind, "wheels"), l.kind == "base"});
+  DL_TRY(verify_interpreters(ctx.out(), cell, tree_layers));
   for (auto& [k, v] : rec.env) config.set_env(k, v);
   if (!rec.cmd.empty()) config.config.cmd = rec.cmd;
   if (!rec.entrypoint.empty()) config.config.entrypoint = rec.entrypoint;

@@ -27,6 +27,7 @@ struct BuildOptions {
   std::string lock_file;                 // read if present, written after resolution
   bool allow_missing = false;            // skip the dependency-completeness check
   bool use_catalog = true;               // recipes' URL catalogs (off: local/index sources only)
+  bool keep_going = false;               // a failed cell does not stop the others
 
   image::ManifestFormat format = image::ManifestFormat::oci;
   layer::CompressOptions compression;

@@ -1,9 +1,20 @@
-// Publishing built cells from the layout to a registry. Builds are
-// deterministic, so each cell's manifest digest is known before any upload:
-// a cell whose every tag already points at it costs one HEAD per tag and is
-// skipped. Otherwise its blobs go up first (HEAD, cross-repository mount
-// from a repository that got the blob earlier in this run, upload), then
-// the manifest under every tag. A manifest never precedes its blobs.
+// Publishing built cells from the layout to a registry, bound by bandwidth
+// rather than by round trips. Builds are deterministic, so each cell's
+// manifest digest is known before any upload:
+//
+//   1. check: one HEAD per tag, all in parallel; a cell whose every tag
+//      already names its digest is done.
+//   2. publish: up to `jobs` cells at a time; within a cell the blobs go in
+//      parallel. Every unique blob goes up once per run: the first
+//      repository that needs it uploads it (HEAD, POST, PUT), every other
+//      repository on that registry mounts it from one that has it (POST
+//      ?mount=&from=, with pull scope on the source in the token), and one
+//      that needs it while it is still going up waits for that upload.
+//   3. A cell's manifest is put under every tag as soon as its blobs are
+//      in: never before them.
+//
+// A failed cell is recorded with its cause; with keep_going the others go
+// on, otherwise no new cell starts.
 #pragma once
 
 #include <map>
@@ -13,7 +24,9 @@
 #include "base/result.h"
 #include "builder/image/manifest.h"
 #include "builder/layout/layout_store.h"
+#include "builder/pipeline/build.h"
 #include "builder/pipeline/cell_builder.h"
+#include "builder/pipeline/progress.h"
 #include "registry/client/client.h"
 
 namespace dl::pipeline {
@@ -22,24 +35,43 @@ struct PushedCell {
   std::string ref;             // primary tag as pushed (after --registry rewriting)
   std::vector<std::string> tags;
   bool skipped = false;        // every tag already pointed at the digest
+  bool failed = false;
   Digest digest;
 };
 
 struct PushReport {
   std::vector<PushedCell> cells;
+  std::vector<CellFailure> failures;
   std::uint64_t cells_skipped = 0, manifests_put = 0;
   std::uint64_t blobs_existing = 0, blobs_mounted = 0, blobs_uploaded = 0, bytes_uploaded = 0;
+  std::uint64_t requests_check = 0;  // manifest HEADs of the check
+  double check_seconds = 0, publish_seconds = 0;
 };
 
-using PushProgress = std::function<void(size_t done, size_t total, const std::string& what)>;
+struct PushOptions {
+  int jobs = 4;             // cells in flight
+  int check_jobs = 16;      // parallel HEADs of the up-to-date check
+  bool keep_going = false;  // a failed cell does not stop the others
+  ProgressMeter* progress = nullptr;
+};
 
+// Fails only on errors that are not about one cell (none today); per-cell
+// failures are in the report.
 Result<PushReport> push_cells(layout::LayoutStore& from, const std::vector<CellResult>& cells,
-                              registry::RegistryClient& client, const PushProgress& progress = {});
+                              registry::RegistryClient& client, const PushOptions& opts = {});
+
+// Before any build work: can we push to every repository the cells name?
+// One probe per repository (registry/client check_push), in parallel. Every
+// repository that fails is named in the error, one per line.
+Status preflight_push(const std::vector<matrix::Cell>& cells, registry::RegistryClient& client, int jobs = 8);
 
 // Checks that every tag of every cell points at the digest it would build.
 struct VerifyProblem {
   std::string ref, want, got;  // got "" = tag missing
 };
 Result<std::vector<VerifyProblem>> verify_cells(const std::vector<CellResult>& cells, registry::RegistryClient& client);
+
+// Runs fn(i) for i in [0, n) on up to `jobs` threads.
+void parallel_for(size_t n, int jobs, const std::function<void(size_t)>& fn);
 
 }  // namespace dl::pipeline

@@ -47,7 +47,7 @@ std::string render_html_report(const BuildReport& build, const PushReport* push)
   for (auto& c : build.cells) status[c.cell.id] = "built";
   if (push)
     for (size_t i = 0; i < push->cells.size() && i < build.cells.size(); ++i)
-      status[build.cells[i].cell.id] = push->cells[i].skipped ? "unchanged" : "pushed";
+      status[build.cells[i].cell.id] = push->cells[i].failed ? "failed" : push->cells[i].skipped ? "unchanged" : "pushed";
   std::map<std::string, int> uses;  // layer digest -> images using it
   for (auto& c : build.cells)
     for (auto& l : c.layers) uses[l.descriptor.digest.str()]++;
@@ -64,7 +64,7 @@ std::string render_html_report(const BuildReport& build, const PushReport* push)
   std::string h = R"(<!DOCTYPE html><html><head><meta charset="utf-8"><title>dlimage build report</title><style>
 body{font:14px system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:12px 0}
 td,th{border:1px solid #ccc;padding:4px 6px;font-size:12px;vertical-align:top}th{background:#f4f4f4}
-td.cell.built{background:#dbeafe}td.cell.pushed{background:#bbf7d0}td.cell.unchanged{background:#e5e7eb}
+td.cell.built{background:#dbeafe}td.cell.failed{background:#fecaca}td.cell.pushed{background:#bbf7d0}td.cell.unchanged{background:#e5e7eb}
 .bar{display:flex;height:14px;width:420px;border:1px solid #999}.bar span{display:block;height:100%}
 .shared{outline:2px solid #333;outline-offset:-2px}code{font-size:11px}
 </style></head><body><h1>dlimage build report</h1>)";
@@ -74,6 +74,14 @@ td.cell.built{background:#dbeafe}td.cell.pushed{background:#bbf7d0}td.cell.uncha
          std::to_string(push->cells_skipped) + " unchanged), " + std::to_string(push->blobs_uploaded) +
          " blobs uploaded, " + std::to_string(push->blobs_mounted) + " mounted, " +
          std::to_string(push->blobs_existing) + " already present; " + mib(push->bytes_uploaded) + " sent</p>";
+  std::vector<CellFailure> failures = build.failures;
+  if (push) failures.insert(failures.end(), push->failures.begin(), push->failures.end());
+  if (!failures.empty()) {
+    h += "<h2>Failures</h2><table id=\"failures\"><tr><th>image</th><th>phase</th><th>cause</th></tr>";
+    for (auto& f : failures)
+      h += "<tr><td><code>" + esc(f.cell) + "</code></td><td>" + esc(f.phase) + "</td><td>" + esc(f.error) + "</td></tr>";
+    h += "</table>";
+  }
   h += "<h2>Matrix</h2><table id=\"grid\"><tr><th>image</th>";
   for (auto& c : cols) h += "<th>" + esc(c) + "</th>";
   h += "</tr>";

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "base/fs.h"
+#include "base/strings.h"
 #include "builder/matrix/matrix_model.h"
 #include "builder/matrix/yaml_source.h"
 
@@ -14,7 +15,8 @@ namespace {
 using yamlsrc::Source;
 
 const std::vector<std::string> kKeys = {"schema", "name",  "extends", "wheels", "artifacts", "files", "env",
-                                        "labels", "ports", "cmd",     "entrypoint", "workdir", "catalog"};
+                                        "labels", "ports", "cmd",     "entrypoint", "workdir", "catalog",
+                                        "apt"};
 
 class Loader {
  public:
@@ -41,6 +43,7 @@ class Loader {
     }
     out.name = name;
     out.path = path;
+    if (root["apt"]) apt_sections_.push_back({path, std::make_shared<const YAML::Node>(root["apt"])});
     for (auto& item : entries(src, root["wheels"], "wheels")) {
       if (!applies(src, item)) continue;
       DL_TRY(status_);
@@ -151,7 +154,9 @@ class Loader {
     for (auto it = item["when"].begin(); it != item["when"].end(); ++it) {
       std::string key = it->first.Scalar();
       if (!known_.count(key)) {
-        status_ = src.error_at(it->first, "condition tests unknown key '" + key + "'; expected a matrix variable");
+        std::string hint = nearest(key, std::vector<std::string>(known_.begin(), known_.end()));
+        status_ = src.error_at(it->first, "condition tests unknown key '" + key + "'; expected a matrix variable" +
+                                              (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
         return false;
       }
       std::vector<std::string> values;
@@ -163,6 +168,45 @@ class Loader {
     }
     return c.matches(cell_.vars);
   }
+
+ public:
+  // The matrix's and the recipes' apt: sections, parsed by builder/apt with
+  // each entry's when: evaluated against the cell.
+  Status load_apt(Recipe& out) {
+    std::vector<matrix::AptSection> sections = {cell_.base.apt, cell_.accelerator.apt};
+    sections.insert(sections.end(), apt_sections_.begin(), apt_sections_.end());
+    std::vector<apt::AptSpec> specs;
+    for (const auto& sec : sections) {
+      if (!sec.node) continue;
+      Source src(sec.file);
+      const YAML::Node& n = *sec.node;
+      DL_ASSIGN_OR_RETURN(auto spec, apt::parse_apt_spec(n, src, {"allow_scripts"}, {"when"}));
+      DL_ASSIGN_OR_RETURN(spec.sources, keep_applying(src, n["sources"], spec.sources));
+      DL_ASSIGN_OR_RETURN(spec.packages, keep_applying(src, n["packages"], spec.packages));
+      if (n["allow_scripts"]) {
+        DL_ASSIGN_OR_RETURN(auto allowed, src.scalar_list(n["allow_scripts"], "apt.allow_scripts"));
+        out.apt_allow_scripts.insert(out.apt_allow_scripts.end(), allowed.begin(), allowed.end());
+      }
+      specs.push_back(std::move(spec));
+    }
+    DL_ASSIGN_OR_RETURN(out.apt, apt::merge_apt_specs(specs));
+    return {};
+  }
+
+  // The parsed entries of `seq` whose when: matches the cell (same order).
+  template <class T>
+  Result<std::vector<T>> keep_applying(const Source& src, const YAML::Node& seq, const std::vector<T>& parsed) {
+    std::vector<T> kept;
+    if (!seq) return kept;
+    for (size_t i = 0; i < parsed.size(); ++i) {
+      bool yes = applies(src, seq[i]);
+      DL_TRY(status_);
+      if (yes) kept.push_back(parsed[i]);
+    }
+    return kept;
+  }
+
+ private:
 
   Result<std::string> render(const Source& src, const YAML::Node& n, const std::string& what) {
     DL_ASSIGN_OR_RETURN(auto text, src.scalar(n, what));
@@ -197,6 +241,7 @@ class Loader {
   const matrix::Cell& cell_;
   std::set<std::string> known_;
   Status status_;
+  std::vector<matrix::AptSection> apt_sections_;  // recipe files, parents first
 };
 
 }  // namespace
@@ -206,6 +251,7 @@ Result<Recipe> load_for_cell(const std::string& dir, const std::string& name, co
   Loader loader(dir, cell);
   std::set<std::string> visiting;
   DL_TRY(loader.load(name, r, visiting));
+  DL_TRY(loader.load_apt(r));
   return r;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "builder/apt/spec.h"
 #include "builder/matrix/matrix.h"
 
 namespace dl::recipe {
@@ -50,6 +51,10 @@ struct Recipe {
   std::vector<std::string> cmd, entrypoint;
   std::string workdir;
   std::vector<CatalogEntry> catalog;
+  // OS packages: the apt: sections of the cell's base, its accelerator and
+  // this recipe (extends: parents first), `when:` applied (docs/APT.md).
+  apt::AptSpec apt;
+  std::vector<std::string> apt_allow_scripts;  // "pkg" or "pkg/script"
 };
 
 // Loads recipes/<name>.yaml from `dir`, with its `extends:` parents merged in

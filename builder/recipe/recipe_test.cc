@@ -107,3 +107,43 @@ TEST(Recipes, FileModeIsOctalOrALocatedError) {
 
 }  // namespace
 }  // namespace dl::recipe
+
+namespace dl::recipe {
+namespace {
+
+TEST(RecipeApt, SectionsMergeWithWhenAndUnknownKeysAreLocated) {
+  TempDir dir("dl-recipe-apt");
+  ASSERT_TRUE(write_file_atomic(dir.path() / "base.yaml",
+                                "schema: 1\nname: base\napt:\n  packages: [libgomp1]\n  allow_scripts: [foo/postinst]\n")
+                  .ok());
+  ASSERT_TRUE(write_file_atomic(dir.path() / "r.yaml",
+                                "schema: 1\nname: r\nextends: [base]\napt:\n  packages:\n"
+                                "    - {name: python3.6, when: {python: \"3.6\"}}\n"
+                                "    - {name: python2.7, when: {python: \"2.7\"}}\n"
+                                "    - libhdf5-10=1.8.16+docs-4ubuntu1\n")
+                  .ok());
+  matrix::Cell c;
+  c.recipe = "r";
+  c.group = "g";
+  c.vars = {{"python", "3.6"}};
+  auto r = load_for_cell(dir.path().string(), "r", c);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  std::vector<std::string> names;
+  for (auto& p : r->apt.packages) names.push_back(p.name + (p.version.empty() ? "" : "=" + p.version));
+  EXPECT_EQ(names, (std::vector<std::string>{"libgomp1", "python3.6", "libhdf5-10=1.8.16+docs-4ubuntu1"}));
+  EXPECT_EQ(r->apt_allow_scripts, std::vector<std::string>{"foo/postinst"});
+
+  ASSERT_TRUE(write_file_atomic(dir.path() / "bad.yaml", "schema: 1\nname: bad\napt:\n  packages: [a1]\n  recomends: true\n").ok());
+  auto bad = load_for_cell(dir.path().string(), "bad", c);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("bad.yaml:5:3: "), std::string::npos) << bad.error().message();
+  EXPECT_NE(bad.error().message().find("recommends"), std::string::npos) << bad.error().message();
+  ASSERT_TRUE(write_file_atomic(dir.path() / "when.yaml",
+                                "schema: 1\nname: when\napt:\n  packages:\n    - {name: a1, when: {pyhton: \"3.6\"}}\n").ok());
+  auto w = load_for_cell(dir.path().string(), "when", c);
+  ASSERT_FALSE(w.ok());
+  EXPECT_NE(w.error().message().find("unknown key 'pyhton'; expected a matrix variable (did you mean 'python'?)"), std::string::npos) << w.error().message();
+}
+
+}  // namespace
+}  // namespace dl::recipe

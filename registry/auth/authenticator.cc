@@ -122,9 +122,25 @@ Result<std::string> Authenticator::authorization(const std::string& registry_nam
     st = origins_[origin];
   }
   if (!st.known) {
-    DL_TRY(ping(origin));
-    std::lock_guard<std::mutex> l(mu_);
-    st = origins_[origin];
+    // One ping per origin: the parallel first requests of a push wait for
+    // it instead of each sending its own.
+    std::shared_ptr<std::mutex> ping_lock;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      auto& slot = fetch_locks_["ping " + origin];
+      if (!slot) slot = std::make_shared<std::mutex>();
+      ping_lock = slot;
+    }
+    std::lock_guard<std::mutex> pinging(*ping_lock);
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      st = origins_[origin];
+    }
+    if (!st.known) {
+      DL_TRY(ping(origin));
+      std::lock_guard<std::mutex> l(mu_);
+      st = origins_[origin];
+    }
   }
   if (st.challenges.empty()) return std::string();
   Credential cred;

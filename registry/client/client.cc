@@ -161,12 +161,12 @@ Result<ManifestData> RegistryClient::get_manifest(const Reference& ref) {
   return m;
 }
 
-Result<ManifestInfo> RegistryClient::head_manifest(const Reference& ref) {
+Result<ManifestInfo> RegistryClient::head_manifest(const Reference& ref, bool for_push) {
   Request req;
   req.method = "HEAD";
   req.url = repo_url(ref) + "/manifests/" + ref.identifier();
   req.headers.set("Accept", accept_manifests());
-  auto r = send(ref, req, false);
+  auto r = send(ref, req, for_push);
   if (!r.ok()) return r.error().wrap("checking manifest " + ref.str());
   if (r->status != 200) return http_error("HEAD", req.url, *r).wrap("checking manifest " + ref.str());
   ManifestInfo info;
@@ -202,6 +202,31 @@ Result<Digest> RegistryClient::put_manifest(const Reference& ref, const std::str
     return Error(ErrorKind::integrity, "pushing manifest " + ref.str() + ": registry stored digest " + *dcd +
                                            ", expected " + computed.str());
   return computed;
+}
+
+Status RegistryClient::check_push(const Reference& repo) {
+  std::string what = "cannot push to " + repo.name();
+  Request req;
+  req.method = "POST";
+  req.url = repo_url(repo) + "/blobs/uploads/";
+  req.retry = true;
+  auto r = send(repo, req, true);
+  if (!r.ok()) return r.error().wrap(what);
+  if (r->status == 401 || r->status == 403)
+    return http_error("POST", req.url, *r).wrap(what + " (no push permission for these credentials)");
+  if (r->status != 202) return http_error("POST", req.url, *r).wrap(what);
+  // Cancel the empty session; a registry that cannot is not a reason to
+  // fail (sessions expire).
+  if (auto loc = r->headers.get("Location")) {
+    if (auto abs = resolve_url(r->url, *loc); abs.ok()) {
+      Request del;
+      del.method = "DELETE";
+      del.url = *abs;
+      del.retry = false;
+      (void)send(repo, del, true);
+    }
+  }
+  return {};
 }
 
 Result<std::vector<std::string>> RegistryClient::list_tags(const Reference& repo, int page_size) {

@@ -81,8 +81,11 @@ class RegistryClient {
   Result<std::string> fetch_blob_bytes(const Reference& repo, const Digest& digest, uint64_t max_size = 16ull << 20);
 
   // HEAD, then mount from `mount_from` (a repository on the same registry)
-  // when given, else upload. No-op when the blob already exists.
-  Status push_blob(const Reference& repo, const BlobSource& src, const std::string& mount_from = "");
+  // when given, else upload. No-op when the blob already exists. Without
+  // check_exists the first HEAD is skipped: a mount of a blob the caller
+  // knows is on the registry needs one round trip, not two.
+  Status push_blob(const Reference& repo, const BlobSource& src, const std::string& mount_from = "",
+                   bool check_exists = true);
   // Pushes in parallel (opts.jobs), largest first; stops at the first error.
   Status push_blobs(const Reference& repo, const std::vector<std::shared_ptr<BlobSource>>& blobs,
                     const std::string& mount_from = "");
@@ -104,10 +107,18 @@ class RegistryClient {
   // Accepts Docker v2, Docker manifest list, OCI manifest and OCI index.
   Result<ManifestData> get_manifest(const Reference& ref);
   // HEAD: media type, digest and size without the body. not_found error
-  // when absent.
-  Result<ManifestInfo> head_manifest(const Reference& ref);
+  // when absent. for_push asks for the push scope, so the check before a
+  // push shares the push's token instead of fetching a pull token as well.
+  Result<ManifestInfo> head_manifest(const Reference& ref, bool for_push = false);
   // PUT by tag (ref.tag) or by digest (ref.digest when set). Returns the digest.
   Result<Digest> put_manifest(const Reference& ref, const std::string& media_type, const std::string& bytes);
+
+  // ---- permissions
+  // Can we push to this repository? Starts an upload session with push
+  // scope (the token fetch fails on a wrong password; the POST fails
+  // without push permission) and cancels it. The error names the
+  // repository.
+  Status check_push(const Reference& repo);
 
   // ---- tags; follows Link pagination. page_size 0 lets the registry choose.
   Result<std::vector<std::string>> list_tags(const Reference& repo, int page_size = 0);

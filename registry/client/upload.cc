@@ -200,12 +200,15 @@ Status RegistryClient::upload_once(const Reference& repo, const BlobSource& src,
   }
 }
 
-Status RegistryClient::push_blob(const Reference& repo, const BlobSource& src, const std::string& mount_from) {
+Status RegistryClient::push_blob(const Reference& repo, const BlobSource& src, const std::string& mount_from,
+                                 bool check_exists) {
   std::string what = "pushing blob " + src.digest().str() + " to " + repo.name();
   std::string from = mount_from == repo.repository ? "" : mount_from;
   std::mt19937_64 rng(std::random_device{}());
   for (int restart = 0;; ++restart) {
-    auto exists = blob_exists(repo, src.digest(), /*for_push=*/true);
+    std::optional<uint64_t> none;
+    auto exists = restart == 0 && !check_exists ? Result<std::optional<uint64_t>>(none)
+                                                : blob_exists(repo, src.digest(), /*for_push=*/true);
     if (!exists.ok()) return exists.error().wrap(what);
     if (*exists) {
       if (restart == 0) stats_.blobs_existing++;

@@ -41,12 +41,14 @@ std::vector<std::string> apt_args(const fs::path& dir, const fs::path& status) {
 
 // "Inst libc6 [2.36-9] (2.36-9+deb12u14 Debian:12.12/stable [amd64])" -> "libc6 2.36-9+deb12u14 amd64"
 std::vector<std::string> apt_simulate(const Archive& a, const std::string& status_text,
-                                      const std::vector<std::string>& pkgs, std::string* err) {
+                                      const std::vector<std::string>& pkgs, std::string* err,
+                                      bool recommends = false) {
   fs::path status = a.dir / "oracle-status";
   write_file_atomic(status, status_text).ok();
   std::vector<std::string> argv = {"apt-get"};
   auto extra = apt_args(a.dir, status);
   argv.insert(argv.end(), extra.begin(), extra.end());
+  if (recommends) argv.insert(argv.end(), {"-o", "APT::Install-Recommends=true"});
   argv.insert(argv.end(), {"-s", "-q", "install"});
   argv.insert(argv.end(), pkgs.begin(), pkgs.end());
   auto r = test::run(argv);
@@ -147,8 +149,9 @@ Archive* archive() {
 }
 
 std::vector<std::string> ours(const std::string& status, const std::vector<std::string>& pkgs,
-                              std::string* err) {
+                              std::string* err, bool recommends = false) {
   ResolveRequest req;
+  req.recommends = recommends;
   for (const auto& p : pkgs) req.packages.push_back(*parse_package_spec(p));
   auto installed = parse_status(status);
   auto r = resolve(archive()->repos, *installed, req);
@@ -161,12 +164,12 @@ std::vector<std::string> ours(const std::string& status, const std::vector<std::
   return out;
 }
 
-void compare(const std::string& status, const std::vector<std::string>& pkgs) {
+void compare(const std::string& status, const std::vector<std::string>& pkgs, bool recommends = false) {
   ASSERT_TRUE(archive()->error.empty()) << archive()->error;
   std::string apt_err, our_err;
-  auto want = apt_simulate(*archive(), status, pkgs, &apt_err);
+  auto want = apt_simulate(*archive(), status, pkgs, &apt_err, recommends);
   ASSERT_TRUE(apt_err.empty()) << apt_err;
-  auto got = ours(status, pkgs, &our_err);
+  auto got = ours(status, pkgs, &our_err, recommends);
   ASSERT_TRUE(our_err.empty()) << our_err;
   ASSERT_FALSE(want.empty());
   std::vector<std::string> missing, extra;
@@ -190,10 +193,17 @@ TEST(Archive, Python3OnTheEssentialSet) { compare(archive()->essential_status, {
 
 TEST(Archive, Python3SixOnTheEssentialSet) { compare(archive()->essential_status, {"python3-six"}); }
 
+TEST(Archive, LibHdf5Dev) { compare(archive()->essential_status, {"libhdf5-dev"}); }
+
+// bsd-mailx: Depends: default-mta | mail-transport-agent (a virtual package).
+TEST(Archive, AlternativesAndVirtuals) { compare(archive()->essential_status, {"bsd-mailx"}); }
 
 TEST(Archive, SeveralAtOnce) {
   compare(archive()->essential_status, {"python3-numpy", "libgomp1", "ca-certificates", "curl"});
 }
+
+// Recommends pulled in when asked, as apt's default does.
+TEST(Archive, Python3WithRecommends) { compare(archive()->essential_status, {"python3"}, true); }
 
 TEST(Archive, UnknownPackageSuggestsTheNearest) {
   ASSERT_TRUE(archive()->error.empty()) << archive()->error;

@@ -144,6 +144,21 @@ TEST(LocalRepo, FetchesVerifiesAndResolves) {
   EXPECT_EQ((*again)[0].packages_path, (*repos)[0].packages_path);
 }
 
+// base: scratch: every Essential: yes package joins the request.
+TEST(LocalRepo, EssentialSet) {
+  Fixture f;
+  auto repos = f.fetch();
+  ASSERT_TRUE(repos.ok()) << repos.error().message();
+  ResolveRequest req;
+  req.essential = true;
+  req.packages = {*parse_package_spec("old")};
+  auto r = resolve(*repos, {}, req);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(lines(*r), (std::vector<std::string>{"base-files 12.4 amd64", "old 2 amd64"}));
+  EXPECT_TRUE((*r)[0].essential);
+  EXPECT_FALSE((*r)[1].essential);
+}
+
 TEST(LocalRepo, UnsatisfiableAndUnknown) {
   Fixture f;
   auto repos = f.fetch();

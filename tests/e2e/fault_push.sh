@@ -19,14 +19,9 @@ trap cleanup EXIT
 fail() { echo "FAULT-PUSH FAIL: $*" >&2; exit 1; }
 export DL_BUILD_DIR=$BUILD
 
-# A private copy of the base layout (blobs hard-linked) with the shipped
-# matrix's base tags pointing at the Debian image.
-mkdir -p "$work/bases"
-cp -al "$DL_BASE_OCI/blobs" "$work/bases/blobs"
-cp "$DL_BASE_OCI/index.json" "$DL_BASE_OCI/oci-layout" "$work/bases/"
-for t in 16.04 8.0-cudnn7-devel-ubuntu16.04 9.1-cudnn7-devel-ubuntu16.04 10.0-cudnn7-devel-ubuntu16.04 2.6; do
-  umoci tag --image "$work/bases:bookworm-python3" "$t"
-done
+# A private copy of the base layout with the shipped matrix's base tags
+# pointing at the Debian image plus stand-in interpreters.
+"$ROOT/tests/support/stand_in_bases.sh" "$DL_BASE_OCI" "$work/bases"
 python3 "$ROOT/tests/fixtures/wheels/make_stand_ins.py" "$work/wheels" --payload-kb 32
 inputs=(-m "$ROOT/matrix.yaml" --base "oci:$work/bases" --wheels /usr/share/python-wheels --wheels "$work/wheels"
         --artifacts "$work/wheels" --cache "$work/cache" --lock "$work/wheels.lock" --no-catalog

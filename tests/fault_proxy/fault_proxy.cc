@@ -80,13 +80,29 @@ struct FaultProxy::Impl {
   std::mutex stop_mu;
   std::condition_variable stop_cv;
   FaultSchedule schedule;
+  std::unique_ptr<Link> link;  // null: no emulation
+  std::atomic<std::uint64_t> connections{0};
+  mutable std::mutex req_mu;
+  std::vector<RequestRecord> request_log;
 
+  size_t record_request(const wire::Head& req) {
+    std::lock_guard<std::mutex> lock(req_mu);
+    if (request_log.size() >= 1000000) return SIZE_MAX;
+    request_log.push_back({req.method, req.target, 0});
+    return request_log.size() - 1;
+  }
+  void record_status(size_t i, int status) {
+    std::lock_guard<std::mutex> lock(req_mu);
+    if (i < request_log.size()) request_log[i].status = status;
+  }
 
   struct Conn {
     std::thread thread;
     std::mutex mu;
     int client = -1, upstream = -1;
     std::atomic<bool> done{false};
+    std::unique_ptr<Link::Conn> link;  // owns the real client socket when emulating a link
+    bool reapable() const { return done && (!link || link->finished()); }
     void close_fd(int& fd) {
       std::lock_guard<std::mutex> lock(mu);
       if (fd >= 0) ::close(fd);
@@ -96,6 +112,7 @@ struct FaultProxy::Impl {
       std::lock_guard<std::mutex> lock(mu);
       if (client >= 0) ::shutdown(client, SHUT_RDWR);
       if (upstream >= 0) ::shutdown(upstream, SHUT_RDWR);
+      if (link) link->abort();
     }
   };
   std::mutex conns_mu;
@@ -189,6 +206,7 @@ struct FaultProxy::Impl {
         wire::send_all(c.client, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         break;
       }
+      size_t rec = record_request(req);
       FaultDecision d = schedule.decide(req);
       if (d.delay_ms) sleep_ms(d.delay_ms);
       if (stopping) break;
@@ -205,6 +223,7 @@ struct FaultProxy::Impl {
         std::uint64_t drained = 0;
         if (wire::copy_body(client, -1, req_body, -1, drained) != wire::CopyResult::done) break;
         if (!wire::send_all(c.client, fault_response(d.terminal, false))) break;
+        record_status(rec, d.terminal.action == FaultAction::max_body ? 413 : static_cast<int>(d.terminal.arg));
         continue;
       }
 
@@ -263,6 +282,7 @@ struct FaultProxy::Impl {
         break;
       }
       rewrite_location(resp);
+      record_status(rec, resp.status);
       wire::BodyFraming resp_body = wire::response_framing(resp, req.method);
       if (!wire::send_all(c.client, resp.serialize())) break;
       bool cut_response = d.has_terminal && act == FaultAction::drop_response;
@@ -318,15 +338,24 @@ struct FaultProxy::Impl {
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       std::lock_guard<std::mutex> lock(conns_mu);
       for (auto it = conns.begin(); it != conns.end();) {
-        if (it->done) {
+        if (it->reapable()) {
           it->thread.join();
           it = conns.erase(it);
         } else {
           ++it;
         }
       }
+      connections++;
+      std::unique_ptr<Link::Conn> through;
+      if (link) {
+        auto lc = link->attach(fd);
+        if (!lc.ok()) continue;
+        through = std::move(*lc);
+        fd = through->inner_fd();
+      }
       Conn& c = conns.emplace_back();
       c.client = fd;
+      c.link = std::move(through);
       c.thread = std::thread([this, &c] { serve(c); });
     }
   }
@@ -344,6 +373,7 @@ Result<std::unique_ptr<FaultProxy>> FaultProxy::start(const std::string& upstrea
   impl->upstream_port = hp.second;
   impl->opts = std::move(options);
   impl->schedule.replace(std::move(rules), "");
+  if (impl->opts.link.active()) impl->link = std::make_unique<Link>(impl->opts.link);
   if (!impl->opts.log_path.empty()) DL_TRY(impl->schedule.open_log(impl->opts.log_path));
   if (!impl->opts.rules_file.empty()) DL_TRY(impl->schedule.watch_file(impl->opts.rules_file));
   impl->listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -385,7 +415,22 @@ Status FaultProxy::set_rules(std::vector<FaultRule> rules) {
   return {};
 }
 
-FaultCounters FaultProxy::counters() const { return impl_->schedule.counters(); }
+FaultCounters FaultProxy::counters() const {
+  FaultCounters c = impl_->schedule.counters();
+  if (impl_->link) c.link = impl_->link->counters();
+  c.connections = impl_->connections;
+  return c;
+}
+
+std::vector<RequestRecord> FaultProxy::requests() const {
+  std::lock_guard<std::mutex> lock(impl_->req_mu);
+  return impl_->request_log;
+}
+
+void FaultProxy::clear_requests() {
+  std::lock_guard<std::mutex> lock(impl_->req_mu);
+  impl_->request_log.clear();
+}
 std::vector<std::string> FaultProxy::fault_log() const { return impl_->schedule.log(); }
 
 }  // namespace dl::test

@@ -22,6 +22,7 @@
 
 #include "base/result.h"
 #include "tests/fault_proxy/fault_rules.h"
+#include "tests/fault_proxy/link.h"
 
 namespace dl::test {
 
@@ -32,6 +33,10 @@ struct FaultProxyOptions {
   // "control file" for scripts); the new rules replace the old ones and
   // start counting from zero. Parse errors keep the old rules and are logged.
   std::string rules_file;
+  // The client side of every connection goes through this link (one-way
+  // delay RTT/2 per direction, a bandwidth cap shared by all connections);
+  // see link.h. Faults are decided as requests arrive through it.
+  LinkProfile link;
 };
 
 struct FaultCounters {
@@ -40,6 +45,14 @@ struct FaultCounters {
   std::uint64_t faults = 0;      // injected faults (delays included)
   std::map<std::string, std::uint64_t> by_action;  // "status", "drop-response", ...
   std::map<int, std::uint64_t> injected_status;    // status code -> injected count
+  LinkCounters link;                               // bytes through the link emulation
+  std::uint64_t connections = 0;                   // client connections accepted
+};
+
+// One request as the proxy read it, for tests that count what a client did.
+struct RequestRecord {
+  std::string method, target;  // target as sent: "/v2/x/blobs/uploads/?mount=...&from=..."
+  int status = 0;              // status returned to the client; 0: none (connection cut)
 };
 
 class FaultProxy {
@@ -63,6 +76,9 @@ class FaultProxy {
   // The lines written to the log so far: "fault ..." per injected fault, plus
   // "rules-loaded ..."/"rules-error ..."/"rules-set ..." bookkeeping lines.
   std::vector<std::string> fault_log() const;
+  // Every request read so far, in arrival order (the first 1,000,000).
+  std::vector<RequestRecord> requests() const;
+  void clear_requests();
 
  private:
   struct Impl;

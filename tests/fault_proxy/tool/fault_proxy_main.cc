@@ -1,10 +1,13 @@
 // dl_fault_proxy --upstream HOST:PORT [--listen PORT] [--rule RULE]...
 //                [--rules-file FILE] [--log FILE] [--port-file FILE]
+//                [--link rtt=100ms,rate=100mbit]
 //
 // Runs until SIGTERM/SIGINT. Prints "listening 127.0.0.1:PORT" once ready and,
 // with --port-file, writes the port there (temp name + rename) so a script can
 // wait for the file. The rule syntax is documented in fault_rules.h; a
-// --rules-file is re-read whenever it changes.
+// --rules-file is re-read whenever it changes. --link puts every client
+// connection behind an emulated link (link.h); on SIGTERM the totals line
+// says how many bytes crossed it each way.
 #include <signal.h>
 
 #include <cstdio>
@@ -23,6 +26,7 @@ int usage(const char* msg) {
                "dl_fault_proxy: %s\n"
                "usage: dl_fault_proxy --upstream HOST:PORT [--listen PORT] [--rule RULE]...\n"
                "                      [--rules-file FILE] [--log FILE] [--port-file FILE]\n"
+               "                      [--link rtt=DURATION,rate=RATE]\n"
                "rules: status CODE | close | drop-request BYTES | drop-response BYTES | delay MS |\n"
                "       max-body BYTES, with method=RE path=RE nth=N count=N|all rate=P seed=S\n"
                "       retry-after=SECONDS|date|date:SECONDS\n",
@@ -55,6 +59,11 @@ int main(int argc, char** argv) {
       if (!value(opts.rules_file)) return usage("--rules-file needs a path");
     } else if (a == "--log") {
       if (!value(opts.log_path)) return usage("--log needs a path");
+    } else if (a == "--link") {
+      if (!value(v)) return usage("--link needs rtt=DURATION,rate=RATE");
+      auto link = dl::test::parse_link_profile(v);
+      if (!link.ok()) return usage(link.error().message().c_str());
+      opts.link = *link;
     } else if (a == "--port-file") {
       if (!value(port_file)) return usage("--port-file needs a path");
     } else if (a == "-h" || a == "--help") {
@@ -86,12 +95,14 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::printf("listening %s\n", (*proxy)->host().c_str());
+  std::printf("listening %s link=%s\n", (*proxy)->host().c_str(), opts.link.str().c_str());
   std::fflush(stdout);
   int sig = 0;
   sigwait(&set, &sig);
   auto c = (*proxy)->counters();
-  std::printf("stopped: requests=%llu forwarded=%llu faults=%llu\n", static_cast<unsigned long long>(c.requests),
-              static_cast<unsigned long long>(c.forwarded), static_cast<unsigned long long>(c.faults));
+  std::printf("stopped: requests=%llu forwarded=%llu faults=%llu connections=%llu bytes_up=%llu bytes_down=%llu\n",
+              static_cast<unsigned long long>(c.requests), static_cast<unsigned long long>(c.forwarded),
+              static_cast<unsigned long long>(c.faults), static_cast<unsigned long long>(c.connections),
+              static_cast<unsigned long long>(c.link.bytes_up), static_cast<unsigned long long>(c.link.bytes_down));
   return 0;
 }

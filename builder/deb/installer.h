@@ -1,0 +1,92 @@
+// Installs .deb packages into a tree the way `dpkg --unpack && dpkg
+// --configure` would, without running anything: each data.tar streams into a
+// TreeSink (a deterministic tar layer, or a directory), entries confined to
+// the tree and resolved through its directory symlinks; then the dpkg
+// database is merged (status, info/, triggers) and the reproduced effects of
+// the maintainer scripts (scripts.h) are written.
+//
+//   BaseTree base = ...;   // from base_status.h or a directory
+//   LayerTreeSink sink(*writer);
+//   auto report = install_debs(debs, base, opts, sink);
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/fs.h"
+#include "base/result.h"
+#include "builder/deb/deb822.h"
+#include "builder/deb/tree.h"
+#include "builder/layer/layer_writer.h"
+
+namespace dl::deb {
+
+// Where entries go. Paths are already resolved and confined.
+class TreeSink {
+ public:
+  virtual ~TreeSink() = default;
+  virtual Status add(const layer::Entry& e, const layer::ReadFn& content) = 0;
+};
+
+class LayerTreeSink : public TreeSink {
+ public:
+  explicit LayerTreeSink(layer::LayerWriter& w) : w_(w) {}
+  Status add(const layer::Entry& e, const layer::ReadFn& content) override { return w_.add(e, content); }
+
+ private:
+  layer::LayerWriter& w_;
+};
+
+// Writes into a directory on disk: files through a temp name + rename, no
+// symlink on the way is ever followed (the Tree resolved them already).
+class DirTreeSink : public TreeSink {
+ public:
+  explicit DirTreeSink(fs::path root) : root_(std::move(root)) {}
+  Status add(const layer::Entry& e, const layer::ReadFn& content) override;
+  // A Tree fallback that looks at the directory (lstat, readlink).
+  Tree::Fallback fallback() const;
+
+ private:
+  fs::path root_;
+};
+
+// What is there before the install: the dpkg status entries, the small
+// dpkg files that get merged (var/lib/dpkg/triggers/*, alternatives/*), and
+// the tree's paths.
+struct BaseTree {
+  std::string status_text;  // var/lib/dpkg/status as found (for apt's resolver)
+  std::vector<Paragraph> status;
+  std::map<std::string, std::string> dpkg_files;  // path under the root -> content
+  Tree tree;
+};
+
+struct DebPackage {
+  fs::path file;     // the .deb in the cache
+  std::string name;  // shown in errors: URL or file name
+};
+
+struct InstallOptions {
+  // A tree from nothing: bin, sbin, lib, lib64 -> usr/...
+  // first (what debootstrap and mmdebstrap do for merged-/usr releases).
+  bool merged_usr = false;
+  std::set<std::string> allow_scripts;  // "pkg" or "pkg/script"
+  std::int64_t source_date_epoch = 0;   // shadow's "last changed" day
+};
+
+struct InstalledPackage {
+  std::string name, version, arch;
+};
+
+struct InstallReport {
+  std::vector<InstalledPackage> packages;     // in install order (by name)
+  std::vector<std::string> acknowledged;      // "pkg/script" skipped via allow_scripts
+  std::uint64_t entries = 0;
+};
+
+Result<InstallReport> install_debs(const std::vector<DebPackage>& debs, BaseTree base, const InstallOptions& opts,
+                                   TreeSink& sink);
+
+}  // namespace dl::deb

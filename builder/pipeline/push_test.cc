@@ -1,0 +1,296 @@
+// The publish through the fault proxy's link emulation (small RTT), against
+// a real Distribution registry, with the shipped matrix's 54 cells as
+// synthetic images (a base layer per base image, a layer per framework and
+// accelerator, one of each cell's own): what goes over the wire, counted
+// in the proxy.
+#include "builder/pipeline/push.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <random>
+#include <set>
+
+#include "base/fs.h"
+#include "builder/image/manifest.h"
+#include "builder/matrix/matrix.h"
+#include "tests/support/fault_proxy.h"
+#include "tests/support/registry_test.h"
+
+namespace dl::pipeline {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string noise(const std::string& seed, size_t n) {
+  std::seed_seq s(seed.begin(), seed.end());
+  std::mt19937 gen(s);
+  std::string out(n, '\0');
+  for (auto& c : out) c = static_cast<char>(gen());
+  return out;
+}
+
+class PushTest : public test::PlainRegistryTest {
+ protected:
+  void SetUp() override {
+    test::PlainRegistryTest::SetUp();
+    if (setup_stopped()) return;
+    // One layout for the whole suite: writing 216 blobs (each fsynced) is
+    // most of a test's time on a loaded disk.
+    if (!layout_) {
+      tmp_ = new TempDir();
+      auto l = layout::Layout::open_or_create(tmp_->path() / "oci");
+      ASSERT_TRUE(l.ok()) << l.error().message();
+      layout_ = new layout::Layout(std::move(*l));
+    }
+    test::FaultProxyOptions o;
+    o.link = *test::parse_link_profile("rtt=20ms,rate=200mbit");
+    auto p = test::FaultProxy::start(reg_->host(), "", o);
+    ASSERT_TRUE(p.ok()) << p.error().message();
+    proxy_ = std::move(*p);
+    ASSERT_TRUE(hosts_.add_plain_http(proxy_->host()).ok());
+    ASSERT_TRUE(hosts_.set_push_registry(proxy_->host()).ok());
+    http_ = std::make_unique<net::HttpClient>();
+    auth_ = std::make_unique<registry::Authenticator>(*http_, registry::CredentialStore());
+    client_ = std::make_unique<registry::RegistryClient>(*auth_, hosts_);
+  }
+
+  image::Descriptor blob(const std::string& seed, size_t n, std::string_view media_type) {
+    auto d = layout_->put_blob(noise(seed, n), media_type);
+    EXPECT_TRUE(d.ok()) << d.error().message();
+    return *d;
+  }
+
+  layout::LayoutStore& store() {
+    if (!store_) store_ = std::make_unique<layout::LayoutStore>(*layout_);
+    return *store_;
+  }
+
+  static void TearDownTestSuite() {
+    delete layout_;
+    delete tmp_;
+    layout_ = nullptr;
+    tmp_ = nullptr;
+  }
+
+  // One synthetic image per cell of `cells` (made once per suite and salt).
+  std::vector<CellResult> images(const std::vector<matrix::Cell>& cells, const std::string& salt = "") {
+    static std::map<std::string, CellResult> made;
+    std::vector<CellResult> out;
+    for (auto& c : cells) {
+      if (auto it = made.find(c.id + "/" + salt); it != made.end()) {
+        out.push_back(it->second);
+        continue;
+      }
+      CellResult r;
+      r.cell = c;
+      std::vector<image::Descriptor> layers = {
+          blob("base " + c.base.ref, 24 << 10, image::media::kDockerLayerGzip),
+          blob("wheels " + c.framework + c.accelerator.key + salt, 12 << 10, image::media::kDockerLayerGzip),
+          blob("own " + c.id + salt, 4 << 10, image::media::kDockerLayerGzip)};
+      auto config = blob("config " + c.id + salt, 512, image::media::kDockerConfig);
+      auto m = image::build_manifest(image::ManifestFormat::docker_v2, config, layers);
+      EXPECT_TRUE(m.ok()) << m.error().message();
+      auto bytes = image::serialize(*m);
+      auto md = layout_->put_blob(*bytes, image::media::kDockerManifest);
+      EXPECT_TRUE(md.ok());
+      r.manifest = *md;
+      for (auto& l : layers) r.layers.push_back({l, "synthetic", true, ""});
+      r.size = std::uint64_t(config.size) + 40 * 1024;
+      made[c.id + "/" + salt] = r;
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  std::vector<matrix::Cell> shipped() {
+    auto m = matrix::load(std::string(DL_SOURCE_DIR) + "/matrix.yaml");
+    EXPECT_TRUE(m.ok()) << m.error().message();
+    return m->cells;
+  }
+
+  static std::set<std::string> digests_of(const std::vector<CellResult>& cells) {
+    std::set<std::string> d;
+    for (auto& c : cells) {
+      for (auto& l : c.layers) d.insert(l.descriptor.digest.str());
+      d.insert("config " + c.cell.id);
+    }
+    return d;
+  }
+
+  static inline TempDir* tmp_ = nullptr;
+  static inline layout::Layout* layout_ = nullptr;
+  std::unique_ptr<layout::LayoutStore> store_;
+  std::unique_ptr<test::FaultProxy> proxy_;
+  registry::HostConfig hosts_;
+  std::unique_ptr<net::HttpClient> http_;
+  std::unique_ptr<registry::Authenticator> auth_;
+  std::unique_ptr<registry::RegistryClient> client_;
+};
+
+// PUT ?digest=<d> (one streamed upload) or the final PUT of a chunked one.
+std::string uploaded_digest(const test::RequestRecord& r) {
+  if (r.method != "PUT" || r.target.find("/blobs/uploads/") == std::string::npos) return "";
+  auto at = r.target.find("digest=");
+  if (at == std::string::npos) return "";
+  std::string d = r.target.substr(at + 7);
+  d = d.substr(0, d.find('&'));
+  auto colon = d.find("%3A");
+  if (colon != std::string::npos) d = d.substr(0, colon) + ":" + d.substr(colon + 3);
+  return d;
+}
+
+TEST_F(PushTest, FirstPublishUploadsEveryBlobOnceAndMountsItElsewhere) {
+  if (setup_stopped()) return;
+  auto cells = images(shipped());
+  ASSERT_EQ(cells.size(), 54u);
+  PushOptions o;
+  o.jobs = 4;
+  auto r = push_cells(store(), cells, *client_, o);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  ASSERT_TRUE(r->failures.empty()) << r->failures.front().cell << ": " << r->failures.front().error;
+  size_t tags = 0;
+  std::set<std::string> repos;
+  for (auto& c : cells) tags += c.cell.tags.size(), repos.insert(c.cell.repo);
+  EXPECT_EQ(r->manifests_put, tags);
+  ASSERT_GE(repos.size(), 2u);
+
+  std::map<std::string, int> uploads;
+  int mounts = 0;
+  for (auto& q : proxy_->requests()) {
+    std::string d = uploaded_digest(q);
+    if (!d.empty() && q.status == 201) uploads[d]++;
+    if (q.method == "POST" && q.target.find("mount=") != std::string::npos) {
+      ++mounts;
+      EXPECT_EQ(q.status, 201) << "mount refused: " << q.target;
+    }
+  }
+  // No blob goes up twice, and every unique blob went up exactly once.
+  for (auto& [d, n] : uploads) EXPECT_EQ(n, 1) << d << " uploaded " << n << " times";
+  EXPECT_EQ(uploads.size(), digests_of(cells).size());
+  EXPECT_EQ(r->blobs_uploaded, uploads.size());
+  // The shared base layers reach every other repository by mount.
+  EXPECT_GT(mounts, 0);
+  EXPECT_EQ(r->blobs_mounted, std::uint64_t(mounts));
+  // The images are really there: the registry serves every tag.
+  auto problems = verify_cells(cells, *client_);
+  ASSERT_TRUE(problems.ok()) << problems.error().message();
+  EXPECT_TRUE(problems->empty()) << problems->front().ref;
+}
+
+TEST_F(PushTest, ABlobSharedByTwoRepositoriesIsMountedNotUploadedAgain) {
+  if (setup_stopped()) return;
+  auto all = shipped();
+  // Two cells of different repositories on the same base image.
+  std::vector<matrix::Cell> two;
+  for (auto& c : all)
+    if (two.empty() || (c.repo != two[0].repo && c.base.ref == two[0].base.ref && two.size() < 2)) two.push_back(c);
+  ASSERT_EQ(two.size(), 2u);
+  auto cells = images(two);
+  auto base = cells[0].layers[0].descriptor.digest.str();
+  ASSERT_EQ(base, cells[1].layers[0].descriptor.digest.str());
+  PushOptions o;
+  o.jobs = 2;  // both cells at once: the second waits for the first's upload
+  auto r = push_cells(store(), cells, *client_, o);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  ASSERT_TRUE(r->failures.empty()) << r->failures.front().error;
+  int base_uploads = 0, base_mounts = 0;
+  for (auto& q : proxy_->requests()) {
+    if (uploaded_digest(q) == base) ++base_uploads;
+    if (q.method == "POST" && q.target.find("mount=" + base.substr(0, 6)) != std::string::npos &&
+        q.target.find(base.substr(7)) != std::string::npos) {
+      ++base_mounts;
+      EXPECT_EQ(q.status, 201);
+    }
+  }
+  EXPECT_EQ(base_uploads, 1);
+  EXPECT_EQ(base_mounts, 1);
+}
+
+TEST_F(PushTest, NoOpRerunIsOneParallelHeadPerTag) {
+  if (setup_stopped()) return;
+  auto cells = images(shipped());
+  PushOptions o;
+  o.jobs = 4;
+  auto first = push_cells(store(), cells, *client_, o);
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  ASSERT_TRUE(first->failures.empty());
+  proxy_->clear_requests();
+
+  // A new client, as a new run would have: nothing cached.
+  http_ = std::make_unique<net::HttpClient>();
+  auth_ = std::make_unique<registry::Authenticator>(*http_, registry::CredentialStore());
+  client_ = std::make_unique<registry::RegistryClient>(*auth_, hosts_);
+  auto t0 = Clock::now();
+  auto r = push_cells(store(), cells, *client_, o);
+  double s = std::chrono::duration<double>(Clock::now() - t0).count();
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->cells_skipped, 54u);
+  EXPECT_EQ(r->manifests_put, 0u);
+  size_t tags = 0;
+  for (auto& c : cells) tags += c.cell.tags.size();
+  auto reqs = proxy_->requests();
+  // At most one request per tag plus one per unique blob (the ping counts).
+  EXPECT_LE(reqs.size(), tags + digests_of(cells).size());
+  size_t heads = 0;
+  for (auto& q : reqs) heads += q.method == "HEAD" && q.target.find("/manifests/") != std::string::npos;
+  EXPECT_EQ(heads, tags);
+  // In parallel: one after the other they would take tags x RTT (20 ms).
+  EXPECT_LT(s, 0.25 * double(tags) * 0.020 + 0.2) << s << " s for " << tags << " HEADs";
+}
+
+TEST_F(PushTest, KeepGoingPushesTheOtherCellsAndListsTheFailure) {
+  if (setup_stopped()) return;
+  auto all = shipped();
+  std::vector<matrix::Cell> three(all.begin(), all.begin() + 3);
+  auto cells = images(three, "keep-going");  // own blobs: one is removed below
+  // A manifest that names a blob the layout does not have: that cell fails.
+  ASSERT_TRUE(fs::remove(layout_->blob_path(cells[1].layers[2].descriptor.digest)));
+  for (bool keep_going : {false, true}) {
+    PushOptions o;
+    o.jobs = 1;
+    o.keep_going = keep_going;
+    auto r = push_cells(store(), cells, *client_, o);
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    ASSERT_GE(r->failures.size(), 1u);
+    EXPECT_EQ(r->failures[0].cell, r->cells[1].ref);
+    EXPECT_EQ(r->failures[0].phase, "push");
+    EXPECT_NE(r->failures[0].error.find(cells[1].layers[2].descriptor.digest.str()), std::string::npos)
+        << r->failures[0].error;
+    if (keep_going) {
+      EXPECT_EQ(r->failures.size(), 1u);
+      EXPECT_FALSE(r->cells[2].failed);
+    } else {
+      // Without --keep-going no new cell starts after the failure.
+      ASSERT_EQ(r->failures.size(), 2u);
+      EXPECT_NE(r->failures[1].error.find("an earlier cell failed"), std::string::npos);
+    }
+  }
+}
+
+TEST_F(PushTest, ProgressCountsCellsAndBytes) {
+  if (setup_stopped()) return;
+  auto all = shipped();
+  auto cells = images(std::vector<matrix::Cell>(all.begin(), all.begin() + 4));
+  ProgressMeter meter;
+  std::vector<std::string> done;
+  meter.set_listener([&](const ProgressSnapshot& s, const std::string& what, bool) {
+    if (s.phase == "push") done.push_back(what);
+  });
+  PushOptions o;
+  o.progress = &meter;
+  auto r = push_cells(store(), cells, *client_, o);
+  ASSERT_TRUE(r.ok());
+  auto s = meter.snapshot();
+  EXPECT_EQ(s.phase, "push");
+  EXPECT_EQ(s.items_done, 4u);
+  EXPECT_EQ(s.items_total, 4u);
+  EXPECT_EQ(done.size(), 4u);
+  EXPECT_GT(s.bytes_total, 0u);
+  // Every layer byte that went up was counted (configs too, so >=).
+  EXPECT_GE(s.bytes_done, s.bytes_total);
+}
+
+}  // namespace
+}  // namespace dl::pipeline
