@@ -26,7 +26,8 @@ scale=${DL_BENCH_SCALE:-0.02}
 link=${DL_BENCH_LINK:-rtt=100ms,rate=100mbit}
 jobs=${DL_BENCH_JOBS:-8}
 export DL_BUILD_DIR=${DL_BUILD_DIR:-$(dirname "$DL")}
-work=$(mktemp -d /tmp/dlimage-wan-bench.XXXXXX)
+# Lower case: buildah reads the layout path as part of an image name.
+work=$(mktemp -d /tmp/dlimage-wan-bench.XXXXXX); mv "$work" "${work,,}.d"; work=${work,,}.d
 proxy_pids=()
 cleanup() {
   for p in "${proxy_pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -34,17 +35,15 @@ cleanup() {
   "$ROOT/tests/registry/registryctl.sh" stop "$work/b" >/dev/null 2>&1 || true
   buildah rm wan-bench-peer >/dev/null 2>&1 || true
   buildah rmi -f localhost/wan-bench-peer >/dev/null 2>&1 || true
+  [ -n "${base_id:-}" ] && buildah rmi -f "$base_id" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 now() { date +%s.%N; }
 
-# Bases: the Debian base under every name the shipped matrix uses.
-mkdir -p "$work/bases"; cp -al "$DL_BASE_OCI/blobs" "$work/bases/blobs"
-cp "$DL_BASE_OCI/index.json" "$DL_BASE_OCI/oci-layout" "$work/bases/"
-for t in 16.04 8.0-cudnn7-devel-ubuntu16.04 9.1-cudnn7-devel-ubuntu16.04 10.0-cudnn7-devel-ubuntu16.04 2.6; do
-  umoci tag --image "$work/bases:bookworm-python3" "$t"
-done
+# Bases: the Debian base (with stand-in 2.7/3.6 interpreters) under every
+# name the shipped matrix uses.
+"$ROOT/tests/support/stand_in_bases.sh" "$DL_BASE_OCI" "$work/bases"
 python3 "$ROOT/tests/fixtures/wheels/make_stand_ins.py" "$work/wheels" --real-files "$scale" | sed 's/^/wan_bench: /'
 
 eval "$("$ROOT/tests/registry/registryctl.sh" start plain "$work/a" | grep '^host=')"; reg_a=$host
@@ -99,8 +98,9 @@ cell_filter=(--filter accelerator=cu91)
 ctx=$work/peer-ctx; mkdir -p "$ctx/wheels"
 cp "$work/wheels/cuda9.1/tensorflow-1.12.0-cp311-cp311-linux_x86_64.whl" "$work/wheels/"numpy-*cp311*.whl \
    "$work/wheels/"six-*.whl "$work/wheels/"protobuf-*.whl /usr/share/python-wheels/*.whl "$ctx/wheels/"
+base_id=$(buildah pull -q "oci:$work/bases:bookworm-python3")
 cat >"$ctx/Dockerfile" <<EOF
-FROM oci:$work/bases:bookworm-python3
+FROM $base_id
 COPY wheels/ /tmp/wheels/
 RUN python3 \$(ls /tmp/wheels/pip-*.whl | head -1)/pip install --no-index --find-links /tmp/wheels \
       --break-system-packages --no-compile --no-cache-dir "tensorflow==1.12.*" pip setuptools wheel six numpy protobuf

@@ -23,7 +23,10 @@ no_skips() {
 ci/deps.sh
 # Formatting is checked first: it takes seconds.
 if [ "${DL_FORMAT_CHECK:-0}" = 1 ]; then ci/format.sh --check; fi
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDLIMAGE_DEV=ON
+# ccache when the machine has it (a developer's; CI machines start cold).
+launcher=()
+if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDLIMAGE_DEV=ON "${launcher[@]}"
 cmake --build build -j"$(nproc)"
 if [ "${DL_TIDY:-0}" = 1 ]; then step "clang-tidy"; ci/tidy.sh; fi
 eval "$(ci/make-base.sh build/cache | grep '^DL_')"

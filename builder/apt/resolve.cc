@@ -80,6 +80,10 @@ std::string explain(Solver* solv, int nproblems) {
       if (std::find(lines.begin(), lines.end(), line) == lines.end()) lines.push_back(line);
     }
   }
+  // The job rule itself only says "conflicting requests": noise next to the
+  // rules that name packages.
+  if (lines.size() > 1)
+    lines.erase(std::remove(lines.begin(), lines.end(), "conflicting requests"), lines.end());
   return join(lines, "; ");
 }
 

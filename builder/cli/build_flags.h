@@ -4,8 +4,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
 
+#include "base/result.h"
 #include "builder/pipeline/options.h"
 
 namespace dl::cli {
@@ -25,6 +30,26 @@ inline void add_build_input_flags(CLI::App& app, pipeline::BuildOptions& o) {
   app.add_flag("--no-catalog", [&o](std::int64_t) { o.use_catalog = false; }, "ignore the recipes' URL catalogs");
   app.add_flag("--allow-missing", o.allow_missing, "build even when a Requires-Dist is not satisfied");
   app.add_option("--source-date-epoch", o.source_date_epoch, "timestamp for every file and history entry");
+}
+
+// A timestamp as reproducible-builds.org defines SOURCE_DATE_EPOCH: decimal
+// seconds since 1970, nothing else ("abc", "12x" and "-1" are errors).
+inline Result<std::int64_t> parse_epoch(std::string_view text, std::string_view what) {
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 0)
+    return invalid(std::string(what) + "='" + std::string(text) +
+                   "': expected a non-negative integer (seconds since 1970-01-01)");
+  return v;
+}
+
+// What the environment adds to the flags; build and verify must agree on it,
+// or verify would expect other digests than build made.
+inline Status apply_build_environment(pipeline::BuildOptions& o) {
+  if (const char* e = std::getenv("SOURCE_DATE_EPOCH"); e && o.source_date_epoch == 0) {
+    DL_ASSIGN_OR_RETURN(o.source_date_epoch, parse_epoch(e, "SOURCE_DATE_EPOCH"));
+  }
+  return {};
 }
 
 }  // namespace dl::cli

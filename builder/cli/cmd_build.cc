@@ -48,7 +48,6 @@ nlohmann::ordered_json to_json(const pipeline::BuildReport& r) {
   return j;
 }
 
-bool app_format_set(const std::shared_ptr<BuildArgs>& a) { return a->format_given; }
 
 layout::LayoutStore ctx_layout(const pipeline::BuildOptions& o) {
   std::string dir = o.output_layout.rfind("oci:", 0) == 0 ? o.output_layout.substr(4) : o.output_layout;
@@ -72,15 +71,14 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
   app.add_option("--report", a->report_file, "write a self-contained HTML report of the run");
   app.add_flag("--json", a->json, "print the result as JSON");
   app.add_flag("-q,--quiet", a->quiet, "no progress output");
-  app.add_flag("--push", a->push, "publish every tag of every built image (Docker schema 2 unless --manifest-format oci)");
+  app.add_flag("--push", a->push, "publish every tag of every built image (as built: OCI unless --manifest-format docker)");
   app.add_flag("-k,--keep-going", a->keep_going,
                "a failed image does not stop the others; every failure is listed and the exit code is 1");
   add_registry_flags(app, a->registry);
   return [a] {
-    if (const char* e = std::getenv("SOURCE_DATE_EPOCH"); e && a->o.source_date_epoch == 0)
-      a->o.source_date_epoch = std::stoll(e);
-    // Pushes default to Docker schema 2: the seed's hosts run Docker 18.09.
-    if (a->push && !app_format_set(a)) a->format = "docker";
+    check(apply_build_environment(a->o));
+    // OCI whether or not the run pushes, so a cell has one digest: Docker
+    // 18.09 (the platform's hosts) pulls OCI manifests (docs/FORMATS.md).
     a->o.format = get(image::parse_format(a->format));
     a->o.registry = a->registry;
     a->o.compression.algorithm = get(layer::parse_compression(a->compression));

@@ -33,6 +33,8 @@ Registration reg("resolve", "List the image tags a machine can run, best first",
   app.add_option("--nvidia-driver", o->spec.nvidia_driver, "NVIDIA driver version, e.g. 387.26");
   app.add_option("--gpu", o->gpu, "'host': read the driver version from /proc/driver/nvidia/version")
       ->check(CLI::IsMember({"host"}));
+  app.add_option("--compute-capability", o->spec.compute_capability,
+                 "GPU compute capability, e.g. 7.0 (--gpu host reads it with nvidia-smi)");
   app.add_option("--rocm", o->spec.rocm, "ROCm version, e.g. 2.6.22 (runs builds of the same major.minor)");
   app.add_option("--repo", o->repo, "only this repository");
   app.add_option("--framework", o->framework, "only this framework");

@@ -17,11 +17,12 @@ Registration reg("verify", "Check that every tag in the registry points at the d
                  [](CLI::App& app) -> Runner {
   auto o = std::make_shared<pipeline::BuildOptions>();
   auto r = std::make_shared<copy::RegistryOptions>();
-  auto format = std::make_shared<std::string>("docker");
+  auto format = std::make_shared<std::string>("oci");
   add_build_input_flags(app, *o);
-  app.add_option("--manifest-format", *format, "docker|oci, as pushed")->check(CLI::IsMember({"docker", "oci"}));
+  app.add_option("--manifest-format", *format, "oci|docker, as pushed (default oci)")->check(CLI::IsMember({"docker", "oci"}));
   add_registry_flags(app, *r);
   return [o, r, format] {
+    check(apply_build_environment(*o));
     o->format = get(image::parse_format(*format));
     o->registry = *r;
     auto report = get(pipeline::build(*o));

@@ -28,7 +28,7 @@ struct MatrixOptions {
   std::vector<matrix::Cell> select() const {
     auto f = get(matrix::parse_filters(filters));
     auto s = get(matrix::parse_shard(shard));
-    return matrix::select(load(), f, s);
+    return get(matrix::select(load(), f, s));
   }
 };
 

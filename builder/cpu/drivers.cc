@@ -88,6 +88,18 @@ Result<DriverTable> DriverTable::parse(std::string_view yaml_text, const std::st
         t.overrides_.push_back(std::move(o));
       }
     }
+    if (YAML::Node cc = root["compute"]) {
+      if (!cc.IsSequence()) return invalid(at(source, cc) + "'compute' must be a list");
+      for (const auto& e : cc) {
+        Compute c;
+        DL_ASSIGN_OR_RETURN(Version cuda, version_field(source, e, "cuda"));
+        c.cuda = cuda.major_minor();
+        DL_ASSIGN_OR_RETURN(c.range.min, version_field(source, e, "min"));
+        DL_ASSIGN_OR_RETURN(c.range.max, version_field(source, e, "max"));
+        if (c.range.max < c.range.min) return invalid(at(source, e) + "compute range for CUDA " + c.cuda + " has max < min");
+        t.compute_.push_back(std::move(c));
+      }
+    }
   } catch (const YAML::Exception& e) {
     return invalid(source + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " +
                    e.msg);
@@ -120,6 +132,14 @@ Result<DriverRequirement> DriverTable::requirement(std::string_view cuda) const 
   if (!best)
     return not_found("no NVIDIA driver requirement known for CUDA " + want.text + " (add it to data/cuda_drivers.yaml)");
   return DriverRequirement{best->min_driver, "CUDA " + best->cuda.text + " needs >= " + best->min_driver.text, false};
+}
+
+Result<ComputeRange> DriverTable::compute_range(std::string_view cuda) const {
+  DL_ASSIGN_OR_RETURN(Version want, Version::parse(cuda, "CUDA version"));
+  for (const auto& c : compute_)
+    if (c.cuda == want.major_minor()) return c.range;
+  return not_found("no compute-capability range known for CUDA " + want.major_minor() +
+                   " (add it to compute: in data/cuda_drivers.yaml)");
 }
 
 bool rocm_matches(const Version& build, const Version& host) { return build.major_minor() == host.major_minor(); }

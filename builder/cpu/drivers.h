@@ -33,6 +33,11 @@ struct DriverRequirement {
   bool overridden = false;
 };
 
+// The GPU compute capabilities a CUDA major.minor builds for.
+struct ComputeRange {
+  Version min, max;
+};
+
 class DriverTable {
  public:
   // Errors read "<source>:<line>:<col>: <what>".
@@ -44,6 +49,8 @@ class DriverTable {
   // lowest minimum among the 9.1.x releases unless an override names 9.1; a
   // full "10.1.243" takes that release's own minimum.
   Result<DriverRequirement> requirement(std::string_view cuda) const;
+  // The compute-capability range of a CUDA major.minor (compute: in the data).
+  Result<ComputeRange> compute_range(std::string_view cuda) const;
 
  private:
   struct Release {
@@ -54,7 +61,12 @@ class DriverTable {
     Version effective_min;
     std::string reason;
   };
+  struct Compute {
+    std::string cuda;  // major.minor
+    ComputeRange range;
+  };
   std::vector<Release> releases_;
+  std::vector<Compute> compute_;
   std::vector<Override> overrides_;
 };
 

@@ -1,6 +1,8 @@
 #include "builder/cpu/machine.h"
 
+#include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "base/fs.h"
 #include "base/strings.h"
@@ -43,6 +45,36 @@ Status set_cpu(const MachineSpec& spec, const CpuModel& model, DescribedMachine&
   return {};
 }
 
+// nvidia-smi ships with the driver; a bounded read of its one line per GPU.
+Result<std::string> run_query(const std::string& command) {
+  FILE* p = ::popen(command.c_str(), "r");
+  if (!p) return io_error("cannot run " + command);
+  std::string out;
+  char buf[256];
+  while (out.size() < 4096 && std::fgets(buf, sizeof buf, p)) out += buf;
+  int rc = ::pclose(p);
+  if (rc != 0) return io_error(command + " failed");
+  return out;
+}
+
+Status set_compute_capability(const MachineSpec& spec, DescribedMachine& out) {
+  if (!spec.compute_capability.empty()) {
+    DL_ASSIGN_OR_RETURN(auto caps, parse_compute_capabilities(spec.compute_capability));
+    out.machine.compute_capability = caps;
+    return {};
+  }
+  if (!spec.gpu_host || !out.machine.nvidia_driver) return {};
+  auto text = run_query(spec.host_compute_query);
+  auto caps = text.ok() ? parse_compute_capabilities(*text) : Result<Version>(text.error());
+  if (!caps.ok()) {
+    out.warnings.push_back("--gpu host: GPU compute capability unknown (" + caps.error().message() +
+                           "); pass --compute-capability X.Y to check it");
+    return {};
+  }
+  out.machine.compute_capability = *caps;
+  return {};
+}
+
 Status set_gpu(const MachineSpec& spec, DescribedMachine& out) {
   if (!spec.nvidia_driver.empty() && spec.gpu_host) return invalid("give only one of --nvidia-driver and --gpu host");
   if (!spec.nvidia_driver.empty()) {
@@ -59,6 +91,7 @@ Status set_gpu(const MachineSpec& spec, DescribedMachine& out) {
       out.machine.nvidia_driver = std::move(v).value();
     }
   }
+  DL_TRY(set_compute_capability(spec, out));
   if (!spec.rocm.empty()) {
     DL_ASSIGN_OR_RETURN(Version v, Version::parse(spec.rocm, "ROCm version"));
     out.machine.rocm = v;
@@ -67,6 +100,20 @@ Status set_gpu(const MachineSpec& spec, DescribedMachine& out) {
 }
 
 }  // namespace
+
+Result<Version> parse_compute_capabilities(std::string_view text) {
+  std::optional<Version> lowest;
+  for (const auto& line : split(text, '\n')) {
+    std::string t = trim(line);
+    if (t.empty()) continue;
+    auto v = Version::parse(t, "GPU compute capability");
+    if (!v.ok() || v->parts.size() != 2)
+      return invalid("GPU compute capability '" + t + "': expected MAJOR.MINOR such as 7.0 or 8.6");
+    if (!lowest || *v < *lowest) lowest = *v;
+  }
+  if (!lowest) return invalid("no GPU compute capability reported");
+  return *lowest;
+}
 
 Result<DescribedMachine> describe_machine(const MachineSpec& spec, const CpuModel& model) {
   DescribedMachine out;

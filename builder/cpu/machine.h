@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "builder/cpu/microarch.h"
@@ -16,11 +17,14 @@ struct MachineSpec {
   std::string cpuinfo_file;   // another machine's /proc/cpuinfo
   std::string cpu_flags;      // "avx avx2 fma ..."
   std::string nvidia_driver;  // "387.26"
-  bool gpu_host = false;      // read /proc/driver/nvidia/version
+  bool gpu_host = false;      // read /proc/driver/nvidia/version (and nvidia-smi for the compute capability)
+  std::string compute_capability;  // "8.6"
   std::string rocm;           // "2.6.22"
   // Where host facts live; tests point these at fixtures.
   std::string host_cpuinfo = "/proc/cpuinfo";
   std::string host_nvidia_version = "/proc/driver/nvidia/version";
+  // Prints one compute capability per GPU ("8.6"); run by --gpu host.
+  std::string host_compute_query = "nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null";
 };
 
 struct DescribedMachine {
@@ -31,6 +35,10 @@ struct DescribedMachine {
 
 // Wrong input (two CPU sources, unknown name, malformed version) is an error
 // worded for the command line.
+// One compute capability per line (nvidia-smi's csv, or a --compute-capability
+// value): the lowest, since an image must run on every GPU of the machine.
+Result<Version> parse_compute_capabilities(std::string_view text);
+
 Result<DescribedMachine> describe_machine(const MachineSpec& spec, const CpuModel& model);
 
 }  // namespace dl::cpu

@@ -17,6 +17,24 @@ void check_isa(const matrix::Cell& cell, const Machine& m, Verdict& v) {
     v.reasons.push_back("needs " + join(required, " ") + ", machine lacks " + join(lacking, " "));
 }
 
+// A GPU outside the toolkit's sm range cannot run the build at all: the
+// driver being new enough does not help.
+void check_compute_capability(const std::string& cuda, const Machine& m, const DriverTable& drivers, Verdict& v) {
+  if (!m.compute_capability) return;  // unknown: the driver check is all we can say
+  auto range = drivers.compute_range(cuda);
+  if (!range.ok()) {
+    v.reasons.push_back(range.error().message());
+    return;
+  }
+  const Version& cc = *m.compute_capability;
+  if (cc < range->min)
+    v.reasons.push_back("GPU compute capability " + cc.text + " is below CUDA " + cuda + "'s minimum " +
+                        range->min.text + " (support dropped)");
+  else if (range->max < cc)
+    v.reasons.push_back("GPU compute capability " + cc.text + " is newer than CUDA " + cuda + " supports (up to " +
+                        range->max.text + ")");
+}
+
 void check_cuda(const matrix::Cell& cell, const Machine& m, const DriverTable& drivers, Verdict& v) {
   const std::string& cuda = cell.accelerator.cuda;
   if (cuda.empty()) {
@@ -36,6 +54,7 @@ void check_cuda(const matrix::Cell& cell, const Machine& m, const DriverTable& d
   if (*m.nvidia_driver < req->min_driver)
     v.reasons.push_back("needs NVIDIA driver >= " + req->min_driver.text + " for CUDA " + cuda + ", have " +
                         m.nvidia_driver->text);
+  check_compute_capability(cuda, m, drivers, v);
 }
 
 void check_rocm(const matrix::Cell& cell, const Machine& m, Verdict& v) {

@@ -20,6 +20,8 @@ struct Machine {
   std::string vendor;   // "" when unknown (--cpu-flags)
   std::string cpu;      // for display: "haswell (--cpu haswell)"
   std::optional<Version> nvidia_driver;
+  // The GPU's compute capability ("8.6"); with several GPUs, the lowest.
+  std::optional<Version> compute_capability;
   std::optional<Version> rocm;
 };
 

@@ -12,6 +12,7 @@ namespace {
 std::string machine_line(const Machine& m) {
   std::string s = "machine: cpu " + m.cpu;
   s += "; NVIDIA driver " + (m.nvidia_driver ? m.nvidia_driver->text : std::string("none"));
+  if (m.compute_capability) s += " (compute capability " + m.compute_capability->text + ")";
   s += "; ROCm " + (m.rocm ? m.rocm->text : std::string("none"));
   return s + "\n";
 }
@@ -23,6 +24,13 @@ std::string accelerator_of(const matrix::Cell& c) {
 std::string pad(const std::string& s, size_t w) { return s.size() >= w ? s + "  " : s + std::string(w - s.size() + 2, ' '); }
 
 }  // namespace
+
+std::string docker_run_line(const matrix::Cell& c) {
+  std::string flags;
+  if (c.accelerator.kind == "cuda") flags = " --gpus all";
+  if (c.accelerator.kind == "rocm") flags = " --device=/dev/kfd --device=/dev/dri --group-add video";
+  return "docker run -it --rm" + flags + " " + c.ref();
+}
 
 std::string format_explain(const Resolution& r) {
   std::string out = "excluded:\n";
@@ -50,6 +58,7 @@ std::string format_table(const Resolution& r, const Machine& m, bool explain) {
       out += trim(line) + "\n";
     }
   }
+  if (!r.runnable.empty()) out += "run the best: " + docker_run_line(*r.runnable.front().cell) + "\n";
   if (explain) out += format_explain(r);
   return out;
 }
@@ -67,6 +76,8 @@ std::string format_json(const Resolution& r, const Machine& m) {
                   {"vendor", m.vendor},
                   {"features", m.features},
                   {"nvidia_driver", m.nvidia_driver ? nlohmann::json(m.nvidia_driver->text) : nlohmann::json()},
+                  {"compute_capability",
+                   m.compute_capability ? nlohmann::json(m.compute_capability->text) : nlohmann::json()},
                   {"rocm", m.rocm ? nlohmann::json(m.rocm->text) : nlohmann::json()}};
   j["compatible"] = nlohmann::json::array();
   for (const auto& v : r.runnable) {
@@ -80,7 +91,8 @@ std::string format_json(const Resolution& r, const Machine& m) {
                                {"version", c.version},
                                {"python", c.python},
                                {"accelerator", accelerator_of(c)},
-                               {"isa", c.isa.key}});
+                               {"isa", c.isa.key},
+                               {"docker_run", docker_run_line(c)}});
   }
   j["excluded"] = nlohmann::json::array();
   for (const auto& v : r.excluded) j["excluded"].push_back({{"ref", v.cell->ref()}, {"reasons", v.reasons}});

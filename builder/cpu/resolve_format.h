@@ -11,6 +11,9 @@ namespace dl::cpu {
 std::string format_table(const Resolution& r, const Machine& m, bool explain);
 std::string format_tags(const Resolution& r);
 std::string format_json(const Resolution& r, const Machine& m);
+// A ready command for an image: `--gpus all` for CUDA (Docker >= 19.03 with
+// the NVIDIA container toolkit), the ROCm device nodes for ROCm.
+std::string docker_run_line(const matrix::Cell& c);
 // "excluded:" followed by one line per excluded image and its reasons.
 std::string format_explain(const Resolution& r);
 

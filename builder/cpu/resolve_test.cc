@@ -7,6 +7,8 @@
 
 #include "base/strings.h"
 #include "builder/cpu/cpuinfo.h"
+#include "builder/cpu/machine.h"
+#include "builder/cpu/resolve_format.h"
 
 namespace dl::cpu {
 namespace {
@@ -258,6 +260,63 @@ TEST(Resolve, EachFixtureGetsItsExpectedVariant) {
     ASSERT_FALSE(r.runnable.empty()) << file;
     EXPECT_EQ(r.runnable[0].cell->isa.key, variant) << file;
   }
+}
+
+}  // namespace
+}  // namespace dl::cpu
+
+namespace dl::cpu {
+namespace {
+
+TEST(ComputeCapability, TheToolkitsSmRangeDecides) {
+  std::vector<matrix::Cell> cells = {cell("cu80", "cu80"), cell("cu91", "cu91"), cell("cu100", "cu100"),
+                                     cell("cpu", "cpu")};
+  Machine m = machine_of("haswell");
+  m.nvidia_driver = ver("450.80.02");
+  auto runnable = [&](const char* cc) {
+    m.compute_capability = ver(cc);
+    std::vector<std::string> tags;
+    for (auto& v : resolve(cells, m, drivers()).runnable) tags.push_back(v.cell->tags[0]);
+    std::sort(tags.begin(), tags.end());
+    return join(tags, " ");
+  };
+  EXPECT_EQ(runnable("6.1"), "cpu cu100 cu80 cu91");  // Pascal: every toolkit of the era
+  EXPECT_EQ(runnable("7.0"), "cpu cu100 cu91");       // Volta: CUDA 8.0 stops at 6.2
+  EXPECT_EQ(runnable("7.5"), "cpu cu100");            // Turing needs CUDA 10
+  EXPECT_EQ(runnable("8.6"), "cpu");                  // Ampere: none of these
+  EXPECT_EQ(runnable("2.1"), "cpu cu80");             // Fermi: dropped in CUDA 9
+
+  m.compute_capability = ver("8.6");
+  auto r = resolve(cells, m, drivers());
+  auto cu91 = std::find_if(r.excluded.begin(), r.excluded.end(), [](const Verdict& v) { return v.cell->tags[0] == "cu91"; });
+  ASSERT_NE(cu91, r.excluded.end());
+  EXPECT_EQ(join(cu91->reasons, "; "), "GPU compute capability 8.6 is newer than CUDA 9.1 supports (up to 7.2)");
+}
+
+TEST(ComputeCapability, ParsedFromNvidiaSmiLines) {
+  auto one = parse_compute_capabilities("8.6\n");
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->text, "8.6");
+  auto several = parse_compute_capabilities("8.6\n7.0\n8.0\n");
+  ASSERT_TRUE(several.ok());
+  EXPECT_EQ(several->text, "7.0") << "the image must run on every GPU";
+  EXPECT_EQ(parse_compute_capabilities("sm_86").error().message(),
+            "GPU compute capability 'sm_86': expected MAJOR.MINOR such as 7.0 or 8.6");
+  EXPECT_FALSE(parse_compute_capabilities("").ok());
+  EXPECT_FALSE(parse_compute_capabilities("8").ok());
+}
+
+}  // namespace
+}  // namespace dl::cpu
+
+namespace dl::cpu {
+namespace {
+
+TEST(DockerRun, FlagsFollowTheAccelerator) {
+  EXPECT_EQ(docker_run_line(cell("cu91", "cu91")), "docker run -it --rm --gpus all example/dl:cu91");
+  EXPECT_EQ(docker_run_line(cell("rocm", "rocm26")),
+            "docker run -it --rm --device=/dev/kfd --device=/dev/dri --group-add video example/dl:rocm");
+  EXPECT_EQ(docker_run_line(cell("cpu", "cpu")), "docker run -it --rm example/dl:cpu");
 }
 
 }  // namespace

@@ -56,6 +56,7 @@ Status ca_certificates(InstallState& st) {
     if (!pem.empty() && pem.back() != '\n') bundle += '\n';
   }
   if (!st.base.tree.exists("etc/ca-certificates.conf")) DL_TRY(st.emit_file("etc/ca-certificates.conf", conf));
+  if (!st.base.tree.exists("usr/local/share/ca-certificates")) DL_TRY(st.emit_dir("usr/local/share/ca-certificates"));
   return st.emit_file("etc/ssl/certs/ca-certificates.crt", bundle);
 }
 

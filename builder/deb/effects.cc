@@ -13,7 +13,7 @@ namespace dl::deb {
 bool is_captured(const std::string& p) {
   return p.starts_with("usr/share/base-files/") || p.starts_with("usr/share/base-passwd/") ||
          p.starts_with("usr/share/debianutils/") || p == "usr/share/libc-bin/nsswitch.conf" ||
-         p == "usr/share/readline/inputrc" ||
+         p == "usr/share/readline/inputrc" || p == "usr/share/adduser/adduser.conf" ||
          (p.starts_with("usr/share/ca-certificates/") && p.ends_with(".crt"));
 }
 
@@ -66,7 +66,8 @@ Status base_files_links(InstallState& st) {
 // install_from_default of other packages: shipped default -> /etc when missing.
 Status defaults(InstallState& st) {
   const std::pair<const char*, const char*> copies[] = {{"usr/share/libc-bin/nsswitch.conf", "etc/nsswitch.conf"},
-                                                        {"usr/share/readline/inputrc", "etc/inputrc"}};
+                                                        {"usr/share/readline/inputrc", "etc/inputrc"},
+                                                        {"usr/share/adduser/adduser.conf", "etc/adduser.conf"}};
   for (const auto& [from, to] : copies)
     if (st.captured.count(from) && !st.base.tree.exists(to)) DL_TRY(st.emit_file(to, st.captured.at(from)));
   return {};
@@ -216,6 +217,9 @@ Status apply_effects(InstallState& st) {
       case Effect::ca_certs: s = ca_certificates(st); break;
       case Effect::defaults: s = defaults(st); break;
       case Effect::login_files: s = login_files(st); break;
+      case Effect::openssl_link:
+        if (!st.base.tree.exists("usr/lib/ssl")) s = st.emit_symlink("usr/lib/ssl", "/etc/ssl");
+        break;
       case Effect::pam_opasswd:
         if (!st.base.tree.exists("etc/security/opasswd")) s = st.emit_file("etc/security/opasswd", "", 0600);
         break;

@@ -34,7 +34,11 @@ const std::map<std::string, std::map<std::string, std::vector<E>>>& table() {
       {"libpam-runtime", {{"postinst", {E::none}}}},  // pam-auth-update: see docs/APT.md
       {"login", {{"preinst", {E::none}}, {"postinst", {E::login_files}}}},
       {"mawk", {{"postinst", {E::alternatives}}}},
-      {"gawk", {{"postinst", {E::alternatives}}}},  // plus removing dangling /usr/man links: none in a new tree
+      {"gawk", {{"postinst", {E::alternatives}}}},
+      {"adduser", {{"preinst", {E::defaults}}, {"postinst", {E::none}}, {"config", {E::none}}}},  // /etc/adduser.conf
+      {"apt", {{"preinst", {E::none}}, {"postinst", {E::none}}}},  // _apt is in base-passwd's master; timers
+      {"debian-archive-keyring", {{"preinst", {E::none}}, {"postinst", {E::none}}}},  // rm_conffile on upgrades
+      {"openssl", {{"postinst", {E::openssl_link}}}},  // plus removing dangling /usr/man links: none in a new tree
       {"ncurses-base", {{"postinst", {E::none}}}},
       {"netbase", {{"postinst", {E::none}}}},
       {"passwd", {{"preinst", {E::none}}, {"postinst", {E::shadow}}}},

@@ -31,6 +31,7 @@ enum class Effect {
   login_files,   // /var/log/faillog, /etc/subuid, /etc/subgid
   pam_opasswd,   // /etc/security/opasswd
   python_config, // /etc/python3/debian_config
+  openssl_link,  // /usr/lib/ssl -> /etc/ssl
 };
 
 // The scripts that run at install time: preinst, postinst, config.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
 
 #include "base/fs.h"
 #include "base/sha256.h"
@@ -97,10 +98,67 @@ Result<Shard> parse_shard(const std::string& text) {
   return Shard{i, n};
 }
 
-std::vector<Cell> select(const Matrix& m, const Filter& f, const Shard& s) {
+namespace {
+
+// Every value a filter key can match in the matrix, for "did you mean".
+std::vector<std::string> key_values(const Matrix& m, const std::string& key) {
+  std::set<std::string> out;
+  for (const auto& c : m.cells) {
+    if (key == "repo") out.insert(c.repo);
+    if (key == "framework") out.insert(c.framework);
+    if (key == "version") out.insert(c.version);
+    if (key == "python") {
+      out.insert(c.python);
+      out.insert(c.pythons.begin(), c.pythons.end());
+    }
+    if (key == "accelerator") {
+      out.insert(c.accelerator.key);
+      out.insert(c.accelerator.kind);
+    }
+    if (key == "isa") out.insert(c.isa.key);
+    if (key == "tag")
+      for (size_t i = 0; i < c.tags.size(); ++i) {
+        out.insert(c.tags[i]);
+        out.insert(c.ref(i));
+      }
+  }
+  return {out.begin(), out.end()};
+}
+
+Status check_filter_values(const Matrix& m, const Filter& f) {
+  for (const auto& [key, patterns] : f.terms) {
+    auto values = key_values(m, key);
+    for (const auto& p : patterns) {
+      if (p.find_first_not_of('*') == std::string::npos) continue;  // "*" matches everything
+      bool hit = false;
+      for (const auto& v : values) hit = hit || glob_match(p, v);
+      if (hit) continue;
+      std::string hint = nearest(p, values);
+      std::string listed = values.size() <= 12 ? "; values: " + join(values, ", ") : "";
+      return invalid("--filter " + key + "=" + p + ": no image in " + m.source + " has " + key + " '" + p + "'" +
+                     (hint.empty() ? listed : "; did you mean '" + hint + "'?"));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<Cell>> select(const Matrix& m, const Filter& f, const Shard& s) {
+  DL_TRY(check_filter_values(m, f));
   std::vector<Cell> out;
-  for (auto& c : m.cells)
-    if (f.matches(c) && s.contains(c)) out.push_back(c);
+  size_t filtered = 0;
+  for (auto& c : m.cells) {
+    if (!f.matches(c)) continue;
+    ++filtered;
+    if (s.contains(c)) out.push_back(c);
+  }
+  if (filtered == 0) {
+    std::vector<std::string> terms;
+    for (const auto& [key, values] : f.terms) terms.push_back(key + "=" + join(values, "|"));
+    return invalid("the filters " + join(terms, " and ") + " select no image of " + m.source +
+                   " (each value exists, but not together)");
+  }
   return out;
 }
 

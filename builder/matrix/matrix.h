@@ -113,6 +113,11 @@ struct Shard {
 };
 Result<Shard> parse_shard(const std::string& text);
 
-std::vector<Cell> select(const Matrix& m, const Filter& f, const Shard& s);
+// The cells the filter and shard select. Silence would hide a typo, so a
+// filter value that matches no cell of the matrix for its key is an error
+// naming the nearest real value ("--filter python=3.7: no image has python
+// '3.7'; did you mean '3.6'?"), and so is a filter that selects nothing. An
+// empty shard is not an error: N shards over fewer cells leave some empty.
+Result<std::vector<Cell>> select(const Matrix& m, const Filter& f, const Shard& s);
 
 }  // namespace dl::matrix

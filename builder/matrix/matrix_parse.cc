@@ -14,6 +14,11 @@ const std::vector<std::string> kTopKeys = {"schema", "bases", "pythons", "accele
 const std::vector<std::string> kGroupKeys = {"name", "repo", "framework", "recipe", "axes", "zip",
                                              "exclude", "include", "vars", "set", "tags"};
 const std::vector<std::string> kCatalogAxes = {"python", "accelerator", "isa"};
+// Accelerator attributes are template variables too ({accelerator.tag}), so
+// the set is closed: a misspelt attribute would otherwise become a variable
+// nothing reads.
+const std::vector<std::string> kAcceleratorKeys = {"kind", "cuda",          "cudnn", "rocm",
+                                                   "base", "tag", "wheel_variant", "apt"};
 
 Result<BaseImage> parse_base(const Source& src, const std::string& key, const YAML::Node& n) {
   DL_TRY(src.expect_map(n, "bases." + key));
@@ -75,6 +80,8 @@ Status parse_catalog(const Source& src, const YAML::Node& root, Catalog& cat) {
     DL_TRY(src.expect_map(root["accelerators"], "accelerators"));
     for (auto it = root["accelerators"].begin(); it != root["accelerators"].end(); ++it) {
       std::string key = it->first.Scalar();
+      DL_TRY(src.expect_map(it->second, "accelerators." + key));
+      DL_TRY(src.check_keys(it->second, kAcceleratorKeys, "accelerators." + key));
       // `apt:` is a section, the rest are string attributes (template variables).
       YAML::Node attrs_node = it->second;
       AptSection apt;
@@ -272,9 +279,40 @@ class GroupParser {
         DL_ASSIGN_OR_RETURN(auto v, src_.scalar(it->second, what + "." + key));
         values.push_back(v);
       }
+      DL_TRY(check_condition_values(it->second, key, values, g));
       c.terms.emplace_back(key, values);
     }
     return c;
+  }
+
+  // Values an exclude/when term can meet: the axis's values, or every value
+  // the catalogue attribute takes ("accelerator.kind": cpu, cuda, rocm).
+  std::vector<std::string> condition_values(const std::string& key, const Group& g) const {
+    std::set<std::string> out;
+    if (auto* vals = axis_values(g, key)) out.insert(vals->begin(), vals->end());
+    auto dot = key.find('.');
+    if (dot != std::string::npos) {
+      std::string axis = key.substr(0, dot), attr = key.substr(dot + 1);
+      if (axis == "python") for (auto& [_, a] : cat_.pythons) if (a.count(attr)) out.insert(a.at(attr));
+      if (axis == "accelerator") for (auto& [_, a] : cat_.accelerators) if (a.attrs.count(attr)) out.insert(a.attrs.at(attr));
+      if (axis == "isa") for (auto& [_, a] : cat_.isa) if (a.attrs.count(attr)) out.insert(a.attrs.at(attr));
+    }
+    return {out.begin(), out.end()};
+  }
+
+  Status check_condition_values(const YAML::Node& n, const std::string& key, const std::vector<std::string>& values,
+                                const Group& g) {
+    auto allowed = condition_values(key, g);
+    for (size_t i = 0; i < values.size(); ++i) {
+      bool hit = false;
+      for (const auto& a : allowed) hit = hit || glob_match(values[i], a);
+      if (hit) continue;
+      std::string hint = nearest(values[i], allowed);
+      return src_.error_at(n.IsSequence() ? n[i] : n, "no value of '" + key + "' is '" + values[i] + "'; " +
+                                                          (hint.empty() ? "expected one of: " + join(allowed, ", ")
+                                                                        : "did you mean '" + hint + "'?"));
+    }
+    return {};
   }
 
   Status parse_conditions(const YAML::Node& n, const std::string& what, const Group& g, std::vector<Condition>& out) {

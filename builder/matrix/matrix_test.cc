@@ -61,8 +61,11 @@ TEST(Shards, PartitionTheMatrix) {
   auto m = shipped();
   for (unsigned n : {1u, 2u, 3u, 5u, 7u}) {
     std::multiset<std::string> seen;
-    for (unsigned i = 1; i <= n; ++i)
-      for (auto& c : select(m, {}, Shard{i, n})) seen.insert(c.id);
+    for (unsigned i = 1; i <= n; ++i) {
+      auto cells = select(m, {}, Shard{i, n});
+      ASSERT_TRUE(cells.ok());
+      for (auto& c : *cells) seen.insert(c.id);
+    }
     EXPECT_EQ(seen.size(), m.cells.size()) << n << " shards";
     std::set<std::string> unique(seen.begin(), seen.end());
     EXPECT_EQ(unique.size(), seen.size()) << "overlap with " << n << " shards";
@@ -72,9 +75,10 @@ TEST(Shards, PartitionTheMatrix) {
 TEST(Shards, AreStableWhenCellsAreRemoved) {
   auto m = shipped();
   Shard s{2, 3};
-  auto before = select(m, {}, s);
+  auto before = *select(m, {}, s);
   m.cells.erase(m.cells.begin(), m.cells.begin() + 10);
-  for (auto& c : select(m, {}, s))
+  auto after = *select(m, {}, s);
+  for (auto& c : after)
     EXPECT_TRUE(std::any_of(before.begin(), before.end(), [&](const Cell& b) { return b.id == c.id; }));
 }
 
@@ -90,7 +94,9 @@ TEST(Filters, SelectByEveryKey) {
   auto count = [&](std::vector<std::string> args) {
     auto f = parse_filters(args);
     EXPECT_TRUE(f.ok());
-    return select(m, *f, {}).size();
+    auto cells = select(m, *f, {});
+    EXPECT_TRUE(cells.ok()) << cells.error().message();
+    return cells.ok() ? cells->size() : 0;
   };
   EXPECT_EQ(count({"repo=qingcloud/tensorflow"}), 20u);
   EXPECT_EQ(count({"framework=keras"}), 6u);
@@ -101,6 +107,35 @@ TEST(Filters, SelectByEveryKey) {
   EXPECT_EQ(count({"isa=avx2-mkldnn"}), 2u);
   EXPECT_EQ(count({"tag=*-cpu-avx*"}), 4u);
   EXPECT_EQ(count({"tag=qingcloud/keras:2.2-tf1.12-cpu"}), 1u);
+}
+
+TEST(Filters, ValuesNoImageHasAreRefusedWithSuggestion) {
+  auto m = shipped();
+  auto err = [&](std::vector<std::string> args) {
+    auto f = parse_filters(args);
+    EXPECT_TRUE(f.ok());
+    auto cells = select(m, *f, {});
+    return cells.ok() ? std::string("selected ") + std::to_string(cells->size()) : cells.error().message();
+  };
+  EXPECT_EQ(err({"python=3.5"}), "--filter python=3.5: no image in " + m.source + " has python '3.5'; did you mean '3.6'?");
+  EXPECT_EQ(err({"framework=tensorflw"}),
+            "--filter framework=tensorflw: no image in " + m.source + " has framework 'tensorflw'; did you mean 'tensorflow'?");
+  EXPECT_EQ(err({"accelerator=cu92"}).rfind("--filter accelerator=cu92: no image in", 0), 0u);
+  EXPECT_EQ(err({"isa=avx512"}).rfind("--filter isa=avx512: no image in", 0), 0u);
+  EXPECT_EQ(err({"framework=keras", "accelerator=rocm"}),
+            "the filters accelerator=rocm and framework=keras select no image of " + m.source +
+                " (each value exists, but not together)");
+  EXPECT_EQ(err({"tag=*"}), "selected 54");
+  EXPECT_EQ(err({"tag=nomatch-*"}).rfind("--filter tag=nomatch-*: no image in", 0), 0u);
+  // An empty shard is fine: more shards than cells leave some empty.
+  auto f = parse_filters({"tag=qingcloud/keras:2.2-tf1.12-cpu"});
+  size_t total = 0;
+  for (unsigned i = 1; i <= 3; ++i) {
+    auto cells = select(m, *f, Shard{i, 3});
+    ASSERT_TRUE(cells.ok());
+    total += cells->size();
+  }
+  EXPECT_EQ(total, 1u);
 }
 
 TEST(Filters, UnknownKeyIsRefusedWithSuggestion) {
@@ -172,6 +207,20 @@ TEST(BadInput, UnknownKeySuggestsNearest) {
   EXPECT_EQ(error_of(with("    framework: demo", "    framework: demo\n    colour: red")),
             "m.yaml:14:5: unknown key 'colour' in image group; expected one of: name, repo, framework, recipe, axes, "
             "zip, exclude, include, vars, set, tags");
+}
+
+TEST(BadInput, ExcludeValueNoAxisHas) {
+  EXPECT_EQ(error_of(with("      - {version: \"1.0\", isa: avx}", "      - {version: \"1.1\", isa: avx}")),
+            "m.yaml:20:19: no value of 'version' is '1.1'; did you mean '1.0'?");
+  EXPECT_EQ(error_of(with("      - {version: \"1.0\", isa: avx}", "      - {version: \"1.0\", isa: [avx, avx3]}")),
+            "m.yaml:20:37: no value of 'isa' is 'avx3'; did you mean 'avx'?");
+  EXPECT_EQ(error_of(with("      - {version: \"1.0\", isa: avx}", "      - {accelerator.kind: cuda}")),
+            "m.yaml:20:28: no value of 'accelerator.kind' is 'cuda'; expected one of: cpu");
+}
+
+TEST(BadInput, UnknownAcceleratorKey) {
+  EXPECT_EQ(error_of(with("  cpu: {kind: cpu, tag: cpu, base: deb}", "  cpu: {kind: cpu, tag: cpu, base: deb, cudaa: x}")),
+            "m.yaml:7:41: unknown key 'cudaa' in accelerators.cpu; did you mean 'cuda'?");
 }
 
 TEST(BadInput, WrongType) {

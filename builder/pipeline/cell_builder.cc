@@ -156,6 +156,13 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
   const auto& o = ctx.options();
   DL_ASSIGN_OR_RETURN(auto rec, recipe_of(o, cell));
   DL_TRY(resolve_cell_wheels(ctx, cell));
+  if (cell.base.scratch())
+    return Error(ErrorKind::unsupported, cell.ref() + ": base " + cell.base.key +
+                                             " is 'scratch': images from packages alone are not built by `dlimage build` "
+                                             "yet (use `dlimage deb install --root DIR --essential ...`, docs/APT.md)");
+  if (!rec.apt.packages.empty())
+    return Error(ErrorKind::unsupported, cell.ref() + ": apt packages (" + rec.apt.packages.front().name +
+                                             ", ...) are not installed by `dlimage build` yet (docs/APT.md)");
   DL_ASSIGN_OR_RETURN(auto base, ctx.base_image(cell.base.ref));
 
   std::set<std::string> shared_names;
@@ -242,6 +249,10 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
   meta.title = cell.ref();
   meta.base_name = cell.base.ref;
   meta.base_digest = base.manifest_descriptor.digest;
+  // The provenance annotations are labels as well: labels live in the
+  // config, so they survive either manifest format and a docker save/load.
+  for (auto& [k, v] : image::oci_annotations(meta)) config.config.labels[k] = v;
+
   DL_ASSIGN_OR_RETURN(auto stored, layout::store_image(ctx.out_store(), o.format, config, layers,
                                                        image::oci_annotations(meta), cell.refs()));
   result.manifest = stored.manifest;

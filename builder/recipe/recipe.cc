@@ -1,6 +1,7 @@
 #include "builder/recipe/recipe.h"
 
 #include <charconv>
+
 #include <set>
 
 #include "base/fs.h"
@@ -95,9 +96,11 @@ class Loader {
       }
       if (item["mode"]) {
         DL_ASSIGN_OR_RETURN(auto m, src.scalar(item["mode"], "mode"));
-        auto [end, ec] = std::from_chars(m.data(), m.data() + m.size(), f.mode, 8);
-        if (ec != std::errc() || end != m.data() + m.size() || m.empty() || f.mode > 07777)
-          return src.error_at(item["mode"], "mode '" + m + "' is not a file mode (expected octal digits, e.g. 0644)");
+        unsigned mode = 0;
+        auto [end, ec] = std::from_chars(m.data(), m.data() + m.size(), mode, 8);
+        if (m.empty() || ec != std::errc() || end != m.data() + m.size() || mode > 07777)
+          return src.error_at(item["mode"], "mode '" + m + "': expected octal permissions such as '0644' or '0755'");
+        f.mode = mode;
       }
       if (f.dest.empty() || f.dest[0] != '/') return src.error_at(item["dest"], "dest must be an absolute path");
       out.files.push_back(f);

@@ -48,8 +48,8 @@ TEST(RootfsInstall, DebianWheelsGiveAWorkingPip) {
   bool may_skip = allow_skip && std::string(allow_skip) == "1";
   if (!tar || !*tar) {
     if (may_skip) GTEST_SKIP() << "DL_BASE_ROOTFS_TAR not set";
-    FAIL() << "DL_BASE_ROOTFS_TAR is not set: point it at a tarball made by "
-              "`mmdebstrap --variant=apt --include=python3,ca-certificates --mode=root bookworm OUT.tar` "
+    FAIL() << "DL_BASE_ROOTFS_TAR is not set: run `eval \"$(ci/make-base.sh build/cache | grep ^DL_)\"` "
+              "(a Debian rootfs with python3, ca-certificates and apt, made by dlimage) "
               "(or set DL_ALLOW_SKIP_ROOTFS=1 to skip)";
   }
   if (::geteuid() != 0) {

@@ -1,6 +1,11 @@
 // Push, mount and pull in the two authenticated registry modes.
 #include <gtest/gtest.h>
 
+#include <chrono>
+
+#include "base/fs.h"
+#include "registry/auth/base64.h"
+
 #include "registry/client/client.h"
 #include "registry/client/test_image_test_util.h"
 #include "tests/support/registry_fixture.h"
@@ -48,6 +53,51 @@ void push_pull_roundtrip(test::RegistryMode mode) {
     EXPECT_LE(reg->token_requests(), 6u);
     EXPECT_EQ(static_cast<uint64_t>(auth.token_fetches()), reg->token_requests());
   }
+}
+
+// The preflight of `build --push`: a wrong password or a repository the
+// credentials may not push to fails at once, naming the repository.
+TEST(ClientAuth, CheckPushNamesTheRepositoryOnAWrongPasswordOrNoPermission) {
+  if (!test::registry_available()) GTEST_SKIP() << "docker-registry not installed (Debian package docker-registry)";
+  auto reg = test::RegistryServer::start(test::RegistryMode::token);
+  ASSERT_TRUE(reg.ok()) << reg.error().message();
+  HostConfig hosts;
+  ASSERT_TRUE(hosts.add_plain_http(reg->host()).ok());
+  Reference repo = *parse_reference(reg->host() + "/team/app");
+  auto check = [&](CredentialStore creds) {
+    HttpClient http;
+    Authenticator auth(http, std::move(creds));
+    RegistryClient c(auth, hosts);
+    auto t0 = std::chrono::steady_clock::now();
+    Status st = c.check_push(repo);
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 5.0);
+    return st;
+  };
+  auto good = CredentialStore::load(reg->docker_config_dir() + "/config.json");
+  ASSERT_TRUE(good.ok());
+  Status ok = check(*good);
+  EXPECT_TRUE(ok.ok()) << ok.error().message();
+
+  Status anonymous = check(CredentialStore());
+  ASSERT_FALSE(anonymous.ok());
+  EXPECT_NE(anonymous.error().message().find("cannot push to " + repo.name()), std::string::npos)
+      << anonymous.error().message();
+  EXPECT_NE(anonymous.error().message().find("no push permission"), std::string::npos) << anonymous.error().message();
+
+  TempDir tmp;
+  const std::string wrong = "Wr0ng-Passw0rd-For-Preflight";
+  auto path = tmp.path() / "config.json";
+  ASSERT_TRUE(write_file_atomic(path, "{\"auths\":{\"" + reg->host() + "\":{\"auth\":\"" +
+                                          base64_encode(reg->username() + ":" + wrong) + "\"}}}")
+                  .ok());
+  auto bad = CredentialStore::load(path.string());
+  ASSERT_TRUE(bad.ok()) << bad.error().message();
+  Status denied = check(*bad);
+  ASSERT_FALSE(denied.ok());
+  const std::string& msg = denied.error().message();
+  EXPECT_NE(msg.find("cannot push to " + repo.name()), std::string::npos) << msg;
+  EXPECT_NE(msg.find("401"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find(wrong), std::string::npos) << "the password leaked: " << msg;
 }
 
 TEST(ClientAuth, HtpasswdTls) { push_pull_roundtrip(test::RegistryMode::htpasswd_tls); }

@@ -168,6 +168,7 @@ TEST(LocalRepo, UnsatisfiableAndUnknown) {
   EXPECT_NE(un.error().message().find("needs-new-libc"), std::string::npos) << un.error().message();
   EXPECT_NE(un.error().message().find("libc6"), std::string::npos) << un.error().message();
   EXPECT_EQ(un.error().message().find('\n'), std::string::npos);
+  EXPECT_EQ(un.error().message(), "cannot install needs-new-libc: nothing provides libc6 >= 3.0 needed by needs-new-libc-1.amd64");
   auto brk = resolve_names(*repos, {"clash", "libc6"});
   ASSERT_FALSE(brk.ok());
   EXPECT_NE(brk.error().message().find("clash"), std::string::npos) << brk.error().message();

@@ -33,4 +33,14 @@ set +e
 "$DL" matrix --filter colour=red > /dev/null 2> "$tmp/err"; rc=$?
 set -e
 [ "$rc" -ne 0 ] && grep -q "unknown key 'colour'" "$tmp/err" || fail "filter key"
+# A filter value no image has is a typo, not an empty selection: the same
+# message in every matrix-taking command.
+for cmd in "matrix" "resolve --cpu haswell" "build -o oci:$tmp/out"; do
+  set +e
+  "$DL" $cmd --filter framework=tensorflw > /dev/null 2> "$tmp/err"; rc=$?
+  set -e
+  [ "$rc" = 1 ] || fail "$cmd: filter typo exited $rc"
+  grep -q "no image in matrix.yaml has framework 'tensorflw'; did you mean 'tensorflow'?" "$tmp/err" \
+    || fail "$cmd: $(cat "$tmp/err")"
+done
 echo "matrix CLI OK"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End to end, with every part real: stand-in framework wheels plus Debian's
-# pip/setuptools/wheel, the mmdebstrap Debian base, a loopback Distribution
+# pip/setuptools/wheel, the Debian base dlimage makes from packages alone
+# (ci/make-base.sh), a loopback Distribution
 # registry. Builds and pushes tests/e2e/matrix.yaml, validates the images with
 # skopeo and umoci, runs them under chroot (python3 imports, pip check),
 # checks the no-op rerun uploads nothing, that changing one wheel in the lock
@@ -55,6 +56,11 @@ chroot "$rootfs" /usr/bin/python3 -m pip check | tee "$work/pipcheck.txt"
 grep -q "No broken requirements found." "$work/pipcheck.txt" || fail "pip check"
 chroot "$rootfs" /usr/local/bin/pip --version | grep -q "pip 23" || fail "pip console script"
 [ -z "$(find "$rootfs/usr/local/lib" -name '*.pyc' | head -1)" ] || fail ".pyc files in the image"
+# The base is dlimage's own (ci/make-base.sh, packages alone): dpkg and apt
+# inside the image agree with what is on disk.
+[ -z "$(chroot "$rootfs" dpkg --audit 2>&1)" ] || fail "dpkg --audit: $(chroot "$rootfs" dpkg --audit 2>&1 | head -3)"
+[ -z "$(chroot "$rootfs" dpkg -V 2>&1)" ] || fail "dpkg -V: $(chroot "$rootfs" dpkg -V 2>&1 | head -3)"
+chroot "$rootfs" apt-get check > /dev/null || fail "apt-get check"
 
 step "the HTML report renders in headless Chromium with the matrix grid"
 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
@@ -82,7 +88,7 @@ step "base image pulled from a registry through --mirror, pinned by digest"
 "$DL" copy --plain-http "$host" "oci:$DL_BASE_OCI:bookworm-python3" "docker://$host/library/debian:bookworm-python3" >/dev/null
 "$DL" build -m "$ROOT/tests/e2e/matrix.yaml" --filter tag=latest-cpu --output "oci:$work/mirrored" \
   --mirror "docker.io=$host" --plain-http "$host" --wheels /usr/share/python-wheels --wheels "$work/wheels" \
-  --cache "$work/cache" --lock "$work/wheels.lock" --no-catalog --manifest-format docker --json > "$work/mirrored.json"
+  --cache "$work/cache" --lock "$work/wheels.lock" --no-catalog --json > "$work/mirrored.json"
 [ "$(json "$work/mirrored.json" "d['images'][0]['digest']")" = \
   "$(json "$work/push1.json" "[i['digest'] for i in d['images'] if 'qingcloud/tensorflow:latest-cpu' in i['tags']][0]")" ] \
   || fail "an image on the pulled base differs from the one on the layout base"
@@ -94,7 +100,7 @@ step "no-op rerun uploads nothing"
 [ "$(json "$work/push2.json" "sum(i['layers_new'] for i in d['images'])")" = 0 ] || fail "rerun rebuilt layers"
 
 step "determinism: a fresh layout gets the same digests"
-"$DL" build "${inputs[@]}" --output "oci:$work/out2" --manifest-format docker --json > "$work/again.json"
+"$DL" build "${inputs[@]}" --output "oci:$work/out2" --json > "$work/again.json"
 [ "$(json "$work/push1.json" "[i['digest'] for i in d['images']]")" = \
   "$(json "$work/again.json" "[i['digest'] for i in d['images']]")" ] || fail "digests differ between builds"
 
