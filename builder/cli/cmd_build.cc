@@ -1,4 +1,5 @@
-// dlimage build: build the selected matrix cells into an OCI layout.
+// dlimage build: build the selected matrix cells into an OCI layout, and
+// with --push publish them (pipeline::release does the work).
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -7,23 +8,17 @@
 #include "builder/cli/command.h"
 #include "builder/cli/progress.h"
 #include "builder/cli/registry_flags.h"
-#include "builder/copy/session.h"
 #include "builder/layer/compress.h"
-#include "builder/pipeline/build.h"
-#include "builder/pipeline/push.h"
-#include "builder/pipeline/report_html.h"
-#include "base/fs.h"
+#include "builder/pipeline/release.h"
 
 namespace dl::cli {
 namespace {
 
 struct BuildArgs {
-  pipeline::BuildOptions o;
+  pipeline::ReleaseOptions r;
   std::string format = "oci", compression = "gzip";
   bool format_given = false;
-  bool timings = false, json = false, quiet = false, push = false, keep_going = false;
-  std::string report_file;
-  copy::RegistryOptions registry;
+  bool timings = false, json = false, quiet = false;
 };
 
 nlohmann::ordered_json failures_json(const std::vector<pipeline::CellFailure>& fs) {
@@ -32,7 +27,8 @@ nlohmann::ordered_json failures_json(const std::vector<pipeline::CellFailure>& f
   return a;
 }
 
-nlohmann::ordered_json to_json(const pipeline::BuildReport& r) {
+nlohmann::ordered_json to_json(const pipeline::ReleaseReport& rr) {
+  const auto& r = rr.build;
   nlohmann::ordered_json j;
   j["images"] = nlohmann::ordered_json::array();
   for (auto& c : r.cells) {
@@ -45,18 +41,29 @@ nlohmann::ordered_json to_json(const pipeline::BuildReport& r) {
                 {"unique_bytes", r.dedup.unique_bytes}, {"one_layer_per_image_bytes", r.dedup.one_layer_per_image_bytes}};
   j["phases"] = nlohmann::ordered_json::array();
   for (auto& p : r.phases.times()) j["phases"].push_back({{"name", p.name}, {"seconds", p.seconds}});
+  if (const auto& p = rr.push)
+    j["push"] = {{"cells_skipped", p->cells_skipped}, {"manifests_put", p->manifests_put},
+                 {"blobs_existing", p->blobs_existing}, {"blobs_mounted", p->blobs_mounted},
+                 {"blobs_uploaded", p->blobs_uploaded}, {"bytes_uploaded", p->bytes_uploaded},
+                 {"check_seconds", p->check_seconds}, {"publish_seconds", p->publish_seconds}};
+  j["failures"] = failures_json(rr.failures);
   return j;
 }
 
-
-layout::LayoutStore ctx_layout(const pipeline::BuildOptions& o) {
-  std::string dir = o.output_layout.rfind("oci:", 0) == 0 ? o.output_layout.substr(4) : o.output_layout;
-  return layout::LayoutStore(get(layout::Layout::open(dir)));
+std::string push_line(const pipeline::ReleaseReport& rr) {
+  if (!rr.push) return "";
+  const auto& p = *rr.push;
+  size_t pushed = 0;
+  for (auto& c : p.cells) pushed += !c.skipped && !c.failed;
+  return "pushed: " + std::to_string(pushed) + " images (" + std::to_string(p.cells_skipped) +
+         " already up to date), " + std::to_string(p.manifests_put) + " manifests, " +
+         std::to_string(p.blobs_uploaded) + " blobs uploaded (" + std::to_string(p.bytes_uploaded) + " bytes), " +
+         std::to_string(p.blobs_mounted) + " mounted, " + std::to_string(p.blobs_existing) + " already there\n";
 }
 
 Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App& app) -> Runner {
   auto a = std::make_shared<BuildArgs>();
-  auto& o = a->o;
+  auto& o = a->r.build;
   add_build_input_flags(app, o);
   app.add_option_function<std::string>(
          "--manifest-format", [a](const std::string& v) { a->format = v, a->format_given = true; },
@@ -68,76 +75,37 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
   app.add_option("--revision", o.revision, "org.opencontainers.image.revision");
   app.add_option("--source-url", o.source_url, "org.opencontainers.image.source");
   app.add_flag("--timings", a->timings, "print the time of each phase");
-  app.add_option("--report", a->report_file, "write a self-contained HTML report of the run");
+  app.add_option("--report", a->r.report_file, "write a self-contained HTML report of the run");
   app.add_flag("--json", a->json, "print the result as JSON");
   app.add_flag("-q,--quiet", a->quiet, "no progress output");
-  app.add_flag("--push", a->push, "publish every tag of every built image (as built: OCI unless --manifest-format docker)");
-  app.add_flag("-k,--keep-going", a->keep_going,
+  app.add_flag("--push", a->r.push, "publish every tag of every built image (as built: OCI unless --manifest-format docker)");
+  app.add_flag("-k,--keep-going", o.keep_going,
                "a failed image does not stop the others; every failure is listed and the exit code is 1");
-  add_registry_flags(app, a->registry);
+  add_registry_flags(app, o.registry);
   return [a] {
-    check(apply_build_environment(a->o));
+    auto& b = a->r.build;
+    check(apply_build_environment(b));
     // OCI whether or not the run pushes, so a cell has one digest: Docker
     // 18.09 (the platform's hosts) pulls OCI manifests (docs/FORMATS.md).
-    a->o.format = get(image::parse_format(a->format));
-    a->o.registry = a->registry;
-    a->o.compression.algorithm = get(layer::parse_compression(a->compression));
-    a->o.keep_going = a->keep_going;
+    b.format = get(image::parse_format(a->format));
+    b.compression.algorithm = get(layer::parse_compression(a->compression));
     ProgressPrinter progress(a->quiet || a->json);
-    std::unique_ptr<copy::Session> session;
-    if (a->push) {
-      // Before any build work: a wrong password or a repository we may not
-      // push to fails now, in seconds, naming the repository.
-      session = get(copy::Session::open(a->registry));
-      check(pipeline::preflight_push(get(pipeline::select_cells(a->o)), session->client(), a->registry.jobs * 2));
-    }
-    auto report = get(pipeline::build(a->o, [&](const std::string& phase, size_t done, size_t total,
-                                                 const std::string& what) { progress.update(phase, done, total, what); }));
+    pipeline::ProgressMeter meter;
+    a->r.push_progress = &meter;
+    auto report = get(pipeline::release(a->r, [&](const std::string& phase, size_t done, size_t total,
+                                                  const std::string& what) {
+      if (phase == "push") return progress.watch(meter);  // the meter shows bytes and rate from here on
+      progress.update(phase, done, total, what);
+    }));
     progress.done();
-    auto j = to_json(report);
-    std::string push_line;
-    std::optional<pipeline::PushReport> pushed;
-    if (a->push) {
-      pipeline::Phases& ph = report.phases;
-      pipeline::ProgressMeter meter;
-      pipeline::PushOptions po;
-      po.jobs = a->registry.jobs;
-      po.check_jobs = std::max(16, 4 * a->registry.jobs);
-      po.keep_going = a->keep_going;
-      po.progress = &meter;
-      progress.watch(meter);
-      {
-        auto t = ph.time("push");
-        auto from = ctx_layout(a->o);
-        pushed = get(pipeline::push_cells(from, report.cells, session->client(), po));
-      }
-      progress.done();
-      meter.set_listener({});
-      j["push"] = {{"cells_skipped", pushed->cells_skipped}, {"manifests_put", pushed->manifests_put},
-                   {"blobs_existing", pushed->blobs_existing}, {"blobs_mounted", pushed->blobs_mounted},
-                   {"blobs_uploaded", pushed->blobs_uploaded}, {"bytes_uploaded", pushed->bytes_uploaded},
-                   {"check_seconds", pushed->check_seconds}, {"publish_seconds", pushed->publish_seconds}};
-      j["phases"] = to_json(report)["phases"];
-      size_t pushed_cells = 0;
-      for (auto& c : pushed->cells) pushed_cells += !c.skipped && !c.failed;
-      push_line = "pushed: " + std::to_string(pushed_cells) + " images (" +
-                  std::to_string(pushed->cells_skipped) + " already up to date), " +
-                  std::to_string(pushed->manifests_put) + " manifests, " + std::to_string(pushed->blobs_uploaded) +
-                  " blobs uploaded (" + std::to_string(pushed->bytes_uploaded) + " bytes), " +
-                  std::to_string(pushed->blobs_mounted) + " mounted, " + std::to_string(pushed->blobs_existing) +
-                  " already there\n";
-    }
-    std::vector<pipeline::CellFailure> failures = report.failures;
-    if (pushed) failures.insert(failures.end(), pushed->failures.begin(), pushed->failures.end());
-    j["failures"] = failures_json(failures);
-    if (!a->report_file.empty())
-      check(write_file_atomic(a->report_file, pipeline::render_html_report(report, pushed ? &*pushed : nullptr)));
+    meter.set_listener({});
     if (a->json) {
-      std::cout << j.dump(2) << "\n";
+      std::cout << to_json(report).dump(2) << "\n";
     } else {
-      std::cout << pipeline::summary_table(report) << report.dedup.str() << "\n" << push_line;
-      if (a->timings) std::cout << "phases:\n" << report.phases.report();
+      std::cout << pipeline::summary_table(report.build) << report.build.dedup.str() << "\n" << push_line(report);
+      if (a->timings) std::cout << "phases:\n" << report.build.phases.report();
     }
+    const auto& failures = report.failures;
     if (failures.empty()) return kExitOk;
     // One line per failure, with its cause, on stderr whatever the format.
     std::cerr << "dlimage: " << failures.size() << " image" << (failures.size() == 1 ? "" : "s") << " failed:\n";

@@ -10,7 +10,7 @@ namespace {
 
 struct CopyArgs {
   std::string src, dst;
-  copy::RegistryOptions reg;
+  registry::SessionOptions reg;
 };
 
 Registration reg("copy", "Copy an image between OCI layouts (oci:DIR[:TAG]) and registries (docker://REF)",
@@ -22,7 +22,7 @@ Registration reg("copy", "Copy an image between OCI layouts (oci:DIR[:TAG]) and 
                    return [a]() {
                      auto src = get(copy::parse_endpoint(a->src));
                      auto dst = get(copy::parse_endpoint(a->dst));
-                     auto session = get(copy::Session::open(a->reg));
+                     auto session = get(registry::Session::open(a->reg));
                      auto r = get(copy::copy_image(*session, src, dst));
                      std::cout << "copied " << a->src << " -> " << a->dst << "\n"
                                << "digest: " << r.digest.str() << "\n"

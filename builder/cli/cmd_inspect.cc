@@ -4,7 +4,7 @@
 
 #include "builder/cli/command.h"
 #include "builder/cli/registry_flags.h"
-#include "builder/copy/session.h"
+#include "registry/session/session.h"
 
 namespace dl::cli {
 namespace {
@@ -12,7 +12,7 @@ namespace {
 struct InspectArgs {
   std::string ref;
   bool raw = false;
-  copy::RegistryOptions reg;
+  registry::SessionOptions reg;
 };
 
 Registration reg("inspect", "Show the manifest digest and media type of docker://REF", [](CLI::App& app) -> Runner {
@@ -23,7 +23,7 @@ Registration reg("inspect", "Show the manifest digest and media type of docker:/
   return [a]() {
     if (a->ref.rfind("docker://", 0) != 0) throw Failure(invalid("'" + a->ref + "': expected docker://REF"));
     auto ref = get(registry::parse_reference(a->ref.substr(9)));
-    auto session = get(copy::Session::open(a->reg));
+    auto session = get(registry::Session::open(a->reg));
     auto pull = session->hosts().for_pull(ref);
     if (a->raw) {
       std::cout << get(session->client().get_manifest(pull)).bytes;

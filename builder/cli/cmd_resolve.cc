@@ -4,7 +4,7 @@
 #include "builder/cli/command.h"
 #include "builder/cli/matrix_options.h"
 #include "builder/cli/registry_flags.h"
-#include "builder/copy/session.h"
+#include "registry/session/session.h"
 #include "builder/cpu/machine.h"
 #include "builder/cpu/resolve_format.h"
 #include "builder/pipeline/published.h"
@@ -21,7 +21,7 @@ struct ResolveOptions {
   bool explain = false;
   std::string cpu_model_file, drivers_file;
   std::string from;  // docker://REPO: resolve from what is published
-  copy::RegistryOptions registry;
+  registry::SessionOptions registry;
 };
 
 Registration reg("resolve", "List the image tags a machine can run, best first", [](CLI::App& app) -> Runner {
@@ -63,7 +63,7 @@ Registration reg("resolve", "List the image tags a machine can run, best first",
     } else {
       if (o->from.rfind("docker://", 0) != 0) throw Failure(invalid("--from '" + o->from + "': expected docker://REPO"));
       auto repo = get(registry::parse_reference(o->from.substr(9)));
-      auto session = get(copy::Session::open(o->registry));
+      auto session = get(registry::Session::open(o->registry));
       repo = session->hosts().for_pull(repo);
       auto filter = get(matrix::parse_filters(o->matrix.filters));
       for (auto& c : get(pipeline::published_cells(session->client(), repo)))

@@ -3,7 +3,7 @@
 
 #include "builder/cli/command.h"
 #include "builder/cli/registry_flags.h"
-#include "builder/copy/session.h"
+#include "registry/session/session.h"
 
 namespace dl::cli {
 namespace {
@@ -11,7 +11,7 @@ namespace {
 struct TagsArgs {
   std::string repo;
   int page_size = 0;
-  copy::RegistryOptions reg;
+  registry::SessionOptions reg;
 };
 
 Registration reg("tags", "List the tags of a registry repository (docker://REPO)", [](CLI::App& app) -> Runner {
@@ -23,7 +23,7 @@ Registration reg("tags", "List the tags of a registry repository (docker://REPO)
     std::string text = a->repo;
     if (text.rfind("docker://", 0) != 0) throw Failure(invalid("'" + text + "': expected docker://REPO"));
     auto ref = get(registry::parse_reference(text.substr(9), /*default_tag=*/false));
-    auto session = get(copy::Session::open(a->reg));
+    auto session = get(registry::Session::open(a->reg));
     for (const auto& t : get(session->client().list_tags(session->hosts().for_pull(ref), a->page_size)))
       std::cout << t << "\n";
     return 0;

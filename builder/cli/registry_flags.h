@@ -3,11 +3,11 @@
 
 #include <CLI/CLI.hpp>
 
-#include "builder/copy/session.h"
+#include "registry/session/session.h"
 
 namespace dl::cli {
 
-inline void add_registry_flags(CLI::App& app, copy::RegistryOptions& o) {
+inline void add_registry_flags(CLI::App& app, registry::SessionOptions& o) {
   app.add_option("--mirror", o.mirrors, "Pull FROM through mirror TO (FROM=TO, e.g. docker.io=127.0.0.1:5000)");
   app.add_option("--plain-http", o.plain_http, "Talk plain HTTP to this HOST[:PORT] (repeatable)");
   app.add_option("--registry", o.push_registry, "Push to HOST[:PORT] instead of the reference's registry");

@@ -84,7 +84,7 @@ Result<Endpoint> parse_endpoint(const std::string& text) {
   return invalid("'" + text + "': expected oci:DIR[:TAG] or docker://REFERENCE");
 }
 
-Result<std::unique_ptr<store::ImageStore>> open_store(Session& s, const Endpoint& ep, bool destination) {
+Result<std::unique_ptr<store::ImageStore>> open_store(registry::Session& s, const Endpoint& ep, bool destination) {
   if (ep.kind == Endpoint::Kind::layout) {
     auto l = destination ? layout::Layout::open_or_create(ep.layout.dir) : layout::Layout::open(ep.layout.dir);
     if (!l.ok()) return l.error();
@@ -120,7 +120,7 @@ Result<CopyReport> copy_image(store::ImageStore& src, const std::string& ref, st
   return report;
 }
 
-Result<CopyReport> copy_image(Session& session, const Endpoint& src, const Endpoint& dst) {
+Result<CopyReport> copy_image(registry::Session& session, const Endpoint& src, const Endpoint& dst) {
   DL_ASSIGN_OR_RETURN(auto from, open_store(session, src, false));
   DL_ASSIGN_OR_RETURN(auto to, open_store(session, dst, true));
   std::string tag = dst.kind == Endpoint::Kind::registry && !dst.ref.digest.empty() ? "" : ref_in_store(dst);

@@ -13,9 +13,9 @@
 
 #include "base/result.h"
 #include "base/sha256.h"
-#include "builder/copy/session.h"
 #include "builder/layout/layout.h"
 #include "registry/reference/reference.h"
+#include "registry/session/session.h"
 #include "registry/store/store.h"
 
 namespace dl::copy {
@@ -33,7 +33,7 @@ Result<Endpoint> parse_endpoint(const std::string& text);
 
 // The store an endpoint names: a layout (created when it is the
 // destination) or a registry repository (rewritten for pull or push).
-Result<std::unique_ptr<store::ImageStore>> open_store(Session& session, const Endpoint& ep, bool destination);
+Result<std::unique_ptr<store::ImageStore>> open_store(registry::Session& session, const Endpoint& ep, bool destination);
 // The tag or digest an endpoint names inside its store ("" for a registry
 // destination given by digest: stored by digest only).
 std::string ref_in_store(const Endpoint& ep);
@@ -53,6 +53,6 @@ Result<CopyReport> copy_image(store::ImageStore& src, const std::string& ref, st
                               const std::string& tag);
 
 // `dlimage copy SRC DST`.
-Result<CopyReport> copy_image(Session& session, const Endpoint& src, const Endpoint& dst);
+Result<CopyReport> copy_image(registry::Session& session, const Endpoint& src, const Endpoint& dst);
 
 }  // namespace dl::copy

@@ -21,10 +21,10 @@ class CopyTest : public test::PlainRegistryTest {
   void SetUp() override {
     test::PlainRegistryTest::SetUp();
     if (setup_stopped()) return;
-    RegistryOptions o;
+    registry::SessionOptions o;
     o.plain_http = {reg_->host()};
     o.jobs = 3;
-    auto s = Session::open(o);
+    auto s = registry::Session::open(o);
     ASSERT_TRUE(s.ok()) << s.error().message();
     session_ = std::move(*s);
   }
@@ -57,7 +57,7 @@ class CopyTest : public test::PlainRegistryTest {
     ASSERT_TRUE(l->tag(tag, *idx).ok());
   }
 
-  std::unique_ptr<Session> session_;
+  std::unique_ptr<registry::Session> session_;
 };
 
 TEST_F(CopyTest, EndpointsParse) {

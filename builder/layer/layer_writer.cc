@@ -12,14 +12,6 @@
 
 namespace dl::layer {
 
-std::int64_t source_date_epoch_from_env() {
-  const char* v = std::getenv("SOURCE_DATE_EPOCH");
-  if (!v || !*v) return 0;
-  char* end = nullptr;
-  long long n = std::strtoll(v, &end, 10);
-  return (*end == '\0' && n >= 0) ? n : 0;
-}
-
 std::string LayerInfo::oci_media_type() const {
   switch (compression) {
     case Compression::none: return "application/vnd.oci.image.layer.v1.tar";

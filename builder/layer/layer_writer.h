@@ -24,16 +24,13 @@ namespace dl::layer {
 
 struct LayerOptions {
   CompressOptions compression;
-  // Upper bound for every mtime and the value of unset ones. Use
-  // source_date_epoch_from_env() to honour $SOURCE_DATE_EPOCH.
+  // Upper bound for every mtime and the value of unset ones
+  // (--source-date-epoch, else $SOURCE_DATE_EPOCH: the CLI reads it).
   std::int64_t source_date_epoch = 0;
   // Directories 0755, symlinks 0777, files 0755 if any x bit else 0644
   // (setuid/setgid/sticky kept). Off = the caller's mode bits verbatim.
   bool normalize_modes = true;
 };
-
-// $SOURCE_DATE_EPOCH when set to a non-negative integer, else 0.
-std::int64_t source_date_epoch_from_env();
 
 struct LayerInfo {
   Digest diff_id;                  // sha256 of the uncompressed tar

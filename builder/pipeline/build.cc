@@ -88,14 +88,14 @@ Result<std::vector<matrix::Cell>> select_cells(const BuildOptions& opts) {
   return matrix::select(m, filter, shard);
 }
 
-Result<BuildReport> build(const BuildOptions& opts, const Progress& progress) {
+Result<BuildReport> build(const BuildOptions& opts, registry::LazySession& registry, const Progress& progress) {
   BuildReport report;
   std::vector<matrix::Cell> cells;
   {
     auto t = report.phases.time("expand");
     DL_ASSIGN_OR_RETURN(cells, select_cells(opts));
   }
-  DL_ASSIGN_OR_RETURN(auto ctx, BuildContext::create(opts));
+  DL_ASSIGN_OR_RETURN(auto ctx, BuildContext::create(opts, registry));
   // keep_going: a failed cell is recorded and left out of later phases.
   std::vector<char> failed(cells.size(), 0);
   auto fail = [&](size_t i, const char* phase, const Error& e) -> Status {
@@ -111,7 +111,7 @@ Result<BuildReport> build(const BuildOptions& opts, const Progress& progress) {
       Status st = resolve_cell_wheels(*ctx, cells[i]);
       if (!st.ok()) DL_TRY(fail(i, "resolve-wheels", st.error()));
     }
-    if (ctx->lock_changed() && !opts.lock_file.empty()) DL_TRY(wheel::write_lock(opts.lock_file, ctx->lock()));
+    if (ctx->lock_changed() && !opts.lock_file.empty() && opts.write_lock) DL_TRY(wheel::write_lock(opts.lock_file, ctx->lock()));
   }
   {
     auto t = report.phases.time("build-images");

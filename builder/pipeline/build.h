@@ -11,6 +11,7 @@
 #include "builder/pipeline/cell_builder.h"
 #include "builder/pipeline/options.h"
 #include "builder/pipeline/phases.h"
+#include "registry/session/session.h"
 
 namespace dl::pipeline {
 
@@ -44,7 +45,8 @@ using Progress = std::function<void(const std::string& phase, size_t done, size_
 
 // With opts.keep_going a cell that fails is recorded in failures and the
 // others go on; otherwise the first failure is the error.
-Result<BuildReport> build(const BuildOptions& opts, const Progress& progress = {});
+// Registry base pulls go through `registry` (opened only if one is needed).
+Result<BuildReport> build(const BuildOptions& opts, registry::LazySession& registry, const Progress& progress = {});
 
 // The cells a build with these options would build (expand, filter, shard),
 // without building anything: the preflight needs their repositories.

@@ -42,8 +42,8 @@ std::vector<std::string> layout_names(const std::string& ref) {
 
 }  // namespace
 
-Result<std::unique_ptr<BuildContext>> BuildContext::create(const BuildOptions& opts) {
-  std::unique_ptr<BuildContext> ctx(new BuildContext(opts));
+Result<std::unique_ptr<BuildContext>> BuildContext::create(const BuildOptions& opts, registry::LazySession& r) {
+  std::unique_ptr<BuildContext> ctx(new BuildContext(opts, r));
   if (opts.output_layout.empty()) return invalid("no output: expected --output oci:DIR");
   DL_ASSIGN_OR_RETURN(auto out, layout::Layout::open_or_create(strip_oci(opts.output_layout)));
   int jobs = opts.registry.jobs;
@@ -103,12 +103,9 @@ Result<layout::StoredImage> BuildContext::base_image(const std::string& ref) {
   // Not in a layout: pull it from its registry (mirrors apply) into the
   // output layout, byte for byte, so its digest is the registry's.
   if (!parsed.ok()) return parsed.error().wrap("base image");
-  if (!session_) {
-    auto s = copy::Session::open(opts_.registry);
-    if (!s.ok()) return s.error().wrap("base image " + ref);
-    session_ = std::move(s).value();
-  }
-  registry::RegistryStore remote(session_->client(), session_->hosts().for_pull(*parsed));
+  auto session = registry_.get();
+  if (!session.ok()) return session.error().wrap("base image " + ref);
+  registry::RegistryStore remote((*session)->client(), (*session)->hosts().for_pull(*parsed));
   auto pulled = copy_base(remote, parsed->identifier(), tag);
   if (!pulled.ok()) {
     std::string where;

@@ -12,7 +12,6 @@
 
 #include "base/result.h"
 #include "builder/image/descriptor.h"
-#include "builder/copy/session.h"
 #include "builder/layout/layout_store.h"
 #include "builder/layout/store_image.h"
 #include "builder/matrix/matrix.h"
@@ -20,6 +19,7 @@
 #include "builder/wheel/cache.h"
 #include "builder/wheel/lock.h"
 #include "builder/wheel/source.h"
+#include "registry/session/session.h"
 
 namespace dl::pipeline {
 
@@ -40,7 +40,8 @@ struct CellResult {
 // Shared state across the cells of one build.
 class BuildContext {
  public:
-  static Result<std::unique_ptr<BuildContext>> create(const BuildOptions& opts);
+  // Registry base pulls use `registry`, the command's one session.
+  static Result<std::unique_ptr<BuildContext>> create(const BuildOptions& opts, registry::LazySession& registry);
   const BuildOptions& options() const { return opts_; }
   const layout::Layout& out() const { return out_->layout(); }
   layout::LayoutStore& out_store() { return *out_; }
@@ -54,7 +55,7 @@ class BuildContext {
   Result<layout::StoredImage> base_image(const std::string& ref);
 
  private:
-  explicit BuildContext(BuildOptions o) : opts_(std::move(o)) {}
+  BuildContext(BuildOptions o, registry::LazySession& r) : opts_(std::move(o)), registry_(r) {}
   Result<layout::StoredImage> copy_base(store::ImageStore& from, const std::string& name, const std::string& tag);
   BuildOptions opts_;
   std::unique_ptr<layout::LayoutStore> out_;
@@ -63,7 +64,7 @@ class BuildContext {
   std::vector<std::unique_ptr<wheel::WheelSource>> fixed_sources_;
   std::unique_ptr<wheel::WheelSource> catalog_source_;
   std::map<std::string, layout::StoredImage> base_cache_;
-  std::unique_ptr<copy::Session> session_;  // opened on the first registry pull
+  registry::LazySession& registry_;  // opened on the first registry pull
   wheel::Lock lock_;
   bool lock_changed_ = false;
 };

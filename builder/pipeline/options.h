@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "builder/copy/session.h"
 #include "builder/image/descriptor.h"
 #include "builder/layer/compress.h"
+#include "registry/session/session.h"
 
 namespace dl::pipeline {
 
@@ -25,6 +25,7 @@ struct BuildOptions {
   std::string artifacts;                 // base for relative artifact URLs (dir or URL)
   std::string cache_dir;                 // wheel/artifact download cache
   std::string lock_file;                 // read if present, written after resolution
+  bool write_lock = true;                // false: `verify` reads the lock, never writes it
   bool allow_missing = false;            // skip the dependency-completeness check
   bool use_catalog = true;               // recipes' URL catalogs (off: local/index sources only)
   bool keep_going = false;               // a failed cell does not stop the others
@@ -37,7 +38,7 @@ struct BuildOptions {
   // Base images not found in --base layouts are pulled from their registry
   // (after --mirror rewriting) into the output layout, pinned by the digest
   // they resolved to (recorded as org.opencontainers.image.base.digest).
-  copy::RegistryOptions registry;
+  registry::SessionOptions registry;
 };
 
 }  // namespace dl::pipeline

@@ -1,0 +1,59 @@
+#include "builder/pipeline/release.h"
+
+#include <algorithm>
+
+#include "base/fs.h"
+#include "base/strings.h"
+#include "builder/layout/layout_store.h"
+#include "builder/pipeline/report_html.h"
+
+namespace dl::pipeline {
+
+namespace {
+
+Result<PushReport> push(const ReleaseOptions& opts, const BuildReport& built, registry::Session& s) {
+  std::string dir = opts.build.output_layout;
+  if (starts_with(dir, "oci:")) dir = dir.substr(4);
+  DL_ASSIGN_OR_RETURN(auto out, layout::Layout::open(dir));
+  layout::LayoutStore from(std::move(out), opts.build.registry.jobs);
+  PushOptions po;
+  po.jobs = opts.build.registry.jobs;
+  po.check_jobs = std::max(16, 4 * opts.build.registry.jobs);
+  po.keep_going = opts.build.keep_going;
+  po.progress = opts.push_progress;
+  return push_cells(from, built.cells, s.client(), po);
+}
+
+}  // namespace
+
+Result<ReleaseReport> release(const ReleaseOptions& opts, const Progress& progress) {
+  ReleaseReport r;
+  registry::LazySession session(opts.build.registry);
+  if (opts.push) {
+    // Before any build work: a wrong password or a repository we may not
+    // push to fails now, in seconds, naming the repository.
+    DL_ASSIGN_OR_RETURN(registry::Session * s, session.get());
+    DL_ASSIGN_OR_RETURN(auto cells, select_cells(opts.build));
+    DL_TRY(preflight_push(cells, s->client(), opts.build.registry.jobs * 2));
+  }
+  DL_ASSIGN_OR_RETURN(r.build, build(opts.build, session, progress));
+  r.failures = r.build.failures;
+  for (auto& c : r.build.cells) r.tags += c.cell.tags.size();
+  if (opts.push) {
+    auto t = r.build.phases.time("push");
+    if (progress) progress("push", 0, r.build.cells.size(), "");
+    DL_ASSIGN_OR_RETURN(registry::Session * s, session.get());
+    DL_ASSIGN_OR_RETURN(r.push, push(opts, r.build, *s));
+    r.failures.insert(r.failures.end(), r.push->failures.begin(), r.push->failures.end());
+  }
+  if (opts.verify) {
+    auto t = r.build.phases.time("verify");
+    DL_ASSIGN_OR_RETURN(registry::Session * s, session.get());
+    DL_ASSIGN_OR_RETURN(r.problems, verify_cells(r.build.cells, s->client()));
+  }
+  if (!opts.report_file.empty())
+    DL_TRY(write_file_atomic(opts.report_file, render_html_report(r.build, r.push ? &*r.push : nullptr)));
+  return r;
+}
+
+}  // namespace dl::pipeline

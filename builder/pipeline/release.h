@@ -1,0 +1,42 @@
+// The release driver behind `dlimage build [--push]` and `dlimage verify`:
+// a straight list of named, timed phases over one registry session, opened
+// at most once per command:
+//   (preflight: can we push?) -> build (expand -> resolve-wheels ->
+//   build-images) -> push -> verify
+// then the optional HTML report. The CLI parses flags into ReleaseOptions
+// and prints the ReleaseReport; nothing else.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "builder/pipeline/build.h"
+#include "builder/pipeline/options.h"
+#include "builder/pipeline/progress.h"
+#include "builder/pipeline/push.h"
+
+namespace dl::pipeline {
+
+struct ReleaseOptions {
+  BuildOptions build;       // build.keep_going also applies to the push
+  bool push = false;        // publish every tag of every built cell
+  bool verify = false;      // then check every tag points at its cell's digest
+  std::string report_file;  // self-contained HTML report; "" = none
+  // Push progress (bytes, rate); the Progress callback gets ("push", 0, n,
+  // "") just before the push starts, so a printer can switch to it.
+  ProgressMeter* push_progress = nullptr;
+};
+
+struct ReleaseReport {
+  BuildReport build;  // build.phases holds every phase, push and verify too
+  std::optional<PushReport> push;
+  std::optional<std::vector<VerifyProblem>> problems;  // set when verified
+  std::vector<CellFailure> failures;                   // build's and push's (keep_going)
+  std::size_t tags = 0;                                // tags of the built cells
+};
+
+Result<ReleaseReport> release(const ReleaseOptions& opts, const Progress& progress = {});
+
+}  // namespace dl::pipeline
