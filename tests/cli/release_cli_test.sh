@@ -94,6 +94,31 @@ echo "$out" | grep -qx "~ team/tool:1.0-py311-cpu python3.11" && echo "$out" | g
 out=$("$DL" diff "oci:$work/out" "$work/a.lock" 2>&1); rc=$?
 [ "$rc" = 1 ] && echo "$out" | grep -q "expected two layouts (oci:DIR) or two lock files" || fail "diff mixed: $out"
 
+# promote: team/ -> prod/ on the same registry by digest (blobs mounted, no
+# rebuild); verify --results --namespace prod then finds the same digests.
+promote() { "$DL" promote -m "$ROOT/tests/cli/release/matrix.yaml" --from-registry "$host" --registry "$host" "$@"; }
+out=$(promote --namespace prod --dry-run); rc=$?
+[ "$rc" = 0 ] && echo "$out" | grep -q "^would copy 2 of 2 tags" || fail "promote --dry-run: $rc $out"
+[ -z "$("$DL" tags "docker://$host/prod/tool" 2>/dev/null)" ] || fail "promote --dry-run copied"
+out=$(promote --namespace prod); rc=$?
+[ "$rc" = 0 ] || fail "promote exit $rc: $out"
+echo "$out" | grep -q "copied      $host/team/tool:1.0-py311-cpu -> $host/prod/tool:1.0-py311-cpu  sha256:" \
+  || fail "promote lines: $out"
+echo "$out" | grep -q "^promoted 2 of 2 tags (0 blobs copied, [1-9][0-9]* mounted" || fail "promote did not mount: $out"
+out=$("$DL" verify --results "$work/results.json" --namespace prod 2>&1); rc=$?
+[ "$rc" = 0 ] && echo "$out" | grep -qx "2/2 tags verified" || fail "verify promoted: $rc $out"
+out=$(promote --namespace prod --json)
+[ "$(echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["schema"], all(t["already"] for t in d["tags"]))')" = "1 True" ] \
+  || fail "promote again is not a no-op: $out"
+out=$(promote 2>&1); rc=$?
+[ "$rc" = 1 ] && echo "$out" | grep -q "source and destination are the same repository" || fail "promote onto itself: $rc $out"
+out=$(promote --namespace Prod 2>&1); rc=$?
+[ "$rc" = 2 ] && echo "$out" | grep -q "namespace 'Prod'" || fail "bad namespace: $rc $out"
+# build --push --namespace: the same digests under another namespace.
+"$DL" build "${inputs[@]}" --push --namespace fork -q > "$work/fork.out" || fail "build --push --namespace"
+out=$("$DL" verify --results "$work/results.json" --namespace fork 2>&1)
+echo "$out" | grep -qx "2/2 tags verified" || fail "verify fork: $out"
+
 # verify --results: no rebuild (no --output, no matrix, no base layout).
 mv "$work/out" "$work/out.kept"
 out=$(cd "$work" && "$DL" verify --results results.json 2>&1); rc=$?
