@@ -19,7 +19,7 @@ PKGS=(
   docker-registry skopeo umoci mmdebstrap apache2-utils openssl ca-certificates
   zsh fish groff-base man-db
   python3 python3-pip-whl python3-setuptools-whl python3-wheel-whl pigz zstd curl chromium
-  libsolv-dev libsolvext-dev gpgv sqv gnupg apt-utils dpkg-dev nodejs
+  libsolv-dev libsolvext-dev gpgv sqv gnupg apt-utils dpkg-dev python3-yaml nodejs
   libsodium-dev python3-nacl podman
   clang-14 clang-format-14 clang-tidy-14 libclang-rt-14-dev
   "$@"
