@@ -1,6 +1,7 @@
 #include "builder/pipeline/published.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "base/strings.h"
@@ -16,6 +17,15 @@ std::string label(const std::map<std::string, std::string>& l, const std::string
   return it == l.end() ? "" : it->second;
 }
 
+// Tags that name no image: the referrers tag schema's sha256-<hex> (an
+// index of attestations) and cosign's sha256-<hex>.sig/.att/.sbom.
+bool is_attachment_tag(const std::string& tag) {
+  if (tag.size() < 71 || tag.compare(0, 7, "sha256-") != 0) return false;
+  for (size_t i = 7; i < 71; ++i)
+    if (!std::isxdigit(static_cast<unsigned char>(tag[i]))) return false;
+  return tag.size() == 71 || tag[71] == '.';
+}
+
 // The linux/amd64 image manifest behind a tag (following an index).
 Result<image::Manifest> image_manifest(registry::RegistryClient& client, const registry::Reference& ref) {
   DL_ASSIGN_OR_RETURN(auto data, client.get_manifest(ref));
@@ -23,6 +33,7 @@ Result<image::Manifest> image_manifest(registry::RegistryClient& client, const r
   if (doc.kind == image::Document::Kind::manifest) return doc.manifest;
   for (auto& m : doc.index.manifests) {
     if (m.platform && (m.platform->architecture != "amd64" || m.platform->os != "linux")) continue;
+    if (m.annotations.count("vnd.docker.reference.type")) continue;  // an attestation, not an image
     DL_ASSIGN_OR_RETURN(auto inner, client.get_manifest(ref.with_digest(m.digest.str())));
     return image::parse_manifest(inner.bytes, ref.str(), inner.media_type);
   }
@@ -37,6 +48,7 @@ Result<std::vector<matrix::Cell>> published_cells(registry::RegistryClient& clie
   std::vector<matrix::Cell> cells;
   std::map<std::string, std::string> primaries;  // cell id -> primary tag
   for (auto& tag : tags) {
+    if (is_attachment_tag(tag)) continue;
     auto ref = repo.with_tag(tag);
     DL_ASSIGN_OR_RETURN(auto manifest, image_manifest(client, ref));
     auto key = manifest.config.digest.str();
