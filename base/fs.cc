@@ -10,6 +10,8 @@
 #include <random>
 #include <sstream>
 
+#include "base/temp_sweep.h"
+
 namespace dl {
 
 namespace {
@@ -58,7 +60,9 @@ Result<AtomicFile> AtomicFile::create(const fs::path& target) {
   fs::path tmp = dir / name;
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return io_error(tmp.string() + ": cannot create: " + errno_text());
-  return AtomicFile(target, tmp, fd);
+  AtomicFile f(target, tmp, fd);
+  DL_TRY(lock_temp_file(fd, tmp));  // marks it live for sweep_dead_temp
+  return f;
 }
 
 AtomicFile::AtomicFile(AtomicFile&& o) noexcept

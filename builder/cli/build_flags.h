@@ -21,6 +21,8 @@ inline void add_wheel_input_flags(CLI::App& app, pipeline::BuildOptions& o) {
   app.add_option("--recipes", o.recipes_dir, "recipes directory (default: next to the matrix)");
   app.add_option("--filter", o.filters, "KEY=VALUE (repo framework version python accelerator isa tag); repeatable");
   app.add_option("--shard", o.shard, "I/N: this run's deterministic share of the matrix");
+  app.add_option("--max-cells", o.max_cells, "refuse a matrix that expands to more cells than this")
+      ->capture_default_str();
   app.add_option("--wheels", o.wheel_dirs, "wheelhouse DIR (subdirectories = variant labels); repeatable")
       ->allow_extra_args(false);
   app.add_option("--index", o.index_urls, "PEP 503/691 index URL, or LABEL=URL for one build variant's index; repeatable")

@@ -30,6 +30,7 @@ Registration reg("resolve", "List the image tags a machine can run, best first",
   app.add_option("--cpu", o->spec.cpu, "microarchitecture name or alias (haswell, SandyBridge, zen3) or 'host'");
   app.add_option("--cpuinfo", o->spec.cpuinfo_file, "another machine's /proc/cpuinfo");
   app.add_option("--cpu-flags", o->spec.cpu_flags, "CPU flags, /proc/cpuinfo spelling: \"avx avx2 fma\"");
+  app.add_option("--arch", o->spec.arch, "machine architecture: amd64 (x86_64) or arm64 (aarch64); default: from the CPU");
   app.add_option("--nvidia-driver", o->spec.nvidia_driver, "NVIDIA driver version, e.g. 387.26");
   app.add_option("--gpu", o->gpu, "'host': read the driver version from /proc/driver/nvidia/version")
       ->check(CLI::IsMember({"host"}));

@@ -1,13 +1,17 @@
 // dlimage wheel install|inspect|verify: pip-free wheel handling.
+#include <algorithm>
+#include <cstdio>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
 
 #include "builder/cli/command.h"
 #include "builder/cli/wheel_resolve.h"
+#include "builder/pypa/tags.h"
 #include "builder/pypa/wheel_filename.h"
 #include "builder/wheel/install.h"
 #include "builder/wheel/set_check.h"
+#include "builder/wheel/target_check.h"
 #include "builder/wheel/wheel_archive.h"
 
 namespace dl::cli {
@@ -15,6 +19,7 @@ namespace {
 
 struct WheelOptions {
   std::string python = "3.11";
+  std::string abi, glibc = "2.17", arch = "x86_64";
   std::string site_packages;
   std::string interpreter;
   std::string root;
@@ -22,11 +27,34 @@ struct WheelOptions {
   std::vector<std::string> wheels;
 };
 
+// The target interpreter: --python X.Y[.Z], --abi, --glibc, --arch.
+wheel::Target target_of(const WheelOptions& o) {
+  wheel::Target t;
+  std::string xy = o.python;
+  auto first = xy.find('.');
+  auto second = first == std::string::npos ? std::string::npos : xy.find('.', first + 1);
+  if (second != std::string::npos) {
+    t.python_full_version = xy;
+    xy = xy.substr(0, second);
+  }
+  int major = 0, minor = 0;
+  if (std::sscanf(xy.c_str(), "%d.%d", &major, &minor) != 2)
+    throw Failure(invalid("--python '" + o.python + "': expected X.Y or X.Y.Z, e.g. 3.6"));
+  std::string abi = o.abi.empty() ? wheel::default_abi(major, minor) : o.abi;
+  t.interpreter = get(pypa::Interpreter::make(xy, abi, o.glibc, o.arch));
+  return t;
+}
+
 int install(const WheelOptions& o) {
-  auto layout = wheel::InterpreterLayout::debian(o.python, o.interpreter, o.site_packages);
+  wheel::Target target = target_of(o);
+  auto layout = wheel::InterpreterLayout::debian(target.interpreter.python_version(), o.interpreter, o.site_packages);
+  pypa::SupportedTags supported(target.interpreter);
   std::vector<wheel::WheelContents> inspected;
-  for (auto& w : o.wheels) inspected.push_back(get(wheel::inspect_wheel(w)));
-  Status complete = wheel::require_complete(inspected, o.python);
+  for (auto& w : o.wheels) {
+    inspected.push_back(get(wheel::inspect_wheel(w)));
+    check(wheel::check_installable(inspected.back(), target, supported));
+  }
+  Status complete = wheel::require_complete(inspected, target.interpreter.python_version());
   if (!complete.ok()) {
     if (!o.allow_missing) throw Failure(complete.error().wrap("refusing to install (use --allow-missing)"));
     std::cerr << "dlimage: warning: " << complete.error().message() << "\n";
@@ -78,7 +106,11 @@ Registration reg("wheel", "Resolve, inspect, verify and install Python wheels wi
   auto inspect_path = std::make_shared<std::string>();
   app.require_subcommand(1);
   CLI::App* inst = app.add_subcommand("install", "Install wheels into a root directory (PEP 427)");
-  inst->add_option("--python", o->python, "Target interpreter version X.Y")->capture_default_str();
+  inst->add_option("--python", o->python, "Target interpreter version X.Y or X.Y.Z (checked against Requires-Python)")
+      ->capture_default_str();
+  inst->add_option("--abi", o->abi, "Target ABI tag (default cp27mu, cp3Ym before 3.8, cp3Y after)");
+  inst->add_option("--glibc", o->glibc, "Target glibc X.Y: bounds the manylinux tags accepted")->capture_default_str();
+  inst->add_option("--arch", o->arch, "Target architecture (x86_64, aarch64)")->capture_default_str();
   inst->add_option("--site-packages", o->site_packages,
                    "purelib/platlib relative to ROOT (default usr/local/lib/pythonX.Y/dist-packages)");
   inst->add_option("--interpreter", o->interpreter, "Interpreter for #! lines (default /usr/bin/pythonX.Y)");

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,14 +17,17 @@ struct MatrixOptions {
   std::string file = "matrix.yaml";
   std::vector<std::string> filters;
   std::string shard = "1/1";
+  std::uint64_t max_cells = matrix::Limits{}.max_cells;
 
   void add_to(CLI::App& app) {
     app.add_option("-m,--matrix", file, "matrix file")->capture_default_str();
     app.add_option("--filter", filters, "KEY=VALUE (repo framework version python accelerator isa tag); repeatable");
     app.add_option("--shard", shard, "I/N: this run's deterministic share of the matrix");
+    app.add_option("--max-cells", max_cells, "refuse a matrix that expands to more cells than this")
+        ->capture_default_str();
   }
 
-  matrix::Matrix load() const { return get(matrix::load(file)); }
+  matrix::Matrix load() const { return get(matrix::load(file, matrix::Limits{max_cells})); }
 
   std::vector<matrix::Cell> select() const {
     auto f = get(matrix::parse_filters(filters));

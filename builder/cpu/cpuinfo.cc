@@ -55,6 +55,8 @@ Result<CpuInfo> parse_cpuinfo(std::string_view text, const std::string& source) 
     } else if ((key == "flags" || key == "features") && !have_flags) {
       info.flags = parse_flag_list(value);
       have_flags = true;
+      // x86 kernels say "flags", arm64 ones "Features"; "lm" is x86-64.
+      info.arch = key == "features" ? "arm64" : info.flags.count("lm") ? "amd64" : "386";
     }
   }
   if (!have_flags)

@@ -17,6 +17,7 @@ struct CpuInfo {
   std::string vendor;      // vendor_id ("GenuineIntel"), "ARM" for aarch64 implementer 0x41
   std::string model_name;  // "Intel(R) Xeon(R) CPU E5-2680 v3 @ 2.50GHz"
   FeatureSet flags;        // "flags" (x86) or "Features" (aarch64) of the first processor
+  std::string arch;        // OCI spelling: "amd64" (x86 with lm), "386", "arm64" (a Features line)
   std::string source;      // where it came from, for messages
 };
 

@@ -44,7 +44,8 @@ const Expected kFixtures[] = {
 TEST(CpuInfo, EachFixtureIsItsMicroarchitecture) {
   size_t files = 0;
   for (const auto& e : std::filesystem::directory_iterator(fixture("")))
-    if (e.path().filename() != "README.md") ++files;
+    // *-aarch64 fixtures (no x86 microarchitecture) are checked in arch_test.cc.
+    if (e.path().filename() != "README.md" && !e.path().filename().string().ends_with("-aarch64")) ++files;
   EXPECT_EQ(files, std::size(kFixtures)) << "every saved cpuinfo needs an expectation here";
   for (const auto& x : kFixtures) {
     auto info = read_cpuinfo(fixture(x.file));

@@ -8,6 +8,7 @@
 #include "base/fs.h"
 #include "base/strings.h"
 #include "builder/cpu/embedded.h"
+#include "builder/matrix/yaml_source.h"
 
 namespace dl::cpu {
 
@@ -62,8 +63,8 @@ Result<Version> version_field(const std::string& source, const YAML::Node& entry
 
 Result<DriverTable> DriverTable::parse(std::string_view yaml_text, const std::string& source) {
   DriverTable t;
+  DL_ASSIGN_OR_RETURN(YAML::Node root, yamlsrc::Source(source).parse(std::string(yaml_text)));
   try {
-    YAML::Node root = YAML::Load(std::string(yaml_text));
     YAML::Node rel = root["releases"];
     if (!rel || !rel.IsSequence()) return invalid(source + ": missing 'releases:' list");
     for (const auto& e : rel) {

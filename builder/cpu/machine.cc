@@ -20,9 +20,12 @@ Status set_cpu(const MachineSpec& spec, const CpuModel& model, DescribedMachine&
     DL_ASSIGN_OR_RETURN(CpuInfo info, read_cpuinfo(spec.cpuinfo_file));
     m.features = model.canonical_flags(info.flags);
     m.vendor = info.vendor;
+    m.arch = info.arch;
     origin = "--cpuinfo " + spec.cpuinfo_file + (info.model_name.empty() ? "" : ": " + info.model_name);
   } else if (!spec.cpu_flags.empty()) {
     m.features = model.canonical_flags(parse_flag_list(spec.cpu_flags));
+    // arm64 kernels name these; an x86 list needs no hint (--arch overrides).
+    if (m.features.count("asimd") || m.features.count("fp")) m.arch = "arm64";
     origin = "--cpu-flags";
   } else if (!spec.cpu.empty() && to_lower(spec.cpu) != "host") {
     DL_ASSIGN_OR_RETURN(const Microarchitecture* a, model.lookup(spec.cpu));
@@ -35,6 +38,7 @@ Status set_cpu(const MachineSpec& spec, const CpuModel& model, DescribedMachine&
     DL_ASSIGN_OR_RETURN(HostCpu host, detect_host(spec.host_cpuinfo));
     m.features = model.canonical_flags(host.info.flags);
     m.vendor = host.info.vendor;
+    m.arch = host.info.arch.empty() ? "amd64" : host.info.arch;
     origin = "host" + (host.info.model_name.empty() ? "" : ": " + host.info.model_name);
     if (!host.disabled_by_os.empty())
       origin += "; the OS has not enabled " + join(host.disabled_by_os, " ");
@@ -99,6 +103,15 @@ Status set_gpu(const MachineSpec& spec, DescribedMachine& out) {
   return {};
 }
 
+// OCI spelling of --arch: amd64, arm64 or 386 (kernel names accepted).
+Result<std::string> oci_arch(const std::string& a) {
+  std::string l = to_lower(a);
+  if (l == "amd64" || l == "x86_64" || l == "x86-64") return std::string("amd64");
+  if (l == "arm64" || l == "aarch64") return std::string("arm64");
+  if (l == "386" || l == "i386" || l == "i686") return std::string("386");
+  return invalid("--arch '" + a + "': expected amd64 (x86_64), arm64 (aarch64) or 386");
+}
+
 }  // namespace
 
 Result<Version> parse_compute_capabilities(std::string_view text) {
@@ -118,6 +131,7 @@ Result<Version> parse_compute_capabilities(std::string_view text) {
 Result<DescribedMachine> describe_machine(const MachineSpec& spec, const CpuModel& model) {
   DescribedMachine out;
   DL_TRY(set_cpu(spec, model, out));
+  if (!spec.arch.empty()) { DL_ASSIGN_OR_RETURN(out.machine.arch, oci_arch(spec.arch)); }
   DL_TRY(set_gpu(spec, out));
   return out;
 }

@@ -16,6 +16,7 @@ struct MachineSpec {
   std::string cpu;            // microarchitecture name/alias, "host", or "" (= host)
   std::string cpuinfo_file;   // another machine's /proc/cpuinfo
   std::string cpu_flags;      // "avx avx2 fma ..."
+  std::string arch;           // amd64|arm64|386 (also x86_64, aarch64); "" = from the CPU source
   std::string nvidia_driver;  // "387.26"
   bool gpu_host = false;      // read /proc/driver/nvidia/version (and nvidia-smi for the compute capability)
   std::string compute_capability;  // "8.6"

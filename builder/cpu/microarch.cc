@@ -9,6 +9,7 @@
 #include "base/fs.h"
 #include "base/strings.h"
 #include "builder/cpu/embedded.h"
+#include "builder/matrix/yaml_source.h"
 
 namespace dl::cpu {
 namespace {
@@ -126,12 +127,8 @@ Status build(const YAML::Node& root, const std::string& source,
 }  // namespace
 
 Result<CpuModel> CpuModel::parse(std::string_view yaml_text, const std::string& source) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml_text));
-  } catch (const YAML::Exception& e) {
-    return invalid(at(source, e.mark) + e.msg);
-  }
+  // Bounded like every YAML document (size, depth, alias expansion).
+  DL_ASSIGN_OR_RETURN(YAML::Node root, yamlsrc::Source(source).parse(std::string(yaml_text)));
   CpuModel m;
   try {
     DL_TRY(build(root, source, m.flag_aliases_, m.archs_));

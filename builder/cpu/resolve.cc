@@ -9,6 +9,23 @@
 namespace dl::cpu {
 namespace {
 
+// Wheel and kernel spellings of an OCI architecture, for messages.
+std::string arch_shown(const std::string& oci) {
+  if (oci == "amd64") return "amd64 (x86_64)";
+  if (oci == "arm64") return "arm64 (aarch64)";
+  return oci;
+}
+
+// False (with the reason) when the image is built for another platform; its
+// ISA features then mean nothing on this machine.
+bool check_platform(const matrix::Cell& cell, const Machine& m, Verdict& v) {
+  const std::string& arch = cell.base.arch.empty() ? std::string("amd64") : cell.base.arch;
+  if (arch == m.arch) return true;
+  v.reasons.push_back("image is " + (cell.base.os.empty() ? std::string("linux") : cell.base.os) + "/" +
+                      arch_shown(arch) + ", machine is " + arch_shown(m.arch));
+  return false;
+}
+
 void check_isa(const matrix::Cell& cell, const Machine& m, Verdict& v) {
   std::vector<std::string> required;
   for (const auto& f : cell.isa.features) required.push_back(to_lower(f));
@@ -85,6 +102,7 @@ Version accel_version(const matrix::Cell& c) {
 Verdict evaluate(const matrix::Cell& cell, const Machine& machine, const DriverTable& drivers) {
   Verdict v;
   v.cell = &cell;
+  if (!check_platform(cell, machine, v)) return v;
   check_isa(cell, machine, v);
   const std::string& kind = cell.accelerator.kind;
   if (kind == "cuda") {

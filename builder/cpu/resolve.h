@@ -1,5 +1,7 @@
 // Tag resolution: which cells of the build matrix a machine can run, best
-// first, and why the others cannot. Pure logic over matrix cells: a variant
+// first, and why the others cannot. Pure logic over matrix cells: an image
+// runs only on its own platform (the base image's os/arch: an aarch64 host
+// is offered no amd64 image), a variant
 // runs iff the machine has every feature it requires (never by CPU name), a
 // CUDA image iff the NVIDIA driver is new enough, a ROCm image iff the host's
 // ROCm has the same major.minor.
@@ -16,6 +18,7 @@
 namespace dl::cpu {
 
 struct Machine {
+  std::string arch = "amd64";  // OCI spelling: amd64, arm64, 386
   FeatureSet features;  // /proc/cpuinfo spelling
   std::string vendor;   // "" when unknown (--cpu-flags)
   std::string cpu;      // for display: "haswell (--cpu haswell)"

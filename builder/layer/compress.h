@@ -34,4 +34,13 @@ Result<std::unique_ptr<ByteSink>> make_compressor(const CompressOptions& opts, B
 // and benchmark output.
 std::string_view gzip_engine(int level);
 
+// Everything besides the input that decides the compressed bytes:
+// algorithm, level, engine and version, and a digest of a fixed probe as
+// this process compresses it (the same library gives other bytes on other
+// CPU code paths), e.g. "gzip-1 isa-l-2.30.0 #5d41402abc4b". Equal
+// identities give equal bytes for equal input on any machine; layer cache
+// keys and image labels record it, so nothing made by another engine is
+// mistaken for this one's output. Computed once per (algorithm, level).
+std::string compression_identity(const CompressOptions& opts);
+
 }  // namespace dl::layer

@@ -40,8 +40,8 @@ Status BlobWriter::finish() {
   ::close(fd_);
   fd_ = -1;
   fs::path target = blobs_dir_ / digest_.hex;
-  // Content-addressed: an existing blob with this name has these bytes.
-  if (::access(target.c_str(), F_OK) == 0) return {};  // destructor drops the temp
+  // Renamed even over a blob of this name: that one may be corrupt (the
+  // name is only a claim), these bytes were just hashed.
   if (::rename(tmp_.c_str(), target.c_str()) != 0)
     return io_error(target.string() + ": rename failed: " + std::strerror(errno));
   tmp_.clear();

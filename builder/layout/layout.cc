@@ -10,7 +10,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/confined.h"
 #include "base/strings.h"
+#include "base/temp_sweep.h"
 
 namespace dl::layout {
 
@@ -45,6 +47,49 @@ class IndexLock {
   int fd_;
 };
 
+// Blob and metadata paths below the root, opened without following links.
+std::vector<std::string> blob_parts(const Digest& d) { return {"blobs", d.algorithm, d.hex}; }
+
+constexpr std::size_t kMaxIndexBytes = 64 << 20;
+
+Result<std::string> read_fd(int fd, std::size_t max, const fs::path& shown) {
+  std::string out;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return io_error(shown.string() + ": read failed: " + errno_text());
+    if (n == 0) return out;
+    if (out.size() + size_t(n) > max)
+      return invalid(shown.string() + ": larger than " + std::to_string(max) + " bytes; expected at most that");
+    out.append(buf, size_t(n));
+  }
+}
+
+// Owns `fd`; shared so the ReadFn stays copyable.
+Result<layer::ReadFn> fd_reader(int fd, std::string name) {
+  struct Fd {
+    int fd;
+    ~Fd() { ::close(fd); }
+  };
+  std::shared_ptr<Fd> owned(new Fd{fd});
+  return layer::ReadFn([owned, name](char* buf, size_t cap) -> Result<size_t> {
+    for (;;) {
+      ssize_t n = ::read(owned->fd, buf, cap);
+      if (n >= 0) return size_t(n);
+      if (errno == EINTR) continue;
+      return io_error(name + ": read failed: " + std::strerror(errno));
+    }
+  });
+}
+
+Result<std::string> read_inside(const fs::path& root, const std::string& name, std::size_t max) {
+  DL_ASSIGN_OR_RETURN(int fd, open_regular_beneath(root, {name}));
+  auto text = read_fd(fd, max, root / name);
+  ::close(fd);
+  return text;
+}
+
 std::string ref_of(const image::Descriptor& d) {
   auto it = d.annotations.find(std::string(image::annotation::kRefName));
   return it == d.annotations.end() ? "" : it->second;
@@ -53,7 +98,7 @@ std::string ref_of(const image::Descriptor& d) {
 }  // namespace
 
 Result<Layout> Layout::open(const fs::path& dir) {
-  auto text = read_file(dir / "oci-layout");
+  auto text = read_inside(dir, "oci-layout", 4096);
   if (!text.ok()) return not_found(dir.string() + ": not an OCI image layout (no readable oci-layout file)");
   if (text->find("imageLayoutVersion") == std::string::npos)
     return invalid((dir / "oci-layout").string() + ": expected {\"imageLayoutVersion\":\"1.0.0\"}");
@@ -73,12 +118,28 @@ Result<Layout> Layout::open_or_create(const fs::path& dir) {
       DL_TRY(write_file_atomic(dir / "index.json", empty));
     }
   }
-  return open(dir);
+  DL_ASSIGN_OR_RETURN(Layout l, open(dir));
+  // What a killed run left behind goes now; live writers' files stay.
+  DL_TRY(l.remove_stale_temp(std::chrono::seconds(2)));
+  return l;
 }
 
 fs::path Layout::blob_path(const Digest& d) const { return root_ / "blobs" / d.algorithm / d.hex; }
 
-bool Layout::has_blob(const Digest& d) const { return ::access(blob_path(d).c_str(), F_OK) == 0; }
+bool Layout::has_blob(const Digest& d) const {
+  auto fd = open_regular_beneath(root_, blob_parts(d));
+  if (!fd.ok()) return false;
+  ::close(*fd);
+  return true;
+}
+
+Status Layout::verify_blob(const image::Descriptor& d) const {
+  DL_ASSIGN_OR_RETURN(auto reader, open_blob(d));
+  layer::NullSink sink;
+  auto copied = layer::copy_stream(reader, sink);
+  if (!copied.ok()) return copied.error().wrap(root_.string());
+  return {};
+}
 
 Result<std::unique_ptr<BlobWriter>> Layout::blob_writer(std::optional<Digest> expected) const {
   DL_TRY(ensure_dir(root_ / "blobs" / "sha256"));
@@ -87,6 +148,11 @@ Result<std::unique_ptr<BlobWriter>> Layout::blob_writer(std::optional<Digest> ex
   int fd = ::mkstemp(tmpl.data());
   if (fd < 0) return io_error(tmpl + ": cannot create temp blob: " + errno_text());
   ::fchmod(fd, 0644);
+  if (auto locked = lock_temp_file(fd, tmpl); !locked.ok()) {
+    ::close(fd);
+    ::unlink(tmpl.c_str());
+    return locked.error();
+  }
   return std::unique_ptr<BlobWriter>(new BlobWriter(root_ / "blobs" / "sha256", tmpl, fd, std::move(expected)));
 }
 
@@ -95,7 +161,9 @@ Result<image::Descriptor> Layout::put_blob(const layer::ReadFn& reader, std::str
   if (expected && has_blob(*expected)) {
     std::error_code ec;
     auto size = fs::file_size(blob_path(*expected), ec);
-    if (!ec) return image::Descriptor{std::string(media_type), *expected, std::int64_t(size), {}, {}, {}};
+    image::Descriptor d{std::string(media_type), *expected, std::int64_t(size), {}, {}, {}};
+    // Trusted only once re-hashed; a corrupt one is rewritten below.
+    if (!ec && verify_blob(d).ok()) return d;
   }
   DL_ASSIGN_OR_RETURN(auto w, blob_writer(expected));
   DL_TRY(layer::copy_stream(reader, *w));
@@ -105,7 +173,7 @@ Result<image::Descriptor> Layout::put_blob(const layer::ReadFn& reader, std::str
 
 Result<image::Descriptor> Layout::put_blob(std::string_view bytes, std::string_view media_type) const {
   image::Descriptor d = image::describe(media_type, bytes);
-  if (has_blob(d.digest)) return d;
+  if (has_blob(d.digest) && verify_blob(d).ok()) return d;
   DL_ASSIGN_OR_RETURN(auto w, blob_writer(d.digest));
   DL_TRY(w->write(bytes.data(), bytes.size()));
   DL_TRY(w->finish());
@@ -113,9 +181,9 @@ Result<image::Descriptor> Layout::put_blob(std::string_view bytes, std::string_v
 }
 
 Result<layer::ReadFn> Layout::open_blob(const image::Descriptor& d) const {
-  fs::path p = blob_path(d.digest);
-  auto raw = layer::open_file_reader(p);
-  if (!raw.ok()) return raw.error().wrap("blob " + d.digest.str());
+  auto fd = open_regular_beneath(root_, blob_parts(d.digest));
+  if (!fd.ok()) return fd.error().wrap("blob " + d.digest.str());
+  auto raw = fd_reader(*fd, blob_path(d.digest).string());
   struct State {
     layer::ReadFn raw;
     Sha256 sha;
@@ -157,10 +225,10 @@ Result<std::string> Layout::read_blob(const image::Descriptor& d, std::size_t ma
 
 Result<image::Index> Layout::read_index() const {
   fs::path p = root_ / "index.json";
-  std::error_code ec;
-  if (!fs::exists(p, ec)) return image::Index{};
-  DL_ASSIGN_OR_RETURN(std::string text, read_file(p));
-  return image::parse_index(text, p.string());
+  auto text = read_inside(root_, "index.json", kMaxIndexBytes);
+  if (!text.ok() && text.error().kind() == ErrorKind::not_found) return image::Index{};
+  if (!text.ok()) return text.error();
+  return image::parse_index(*text, p.string());
 }
 
 Status Layout::update_index(const std::function<Status(image::Index&)>& change) const {
@@ -251,14 +319,34 @@ Status Layout::validate(bool verify_digests) const {
 }
 
 Status Layout::remove_stale_temp(std::chrono::seconds age) const {
-  std::error_code ec;
-  auto now = fs::file_time_type::clock::now();
-  if (!fs::exists(root_ / kTmpDir, ec)) return {};
-  for (fs::directory_iterator it(root_ / kTmpDir, ec), end; !ec && it != end; it.increment(ec)) {
-    auto t = fs::last_write_time(it->path(), ec);
-    if (!ec && now - t >= age) fs::remove(it->path(), ec);
+  auto any = [](std::string_view) { return true; };
+  DL_TRY(sweep_dead_temp(root_ / kTmpDir, any, age));
+  DL_TRY(sweep_dead_temp(root_, is_atomic_temp_name, age));  // index.json, oci-layout
+  DL_TRY(sweep_dead_temp(root_ / ".dlimage-cache" / "layers", is_atomic_temp_name, age));
+  return {};
+}
+
+Status verify_file(const fs::path& file, const Digest& d, std::uint64_t size) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    if (e == ELOOP) return invalid(file.string() + ": is a symlink; expected a regular blob file");
+    return Error(e == ENOENT ? ErrorKind::not_found : ErrorKind::io, file.string() + ": cannot open: " + std::strerror(e));
   }
-  if (ec) return io_error((root_ / kTmpDir).string() + ": cleaning temp files: " + ec.message());
+  DL_ASSIGN_OR_RETURN(auto reader, fd_reader(fd, file.string()));
+  Sha256 sha;
+  std::uint64_t got = 0;
+  std::vector<char> buf(1 << 16);
+  for (;;) {
+    DL_ASSIGN_OR_RETURN(size_t n, reader(buf.data(), buf.size()));
+    if (n == 0) break;
+    sha.update(buf.data(), n);
+    got += n;
+  }
+  if (got != size)
+    return Error(ErrorKind::integrity, file.string() + ": " + std::to_string(got) + " bytes, expected " + std::to_string(size));
+  if (sha.hex_digest() != d.hex)
+    return Error(ErrorKind::integrity, file.string() + ": content hashes to sha256:" + sha.hex_digest() + ", expected " + d.str());
   return {};
 }
 

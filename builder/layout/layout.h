@@ -3,8 +3,16 @@
 // Crash safety: blobs are written under DIR/.dlimage-tmp/ and renamed into
 // place once their digest is known; index.json is replaced atomically and
 // last. A build killed at any moment leaves a valid layout plus temp files
-// that readers ignore. Concurrent writers (processes) serialise their
-// read-modify-write of index.json with flock on DIR/index.json.lock.
+// that readers ignore and the next open_or_create() removes (each writer
+// holds a flock on its temp file, so only a dead run's files go).
+// Concurrent writers (processes) serialise their read-modify-write of
+// index.json with flock on DIR/index.json.lock.
+//
+// A layout is untrusted input (base images come from anywhere): no symlink
+// below DIR is followed (blobs, index.json, oci-layout are opened component
+// by component with O_NOFOLLOW), every blob read is verified against its
+// digest, and a blob that is already present is re-hashed before it is
+// reused rather than trusted by name.
 //
 // Interop (tested): umoci 0.4.7 and skopeo 1.9.3 read only OCI manifests
 // from a layout (Docker schema 2 entries are rejected / skipped), so images
@@ -72,10 +80,16 @@ class Layout {
   bool has_blob(const Digest& d) const;
 
   // Streams a new blob. With `expected`, a digest mismatch fails finish().
+  // finish() renames over a present blob of that name, so a corrupt one is
+  // replaced rather than kept.
   Result<std::unique_ptr<BlobWriter>> blob_writer(std::optional<Digest> expected = std::nullopt) const;
+  // A present blob with the expected digest is kept only if it verifies.
   Result<image::Descriptor> put_blob(const layer::ReadFn& reader, std::string_view media_type,
                                      std::optional<Digest> expected = std::nullopt) const;
   Result<image::Descriptor> put_blob(std::string_view bytes, std::string_view media_type) const;
+
+  // Re-hashes a present blob: ok only if its bytes match d.digest and d.size.
+  Status verify_blob(const image::Descriptor& d) const;
 
   // Reader over a blob; at end of stream it fails with ErrorKind::integrity
   // unless the bytes match d.digest and d.size.
@@ -92,7 +106,9 @@ class Layout {
   // Checks index.json, every manifest it names and their blobs (size; and
   // digest when verify_digests). Errors name the ref and blob at fault.
   Status validate(bool verify_digests = true) const;
-  // Removes temp files older than `age` (left by killed writers).
+  // Removes temp files of dead writers (nobody holds their lock) that are
+  // at least `age` old: blob temps, index.json and layer-cache temps.
+  // open_or_create() calls it.
   Status remove_stale_temp(std::chrono::seconds age) const;
 
  private:
@@ -101,6 +117,11 @@ class Layout {
   Status update_index(const std::function<Status(image::Index&)>& change) const;
   fs::path root_;
 };
+
+// Hashes `file` (opened without following a symlink at its name): ok only
+// if it holds exactly `size` bytes that hash to `d`. For blobs about to be
+// hard-linked into a layout, where no bytes would otherwise be read.
+Status verify_file(const fs::path& file, const Digest& d, std::uint64_t size);
 
 // "DIR:tag" split at the last ':' that is not part of the path.
 struct LayoutRef {

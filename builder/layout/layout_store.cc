@@ -17,6 +17,10 @@ bool is_digest(const std::string& ref) { return ref.rfind("sha256:", 0) == 0; }
 }  // namespace
 
 Result<std::shared_ptr<store::BlobSource>> LayoutStore::open_blob(const store::BlobRef& b) {
+  // has_blob follows no symlink below the root: a hostile layout's blob
+  // cannot name a file outside it.
+  if (!layout_.has_blob(b.digest))
+    return not_found(name() + ": blob " + b.digest.str() + " is missing (or is not a regular file)");
   std::error_code ec;
   auto size = fs::file_size(layout_.blob_path(b.digest), ec);
   if (ec) return not_found(name() + ": blob " + b.digest.str() + " is missing");
@@ -28,21 +32,29 @@ Result<std::shared_ptr<store::BlobSource>> LayoutStore::open_blob(const store::B
 
 Status LayoutStore::put_blob(const store::BlobSource& src) {
   Digest d = src.digest();
-  if (layout_.has_blob(d)) {
+  // A present blob is re-hashed before it is reused: its name is only a
+  // claim. A corrupt one is replaced below (rename over it).
+  image::Descriptor have{src.media_type(), d, std::int64_t(src.size()), {}, {}, {}};
+  if (layout_.has_blob(d) && layout_.verify_blob(have).ok()) {
     existing_++;
     return {};
   }
   fs::path target = layout_.blob_path(d);
   if (auto file = src.local_file()) {
-    std::error_code ec;
-    if (fs::file_size(*file, ec) == src.size() && !ec) {
-      DL_TRY(ensure_dir(target.parent_path()));
-      if (::link(file->c_str(), target.c_str()) == 0 || errno == EEXIST) {
+    // A hard link copies no bytes, so the source is verified first.
+    DL_TRY(verify_file(*file, d, src.size()));
+    DL_TRY(ensure_dir(target.parent_path()));
+    DL_TRY(ensure_dir(layout_.root() / ".dlimage-tmp"));
+    fs::path tmp = layout_.root() / ".dlimage-tmp" / ("link-" + d.hex + "-" + std::to_string(::getpid()));
+    ::unlink(tmp.c_str());
+    if (::link(file->c_str(), tmp.c_str()) == 0) {
+      if (::rename(tmp.c_str(), target.c_str()) == 0) {
         linked_++;
         return {};
       }
-      // Another filesystem (EXDEV) or no permission: stream it instead.
+      ::unlink(tmp.c_str());
     }
+    // Another filesystem (EXDEV) or no permission: stream it instead.
   }
   DL_ASSIGN_OR_RETURN(auto w, layout_.blob_writer(d));
   auto st = src.write_to([&](const char* p, size_t n) { return w->write(p, n); });

@@ -2,12 +2,27 @@
 
 #include <set>
 
+#include "base/confined.h"
 #include "base/fs.h"
 #include "base/sha256.h"
 #include "base/strings.h"
 #include "builder/matrix/matrix_model.h"
+#include "builder/matrix/yaml_source.h"
 
 namespace dl::matrix {
+
+const PythonLayout& Cell::python_layout(const std::string& py) const {
+  for (auto& p : base.pythons)
+    if (p.version == py) return p;
+  return base.pythons.front();  // the loader guarantees a match
+}
+
+std::string Cell::wheel_arch() const {
+  if (base.arch == "amd64") return "x86_64";
+  if (base.arch == "arm64") return "aarch64";
+  if (base.arch == "386") return "i686";
+  return base.arch;
+}
 
 std::vector<std::string> Cell::refs() const {
   std::vector<std::string> out;
@@ -15,17 +30,16 @@ std::vector<std::string> Cell::refs() const {
   return out;
 }
 
-Result<Matrix> parse(const std::string& yaml_text, const std::string& source_name) {
+Result<Matrix> parse(const std::string& yaml_text, const std::string& source_name, const Limits& limits) {
   yamlsrc::Source src(source_name);
   DL_ASSIGN_OR_RETURN(auto root, src.parse(yaml_text));
   DL_ASSIGN_OR_RETURN(auto doc, model::parse_document(src, root));
-  return model::expand(src, doc);
+  return model::expand(src, doc, limits.max_cells);
 }
 
-Result<Matrix> load(const std::string& path) {
-  auto text = read_file(path);
-  if (!text.ok()) return invalid(path + ": cannot read the matrix: " + text.error().message());
-  return parse(*text, path);
+Result<Matrix> load(const std::string& path, const Limits& limits) {
+  DL_ASSIGN_OR_RETURN(auto text, read_bounded(path, yamlsrc::Limits{}.max_bytes, "the matrix"));
+  return parse(text, path, limits);
 }
 
 namespace {

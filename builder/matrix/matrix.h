@@ -87,6 +87,11 @@ struct Cell {
 
   std::string ref(size_t i = 0) const { return repo + ":" + tags.at(i); }
   std::vector<std::string> refs() const;
+  // The base's layout of Python `py` (one of `pythons`; the loader checks
+  // that each has one).
+  const PythonLayout& python_layout(const std::string& py) const;
+  // The base's architecture as wheel platform tags spell it: "x86_64", "aarch64".
+  std::string wheel_arch() const;
 };
 
 struct Matrix {
@@ -94,9 +99,17 @@ struct Matrix {
   std::vector<Cell> cells;
 };
 
+// Bounds on what a matrix may ask for; the YAML itself is bounded too (see
+// yaml_source.h).
+struct Limits {
+  // Cells the axes may multiply out to (before excludes), checked before any
+  // cell is built: a 1 KB file must not expand into 10^10 cells.
+  std::uint64_t max_cells = 10000;
+};
+
 // Errors read "<file>:<line>:<col>: <what> (expected <what>)".
-Result<Matrix> load(const std::string& path);
-Result<Matrix> parse(const std::string& yaml_text, const std::string& source_name);
+Result<Matrix> load(const std::string& path, const Limits& limits = {});
+Result<Matrix> parse(const std::string& yaml_text, const std::string& source_name, const Limits& limits = {});
 
 // --filter KEY=VALUE. Keys: repo framework version python accelerator isa tag.
 // Different keys AND together; repeating a key ORs its values. Values may use

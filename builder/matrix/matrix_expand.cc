@@ -1,6 +1,7 @@
 // model::Document -> cells: the product of each group's axes (zipped axes
 // move together), minus excludes, plus includes, with tags rendered.
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <unordered_map>
 
@@ -44,6 +45,15 @@ class Product {
   }
 
   bool done() const { return done_; }
+  // How many combinations the odometer will visit, saturating at max.
+  std::uint64_t count(std::uint64_t max) const {
+    std::uint64_t n = 1;
+    for (auto& d : dims_) {
+      if (d.size == 0) return 0;
+      n = n > max / d.size ? max : n * d.size;
+    }
+    return n;
+  }
   void next() {
     for (size_t i = dims_.size(); i-- > 0;) {
       if (++idx_[i] < dims_[i].size) return;
@@ -116,9 +126,30 @@ std::string describe_cell(const Cell& c) {
   return d;
 }
 
+// Refuses a matrix whose groups' axis products (before excludes) add up to
+// more than max_cells, before a single cell is built.
+Status check_cell_count(const yamlsrc::Source& src, const Document& doc, std::uint64_t max_cells) {
+  const std::uint64_t cap = std::numeric_limits<std::uint64_t>::max() / 2;
+  std::uint64_t total = 0, biggest = 0;
+  const Group* worst = nullptr;
+  for (const auto& g : doc.groups) {
+    std::uint64_t n = std::min(cap, Product(g).count(cap) + g.includes.size());
+    total = std::min(cap, total + n);
+    if (!worst || n > biggest) worst = &g, biggest = n;
+  }
+  if (total <= max_cells) return {};
+  std::string axes;
+  for (auto& [name, values] : worst->axes) axes += (axes.empty() ? "" : " x ") + name + " " + std::to_string(values.size());
+  std::string count = total >= cap ? "more than " + std::to_string(cap) : std::to_string(total);
+  return src.error_at(worst->mark, "the matrix expands to " + count + " cells (image group '" + worst->name + "': " +
+                                       axes + "); expected at most " + std::to_string(max_cells) +
+                                       " (raise --max-cells to allow more)");
+}
+
 }  // namespace
 
-Result<Matrix> expand(const yamlsrc::Source& src, const Document& doc) {
+Result<Matrix> expand(const yamlsrc::Source& src, const Document& doc, std::uint64_t max_cells) {
+  DL_TRY(check_cell_count(src, doc, max_cells));
   Matrix m;
   m.source = src.name();
   // ref -> index of the cell that owns it; descriptions are built only for errors.

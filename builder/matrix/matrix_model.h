@@ -69,6 +69,8 @@ struct Document {
 };
 
 Result<Document> parse_document(const yamlsrc::Source& src, const YAML::Node& root);
-Result<Matrix> expand(const yamlsrc::Source& src, const Document& doc);
+// Fails before building any cell when the axes multiply out to more than
+// max_cells.
+Result<Matrix> expand(const yamlsrc::Source& src, const Document& doc, std::uint64_t max_cells);
 
 }  // namespace dl::matrix::model

@@ -1,4 +1,5 @@
 // matrix.yaml -> model::Document, with every error located at file:line:col.
+#include <algorithm>
 #include <set>
 
 #include "base/strings.h"
@@ -29,7 +30,17 @@ Result<BaseImage> parse_base(const Source& src, const std::string& key, const YA
   DL_ASSIGN_OR_RETURN(b.ref, src.scalar(n["ref"], "bases." + key + ".ref"));
   if (n["glibc"]) { DL_ASSIGN_OR_RETURN(b.glibc, src.scalar(n["glibc"], "bases." + key + ".glibc")); }
   if (n["os"]) { DL_ASSIGN_OR_RETURN(b.os, src.scalar(n["os"], "bases." + key + ".os")); }
-  if (n["arch"]) { DL_ASSIGN_OR_RETURN(b.arch, src.scalar(n["arch"], "bases." + key + ".arch")); }
+  if (n["arch"]) {
+    DL_ASSIGN_OR_RETURN(b.arch, src.scalar(n["arch"], "bases." + key + ".arch"));
+    // OCI spelling: resolve compares it with the machine's.
+    static const std::vector<std::string> kArchs = {"amd64", "arm64", "386", "arm", "ppc64le", "s390x", "riscv64"};
+    if (std::find(kArchs.begin(), kArchs.end(), b.arch) == kArchs.end()) {
+      std::string hint = b.arch == "x86_64" ? "amd64" : b.arch == "aarch64" ? "arm64" : nearest(b.arch, kArchs);
+      return src.error_at(n["arch"], "bases." + key + ".arch '" + b.arch + "' is not an OCI architecture; " +
+                                         (hint.empty() ? "expected one of: " + join(kArchs, ", ")
+                                                       : "did you mean '" + hint + "'?"));
+    }
+  }
   if (n["apt"]) {
     DL_TRY(src.expect_map(n["apt"], "bases." + key + ".apt"));
     b.apt = {src.name(), std::make_shared<const YAML::Node>(n["apt"])};

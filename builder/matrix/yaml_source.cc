@@ -16,6 +16,7 @@ std::string describe(const YAML::Node& n) {
 int value_column(const YAML::Node& n) { return n.Mark().column + 1 + (n.Tag() == "!" ? 1 : 0); }
 
 Result<YAML::Node> Source::parse(const std::string& text) const {
+  DL_TRY(check_bounds(text));
   try {
     return YAML::Load(text);
   } catch (const YAML::ParserException& e) {

@@ -1,10 +1,19 @@
-// Located errors for YAML inputs (matrix.yaml, recipes). Every message reads
-// "<file>:<line>:<col>: <what went wrong>; expected <what>", with line and
-// column 1-based, taken from yaml-cpp's Mark.
+// Located errors for YAML inputs (matrix.yaml, recipes, data files). Every
+// message reads "<file>:<line>:<col>: <what went wrong>; expected <what>",
+// with line and column 1-based, taken from yaml-cpp's Mark.
+//
+// Every document is hostile until bounded: parse() refuses text over
+// max_bytes, nesting deeper than max_depth and documents whose aliases expand
+// to more than max_nodes nodes (yaml-cpp shares aliased nodes, but every
+// walk over the tree visits them once per alias: "billion laughs"). The
+// bounds are checked by a streaming pass over the parser's events before any
+// node is built.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,12 +21,19 @@
 
 namespace dl::yamlsrc {
 
+struct Limits {
+  std::size_t max_bytes = 4 << 20;
+  int max_depth = 64;
+  std::uint64_t max_nodes = 1000000;  // after alias expansion
+};
+
 class Source {
  public:
-  explicit Source(std::string name) : name_(std::move(name)) {}
+  explicit Source(std::string name, Limits limits = {}) : name_(std::move(name)), limits_(limits) {}
   const std::string& name() const { return name_; }
 
-  // Parses text; broken YAML becomes "<file>:L:C: invalid YAML: <reason>".
+  // Parses text; broken YAML becomes "<file>:L:C: invalid YAML: <reason>",
+  // a bound exceeded "<file>:L:C: ... ; expected at most N ...".
   Result<YAML::Node> parse(const std::string& text) const;
 
   Error error_at(const YAML::Node& n, const std::string& msg) const;
@@ -39,7 +55,9 @@ class Source {
                                                                       const std::string& what) const;
 
  private:
+  Status check_bounds(const std::string& text) const;
   std::string name_;
+  Limits limits_;
 };
 
 // "a mapping", "a sequence", "a scalar", "nothing".

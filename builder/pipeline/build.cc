@@ -85,7 +85,7 @@ std::string summary_table(const BuildReport& r, bool full_digests) {
 }
 
 Result<std::vector<matrix::Cell>> select_cells(const BuildOptions& opts) {
-  DL_ASSIGN_OR_RETURN(auto m, matrix::load(opts.matrix_file));
+  DL_ASSIGN_OR_RETURN(auto m, matrix::load(opts.matrix_file, matrix::Limits{opts.max_cells}));
   DL_ASSIGN_OR_RETURN(auto filter, matrix::parse_filters(opts.filters));
   DL_ASSIGN_OR_RETURN(auto shard, matrix::parse_shard(opts.shard));
   return matrix::select(m, filter, shard);

@@ -16,9 +16,9 @@ namespace {
 
 std::string strip_oci(const std::string& s) { return starts_with(s, "oci:") ? s.substr(4) : s; }
 
-// The names a base reference may be stored under in a layout: as written,
-// Docker-normalised, and the bare tag (what umoci and skopeo write).
-std::vector<std::string> layout_names(const std::string& ref) {
+}  // namespace
+
+std::vector<std::string> base_layout_names(const std::string& ref) {
   std::vector<std::string> names = {ref};
   std::string path = ref, tag = "latest";
   auto slash = ref.rfind('/');
@@ -33,8 +33,6 @@ std::vector<std::string> layout_names(const std::string& ref) {
   names.push_back(tag);
   return names;
 }
-
-}  // namespace
 
 Result<std::unique_ptr<BuildContext>> BuildContext::create(const BuildOptions& opts, registry::LazySession& r) {
   std::unique_ptr<BuildContext> ctx(new BuildContext(opts, r));
@@ -71,7 +69,7 @@ Result<layout::StoredImage> BuildContext::base_image(const std::string& ref) {
   for (auto& b : bases_) search.push_back(b.get());
   search.push_back(out_.get());
   for (auto* s : search) {
-    for (auto& name : layout_names(ref)) {
+    for (auto& name : base_layout_names(ref)) {
       if (!s->head_manifest(name).ok()) continue;
       DL_ASSIGN_OR_RETURN(base_cache_[ref], copy_base(*s, name, tag));
       return base_cache_[ref];

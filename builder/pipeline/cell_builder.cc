@@ -13,6 +13,7 @@
 #include "builder/pipeline/attest_cell.h"
 #include "builder/pipeline/interpreter_check.h"
 #include "builder/pipeline/layer_sources.h"
+#include "builder/pipeline/provenance.h"
 #include "builder/pipeline/resolve_wheels.h"
 #include "builder/pypa/markers.h"
 #include "builder/pypa/name.h"
@@ -21,12 +22,11 @@
 #include "builder/pypa/wheel_filename.h"
 #include "builder/recipe/recipe.h"
 #include "builder/wheel/set_check.h"
+#include "builder/wheel/target_check.h"
 #include "net/url.h"
 #include "builder/wheel/wheel_archive.h"
 
 namespace dl::pipeline {
-
-namespace {
 
 std::string recipes_dir(const BuildOptions& o) {
   if (!o.recipes_dir.empty()) return o.recipes_dir;
@@ -38,18 +38,22 @@ Result<recipe::Recipe> recipe_of(const BuildOptions& o, const matrix::Cell& cell
   return recipe::load_for_cell(recipes_dir(o), cell.recipe, cell);
 }
 
-const matrix::PythonLayout& python_layout(const matrix::Cell& cell, const std::string& py) {
-  for (auto& p : cell.base.pythons)
-    if (p.version == py) return p;
-  return cell.base.pythons.front();  // the matrix loader guarantees a match
+namespace {
+
+Result<pypa::Interpreter> interpreter_of(const matrix::Cell& cell, const matrix::PythonLayout& pl) {
+  return pypa::Interpreter::make(pl.version, pl.abi, cell.base.glibc, cell.wheel_arch());
 }
 
 std::string layer_cache_path(const layout::Layout& l, const std::string& key) {
   return (l.root() / ".dlimage-cache" / "layers" / (key + ".json")).string();
 }
 
-std::map<std::string, std::string> cell_labels(const matrix::Cell& c) {
+std::map<std::string, std::string> cell_labels(const matrix::Cell& c, const BuildOptions& o) {
   std::map<std::string, std::string> l = {
+      // What the image runs on, and which engine made its layers (digests
+      // are only reproducible with an equal engine identity).
+      {"io.qingcloud.dlimage.platform", c.base.os + "/" + c.base.arch},
+      {"io.qingcloud.dlimage.compression", layer::compression_identity(o.compression)},
       {"io.qingcloud.dlimage.cell", c.id},
       {"io.qingcloud.dlimage.repo", c.repo},
       {"io.qingcloud.dlimage.tag", c.tags.front()},  // the primary; the others are aliases
@@ -87,7 +91,9 @@ Result<LayerReport> realize(BuildContext& ctx, LayerPlan& plan) {
         r.descriptor.digest = *d;
         r.descriptor.size = j.value("size", std::int64_t(0));
         r.diff_id = j.value("diffID", "");
-        return r;
+        // Re-hashed before reuse: a corrupt layer is rebuilt (and the new
+        // blob replaces it), never pushed.
+        if (out.verify_blob(r.descriptor).ok()) return r;
       }
     }
   }
@@ -158,21 +164,26 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
     // The shared layer holds the closure of the recipe's shared requirements.
     auto shared_names = shared_closure(entry->second, shared_roots);
     DL_ASSIGN_OR_RETURN(auto fetched, wheel::fetch_locked(ctx.lock(), key, ctx.cache()));
-    auto& pl = python_layout(cell, py);
+    auto& pl = cell.python_layout(py);
     auto layout = wheel::InterpreterLayout::debian(py, pl.interpreter, pl.site_packages);
     WheelInstall s{layout, {}, {}, {}}, f{layout, {}, {}, {}};
+    // Every wheel must fit the image's interpreter (tags, METADATA
+    // Requires-Python) whichever way it arrived, as pip checks at install.
+    DL_ASSIGN_OR_RETURN(auto interp, interpreter_of(cell, pl));
+    wheel::Target target{interp, ""};
+    pypa::SupportedTags supported(interp);
     std::vector<wheel::WheelContents> contents;
     for (auto& fw : fetched) {
       inputs.wheels.push_back({fw.wheel.name, fw.wheel.version, fw.wheel.filename, fw.wheel.url, fw.wheel.sha256, py});
-      auto& target = shared_names.count(pypa::normalize_name(fw.wheel.name)) ? s : f;
-      target.wheel_paths.push_back(fw.file.path.string());
-      target.filenames.push_back(fw.wheel.filename);
-      target.sha256s.push_back(fw.wheel.sha256);
-      if (!o.allow_missing) {
-        auto c = wheel::inspect_wheel(fw.file.path, fw.wheel.filename);
-        if (!c.ok()) return c.error().wrap(cell.ref());
-        contents.push_back(std::move(c).value());
-      }
+      auto& share = shared_names.count(pypa::normalize_name(fw.wheel.name)) ? s : f;
+      share.wheel_paths.push_back(fw.file.path.string());
+      share.filenames.push_back(fw.wheel.filename);
+      share.sha256s.push_back(fw.wheel.sha256);
+      auto c = wheel::inspect_wheel(fw.file.path, fw.wheel.filename);
+      if (!c.ok()) return c.error().wrap(cell.ref());
+      if (auto fits = wheel::check_installable(*c, target, supported); !fits.ok())
+        return fits.error().wrap(cell.ref() + " (Python " + py + ")");
+      if (!o.allow_missing) contents.push_back(std::move(c).value());
     }
     if (!o.allow_missing) {
       auto complete = wheel::require_complete(contents, py);
@@ -223,7 +234,10 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
   if (!rec.workdir.empty()) config.config.working_dir = rec.workdir;
   for (int p : rec.ports) config.config.exposed_ports.insert(std::to_string(p) + "/tcp");
   for (auto& [k, v] : rec.labels) config.config.labels[k] = v;
-  for (auto& [k, v] : cell_labels(cell)) config.config.labels[k] = v;
+  for (auto& [k, v] : cell_labels(cell, o)) config.config.labels[k] = v;
+  // What `dlimage plan` compares, to say why an image would change.
+  config.config.labels[kRecipeDigestLabel] = recipe_fingerprint(rec);
+  if (auto l = lock_fingerprint(ctx.lock(), cell.ref(), cell.pythons); !l.empty()) config.config.labels[kLockDigestLabel] = l;
 
   image::ImageMetadata meta;
   meta.created_epoch = o.source_date_epoch;

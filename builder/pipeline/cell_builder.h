@@ -16,6 +16,7 @@
 #include "builder/layout/store_image.h"
 #include "builder/matrix/matrix.h"
 #include "builder/pipeline/options.h"
+#include "builder/recipe/recipe.h"
 #include "builder/wheel/cache.h"
 #include "builder/wheel/lock.h"
 #include "builder/wheel/source.h"
@@ -40,6 +41,14 @@ struct CellResult {
   std::vector<LayerReport> layers;
   std::uint64_t size = 0;  // config + layers, compressed
 };
+
+// The cell's recipe as rendered for it (recipes dir: --recipes, else next
+// to the matrix).
+Result<recipe::Recipe> recipe_of(const BuildOptions& o, const matrix::Cell& cell);
+
+// The names a base reference may be stored under in a --base layout: as
+// written, Docker-normalised, and the bare tag (what umoci and skopeo write).
+std::vector<std::string> base_layout_names(const std::string& ref);
 
 // Shared state across the cells of one build.
 class BuildContext {

@@ -106,8 +106,9 @@ void compute_key(LayerPlan& plan, const layer::LayerOptions& opts) {
   auto put = [&h](const std::string& s) { h.update(s); h.update("\n", 1); };
   put("dlimage-layer-v1");
   put(plan.kind);
-  put(std::string(layer::compression_name(opts.compression.algorithm)));
-  put(std::to_string(opts.compression.level));
+  // Algorithm, level and the engine as this machine runs it: a layer made
+  // by another engine (other bytes) is never taken for this one's.
+  put(layer::compression_identity(opts.compression));
   put(std::to_string(opts.source_date_epoch));
   for (auto& wi : plan.wheels) {
     for (auto* s : {&wi.layout.python_version, &wi.layout.purelib, &wi.layout.platlib, &wi.layout.scripts,

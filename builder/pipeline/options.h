@@ -17,6 +17,7 @@ struct BuildOptions {
   std::string recipes_dir;  // default: <dir of matrix_file>/recipes
   std::vector<std::string> filters;
   std::string shard = "1/1";
+  std::uint64_t max_cells = 10000;  // --max-cells: bound on the expanded matrix
 
   std::string output_layout;             // oci:DIR -> DIR (also the blob store for pushes)
   std::vector<std::string> base_layouts; // --base oci:DIR (searched in order)

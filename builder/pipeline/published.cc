@@ -42,6 +42,18 @@ Result<image::Manifest> image_manifest(registry::RegistryClient& client, const r
 
 }  // namespace
 
+Result<std::optional<PublishedImage>> published_image(registry::RegistryClient& client, const registry::Reference& ref) {
+  auto head = client.head_manifest(ref);
+  if (!head.ok()) {
+    if (head.error().kind() == ErrorKind::not_found || head.error().status() == 404) return std::optional<PublishedImage>();
+    return head.error();
+  }
+  DL_ASSIGN_OR_RETURN(auto manifest, image_manifest(client, ref));
+  DL_ASSIGN_OR_RETURN(auto bytes, client.fetch_blob_bytes(ref, manifest.config.digest));
+  DL_ASSIGN_OR_RETURN(auto config, image::parse_config(bytes, ref.str()));
+  return std::optional<PublishedImage>(PublishedImage{head->digest, config.config.labels});
+}
+
 Result<std::vector<matrix::Cell>> published_cells(registry::RegistryClient& client, const registry::Reference& repo) {
   DL_ASSIGN_OR_RETURN(auto tags, client.list_tags(repo));
   std::map<std::string, size_t> by_config;  // config digest -> cell index (aliases share it)
@@ -77,6 +89,11 @@ Result<std::vector<matrix::Cell>> published_cells(registry::RegistryClient& clie
       if (!f.empty()) c.isa.features.push_back(f);
     auto rank = label(l, "isa.rank");
     c.isa.rank = rank.empty() ? int(c.isa.features.size()) : std::atoi(rank.c_str());
+    // The platform label (or, for older images, the config's own fields)
+    // lets resolve offer an image only to machines of its architecture.
+    auto platform = split(label(l, "platform"), '/');
+    c.base.os = platform.size() == 2 ? platform[0] : config.os;
+    c.base.arch = platform.size() == 2 ? platform[1] : config.architecture;
     c.tags.push_back(tag);
     primaries[c.id] = label(l, "tag");
     by_config[key] = cells.size();

@@ -4,6 +4,9 @@
 // these instead of the matrix. Images without the labels are skipped.
 #pragma once
 
+#include <map>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "base/result.h"
@@ -14,5 +17,13 @@
 namespace dl::pipeline {
 
 Result<std::vector<matrix::Cell>> published_cells(registry::RegistryClient& client, const registry::Reference& repo);
+
+// What one tag names: its manifest digest and its image config's labels
+// (the linux/amd64 image of an index). nullopt when the tag does not exist.
+struct PublishedImage {
+  Digest digest;
+  std::map<std::string, std::string> labels;
+};
+Result<std::optional<PublishedImage>> published_image(registry::RegistryClient& client, const registry::Reference& ref);
 
 }  // namespace dl::pipeline

@@ -98,12 +98,6 @@ class Indexes {
   }
 };
 
-const matrix::PythonLayout& python_layout(const matrix::Cell& cell, const std::string& py) {
-  for (auto& p : cell.base.pythons)
-    if (p.version == py) return p;
-  return cell.base.pythons.front();  // the matrix loader guarantees a match
-}
-
 struct Inputs {
   wheel::LockedEnvironment env;  // without wheels
   resolve::Environment target;
@@ -112,8 +106,8 @@ struct Inputs {
 Result<Inputs> inputs_for(const matrix::Cell& cell, const std::string& py, const recipe::Recipe& rec) {
   Inputs in;
   if (cell.base.pythons.empty()) return invalid("base " + cell.base.key + " declares no Python; expected pythons: in matrix.yaml");
-  auto& pl = python_layout(cell, py);
-  DL_ASSIGN_OR_RETURN(in.target, resolve::Environment::make(py, pl.abi, cell.base.glibc));
+  auto& pl = cell.python_layout(py);
+  DL_ASSIGN_OR_RETURN(in.target, resolve::Environment::make(py, pl.abi, cell.base.glibc, "", cell.wheel_arch()));
   std::vector<std::string> labels;
   for (auto& spec : rec.wheels) {
     auto req = pypa::parse_requirement(spec.requirement);

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "base/confined.h"
 #include "base/fs.h"
 #include "base/strings.h"
 #include "builder/matrix/matrix_model.h"
@@ -27,8 +28,13 @@ class Loader {
 
   Status load(const std::string& name, Recipe& out, std::set<std::string>& visiting) {
     std::string path = dir_ + "/" + name + ".yaml";
+    // A recipe name is a file name in the recipes directory, never a path.
+    if (name.empty() || name[0] == '.' || name.find('/') != std::string::npos)
+      return invalid(path + ": recipe name '" + name + "' (named by " + cell_.group +
+                     ") is not a plain name; expected a file name in " + dir_);
     if (!visiting.insert(name).second) return invalid(path + ": 'extends' loops back to " + name);
-    auto text = read_file(path);
+    auto text = read_bounded(path, yamlsrc::Limits{}.max_bytes, "recipe");
+    if (!text.ok() && text.error().kind() != ErrorKind::not_found) return text.error();
     if (!text.ok()) return invalid(path + ": cannot read recipe '" + name + "' (named by " + cell_.group + ")");
     Source src(path);
     DL_ASSIGN_OR_RETURN(auto root, src.parse(*text));
@@ -84,7 +90,11 @@ class Loader {
       DL_ASSIGN_OR_RETURN(f.dest, render(src, item["dest"], "dest"));
       if (item["src"]) {
         DL_ASSIGN_OR_RETURN(f.src, src.scalar(item["src"], "src"));
-        f.src = dir_ + "/" + f.src;
+        // Confined to the recipes directory: no "..", no absolute path, no
+        // symlink leading out (checked with every link resolved).
+        auto inside = resolve_beneath(dir_, f.src, "files src");
+        if (!inside.ok()) return src.error_at(item["src"], inside.error().message());
+        f.src = inside->string();
       } else if (item["content"]) {
         DL_ASSIGN_OR_RETURN(f.content, render(src, item["content"], "content"));
       } else {

@@ -1,5 +1,7 @@
 #include "builder/resolve/environment.h"
 
+#include <charconv>
+
 namespace dl::resolve {
 
 namespace {
@@ -10,16 +12,18 @@ std::string default_abi(const std::string& python) {
   std::string major = python.substr(0, dot), minor = python.substr(dot + 1);
   std::string tag = "cp" + major + minor;
   if (major == "2") return tag + "mu";  // Debian/Ubuntu build Python 2 with wide unicode
-  if (major == "3" && !minor.empty() && std::stoi(minor) < 8) return tag + "m";
+  int n = 0;
+  auto [end, ec] = std::from_chars(minor.data(), minor.data() + minor.size(), n);
+  if (major == "3" && ec == std::errc() && end == minor.data() + minor.size() && n < 8) return tag + "m";
   return tag;
 }
 
 }  // namespace
 
 Result<Environment> Environment::make(const std::string& python, const std::string& abi, const std::string& glibc,
-                                      const std::string& variant) {
+                                      const std::string& variant, const std::string& arch) {
   std::string a = abi.empty() ? default_abi(python) : abi;
-  DL_ASSIGN_OR_RETURN(auto interp, pypa::Interpreter::make(python, a, glibc));
+  DL_ASSIGN_OR_RETURN(auto interp, pypa::Interpreter::make(python, a, glibc, arch));
   Environment e;
   e.interpreter = interp;
   e.python_full = interp.python_version() + ".0";

@@ -23,9 +23,10 @@ struct Environment {
   std::map<std::string, std::string> project_variants;
 
   // From text; errors name the field: python "3.6", abi "cp36m" ("" = the
-  // CPython default for the version: cp27mu, cp36m, cp38...), glibc "2.23".
+  // CPython default for the version: cp27mu, cp36m, cp38...), glibc "2.23",
+  // arch as wheel platform tags name it ("x86_64", "aarch64").
   static Result<Environment> make(const std::string& python, const std::string& abi, const std::string& glibc,
-                                  const std::string& variant = "");
+                                  const std::string& variant = "", const std::string& arch = "x86_64");
 
   std::string variant_for(const std::string& normalized_project) const;
   // "python 3.6 / cp36m / glibc 2.23 / variant cpu": for messages and the lock.

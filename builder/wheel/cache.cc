@@ -12,6 +12,7 @@
 
 #include "base/fs.h"
 #include "base/sha256.h"
+#include "base/temp_sweep.h"
 #include "net/fetch.h"
 #include "net/url.h"
 
@@ -31,7 +32,9 @@ class TempOut {
     std::string tmpl = (dir / ".download-XXXXXX").string();
     int fd = ::mkstemp(tmpl.data());
     if (fd < 0) return io_error(tmpl + ": cannot create: " + errno_text());
-    return TempOut(fd, tmpl);
+    TempOut out(fd, tmpl);
+    DL_TRY(lock_temp_file(fd, tmpl));  // live until we finish; see sweep_dead_temp
+    return out;
   }
   TempOut(TempOut&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) { o.fd_ = -1; o.path_.clear(); }
   TempOut& operator=(TempOut&&) = delete;
@@ -81,10 +84,23 @@ fs::path WheelCache::path_for(const std::string& hex) const { return dir_ / "sha
 
 std::optional<CachedFile> WheelCache::find(const std::string& hex) const {
   if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdef") != std::string::npos) return std::nullopt;
-  std::error_code ec;
   fs::path p = path_for(hex);
-  uint64_t size = fs::file_size(p, ec);
-  if (ec) return std::nullopt;
+  // Re-hashed on every use: a file's name is only a claim, and anything
+  // with write access to the cache could have changed its bytes (even
+  // keeping the size). A mismatch is dropped so the caller fetches again.
+  int fd = ::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  Sha256 sha;
+  std::vector<char> buf(1 << 16);
+  ssize_t n = 0;
+  while ((n = ::read(fd, buf.data(), buf.size())) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0) sha.update(buf.data(), size_t(n));
+  ::close(fd);
+  uint64_t size = sha.bytes();
+  if (n < 0 || sha.hex_digest() != hex) {
+    ::unlink(p.c_str());
+    return std::nullopt;
+  }
   return CachedFile{p, hex, size};
 }
 
@@ -102,6 +118,10 @@ Result<CachedFile> WheelCache::fetch(const std::string& source, const std::strin
   // The temp file lives in the final directory so rename() never crosses
   // filesystems, and has a name no other process uses.
   DL_TRY(ensure_dir(dir_ / "sha256"));
+  if (!swept_) {  // downloads a killed run left behind
+    swept_ = true;
+    DL_TRY(sweep_dead_temp(dir_ / "sha256", [](std::string_view n) { return n.starts_with(".download-"); }));
+  }
   DL_ASSIGN_OR_RETURN(TempOut out, TempOut::create(dir_ / "sha256"));
   Sha256 sha;
   auto write = [&](const char* d, size_t n) -> Status {

@@ -3,7 +3,10 @@
 // hashed, is checked against the expected digest when one is known, and is
 // renamed into place only then. Processes sharing the directory never see a
 // partial file: each writes its own temp name and rename() is atomic, and
-// two finishers of the same digest rename identical bytes.
+// two finishers of the same digest rename identical bytes. A cached file is
+// re-hashed every time it is found, so a file changed in place (even at the
+// same size) is dropped and fetched again, never installed. Temp files of a
+// killed run are removed by the next fetch.
 #pragma once
 
 #include <cstdint>
@@ -50,6 +53,7 @@ class WheelCache {
 
  private:
   std::filesystem::path dir_;
+  bool swept_ = false;
   net::HttpClient* http_;
   std::map<std::string, std::string> userinfo_;  // origin -> "user:pw"
 };

@@ -100,12 +100,43 @@ Reference HostConfig::for_pull(const Reference& ref) const {
 }
 
 Reference HostConfig::for_push(const Reference& ref) const {
-  if (push_registry_.empty()) return ref;
-  Reference r = ref;
   // The repository path is kept as normalised: docker.io/library/x pushed
   // to --registry h lands at h/library/x, as skopeo and crane do.
-  r.registry = push_registry_;
+  return relocate(ref, push_registry_, push_namespace_);
+}
+
+Status HostConfig::set_push_namespace(std::string_view ns) {
+  DL_TRY(check_namespace(ns));
+  push_namespace_ = std::string(ns);
+  return {};
+}
+
+Reference relocate(const Reference& ref, std::string_view registry, std::string_view ns) {
+  Reference r = ref;
+  if (!registry.empty()) r.registry = std::string(registry);
+  if (!ns.empty()) {
+    auto slash = r.repository.rfind('/');
+    r.repository = std::string(ns) + "/" + (slash == std::string::npos ? r.repository : r.repository.substr(slash + 1));
+  }
   return r;
+}
+
+Status check_namespace(std::string_view ns) {
+  auto bad = [&](const std::string& why) {
+    return invalid("namespace '" + std::string(ns) + "': " + why +
+                   "; expected lowercase letters and digits joined by '.', '_', '-' (and '/' between components)");
+  };
+  if (ns.empty()) return bad("empty");
+  char prev = '/';
+  for (char c : ns) {
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    bool sep = c == '.' || c == '_' || c == '-' || c == '/';
+    if (!alnum && !sep) return bad(std::string("'") + c + "' is not allowed");
+    if (sep && (prev == '/' || prev == '.' || prev == '_' || prev == '-')) return bad("a separator must follow a letter or digit");
+    prev = c;
+  }
+  if (!((prev >= 'a' && prev <= 'z') || (prev >= '0' && prev <= '9'))) return bad("it must end with a letter or digit");
+  return {};
 }
 
 bool HostConfig::is_plain_http(std::string_view registry) const {

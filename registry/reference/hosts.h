@@ -40,9 +40,13 @@ class HostConfig {
   // Push host override: --registry HOST[:PORT] (or http://HOST[:PORT]).
   Status set_push_registry(std::string_view host);
 
+  // Push namespace override: --namespace NS (forks, staging).
+  Status set_push_namespace(std::string_view ns);
+
   // Pulls: the first mirror whose `from` matches replaces the registry.
   Reference for_pull(const Reference& ref) const;
-  // Pushes: the --registry host replaces the registry, path kept.
+  // Pushes: the --registry host replaces the registry, and --namespace NS
+  // the repository's namespace (see relocate()).
   Reference for_push(const Reference& ref) const;
 
   bool is_plain_http(std::string_view registry) const;
@@ -67,8 +71,18 @@ class HostConfig {
   std::set<std::string> plain_http_;
   std::set<std::string> tls_;  // written as https://HOST
   std::shared_ptr<ProbeCache> probe_ = std::make_shared<ProbeCache>();
-  std::string push_registry_;
+  std::string push_registry_, push_namespace_;
 };
+
+// `ref` moved to another registry and/or namespace ("" keeps each):
+// "docker.io/qingcloud/tensorflow:1.12" with namespace "staging" is
+// "docker.io/staging/tensorflow:1.12" (every path component but the last
+// is the namespace). Tag and digest are kept.
+Reference relocate(const Reference& ref, std::string_view registry, std::string_view ns);
+
+// A repository namespace as the distribution spec allows path components:
+// lowercase [a-z0-9] runs joined by '.', '_', '-', components by '/'.
+Status check_namespace(std::string_view ns);
 
 // 127.0.0.0/8, ::1 or localhost, with or without a port ("[::1]:5000").
 bool is_loopback_host(std::string_view host_port);

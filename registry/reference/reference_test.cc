@@ -113,6 +113,22 @@ TEST(HostConfig, MirrorsPushRegistryAndPlainHttp) {
   EXPECT_FALSE(hc.add_plain_http("user@host").ok());
 }
 
+TEST(HostConfig, NamespaceOverrideMovesTheRepositoryNotTheTag) {
+  HostConfig hc;
+  ASSERT_TRUE(hc.set_push_namespace("staging").ok());
+  EXPECT_EQ(hc.for_push(parse_ok("qingcloud/tensorflow:1.12")).str(), "docker.io/staging/tensorflow:1.12");
+  EXPECT_EQ(hc.for_push(parse_ok("ubuntu:16.04")).str(), "docker.io/staging/ubuntu:16.04");
+  ASSERT_TRUE(hc.set_push_registry("127.0.0.1:5000").ok());
+  auto once = hc.for_push(parse_ok("qingcloud/tensorflow:1.12"));
+  EXPECT_EQ(once.str(), "127.0.0.1:5000/staging/tensorflow:1.12");
+  EXPECT_EQ(hc.for_push(once), once);  // idempotent: results files hold pushed references
+  EXPECT_EQ(relocate(parse_ok("a.io/x/y/z@sha256:" + std::string(64, 'a')), "", "team/dev").str(),
+            "a.io/team/dev/z@sha256:" + std::string(64, 'a'));
+  for (const char* bad : {"", "Staging", "a//b", "-x", "x-", "a b", "a_.b", "/x"})
+    EXPECT_FALSE(hc.set_push_namespace(bad).ok()) << bad;
+  EXPECT_TRUE(check_namespace("my-org/team.a_b1").ok());
+}
+
 TEST(HostConfig, LoopbackIsPlainUnlessItSpeaksTls) {
   EXPECT_TRUE(is_loopback_host("127.0.0.1:5000"));
   EXPECT_TRUE(is_loopback_host("127.255.3.4"));

@@ -17,6 +17,7 @@ Result<std::unique_ptr<Session>> Session::open(const SessionOptions& opts) {
   for (const auto& m : opts.mirrors) DL_TRY(s->hosts_.add_mirror(m));
   for (const auto& h : opts.plain_http) DL_TRY(s->hosts_.add_plain_http(h));
   if (!opts.push_registry.empty()) DL_TRY(s->hosts_.set_push_registry(opts.push_registry));
+  if (!opts.push_namespace.empty()) DL_TRY(s->hosts_.set_push_namespace(opts.push_namespace));
   s->http_ = std::make_unique<HttpClient>(transport_options(opts));
   auto creds = opts.registry_config.empty() ? CredentialStore::load_default()
                                             : CredentialStore::load(opts.registry_config);

@@ -25,6 +25,7 @@ struct SessionOptions {
   std::vector<std::string> mirrors;     // FROM=TO
   std::vector<std::string> plain_http;  // HOST[:PORT]
   std::string push_registry;            // --registry HOST[:PORT]
+  std::string push_namespace;           // --namespace NS
   bool tls_verify = true;
   std::string ca_file;
   std::string registry_config;          // docker config.json; "" = default

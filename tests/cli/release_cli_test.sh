@@ -36,6 +36,89 @@ inputs=(-m "$ROOT/tests/cli/release/matrix.yaml" --base "oci:$work/base" --no-ca
   || fail "pushed_tags do not name $host: $(cat "$work/results.json")"
 [ ! -s "$work/err" ] || fail "--json wrote progress to stderr: $(cat "$work/err")"
 
+# plan: nothing to do right after the push; then each kind of change is
+# named, against the registry, without building (no layout is written).
+plan() { "$DL" plan -m "$work/m/matrix.yaml" --base "oci:$work/base" --registry "$host" "$@"; }
+cp -r "$ROOT/tests/cli/release" "$work/m"
+out=$(plan 2>&1); rc=$?
+[ "$rc" = 0 ] || fail "plan exit $rc: $out"
+echo "$out" | grep -qx "0 of 2 images would be built and pushed; nothing was built" || fail "plan after push: $out"
+sed -i 's/LANG: C.UTF-8/LANG: C.UTF-8\n  EXTRA: "1"/' "$work/m/recipes/tool.yaml"
+out=$(plan)
+echo "$out" | grep -q "build+push  $host/team/tool:1.0-py311-cpu: recipe changed (tool)" || fail "plan recipe: $out"
+echo "$out" | grep -qx "2 of 2 images would be built and pushed; nothing was built" || fail "plan recipe count: $out"
+cp "$ROOT/tests/cli/release/recipes/tool.yaml" "$work/m/recipes/tool.yaml"
+sed -i 's/isa: \[generic, avx\]/isa: [generic, avx, avx2]/; s/^  avx:     {rank: 1, features: \[avx\], tag: "-avx"}/&\n  avx2:    {rank: 2, features: [avx, avx2], tag: "-avx2"}/' "$work/m/matrix.yaml"
+out=$(plan)
+echo "$out" | grep -q "build+push  $host/team/tool:1.0-py311-cpu-avx2: not published" || fail "plan new cell: $out"
+echo "$out" | grep -q "up to date  $host/team/tool:1.0-py311-cpu$" || fail "plan unchanged cell: $out"
+[ "$(plan -q)" = "$host/team/tool:1.0-py311-cpu-avx2" ] || fail "plan -q: $(plan -q)"
+[ "$(plan --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["schema"], d["to_build"])')" = "1 1" ] \
+  || fail "plan --json"
+cp -r "$work/base" "$work/base2"
+(cd "$work" && umoci unpack --rootless --image base2:base b2 >/dev/null && echo changed > b2/rootfs/etc-marker &&
+  umoci repack --image base2:base b2 >/dev/null) || fail "could not change the base"
+out=$("$DL" plan -m "$ROOT/tests/cli/release/matrix.yaml" --base "oci:$work/base2" --registry "$host")
+echo "$out" | grep -q "1.0-py311-cpu: base digest changed (tiny:base: sha256:" || fail "plan base: $out"
+[ ! -e "$work/m/out" ] || fail "plan wrote a layout"
+
+# diff: two layouts (the recipe change above, built), two locks.
+"$DL" build -m "$work/m/matrix.yaml" --base "oci:$work/base" --no-catalog --cache "$work/cache" \
+  --output "oci:$work/out2" --filter isa=generic -q > /dev/null || fail "build out2"
+out=$("$DL" diff "oci:$work/out" "oci:$work/out" 2>&1); rc=$?
+[ "$rc" = 0 ] && echo "$out" | grep -qx "0 tags differ, 2 the same" || fail "diff same layout: $rc $out"
+sed -i 's/LANG: C.UTF-8/LANG: C.UTF-8\n  EXTRA: "1"/' "$work/m/recipes/tool.yaml"
+"$DL" build -m "$work/m/matrix.yaml" --base "oci:$work/base" --no-catalog --cache "$work/cache" \
+  --output "oci:$work/out3" --filter isa=generic -q > /dev/null || fail "build out3"
+out=$("$DL" diff "oci:$work/out2" "oci:$work/out3"); rc=$?
+[ "$rc" = 1 ] || fail "diff layouts exit $rc: $out"
+echo "$out" | grep -qx "~ team/tool:1.0-py311-cpu" && echo "$out" | grep -qx "    recipe changed" || fail "diff layouts: $out"
+python3 - "$work" <<'PY'
+import json, sys
+def lock(six, extra):
+    w = [{"name": "six", "version": six, "filename": f"six-{six}-py2.py3-none-any.whl",
+          "url": f"https://files.invalid/six-{six}.whl", "sha256": "a" * 64, "size": 1}]
+    env = {"cell": "team/tool:1.0-py311-cpu", "python": "3.11", "abi": "cp311", "glibc": "2.36",
+           "requirements": ["six"], "wheels": w}
+    envs = {"team/tool:1.0-py311-cpu python3.11": env}
+    if extra:
+        envs["team/tool:1.0-py311-cpu-avx python3.11"] = dict(env, cell="team/tool:1.0-py311-cpu-avx")
+    return {"version": 2, "environments": envs}
+json.dump(lock("1.15.0", False), open(sys.argv[1] + "/a.lock", "w"))
+json.dump(lock("1.16.0", True), open(sys.argv[1] + "/b.lock", "w"))
+PY
+out=$("$DL" diff "$work/a.lock" "$work/b.lock"); rc=$?
+[ "$rc" = 1 ] || fail "diff locks exit $rc"
+echo "$out" | grep -qx "~ team/tool:1.0-py311-cpu python3.11" && echo "$out" | grep -qx "    six 1.15.0 -> 1.16.0" &&
+  echo "$out" | grep -qx "+ team/tool:1.0-py311-cpu-avx python3.11" || fail "diff locks: $out"
+out=$("$DL" diff "oci:$work/out" "$work/a.lock" 2>&1); rc=$?
+[ "$rc" = 1 ] && echo "$out" | grep -q "expected two layouts (oci:DIR) or two lock files" || fail "diff mixed: $out"
+
+# promote: team/ -> prod/ on the same registry by digest (blobs mounted, no
+# rebuild); verify --results --namespace prod then finds the same digests.
+promote() { "$DL" promote -m "$ROOT/tests/cli/release/matrix.yaml" --from-registry "$host" --registry "$host" "$@"; }
+out=$(promote --namespace prod --dry-run); rc=$?
+[ "$rc" = 0 ] && echo "$out" | grep -q "^would copy 2 of 2 tags" || fail "promote --dry-run: $rc $out"
+[ -z "$("$DL" tags "docker://$host/prod/tool" 2>/dev/null)" ] || fail "promote --dry-run copied"
+out=$(promote --namespace prod); rc=$?
+[ "$rc" = 0 ] || fail "promote exit $rc: $out"
+echo "$out" | grep -q "copied      $host/team/tool:1.0-py311-cpu -> $host/prod/tool:1.0-py311-cpu  sha256:" \
+  || fail "promote lines: $out"
+echo "$out" | grep -q "^promoted 2 of 2 tags (0 blobs copied, [1-9][0-9]* mounted" || fail "promote did not mount: $out"
+out=$("$DL" verify --results "$work/results.json" --namespace prod 2>&1); rc=$?
+[ "$rc" = 0 ] && echo "$out" | grep -qx "2/2 tags verified" || fail "verify promoted: $rc $out"
+out=$(promote --namespace prod --json)
+[ "$(echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["schema"], all(t["already"] for t in d["tags"]))')" = "1 True" ] \
+  || fail "promote again is not a no-op: $out"
+out=$(promote 2>&1); rc=$?
+[ "$rc" = 1 ] && echo "$out" | grep -q "source and destination are the same repository" || fail "promote onto itself: $rc $out"
+out=$(promote --namespace Prod 2>&1); rc=$?
+[ "$rc" = 2 ] && echo "$out" | grep -q "namespace 'Prod'" || fail "bad namespace: $rc $out"
+# build --push --namespace: the same digests under another namespace.
+"$DL" build "${inputs[@]}" --push --namespace fork -q > "$work/fork.out" || fail "build --push --namespace"
+out=$("$DL" verify --results "$work/results.json" --namespace fork 2>&1)
+echo "$out" | grep -qx "2/2 tags verified" || fail "verify fork: $out"
+
 # verify --results: no rebuild (no --output, no matrix, no base layout).
 mv "$work/out" "$work/out.kept"
 out=$(cd "$work" && "$DL" verify --results results.json 2>&1); rc=$?

@@ -1,0 +1,136 @@
+#include "builder/pipeline/plan.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+
+#include "base/strings.h"
+#include "builder/image/descriptor.h"
+#include "builder/layout/layout_store.h"
+#include "builder/pipeline/build.h"
+#include "builder/pipeline/cell_builder.h"
+#include "builder/pipeline/provenance.h"
+#include "builder/pipeline/published.h"
+#include "builder/pipeline/push.h"
+#include "builder/wheel/lock.h"
+
+namespace dl::pipeline {
+
+namespace {
+
+std::string label(const std::map<std::string, std::string>& l, std::string_view key) {
+  auto it = l.find(std::string(key));
+  return it == l.end() ? "" : it->second;
+}
+
+std::string short_digest(const std::string& d) { return d.size() > 19 ? d.substr(0, 19) : d; }
+
+// The digest each base reference names now: in a --base layout (as the
+// build looks them up), else in its registry. Asked once per base.
+class BaseDigests {
+ public:
+  BaseDigests(const BuildOptions& o, registry::LazySession& s) : session_(s) {
+    for (auto& b : o.base_layouts) {
+      auto l = layout::Layout::open(starts_with(b, "oci:") ? b.substr(4) : b);
+      if (l.ok()) layouts_.push_back(std::make_unique<layout::LayoutStore>(std::move(*l)));
+    }
+  }
+  Result<std::string> of(const std::string& ref) {
+    if (auto it = known_.find(ref); it != known_.end()) return it->second;
+    for (auto& l : layouts_)
+      for (auto& name : base_layout_names(ref))
+        if (auto h = l->head_manifest(name); h.ok()) return known_[ref] = h->digest.str();
+    DL_ASSIGN_OR_RETURN(auto parsed, registry::parse_reference(ref));
+    DL_ASSIGN_OR_RETURN(registry::Session * s, session_.get());
+    auto h = s->client().head_manifest(s->hosts().for_pull(parsed));
+    if (!h.ok()) return h.error().wrap("base image " + ref + " is in no --base layout and its registry");
+    return known_[ref] = h->digest.str();
+  }
+
+ private:
+  registry::LazySession& session_;
+  std::vector<std::unique_ptr<layout::LayoutStore>> layouts_;
+  std::map<std::string, std::string> known_;
+};
+
+Result<PlannedCell> plan_cell(const BuildOptions& o, const matrix::Cell& c, const wheel::Lock& lock,
+                              BaseDigests& bases, registry::Session& s) {
+  PlannedCell p;
+  DL_ASSIGN_OR_RETURN(auto ref, registry::parse_reference(c.ref()));
+  ref = s.hosts().for_push(ref);
+  p.ref = ref.str();
+  DL_ASSIGN_OR_RETURN(auto published, published_image(s.client(), ref));
+  if (!published) {
+    p.reasons.push_back("not published");
+    return p;
+  }
+  p.published = published->digest.str();
+  const auto& l = published->labels;
+  if (label(l, kRecipeDigestLabel).empty()) {
+    p.reasons.push_back("no provenance labels (built before dlimage recorded its inputs)");
+    return p;
+  }
+  DL_ASSIGN_OR_RETURN(auto base_now, bases.of(c.base.ref));
+  std::string base_then = label(l, image::annotation::kBaseDigest);
+  if (base_then != base_now)
+    p.reasons.push_back("base digest changed (" + c.base.ref + ": " + short_digest(base_then) + " -> " +
+                        short_digest(base_now) + ")");
+  DL_ASSIGN_OR_RETURN(auto rec, recipe_of(o, c));
+  std::string lock_now = lock_fingerprint(lock, c.ref(), c.pythons);
+  if (rec.wheels.empty()) {
+    // No wheels: the lock has nothing for this cell.
+  } else if (lock_now.empty())
+    p.reasons.push_back("not in the lock (" + (o.lock_file.empty() ? std::string("no --lock") : o.lock_file) +
+                        "): wheels would be resolved");
+  else if (lock_now != label(l, kLockDigestLabel))
+    p.reasons.push_back("lock changed");
+  if (recipe_fingerprint(rec) != label(l, kRecipeDigestLabel)) p.reasons.push_back("recipe changed (" + c.recipe + ")");
+  return p;
+}
+
+}  // namespace
+
+size_t PlanReport::to_build() const {
+  size_t n = 0;
+  for (auto& c : cells) n += !c.up_to_date();
+  return n;
+}
+
+Result<PlanReport> plan_release(const BuildOptions& opts, registry::LazySession& session) {
+  DL_ASSIGN_OR_RETURN(auto cells, select_cells(opts));
+  wheel::Lock lock;
+  if (!opts.lock_file.empty()) {
+    DL_ASSIGN_OR_RETURN(lock, wheel::load_lock(opts.lock_file));
+  }
+  DL_ASSIGN_OR_RETURN(registry::Session * s, session.get());
+  BaseDigests bases(opts, session);
+  PlanReport r;
+  for (auto& c : cells) {
+    DL_ASSIGN_OR_RETURN(auto p, plan_cell(opts, c, lock, bases, *s));
+    r.cells.push_back(std::move(p));
+  }
+  return r;
+}
+
+std::string format_plan(const PlanReport& p) {
+  std::string out;
+  for (auto& c : p.cells)
+    out += (c.up_to_date() ? "  up to date  " : "  build+push  ") + c.ref +
+           (c.up_to_date() ? "" : ": " + join(c.reasons, "; ")) + "\n";
+  out += std::to_string(p.to_build()) + " of " + std::to_string(p.cells.size()) +
+         " images would be built and pushed; nothing was built\n";
+  return out;
+}
+
+std::string plan_json(const PlanReport& p) {
+  nlohmann::ordered_json j{{"schema", 1}, {"kind", "dlimage.plan"}, {"images", nlohmann::ordered_json::array()}};
+  for (auto& c : p.cells)
+    j["images"].push_back({{"ref", c.ref}, {"action", c.up_to_date() ? "none" : "build+push"},
+                           {"published", c.published}, {"reasons", c.reasons}});
+  j["to_build"] = p.to_build();
+  return j.dump(2) + "\n";
+}
+
+}  // namespace dl::pipeline
