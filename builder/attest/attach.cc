@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <set>
 
 #include "base/json_limits.h"
@@ -88,6 +89,13 @@ Status collect_layers(store::ImageStore& store, const std::string& ref, const st
 }  // namespace
 
 std::string referrers_tag(const Digest& subject) { return subject.algorithm + "-" + subject.hex; }
+
+bool is_attachment_tag(std::string_view tag) {
+  if (tag.size() < 71 || tag.substr(0, 7) != "sha256-") return false;
+  for (size_t i = 7; i < 71; ++i)
+    if (!std::isxdigit(static_cast<unsigned char>(tag[i]))) return false;
+  return tag.size() == 71 || tag[71] == '.';
+}
 
 Result<Attached> attach(store::ImageStore& store, const image::Descriptor& image_manifest,
                         const image::Platform& platform, const std::vector<Attestation>& statements) {

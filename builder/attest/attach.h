@@ -54,6 +54,10 @@ Result<Attached> attach(store::ImageStore& store, const image::Descriptor& image
 
 // "sha256-<hex>": the referrers tag schema's tag for a subject.
 std::string referrers_tag(const Digest& subject);
+// True for tags that name attachments, not images: the referrers tag
+// sha256-<hex> and cosign's sha256-<hex>.sig/.att/.sbom. Listings of
+// images (resolve --from, diff) leave them out.
+bool is_attachment_tag(std::string_view tag);
 
 // Adds `referrers` to the subject's referrers-tag index in `store`,
 // keeping what is there; writes nothing when every one is listed already.

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "base/strings.h"
+#include "builder/attest/attach.h"
 #include "builder/image/image_config.h"
 #include "builder/image/manifest.h"
 
@@ -15,15 +16,6 @@ namespace {
 std::string label(const std::map<std::string, std::string>& l, const std::string& key) {
   auto it = l.find("io.qingcloud.dlimage." + key);
   return it == l.end() ? "" : it->second;
-}
-
-// Tags that name no image: the referrers tag schema's sha256-<hex> (an
-// index of attestations) and cosign's sha256-<hex>.sig/.att/.sbom.
-bool is_attachment_tag(const std::string& tag) {
-  if (tag.size() < 71 || tag.compare(0, 7, "sha256-") != 0) return false;
-  for (size_t i = 7; i < 71; ++i)
-    if (!std::isxdigit(static_cast<unsigned char>(tag[i]))) return false;
-  return tag.size() == 71 || tag[71] == '.';
 }
 
 // The linux/amd64 image manifest behind a tag (following an index).
@@ -60,7 +52,7 @@ Result<std::vector<matrix::Cell>> published_cells(registry::RegistryClient& clie
   std::vector<matrix::Cell> cells;
   std::map<std::string, std::string> primaries;  // cell id -> primary tag
   for (auto& tag : tags) {
-    if (is_attachment_tag(tag)) continue;
+    if (attest::is_attachment_tag(tag)) continue;
     auto ref = repo.with_tag(tag);
     DL_ASSIGN_OR_RETURN(auto manifest, image_manifest(client, ref));
     auto key = manifest.config.digest.str();
