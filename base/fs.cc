@@ -104,11 +104,21 @@ Status AtomicFile::commit() {
   return {};
 }
 
+// Never throws: when the directory cannot be made, path() is empty (and the
+// reason is on stderr); library callers check for that.
 TempDir::TempDir(std::string_view prefix) {
-  std::string tmp = fs::temp_directory_path().string();
-  detail::remove_orphaned_temp_dirs(tmp, prefix);
-  std::string tmpl = (fs::path(tmp) / (std::string(prefix) + "-" + std::to_string(getpid()) + "-XXXXXX")).string();
-  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed: " + errno_text());
+  std::error_code ec;
+  fs::path base = fs::temp_directory_path(ec);
+  if (ec) {
+    std::fprintf(stderr, "dlimage: no temporary directory: %s\n", ec.message().c_str());
+    return;
+  }
+  detail::remove_orphaned_temp_dirs(base.string(), prefix);
+  std::string tmpl = (base / (std::string(prefix) + "-" + std::to_string(getpid()) + "-XXXXXX")).string();
+  if (!::mkdtemp(tmpl.data())) {
+    std::fprintf(stderr, "dlimage: %s: mkdtemp failed: %s\n", tmpl.c_str(), errno_text().c_str());
+    return;
+  }
   path_ = tmpl;
   detail::register_temp_dir(path_.string());
 }

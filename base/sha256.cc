@@ -2,7 +2,8 @@
 
 #include <openssl/evp.h>
 
-#include <stdexcept>
+#include <cstdio>
+#include <cstdlib>
 
 namespace dl {
 
@@ -10,8 +11,11 @@ struct Sha256::Impl {
   EVP_MD_CTX* ctx = nullptr;
   Impl() {
     ctx = EVP_MD_CTX_new();
-    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1)
-      throw std::runtime_error("OpenSSL: cannot initialise SHA-256");
+    // Only out of memory gets here; there is nothing to report it with.
+    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1) {
+      std::fputs("dlimage: OpenSSL cannot initialise SHA-256\n", stderr);
+      std::abort();
+    }
   }
   ~Impl() { EVP_MD_CTX_free(ctx); }
 };

@@ -5,7 +5,7 @@
 #   -DDLIMAGE_SANITIZE=ON  ASan + UBSan; any UB report aborts the test that hit it.
 #   -DDLIMAGE_FUZZ=ON      clang only: libraries get fuzzer coverage
 #                          instrumentation plus ASan + UBSan, and fuzz/ builds
-#                          one libFuzzer binary per parser (see fuzz/README.md).
+#                          one libFuzzer binary per parser (docs/DEVELOPING.md).
 option(DLIMAGE_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
 option(DLIMAGE_FUZZ "Build the libFuzzer targets in fuzz/ (needs clang)" OFF)
 

@@ -91,7 +91,7 @@ TEST(Architecture, EveryIncludeFollowsTheRules) {
   ASSERT_GE(rules.size(), 15u) << "could not read the rules";
   size_t files = 0;
   std::vector<std::string> violations;
-  for (const char* top : {"base", "net", "builder", "registry", "tests", "bench"}) {
+  for (const char* top : {"base", "net", "builder", "registry", "tests", "bench", "fuzz"}) {
     if (!fs::exists(kRoot / top)) continue;
     for (auto& e : fs::recursive_directory_iterator(kRoot / top)) {
       auto ext = e.path().extension();
@@ -126,6 +126,57 @@ TEST(Architecture, OnlyNetIncludesCurl) {
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0], "builder/wheel/http.cc:2: includes libcurl; only net/ may (one network stack)");
   EXPECT_FALSE(check_curl("tests/support/x.cc", "  #  include \"curl/easy.h\"\n").empty());
+}
+
+// Library code returns errors as values (base/result.h): it never throws, and
+// never calls what throws on bad input (std::stoi and friends). Third-party
+// exceptions (yaml-cpp, nlohmann::json) are caught where they are called.
+// Only builder/cli turns Errors into exceptions, once, at the top.
+std::vector<std::string> exception_uses(const std::string& rel, const std::string& text) {
+  static const std::regex bad(R"((^|[^A-Za-z0-9_])(throw\s|throw;|std::sto[a-z]+\s*\())");
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    std::string code = line.substr(0, line.find("//"));
+    if (std::regex_search(code, bad)) out.push_back(rel + ":" + std::to_string(n) + ": " + line);
+  }
+  return out;
+}
+
+bool is_library_source(const std::string& rel) {
+  auto ends = [&](std::string_view s) { return rel.size() >= s.size() && rel.compare(rel.size() - s.size(), s.size(), s) == 0; };
+  if (ends("_test.cc") || ends("_test_util.h")) return false;
+  if (rel.rfind("builder/cli/", 0) == 0) return false;
+  return ends(".cc") || ends(".h") || ends(".cc.in");
+}
+
+TEST(Architecture, LibraryCodeThrowsNoExceptions) {
+  size_t files = 0;
+  std::vector<std::string> uses;
+  for (const char* top : {"base", "net", "builder", "registry"}) {
+    for (auto& e : fs::recursive_directory_iterator(kRoot / top)) {
+      std::string rel = fs::relative(e.path(), kRoot).string();
+      if (!e.is_regular_file() || !is_library_source(rel)) continue;
+      ++files;
+      for (auto& u : exception_uses(rel, slurp(e.path()))) uses.push_back(u);
+    }
+  }
+  EXPECT_GT(files, 50u);
+  std::string all;
+  for (auto& u : uses) all += u + "\n";
+  EXPECT_TRUE(uses.empty()) << "library code must return Errors, not throw:\n" << all;
+}
+
+TEST(Architecture, TheExceptionCheckCatchesAThrow) {
+  EXPECT_EQ(exception_uses("base/x.cc", "int f() {\n  throw std::runtime_error(\"x\");\n}\n").size(), 1u);
+  EXPECT_EQ(exception_uses("base/x.cc", "int v = std::stoi(s);\n").size(), 1u);
+  EXPECT_EQ(exception_uses("base/x.cc", "if (!ok) throw;\n").size(), 1u);
+  EXPECT_TRUE(exception_uses("base/x.cc", "// we never throw here\nint rethrow_count = 0;\n").empty());
+  EXPECT_TRUE(exception_uses("base/x.cc", "auto [p, ec] = std::from_chars(a, b, v);\n").empty());
+  EXPECT_FALSE(is_library_source("builder/cli/cmd_build.cc"));
+  EXPECT_FALSE(is_library_source("builder/wheel/wheel_test_util.h"));
+  EXPECT_TRUE(is_library_source("builder/wheel/lock.cc"));
 }
 
 }  // namespace

@@ -118,9 +118,10 @@ Result<PackageSpec> parse_package_spec(std::string_view text) {
   return p;
 }
 
-Result<AptSpec> parse_apt_spec(const YAML::Node& node, const yamlsrc::Source& src,
-                               const std::vector<std::string>& extra_keys,
-                               const std::vector<std::string>& entry_keys) {
+namespace {
+Result<AptSpec> parse_apt_spec_nodes(const YAML::Node& node, const yamlsrc::Source& src,
+                                     const std::vector<std::string>& extra_keys,
+                                     const std::vector<std::string>& entry_keys) {
   DL_TRY(src.expect_map(node, "apt"));
   std::vector<std::string> keys = {"sources", "packages", "recommends"};
   keys.insert(keys.end(), extra_keys.begin(), extra_keys.end());
@@ -147,6 +148,13 @@ Result<AptSpec> parse_apt_spec(const YAML::Node& node, const yamlsrc::Source& sr
     else return src.error_at(node["recommends"], "recommends must be true or false; got '" + r + "'");
   }
   return spec;
+}
+}  // namespace
+
+Result<AptSpec> parse_apt_spec(const YAML::Node& node, const yamlsrc::Source& src,
+                               const std::vector<std::string>& extra_keys,
+                               const std::vector<std::string>& entry_keys) {
+  return yamlsrc::guarded(src, [&] { return parse_apt_spec_nodes(node, src, extra_keys, entry_keys); });
 }
 
 Result<AptSpec> merge_apt_specs(const std::vector<AptSpec>& specs) {

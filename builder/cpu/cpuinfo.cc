@@ -166,7 +166,7 @@ Result<CpuInfo> cpuid_info() {
     __cpuid_count(7, 0, r[0], r[1], r[2], r[3]);
     take(leaf7, std::size(leaf7));
   }
-  if (__get_cpuid_max(0x80000000u, nullptr) >= 0x80000001u) {
+  if (unsigned(__get_cpuid_max(0x80000000u, nullptr)) >= 0x80000001u) {  // int in clang, unsigned in GCC
     __cpuid(0x80000001u, r[0], r[1], r[2], r[3]);
     take(ext1, std::size(ext1));
   }

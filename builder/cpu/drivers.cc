@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include "base/fs.h"
 #include "base/strings.h"
@@ -23,7 +24,9 @@ Result<Version> Version::parse(std::string_view text, std::string_view what) {
       ok = false;
       break;
     }
-    v.parts.push_back(unsigned(std::stoul(f)));
+    unsigned part = 0;
+    std::from_chars(f.data(), f.data() + f.size(), part);  // <= 9 digits: fits
+    v.parts.push_back(part);
   }
   if (!ok)
     return invalid("malformed " + std::string(what) + " '" + std::string(text) +

@@ -1,5 +1,7 @@
 #include "builder/matrix/matrix.h"
 
+#include <algorithm>
+#include <charconv>
 #include <set>
 
 #include "base/confined.h"
@@ -32,9 +34,11 @@ std::vector<std::string> Cell::refs() const {
 
 Result<Matrix> parse(const std::string& yaml_text, const std::string& source_name, const Limits& limits) {
   yamlsrc::Source src(source_name);
-  DL_ASSIGN_OR_RETURN(auto root, src.parse(yaml_text));
-  DL_ASSIGN_OR_RETURN(auto doc, model::parse_document(src, root));
-  return model::expand(src, doc, limits.max_cells);
+  return yamlsrc::guarded(src, [&]() -> Result<Matrix> {
+    DL_ASSIGN_OR_RETURN(auto root, src.parse(yaml_text));
+    DL_ASSIGN_OR_RETURN(auto doc, model::parse_document(src, root));
+    return model::expand(src, doc, limits.max_cells);
+  });
 }
 
 Result<Matrix> load(const std::string& path, const Limits& limits) {
@@ -90,7 +94,8 @@ Result<Filter> parse_filters(const std::vector<std::string>& args) {
 
 bool Shard::contains(const Cell& c) const {
   // The id is already a hash; its first 8 hex digits are uniform enough.
-  unsigned long h = std::stoul(c.id.substr(0, 8), nullptr, 16);
+  unsigned long h = 0;
+  std::from_chars(c.id.data(), c.id.data() + std::min<size_t>(c.id.size(), 8), h, 16);
   return h % count + 1 == index;
 }
 
@@ -98,15 +103,13 @@ Result<Shard> parse_shard(const std::string& text) {
   auto slash = text.find('/');
   auto bad = [&] { return invalid("--shard '" + text + "': expected I/N with 1 <= I <= N, e.g. 2/4"); };
   if (slash == std::string::npos) return bad();
-  try {
-    size_t p1 = 0, p2 = 0;
-    std::string a = text.substr(0, slash), b = text.substr(slash + 1);
-    unsigned long i = std::stoul(a, &p1), n = std::stoul(b, &p2);
-    if (p1 != a.size() || p2 != b.size() || n == 0 || i == 0 || i > n) return bad();
-    return Shard{unsigned(i), unsigned(n)};
-  } catch (const std::exception&) {
+  unsigned i = 0, n = 0;
+  const char* end = text.data() + text.size();
+  auto [pi, ei] = std::from_chars(text.data(), text.data() + slash, i);
+  auto [pn, en] = std::from_chars(text.data() + slash + 1, end, n);
+  if (ei != std::errc() || en != std::errc() || pi != text.data() + slash || pn != end || n == 0 || i == 0 || i > n)
     return bad();
-  }
+  return Shard{i, n};
 }
 
 namespace {

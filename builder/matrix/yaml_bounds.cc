@@ -7,6 +7,7 @@
 #include <yaml-cpp/parser.h>
 
 #include <map>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -16,7 +17,9 @@ namespace dl::yamlsrc {
 
 namespace {
 
-// Thrown out of the event handler to stop the parser at once; caught below.
+// The first bound hit. Later events are ignored: the parser runs on to the
+// end of the (size-bounded) text without building anything, and yaml-cpp's
+// own depth guard stops runaway nesting, so no exception is needed to stop it.
 struct BoundHit {
   YAML::Mark mark;
   std::string what;
@@ -25,6 +28,7 @@ struct BoundHit {
 class Counter : public YAML::EventHandler {
  public:
   explicit Counter(const Limits& l) : limits_(l) {}
+  const std::optional<BoundHit>& hit() const { return hit_; }
 
   void OnDocumentStart(const YAML::Mark&) override {}
   void OnDocumentEnd() override {}
@@ -50,9 +54,10 @@ class Counter : public YAML::EventHandler {
   };
 
   void add(const YAML::Mark& m, std::uint64_t n) {
+    if (hit_) return;
     nodes_ = n > limits_.max_nodes ? limits_.max_nodes + 1 : nodes_ + n;
     if (nodes_ > limits_.max_nodes)
-      throw BoundHit{m, "the document expands to more than " + std::to_string(limits_.max_nodes) +
+      hit_ = BoundHit{m, "the document expands to more than " + std::to_string(limits_.max_nodes) +
                             " nodes (counting each alias as a copy of its anchor); expected at most " +
                             std::to_string(limits_.max_nodes)};
   }
@@ -61,8 +66,8 @@ class Counter : public YAML::EventHandler {
     if (a) sizes_[a] = 1;
   }
   void open(const YAML::Mark& m, YAML::anchor_t a) {
-    if (int(stack_.size()) >= limits_.max_depth)
-      throw BoundHit{m, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels; expected at most " +
+    if (!hit_ && int(stack_.size()) >= limits_.max_depth)
+      hit_ = BoundHit{m, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels; expected at most " +
                             std::to_string(limits_.max_depth)};
     stack_.push_back({a, nodes_});
     add(m, 1);
@@ -78,6 +83,7 @@ class Counter : public YAML::EventHandler {
   std::uint64_t nodes_ = 0;
   std::vector<Frame> stack_;
   std::map<YAML::anchor_t, std::uint64_t> sizes_;
+  std::optional<BoundHit> hit_;
 };
 
 }  // namespace
@@ -91,11 +97,11 @@ Status Source::check_bounds(const std::string& text) const {
   try {
     YAML::Parser parser(in);
     parser.HandleNextDocument(counter);
-  } catch (const BoundHit& hit) {
-    return error_at(hit.mark, hit.what);
-  } catch (const YAML::ParserException& e) {
+  } catch (const YAML::ParserException& e) {  // yaml-cpp reports by exception; it stops here
+    if (counter.hit()) return error_at(counter.hit()->mark, counter.hit()->what);
     return error_at(e.mark, "invalid YAML: " + e.msg);
   }
+  if (counter.hit()) return error_at(counter.hit()->mark, counter.hit()->what);
   return {};
 }
 

@@ -1,5 +1,8 @@
 #include "builder/matrix/yaml_source.h"
 
+#include <charconv>
+#include <climits>
+
 #include "base/strings.h"
 
 namespace dl::yamlsrc {
@@ -19,7 +22,7 @@ Result<YAML::Node> Source::parse(const std::string& text) const {
   DL_TRY(check_bounds(text));
   try {
     return YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
+  } catch (const YAML::Exception& e) {  // ParserException, DeepRecursion, ...
     return error_at(e.mark, "invalid YAML: " + e.msg);
   }
 }
@@ -78,12 +81,18 @@ Result<std::vector<std::string>> Source::scalar_list(const YAML::Node& n, const 
 
 Result<int> Source::integer(const YAML::Node& n, const std::string& what) const {
   DL_TRY(expect_scalar(n, what));
-  try {
-    size_t pos = 0;
-    int v = std::stoi(n.Scalar(), &pos, 0);
-    if (pos == n.Scalar().size()) return v;
-  } catch (const std::exception&) {
+  // Decimal, or hexadecimal with 0x (YAML 1.2's core schema); optional minus sign.
+  std::string_view s = n.Scalar();
+  bool neg = !s.empty() && s[0] == '-';
+  if (neg) s.remove_prefix(1);
+  int base = 10;
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    s.remove_prefix(2);
+    base = 16;
   }
+  unsigned long long v = 0;  // unsigned: a second sign is refused
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
+  if (!s.empty() && ec == std::errc() && end == s.data() + s.size() && v <= INT_MAX) return neg ? -int(v) : int(v);
   return error_at(n, what + " must be an integer; got " + describe(n));
 }
 

@@ -60,6 +60,19 @@ class Source {
   Limits limits_;
 };
 
+// Runs `f` (a parse that walks YAML nodes) and turns any exception yaml-cpp
+// throws for a shape the walker did not expect (a key looked up in a scalar,
+// the mark of a missing node) into a located error: the library never lets an
+// exception escape. Every public entry point that walks YAML calls this.
+template <class F>
+auto guarded(const Source& src, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const YAML::Exception& e) {
+    return src.error_at(e.mark, "unexpected YAML structure: " + e.msg);
+  }
+}
+
 // "a mapping", "a sequence", "a scalar", "nothing".
 std::string describe(const YAML::Node& n);
 

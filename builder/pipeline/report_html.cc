@@ -1,5 +1,6 @@
 #include "builder/pipeline/report_html.h"
 
+#include <charconv>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -32,7 +33,8 @@ std::string mib(std::uint64_t b) {
 
 // A stable colour per layer digest, so shared layers look the same everywhere.
 std::string colour(const std::string& digest) {
-  unsigned h = unsigned(std::stoul(digest.substr(7, 6), nullptr, 16));
+  unsigned h = 0;  // stays 0 for a digest too short or not hex: any colour will do
+  if (digest.size() >= 13) std::from_chars(digest.data() + 7, digest.data() + 13, h, 16);
   char buf[32];
   std::snprintf(buf, sizeof buf, "hsl(%u,55%%,62%%)", h % 360);
   return buf;

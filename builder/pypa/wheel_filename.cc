@@ -1,8 +1,7 @@
 #include "builder/pypa/wheel_filename.h"
 
-#include <charconv>
-
 #include <cctype>
+#include <charconv>
 
 #include "base/strings.h"
 #include "builder/pypa/name.h"

@@ -32,6 +32,10 @@ class Loader {
     if (name.empty() || name[0] == '.' || name.find('/') != std::string::npos)
       return invalid(path + ": recipe name '" + name + "' (named by " + cell_.group +
                      ") is not a plain name; expected a file name in " + dir_);
+    return yamlsrc::guarded(Source(path), [&] { return load_file(path, name, out, visiting); });
+  }
+
+  Status load_file(const std::string& path, const std::string& name, Recipe& out, std::set<std::string>& visiting) {
     if (!visiting.insert(name).second) return invalid(path + ": 'extends' loops back to " + name);
     auto text = read_bounded(path, yamlsrc::Limits{}.max_bytes, "recipe");
     if (!text.ok() && text.error().kind() != ErrorKind::not_found) return text.error();

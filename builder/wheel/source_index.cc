@@ -1,6 +1,7 @@
 // PEP 503 simple repository API (HTML), with PEP 592 yanking and the
 // data-requires-python attribute of PEP 345/503.
 #include <cctype>
+#include <charconv>
 
 #include "builder/pypa/name.h"
 #include "builder/wheel/source.h"
@@ -34,7 +35,9 @@ std::string percent_decode(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
         std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += char(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      unsigned byte = 0;
+      std::from_chars(s.data() + i + 1, s.data() + i + 3, byte, 16);  // two hex digits, checked above
+      out += char(byte);
       i += 2;
     } else {
       out += s[i];

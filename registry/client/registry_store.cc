@@ -55,6 +55,7 @@ Result<bool> RegistryStore::has_blob(const Digest& d) {
 
 Result<std::shared_ptr<BlobSource>> RegistryStore::open_blob(const store::BlobRef& b) {
   if (!spool_) spool_ = std::make_unique<TempDir>("dlimage-spool");
+  if (spool_->path().empty()) return io_error("cannot create a spool directory for registry blobs under $TMPDIR");
   return std::shared_ptr<BlobSource>(std::make_shared<RegistryBlob>(client_, repo_, b, spool_->path()));
 }
 
