@@ -1,5 +1,7 @@
 #include "builder/pipeline/build.h"
 
+#include "builder/pipeline/auto_index.h"
+
 #include <cstdio>
 #include <map>
 #include <set>
@@ -151,6 +153,11 @@ Result<BuildReport> build(const BuildOptions& opts, registry::LazySession& regis
     if (progress) progress("build-images", cells.size(), cells.size(), "");
   }
   DL_TRY(write_apt_lock(opts, ctx->apt_resolved(), all));
+  {
+    auto t = report.phases.time("auto-index");
+    DL_ASSIGN_OR_RETURN(auto autos, build_auto_indexes(*ctx, report.cells, report.notes));
+    report.cells.insert(report.cells.end(), autos.begin(), autos.end());
+  }
   report.dedup = dedup_of(report.cells);
   return report;
 }

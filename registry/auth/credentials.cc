@@ -40,6 +40,8 @@ struct Pipe {
   }
 };
 
+}  // namespace
+
 // Runs argv with `input` on stdin; returns stdout, exit code in *code.
 Result<std::string> run_program(const std::string& program, const std::vector<std::string>& args,
                                 const std::string& input, int* code) {
@@ -83,8 +85,6 @@ Result<std::string> run_program(const std::string& program, const std::vector<st
   *code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return output;
 }
-
-}  // namespace
 
 std::string normalize_registry_key(std::string_view key) {
   std::string lowered = to_lower(key);

@@ -12,6 +12,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 
@@ -52,6 +53,11 @@ class CredentialStore {
   std::string store_;
   std::string helper_dir_;
 };
+
+// Runs a credential helper (docker-credential-NAME get|store|erase) with
+// `input` on stdin; returns its stdout (at most 1 MiB), its exit code in *code.
+Result<std::string> run_program(const std::string& program, const std::vector<std::string>& args,
+                                const std::string& input, int* code);
 
 // "https://index.docker.io/v1/" -> "docker.io"; "http://h:5000/x" -> "h:5000".
 std::string normalize_registry_key(std::string_view key);
