@@ -1,5 +1,7 @@
 #include "builder/pipeline/attest_cell.h"
 
+#include <nlohmann/json.hpp>
+
 #include "base/version.h"
 #include "builder/apt/control.h"
 #include "builder/attest/provenance.h"
@@ -39,6 +41,9 @@ Digest lock_digest(const wheel::Lock& lock, const matrix::Cell& cell) {
     auto key = wheel::lock_key(cell.ref(), py);
     if (auto it = lock.environments.find(key); it != lock.environments.end()) mine.environments[key] = it->second;
   }
+  // The image's OS-package entry too (builder/apt/lock.h).
+  auto apt = nlohmann::json::parse(lock.apt, nullptr, false);
+  if (apt.is_object() && apt.contains(cell.ref())) mine.apt = nlohmann::json{{cell.ref(), apt[cell.ref()]}}.dump();
   return Digest::of(wheel::lock_to_json(mine));
 }
 
@@ -82,6 +87,11 @@ Status attest_cell(BuildContext& ctx, const matrix::Cell& cell, const layout::St
     c.base_digest = base.manifest_descriptor.digest;
   }
   DL_ASSIGN_OR_RETURN(c.debs, base_packages(ctx, base));
+  // The OS-package layer's .debs; an upgraded base package is listed once, as built.
+  for (auto& d : inputs.debs) {
+    std::erase_if(c.debs, [&](const attest::SbomDeb& b) { return b.name == d.name && b.arch == d.arch; });
+    c.debs.push_back(d);
+  }
   c.wheels = inputs.wheels;
   c.artifacts = inputs.artifacts;
   c.created_epoch = ctx.options().source_date_epoch;

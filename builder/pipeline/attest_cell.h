@@ -18,6 +18,7 @@ namespace dl::pipeline {
 
 // What build_cell knows about a cell's contents as it goes.
 struct CellInputs {
+  std::vector<attest::SbomDeb> debs;  // installed by the cell's OS-package layer (origin "build")
   std::vector<attest::SbomWheel> wheels;
   std::vector<attest::SbomArtifact> artifacts;
 };

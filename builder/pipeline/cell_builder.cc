@@ -150,6 +150,7 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
       if (auto req = pypa::parse_requirement(spec.requirement); req.ok()) shared_roots.insert(req->normalized_name());
 
   CellInputs inputs;  // for the SBOM
+  for (const auto& p : os.packages) inputs.debs.push_back({p.name, p.version, p.arch, p.sha256, "build"});
   LayerPlan shared{"wheels:shared", "", "dlimage: wheels shared across images", {}, {}, "", "", {}, {}};
   LayerPlan framework{"wheels:framework", "", "dlimage: " + cell.framework + " " + cell.version + " wheels", {}, {}, "", "", {}, {}};
   for (auto& py : cell.pythons) {

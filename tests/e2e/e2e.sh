@@ -47,8 +47,10 @@ grep -q '"libgomp1"' "$work/wheels.lock" || fail "the lock has no apt entry for 
 step "every image, in a chroot: its framework imports, pip check, dpkg and apt agree with the tree"
 for tag in $(json "$work/push1.json" "' '.join(i['tags'][0] for i in d['images'])"); do
   fw=$(json "$work/push1.json" "[i['framework'] for i in d['images'] if i['tags'][0] == '$tag'][0]")
-  rm -rf "$work/each"
-  umoci unpack --image "$work/out:$tag" "$work/each" >/dev/null || fail "umoci unpack $tag"
+  rm -rf "$work/each" "$work/each-oci"
+  # From the registry: skopeo picks the image out of the attested index.
+  skopeo copy --quiet --src-tls-verify=false "docker://$host/$tag" "oci:$work/each-oci:img" || fail "skopeo copy $tag"
+  umoci unpack --image "$work/each-oci:img" "$work/each" >/dev/null || fail "umoci unpack $tag"
   r=$work/each/rootfs
   chroot "$r" /usr/bin/python3 -c "import $fw, ctypes; ctypes.CDLL('libgomp.so.1')" || fail "$tag: import $fw / libgomp"
   if [ "$fw" = keras ]; then chroot "$r" /usr/bin/python3 -c "import ctypes; ctypes.CDLL('libhdf5_serial.so.103')" || fail "$tag: libhdf5"; fi
