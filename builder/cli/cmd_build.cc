@@ -79,6 +79,7 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
     } else {
       std::cout << pipeline::summary_table(report.build, a->out.no_trunc) << report.build.dedup.str() << "\n"
                 << push_line(report);
+      for (auto& n : report.build.notes) std::cout << "auto: " << n << "\n";
       if (const auto& s = report.signing)
         std::cout << "signed: " << s->signed_tags << " tags (" << s->already << " already signed by this key)\n";
       if (a->timings) std::cout << "phases:\n" << report.build.phases.report();

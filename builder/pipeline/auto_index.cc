@@ -78,6 +78,7 @@ Result<std::vector<CellResult>> build_auto_indexes(BuildContext& ctx, const std:
     r.cell = by_variant.at("")->cell;
     r.cell.id += "-auto";
     r.cell.tags = {r.cell.auto_tag};
+    r.auto_index = true;
     r.manifest = r.image = image::describe(index.media_type(), bytes);
     out.push_back(std::move(r));
   }

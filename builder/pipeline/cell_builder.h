@@ -41,6 +41,7 @@ struct CellResult {
   // OCI referrers of `image` (SBOM, provenance), listed by the layout's
   // referrers tag sha256-<hex of image> (builder/attest/attach.h).
   std::vector<image::Descriptor> referrers;
+  bool auto_index = false;  // an `auto` tag's index over other cells' images (auto_index.h)
   std::vector<LayerReport> layers;
   std::uint64_t size = 0;  // config + layers, compressed
   std::vector<std::string> os_packages;           // "name version arch" installed by its OS-package layer

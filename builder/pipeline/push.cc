@@ -323,7 +323,12 @@ Result<PushReport> push_cells(layout::LayoutStore& from, const std::vector<CellR
   if (opts.progress) opts.progress->begin_phase("push", todo.size(), bytes_total);
   Publisher pub(layout, client, opts);
   std::atomic<bool> stop{false};
-  parallel_for(todo.size(), opts.jobs, [&](size_t k) {
+  // Auto indexes go after every image: they name images of other cells,
+  // and two jobs putting one manifest at once made Distribution 2.8 answer
+  // MANIFEST_BLOB_UNKNOWN for a tag put in between.
+  std::stable_partition(todo.begin(), todo.end(), [&](size_t i) { return !jobs[i].cr->auto_index; });
+  size_t images = size_t(std::count_if(todo.begin(), todo.end(), [&](size_t i) { return !jobs[i].cr->auto_index; }));
+  auto publish_one = [&](size_t k) {
     Job& job = jobs[todo[k]];
     if (stop) {
       job.error = "not pushed: an earlier cell failed (--keep-going pushes the others)";
@@ -337,7 +342,9 @@ Result<PushReport> push_cells(layout::LayoutStore& from, const std::vector<CellR
       if (!opts.keep_going) stop = true;
     }
     if (opts.progress) opts.progress->item_done(job.pc.ref, !st.ok());
-  });
+  };
+  parallel_for(images, opts.jobs, publish_one);
+  parallel_for(todo.size() - images, opts.jobs, [&](size_t k) { publish_one(images + k); });
   report.publish_seconds = since(t1);
 
   for (auto& job : jobs) {
