@@ -77,6 +77,23 @@ std::vector<std::string> check_curl(const std::string& rel, const std::string& t
   return out;
 }
 
+// Lines that reach private-key machinery (reading PEM/PKCS#8 private keys,
+// signing, NaCl) outside builder/sign/: key material stays in one directory, whose
+// errors are written never to carry it. tests/support/ makes test
+// certificates; tests may drive keys.
+std::vector<std::string> check_keys(const std::string& rel, const std::string& text) {
+  auto test_file = rel.size() > 8 && rel.compare(rel.size() - 8, 8, "_test.cc") == 0;
+  if (rel.rfind("builder/sign/", 0) == 0 || rel.rfind("tests/support/", 0) == 0 || test_file) return {};
+  std::vector<std::string> out;
+  std::regex inc(R"re((^\s*#\s*include\s*[<"]sodium)|PrivateKey\s*\(|d2i_PKCS8|EVP_DigestSign|EVP_PKEY_sign|crypto_secretbox)re");
+  std::istringstream in(text);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n)
+    if (std::regex_search(line, inc))
+      out.push_back(rel + ":" + std::to_string(n) + ": reads or uses private keys; only builder/sign/ may");
+  return out;
+}
+
 std::string slurp(const fs::path& p) {
   std::ifstream in(p);
   std::stringstream ss;
@@ -102,6 +119,7 @@ TEST(Architecture, EveryIncludeFollowsTheRules) {
       std::string text = slurp(e.path());
       for (auto& v : check_file(rules, rel, text)) violations.push_back(v);
       for (auto& v : check_curl(rel, text)) violations.push_back(v);
+      for (auto& v : check_keys(rel, text)) violations.push_back(v);
     }
   }
   EXPECT_GT(files, 10u);
@@ -118,6 +136,16 @@ TEST(Architecture, TheCheckerCatchesABrokenRule) {
   EXPECT_TRUE(check_file(rules, "builder/wheel/x_test.cc", "#include \"tests/support/process.h\"\n").empty());
   EXPECT_FALSE(check_file(rules, "builder/wheel/x.cc", "#include \"tests/support/process.h\"\n").empty());
   EXPECT_FALSE(check_file(rules, "base/x.cc", "#include \"registry/reference/reference.h\"\n").empty());
+}
+
+TEST(Architecture, OnlyBuilderSignHandlesPrivateKeys) {
+  EXPECT_TRUE(check_keys("builder/sign/key.cc", "#include <sodium.h>\nPEM_read_bio_PrivateKey(b, 0, 0, 0);\n").empty());
+  auto v = check_keys("builder/pipeline/x.cc", "#include <string>\n  auto k = PEM_read_bio_PrivateKey(bio, nullptr, cb, p);\n");
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0], "builder/pipeline/x.cc:2: reads or uses private keys; only builder/sign/ may");
+  EXPECT_FALSE(check_keys("builder/cli/x.cc", "#include <sodium.h>\n").empty());
+  EXPECT_FALSE(check_keys("net/x.cc", "EVP_DigestSign(ctx, sig, &n, m, len);\n").empty());
+  EXPECT_TRUE(check_keys("builder/deb/ca_certs.cc", "#include <openssl/pem.h>\nPEM_read_bio_X509(b, 0, 0, 0);\n").empty());
 }
 
 TEST(Architecture, OnlyNetIncludesCurl) {

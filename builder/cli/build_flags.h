@@ -45,6 +45,11 @@ inline void add_build_input_flags(CLI::App& app, pipeline::BuildOptions& o) {
   app.add_option("--lock", o.lock_file, "wheel lock: read if present, written after resolution");
   app.add_flag("--allow-missing", o.allow_missing, "build even when a Requires-Dist is not satisfied");
   app.add_option("--source-date-epoch", o.source_date_epoch, "timestamp for every file and history entry");
+  // Part of every image (labels, provenance): verify must be told them too.
+  app.add_option("--revision", o.revision, "source revision: org.opencontainers.image.revision and the provenance");
+  app.add_option("--source-url", o.source_url, "org.opencontainers.image.source and the provenance");
+  app.add_flag_callback("--no-attest", [&o] { o.attest = false; },
+                        "no SBOM/provenance: tags point at the image manifest (no BuildKit index, no referrers)");
 }
 
 // A timestamp as reproducible-builds.org defines SOURCE_DATE_EPOCH: decimal

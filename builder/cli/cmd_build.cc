@@ -45,8 +45,6 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
   app.add_option("--compression", a->compression, "gzip|zstd")->check(CLI::IsMember({"gzip", "zstd"}));
   app.add_option("--level", o.compression.level, "compression level (0 = default)");
   app.add_option("--threads", o.compression.threads, "compression threads (0 = all cores)");
-  app.add_option("--revision", o.revision, "org.opencontainers.image.revision");
-  app.add_option("--source-url", o.source_url, "org.opencontainers.image.source");
   app.add_flag("--timings", a->timings, "print the time of each phase");
   app.add_option("--report", a->r.report_file, "write a self-contained HTML report of the run");
   a->out.add_to(app, /*progress_flag=*/true, /*table=*/true);
@@ -81,6 +79,7 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
     } else {
       std::cout << pipeline::summary_table(report.build, a->out.no_trunc) << report.build.dedup.str() << "\n"
                 << push_line(report);
+      for (auto& n : report.build.notes) std::cout << "auto: " << n << "\n";
       if (const auto& s = report.signing)
         std::cout << "signed: " << s->signed_tags << " tags (" << s->already << " already signed by this key)\n";
       if (a->timings) std::cout << "phases:\n" << report.build.phases.report();

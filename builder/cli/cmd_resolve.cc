@@ -81,7 +81,7 @@ Registration reg("resolve", "List the image tags a machine can run, best first",
     } else if (o->format == "json") {
       std::cout << cpu::format_json(result, described.machine);
     } else {
-      std::cout << cpu::format_tags(result);
+      std::cout << cpu::format_tags(result, described.machine);
       if (o->explain) std::cerr << cpu::format_explain(result);
     }
     if (result.runnable.empty()) {

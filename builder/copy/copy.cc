@@ -72,6 +72,14 @@ Result<Endpoint> parse_endpoint(const std::string& text) {
       if (!lr.ok()) return lr.error().wrap("'" + text + "'");
       ep.layout = *lr;
     }
+    // dlimage's own tags are "repo:tag" ("oci:out:team/app:1.0"): when the
+    // last colon does not end at a layout, the first one that does wins.
+    if (!fs::exists(ep.layout.dir / "oci-layout"))
+      for (auto c = rest.find(':'); c != std::string::npos && c + 1 < rest.size(); c = rest.find(':', c + 1))
+        if (c > 0 && fs::exists(fs::path(rest.substr(0, c)) / "oci-layout")) {
+          ep.layout = {rest.substr(0, c), rest.substr(c + 1)};
+          break;
+        }
     if (ep.layout.dir.empty()) return invalid("'" + text + "': expected oci:DIR[:TAG]");
     return ep;
   }

@@ -3,8 +3,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <map>
 
 #include "base/strings.h"
+#include "builder/cpu/levels.h"
 
 namespace dl::cpu {
 namespace {
@@ -39,6 +41,33 @@ std::string format_explain(const Resolution& r) {
   return out;
 }
 
+// The auto tags among the runnable images, each with the entry a
+// variant-aware engine (Docker >= 23) picks on this machine: the highest
+// level in the index the machine reaches and can run.
+struct AutoPick {
+  std::string ref;           // repo:auto_tag
+  const matrix::Cell* cell;  // what it resolves to here
+  std::string variant;       // "" = the plain entry
+};
+std::vector<AutoPick> auto_picks(const Resolution& r, const Machine& m) {
+  auto model = CpuModel::embedded();
+  std::string level = model.ok() ? amd64_level(*model, m.features) : "v1";
+  std::vector<AutoPick> out;
+  std::map<std::string, size_t> at;
+  for (const auto& v : r.runnable) {
+    const auto& c = *v.cell;
+    if (c.auto_tag.empty()) continue;
+    auto variant = amd64_variant(c.isa.features);
+    if (!variant) continue;
+    if (!variant->empty() && *variant > level) continue;  // the engine would not pick it
+    std::string ref = c.repo + ":" + c.auto_tag;
+    auto [it, fresh] = at.emplace(ref, out.size());
+    if (fresh) out.push_back({ref, &c, *variant});
+    else if (*variant > out[it->second].variant) out[it->second] = {ref, &c, *variant};
+  }
+  return out;
+}
+
 std::string format_table(const Resolution& r, const Machine& m, bool explain) {
   std::string out = machine_line(m);
   size_t w_ref = 3, w_acc = 11, w_isa = 3;
@@ -59,14 +88,21 @@ std::string format_table(const Resolution& r, const Machine& m, bool explain) {
     }
   }
   if (!r.runnable.empty()) out += "run the best: " + docker_run_line(*r.runnable.front().cell) + "\n";
+  auto autos = auto_picks(r, m);
+  if (!autos.empty()) {
+    out += "auto tags (Docker >= 23 picks by CPU; podman/containerd need --variant/--platform; Docker 18.09 takes the plain build):\n";
+    for (auto& a : autos)
+      out += "  " + a.ref + " -> " + a.cell->ref() + (a.variant.empty() ? " (plain)" : " (--platform linux/amd64/" + a.variant + ")") + "\n";
+  }
   if (explain) out += format_explain(r);
   return out;
 }
 
-std::string format_tags(const Resolution& r) {
+std::string format_tags(const Resolution& r, const Machine& m) {
   std::string out;
   for (const auto& v : r.runnable)
     for (size_t i = 0; i < v.cell->tags.size(); ++i) out += v.cell->ref(i) + "\n";
+  for (auto& a : auto_picks(r, m)) out += a.ref + "\n";  // after the images: the best image stays first
   return out;
 }
 
@@ -96,6 +132,9 @@ std::string format_json(const Resolution& r, const Machine& m) {
                                {"isa", c.isa.key},
                                {"docker_run", docker_run_line(c)}});
   }
+  j["auto"] = nlohmann::json::array();
+  for (auto& a : auto_picks(r, m))
+    j["auto"].push_back({{"ref", a.ref}, {"picks", a.cell->ref()}, {"variant", a.variant}});
   j["excluded"] = nlohmann::json::array();
   for (const auto& v : r.excluded) j["excluded"].push_back({{"ref", v.cell->ref()}, {"reasons", v.reasons}});
   return j.dump(2) + "\n";

@@ -9,7 +9,8 @@
 namespace dl::cpu {
 
 std::string format_table(const Resolution& r, const Machine& m, bool explain);
-std::string format_tags(const Resolution& r);
+// Auto tags (matrix auto_tag) the machine can pull come after the images.
+std::string format_tags(const Resolution& r, const Machine& m);
 std::string format_json(const Resolution& r, const Machine& m);
 // A ready command for an image: `--gpus all` for CUDA (Docker >= 19.03 with
 // the NVIDIA container toolkit), the ROCm device nodes for ROCm.

@@ -80,6 +80,9 @@ struct Cell {
   BaseImage base;
   std::map<std::string, std::string> axes;  // axis name -> value, identity of the cell
   std::vector<std::string> tags;  // tags[0] is primary; the rest are aliases
+  // CPU cells of a group with `auto_tag:`: the tag of the OCI index over the
+  // group's ISA builds (docs/MATRIX.md); "" otherwise.
+  std::string auto_tag;
   std::map<std::string, std::string> vars;  // every template variable, resolved
 
   std::string ref(size_t i = 0) const { return repo + ":" + tags.at(i); }

@@ -154,6 +154,7 @@ Result<Matrix> expand(const yamlsrc::Source& src, const Document& doc, std::uint
   m.source = src.name();
   // ref -> index of the cell that owns it; descriptions are built only for errors.
   std::unordered_map<std::string, size_t> tag_owner;
+  std::map<std::string, YAML::Mark> auto_marks;  // repo:auto_tag -> where its template is
   for (const auto& g : doc.groups) {
     std::vector<std::pair<Assignment, std::map<std::string, std::string>>> assigns;
     for (Product p(g); !p.done(); p.next()) {
@@ -210,9 +211,21 @@ Result<Matrix> expand(const yamlsrc::Source& src, const Document& doc, std::uint
       if (c.tags.empty())
         return src.error_at(g.mark, "image group '" + g.name + "': no tag applies to " + describe_cell(c) +
                                         "; expected at least one unconditional tag");
+      if (g.auto_tag && c.accelerator.kind == "cpu") {
+        c.auto_tag = g.auto_tag->tmpl.render(c.vars);
+        if (!valid_tag(c.auto_tag))
+          return src.error_at(g.auto_tag->mark, "auto_tag '" + g.auto_tag->tmpl.text() + "' renders '" + c.auto_tag +
+                                                    "' for " + describe_cell(c) + "; expected [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+        auto_marks.emplace(c.repo + ":" + c.auto_tag, g.auto_tag->mark);
+      }
       m.cells.push_back(std::move(c));
     }
   }
+  // An auto tag names an index, never an image: it may not be a cell's tag.
+  for (auto& [ref, mark] : auto_marks)
+    if (auto it = tag_owner.find(ref); it != tag_owner.end())
+      return src.error_at(mark, "auto_tag renders '" + ref + "', which is also a tag of " +
+                                    describe_cell(m.cells[it->second]) + "; expected a tag of its own (e.g. ending in -auto)");
   return m;
 }
 

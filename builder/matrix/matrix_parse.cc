@@ -13,7 +13,7 @@ using yamlsrc::Source;
 
 const std::vector<std::string> kTopKeys = {"schema", "bases", "pythons", "accelerators", "isa", "images"};
 const std::vector<std::string> kGroupKeys = {"name", "repo", "framework", "recipe", "axes", "zip",
-                                             "exclude", "include", "vars", "set", "tags"};
+                                             "exclude", "include", "vars", "set", "tags", "auto_tag"};
 const std::vector<std::string> kCatalogAxes = {"python", "accelerator", "isa"};
 // Accelerator attributes are template variables too ({accelerator.tag}), so
 // the set is closed: a misspelt attribute would otherwise become a variable
@@ -201,6 +201,7 @@ class GroupParser {
     if (n["exclude"]) DL_TRY(parse_conditions(n["exclude"], "exclude", g, g.excludes));
     if (n["include"]) DL_TRY(parse_includes(n["include"], g));
     DL_TRY(parse_tags(n["tags"], g));
+    if (n["auto_tag"]) DL_TRY(parse_auto_tag(n["auto_tag"], g));
     return g;
   }
 
@@ -380,6 +381,27 @@ class GroupParser {
     for (auto& s : g.sets)
       for (auto& [k, _] : s.vars) known.insert(k);
     return known;
+  }
+
+  // One template for the index over a group's ISA builds: it must not name
+  // the ISA, or every build would get an index of its own.
+  Status parse_auto_tag(const YAML::Node& n, Group& g) {
+    DL_ASSIGN_OR_RETURN(auto text, src_.scalar(n, "auto_tag (a tag template)"));
+    std::set<std::string> known;
+    for (auto& k : known_)
+      if (k != "isa" && k.rfind("isa.", 0) != 0) known.insert(k);
+    size_t off = 0;
+    auto t = TagTemplate::compile(text, known, &off);
+    if (!t.ok()) {
+      YAML::Mark m = n.Mark();
+      m.column = yamlsrc::value_column(n) - 1 + int(off);
+      std::string why = t.error().message();
+      if (text.compare(off, 4, "{isa") == 0)
+        why = "auto_tag must not use {isa...}: its index spans the group's ISA builds (" + why + ")";
+      return src_.error_at(m, why);
+    }
+    g.auto_tag = TagSpec{std::move(t).value(), std::nullopt, n.Mark()};
+    return {};
   }
 
   Status parse_tags(const YAML::Node& n, Group& g) {

@@ -206,7 +206,7 @@ TEST(BadInput, UnknownKeySuggestsNearest) {
             "m.yaml:19:5: unknown key 'exlude' in image group; did you mean 'exclude'?");
   EXPECT_EQ(error_of(with("    framework: demo", "    framework: demo\n    colour: red")),
             "m.yaml:14:5: unknown key 'colour' in image group; expected one of: name, repo, framework, recipe, axes, "
-            "zip, exclude, include, vars, set, tags");
+            "zip, exclude, include, vars, set, tags, auto_tag");
 }
 
 TEST(BadInput, ExcludeValueNoAxisHas) {
@@ -265,6 +265,35 @@ TEST(BadInput, ZipLengthsMustMatch) {
 TEST(BadInput, ConditionOnUnknownKey) {
   EXPECT_EQ(error_of(with("{version: \"1.0\", isa: avx}", "{versoin: \"1.0\"}")),
             "m.yaml:20:10: condition tests unknown key 'versoin'; did you mean 'version'?");
+}
+
+}  // namespace
+}  // namespace dl::matrix
+
+namespace dl::matrix {
+namespace {
+
+const std::string kAuto = "      - {tag: \"latest{isa.tag}\", when: {version: \"2.0\"}}\n    auto_tag: \"{version}-{accelerator.tag}-auto\"\n";
+
+TEST(AutoTag, EveryCpuCellOfAGroupSharesItsIndexTag) {
+  auto m = parse(with("      - {tag: \"latest{isa.tag}\", when: {version: \"2.0\"}}\n", kAuto), "m.yaml");
+  ASSERT_TRUE(m.ok()) << m.error().message();
+  std::map<std::string, int> per_tag;
+  for (auto& c : m->cells) per_tag[c.auto_tag]++;
+  EXPECT_EQ(per_tag, (std::map<std::string, int>{{"0.9-cpu-auto", 1}, {"1.0-cpu-auto", 1}, {"2.0-cpu-auto", 2}}));
+}
+
+TEST(AutoTag, MayNotNameTheIsaOrAnImageTag) {
+  EXPECT_EQ(error_of(with("      - {tag: \"latest{isa.tag}\", when: {version: \"2.0\"}}\n",
+                          "      - {tag: \"latest{isa.tag}\", when: {version: \"2.0\"}}\n    auto_tag: \"{version}{isa.tag}-auto\"\n")),
+            "m.yaml:26:25: auto_tag must not use {isa...}: its index spans the group's ISA builds (tag template "
+            "'{version}{isa.tag}-auto' names unknown variable 'isa.tag'; expected one of: accelerator, "
+            "accelerator.base, accelerator.kind, accelerator.tag, framework, name, python, python.tag, repo, version)");
+  auto collide = error_of(with("      - {tag: \"latest{isa.tag}\", when: {version: \"2.0\"}}\n",
+                               "      - {tag: \"latest{isa.tag}\", when: {version: \"2.0\"}}\n    auto_tag: \"latest\"\n"));
+  EXPECT_NE(collide.find("auto_tag renders 'test/demo:latest', which is also a tag of"), std::string::npos) << collide;
+  auto typo = error_of(with("    tags:", "    autotag: x\n    tags:"));
+  EXPECT_NE(typo.find("did you mean 'auto_tag'?"), std::string::npos) << typo;
 }
 
 }  // namespace

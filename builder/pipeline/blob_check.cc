@@ -47,9 +47,23 @@ Result<std::vector<image::Descriptor>> manifest_blobs(registry::RegistryClient& 
   registry::Reference by_digest = repo;
   by_digest.digest = digest.str();
   DL_ASSIGN_OR_RETURN(auto m, client.get_manifest(by_digest));
-  DL_ASSIGN_OR_RETURN(auto manifest, image::parse_manifest(m.bytes, by_digest.str(), m.media_type));
-  std::vector<image::Descriptor> blobs = {manifest.config};
-  blobs.insert(blobs.end(), manifest.layers.begin(), manifest.layers.end());
+  DL_ASSIGN_OR_RETURN(auto doc, image::parse_document(m.bytes, by_digest.str(), m.media_type));
+  if (doc.kind == image::Document::Kind::manifest) {
+    std::vector<image::Descriptor> blobs = {doc.manifest.config};
+    blobs.insert(blobs.end(), doc.manifest.layers.begin(), doc.manifest.layers.end());
+    return blobs;
+  }
+  // An index (an image and its attestations): every child's blobs. One
+  // level: dlimage writes no nested indexes, and a hostile one gets no
+  // recursion.
+  std::vector<image::Descriptor> blobs;
+  for (auto& child : doc.index.manifests) {
+    by_digest.digest = child.digest.str();
+    DL_ASSIGN_OR_RETURN(auto cm, client.get_manifest(by_digest));
+    DL_ASSIGN_OR_RETURN(auto manifest, image::parse_manifest(cm.bytes, by_digest.str(), cm.media_type));
+    blobs.push_back(manifest.config);
+    blobs.insert(blobs.end(), manifest.layers.begin(), manifest.layers.end());
+  }
   return blobs;
 }
 

@@ -1,5 +1,7 @@
 #include "builder/pipeline/build.h"
 
+#include "builder/pipeline/auto_index.h"
+
 #include <cstdio>
 #include <map>
 #include <set>
@@ -128,6 +130,11 @@ Result<BuildReport> build(const BuildOptions& opts, registry::LazySession& regis
       report.cells.push_back(std::move(*r));
     }
     if (progress) progress("build-images", cells.size(), cells.size(), "");
+  }
+  {
+    auto t = report.phases.time("auto-index");
+    DL_ASSIGN_OR_RETURN(auto autos, build_auto_indexes(*ctx, report.cells, report.notes));
+    report.cells.insert(report.cells.end(), autos.begin(), autos.end());
   }
   report.dedup = dedup_of(report.cells);
   return report;

@@ -39,6 +39,7 @@ struct BuildReport {
   std::vector<CellFailure> failures;  // with keep_going: the cells that did not
   DedupReport dedup;
   Phases phases;
+  std::vector<std::string> notes;  // worth a line in the summary (an auto tag not written, and why)
 };
 
 using Progress = std::function<void(const std::string& phase, size_t done, size_t total, const std::string& what)>;

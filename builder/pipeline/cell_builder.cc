@@ -10,6 +10,7 @@
 #include "builder/image/manifest.h"
 #include "builder/layer/layer_writer.h"
 #include "builder/layout/store_image.h"
+#include "builder/pipeline/attest_cell.h"
 #include "builder/pipeline/interpreter_check.h"
 #include "builder/pipeline/layer_sources.h"
 #include "builder/pipeline/provenance.h"
@@ -153,6 +154,7 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
     if (spec.layer == "shared")
       if (auto req = pypa::parse_requirement(spec.requirement); req.ok()) shared_roots.insert(req->normalized_name());
 
+  CellInputs inputs;  // for the SBOM
   LayerPlan shared{"wheels:shared", "", "dlimage: wheels shared across images", {}, {}, "", "", {}};
   LayerPlan framework{"wheels:framework", "", "dlimage: " + cell.framework + " " + cell.version + " wheels", {}, {}, "", "", {}};
   for (auto& py : cell.pythons) {
@@ -172,6 +174,7 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
     pypa::SupportedTags supported(interp);
     std::vector<wheel::WheelContents> contents;
     for (auto& fw : fetched) {
+      inputs.wheels.push_back({fw.wheel.name, fw.wheel.version, fw.wheel.filename, fw.wheel.url, fw.wheel.sha256, py});
       auto& share = shared_names.count(pypa::normalize_name(fw.wheel.name)) ? s : f;
       share.wheel_paths.push_back(fw.file.path.string());
       share.filenames.push_back(fw.wheel.filename);
@@ -204,6 +207,7 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
     if (!file.ok()) return file.error().wrap(cell.ref() + ": artifact");
     p.artifact_path = file->path.string();
     p.artifact_sha256 = file->sha256;
+    inputs.artifacts.push_back({shown, a.dest, file->sha256});
     plans.push_back(p);
   }
   if (!rec.files.empty()) plans.push_back(LayerPlan{"files", "", "dlimage: files", {}, {}, "", "", rec.files});
@@ -247,9 +251,14 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
   // config, so they survive either manifest format and a docker save/load.
   for (auto& [k, v] : image::oci_annotations(meta)) config.config.labels[k] = v;
 
+  // Attested (OCI only: BuildKit's index holds OCI manifests), the tags
+  // go to the index attest_cell writes, not to the image manifest.
+  bool attest = o.attest && o.format == image::ManifestFormat::oci;
   DL_ASSIGN_OR_RETURN(auto stored, layout::store_image(ctx.out_store(), o.format, config, layers,
-                                                       image::oci_annotations(meta), cell.refs()));
-  result.manifest = stored.manifest;
+                                                       image::oci_annotations(meta),
+                                                       attest ? std::vector<std::string>{} : cell.refs()));
+  result.manifest = result.image = stored.manifest;
+  if (attest) DL_TRY(attest_cell(ctx, cell, base, inputs, stored, result));
   result.size = std::uint64_t(stored.config.size);
   for (auto& l : layers) result.size += std::uint64_t(l.size);
   return result;

@@ -33,7 +33,12 @@ struct LayerReport {
 
 struct CellResult {
   matrix::Cell cell;
-  image::Descriptor manifest;
+  image::Descriptor manifest;  // what the tags point at: the image, or its attestation index
+  image::Descriptor image;     // the image manifest itself
+  // OCI referrers of `image` (SBOM, provenance), listed by the layout's
+  // referrers tag sha256-<hex of image> (builder/attest/attach.h).
+  std::vector<image::Descriptor> referrers;
+  bool auto_index = false;  // an `auto` tag's index over other cells' images (auto_index.h)
   std::vector<LayerReport> layers;
   std::uint64_t size = 0;  // config + layers, compressed
 };

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "base/strings.h"
+#include "builder/attest/attach.h"
 #include "builder/image/descriptor.h"
 #include "builder/layout/layout.h"
 #include "builder/layout/layout_store.h"
@@ -69,6 +70,7 @@ Result<DiffReport> diff_layouts(const std::string& a, const std::string& b) {
   DiffReport r{"layout", {}, 0};
   for (auto& k : keys) {
     if (starts_with(k, "base/")) continue;  // base copies the build keeps; the images name them
+    if (attest::is_attachment_tag(k)) continue;  // referrers tags: part of the image they are about
     if (!in_b.count(k)) {
       r.entries.push_back({k, "removed", {}});
       continue;

@@ -34,6 +34,9 @@ struct BuildOptions {
   bool keep_going = false;               // a failed cell does not stop the others
 
   image::ManifestFormat format = image::ManifestFormat::oci;
+  // SBOM + provenance per image, attached as BuildKit's index and as OCI
+  // referrers (builder/pipeline/attest_cell.h); --no-attest turns it off.
+  bool attest = true;
   layer::CompressOptions compression;
   std::int64_t source_date_epoch = 0;
   std::string revision, source_url;  // org.opencontainers.image.{revision,source}

@@ -1,9 +1,11 @@
 #include "builder/pipeline/published.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "base/strings.h"
+#include "builder/attest/attach.h"
 #include "builder/image/image_config.h"
 #include "builder/image/manifest.h"
 
@@ -23,6 +25,7 @@ Result<image::Manifest> image_manifest(registry::RegistryClient& client, const r
   if (doc.kind == image::Document::Kind::manifest) return doc.manifest;
   for (auto& m : doc.index.manifests) {
     if (m.platform && (m.platform->architecture != "amd64" || m.platform->os != "linux")) continue;
+    if (m.annotations.count("vnd.docker.reference.type")) continue;  // an attestation, not an image
     DL_ASSIGN_OR_RETURN(auto inner, client.get_manifest(ref.with_digest(m.digest.str())));
     return image::parse_manifest(inner.bytes, ref.str(), inner.media_type);
   }
@@ -49,6 +52,7 @@ Result<std::vector<matrix::Cell>> published_cells(registry::RegistryClient& clie
   std::vector<matrix::Cell> cells;
   std::map<std::string, std::string> primaries;  // cell id -> primary tag
   for (auto& tag : tags) {
+    if (attest::is_attachment_tag(tag)) continue;
     auto ref = repo.with_tag(tag);
     DL_ASSIGN_OR_RETURN(auto manifest, image_manifest(client, ref));
     auto key = manifest.config.digest.str();

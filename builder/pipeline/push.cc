@@ -9,8 +9,10 @@
 #include <thread>
 
 #include "base/strings.h"
+#include "builder/attest/attach.h"
 #include "builder/pipeline/blob_check.h"
 #include "builder/pipeline/blob_ledger.h"
+#include "registry/client/registry_store.h"
 #include "registry/reference/reference.h"
 
 namespace dl::pipeline {
@@ -65,34 +67,30 @@ class Publisher {
   Publisher(const layout::Layout& layout, registry::RegistryClient& client, const PushOptions& opts)
       : layout_(layout), client_(client), opts_(opts) {}
 
-  // Every blob of the cell into its repository, then the manifest under
-  // every tag.
+  // Every blob of the cell into its repository, then the manifests that
+  // name them (an index's children by digest), the referrers and their
+  // referrers tag, and last the top manifest under every tag: a tag is
+  // never put before everything it leads to is there.
   Status publish(Job& job) {
     const auto& cr = *job.cr;
     const registry::Reference& primary = job.refs.front();
-    DL_ASSIGN_OR_RETURN(auto manifest_bytes, layout_.read_blob(cr.manifest));
-    DL_ASSIGN_OR_RETURN(auto manifest, image::parse_manifest(manifest_bytes, job.pc.ref, cr.manifest.media_type));
-    std::vector<image::Descriptor> blobs = manifest.layers;
-    blobs.push_back(manifest.config);
-    // Largest first: long transfers start early, small ones fill the gaps.
-    std::stable_sort(blobs.begin(), blobs.end(), [](auto& a, auto& b) { return a.size > b.size; });
-    std::mutex mu;
-    std::optional<Error> first;
-    parallel_for(blobs.size(), client_.options().jobs, [&](size_t i) {
-      {
-        std::lock_guard<std::mutex> l(mu);
-        if (first) return;
-      }
-      Status st = put_blob(primary, blobs[i]);
-      if (!st.ok()) {
-        std::lock_guard<std::mutex> l(mu);
-        if (!first) first = st.error();
-      }
-    });
-    if (first) return *first;
+    DL_ASSIGN_OR_RETURN(auto top_bytes, layout_.read_blob(cr.manifest));
+    DL_ASSIGN_OR_RETURN(auto top, image::parse_document(top_bytes, job.pc.ref, cr.manifest.media_type));
+    if (top.kind == image::Document::Kind::index) {
+      for (auto& child : top.index.manifests) DL_TRY(publish_manifest(primary, child, job.pc.ref));
+    } else {
+      DL_TRY(put_blobs(primary, top.manifest));
+    }
+    if (!cr.referrers.empty()) {
+      for (auto& r : cr.referrers) DL_TRY(publish_manifest(primary, r, job.pc.ref));
+      // The referrers tag merges with what other tools listed there.
+      registry::RegistryStore repo(client_, primary);
+      auto merged = attest::merge_referrers_index(repo, cr.image.digest, cr.referrers);
+      if (!merged.ok()) return merged.error().wrap("referrers of " + cr.image.digest.str());
+    }
     for (size_t t = 0; t < job.refs.size(); ++t) {
       const auto& ref = job.refs[t];
-      auto put = client_.put_manifest(ref, cr.manifest.media_type, manifest_bytes);
+      auto put = client_.put_manifest(ref, cr.manifest.media_type, top_bytes);
       if (!put.ok()) return put.error();
       if (*put != cr.manifest.digest)
         return Error(ErrorKind::integrity, ref.str() + ": registry stored manifest " + put->str() + ", expected " +
@@ -105,6 +103,41 @@ class Publisher {
   std::uint64_t manifests_put() const { return manifests_put_; }
 
  private:
+  // A manifest's blobs (in parallel, largest first: long transfers start
+  // early, small ones fill the gaps).
+  Status put_blobs(const registry::Reference& repo, const image::Manifest& manifest) {
+    std::vector<image::Descriptor> blobs = manifest.layers;
+    blobs.push_back(manifest.config);
+    std::stable_sort(blobs.begin(), blobs.end(), [](auto& a, auto& b) { return a.size > b.size; });
+    std::mutex mu;
+    std::optional<Error> first;
+    parallel_for(blobs.size(), client_.options().jobs, [&](size_t i) {
+      {
+        std::lock_guard<std::mutex> l(mu);
+        if (first) return;
+      }
+      Status st = put_blob(repo, blobs[i]);
+      if (!st.ok()) {
+        std::lock_guard<std::mutex> l(mu);
+        if (!first) first = st.error();
+      }
+    });
+    if (first) return *first;
+    return {};
+  }
+
+  // A manifest of the layout, blobs first, stored by digest.
+  Status publish_manifest(const registry::Reference& repo, const image::Descriptor& d, const std::string& what) {
+    DL_ASSIGN_OR_RETURN(auto bytes, layout_.read_blob(d));
+    DL_ASSIGN_OR_RETURN(auto m, image::parse_manifest(bytes, what + "@" + d.digest.str(), d.media_type));
+    DL_TRY(put_blobs(repo, m));
+    auto put = client_.put_manifest(repo.with_digest(d.digest.str()), d.media_type, bytes);
+    if (!put.ok()) return put.error();
+    if (*put != d.digest)
+      return Error(ErrorKind::integrity, repo.name() + ": registry stored manifest " + put->str() + ", expected " + d.digest.str());
+    return {};
+  }
+
   Status put_blob(const registry::Reference& repo, const image::Descriptor& d) {
     auto claim = ledger_.claim(repo.registry, repo.repository, d.digest.str());
     if (claim.action == BlobLedger::Action::have) return {};
@@ -160,6 +193,25 @@ void parallel_for(size_t n, int jobs, const std::function<void(size_t)>& fn) {
   for (auto& t : pool) t.join();
 }
 
+// Every blob a cell's tags lead to in the layout: the manifest's, or each
+// child's of an index, and its referrers'.
+static Result<std::vector<image::Descriptor>> layout_blobs(const layout::Layout& layout, const CellResult& cr,
+                                                           const std::string& what) {
+  std::vector<image::Descriptor> manifests, blobs;
+  DL_ASSIGN_OR_RETURN(auto bytes, layout.read_blob(cr.manifest));
+  DL_ASSIGN_OR_RETURN(auto top, image::parse_document(bytes, what, cr.manifest.media_type));
+  if (top.kind == image::Document::Kind::index) manifests = top.index.manifests;
+  else manifests.push_back(cr.manifest);
+  manifests.insert(manifests.end(), cr.referrers.begin(), cr.referrers.end());
+  for (auto& d : manifests) {
+    DL_ASSIGN_OR_RETURN(auto mb, layout.read_blob(d));
+    DL_ASSIGN_OR_RETURN(auto m, image::parse_manifest(mb, what + "@" + d.digest.str(), d.media_type));
+    blobs.insert(blobs.end(), m.layers.begin(), m.layers.end());
+    blobs.push_back(m.config);
+  }
+  return blobs;
+}
+
 // The blobs of every cell whose tags are current, HEADed once per
 // (repository, digest); `up_to_date[i]` drops to 0 for a cell that lost one.
 static Status check_tagged_blobs(const layout::Layout& layout, registry::RegistryClient& client, const PushOptions& opts,
@@ -174,15 +226,12 @@ static Status check_tagged_blobs(const layout::Layout& layout, registry::Registr
   for (size_t i = 0; i < jobs.size(); ++i) {
     Job& job = jobs[i];
     if (!up_to_date[i] || !job.error.empty() || job.refs.empty()) continue;
-    auto bytes = layout.read_blob(job.cr->manifest);
-    auto manifest = bytes.ok() ? image::parse_manifest(*bytes, job.pc.ref, job.cr->manifest.media_type)
-                               : Result<image::Manifest>(bytes.error());
-    if (!manifest.ok()) {
+    auto found = layout_blobs(layout, *job.cr, job.pc.ref);
+    if (!found.ok()) {
       up_to_date[i] = 0;
       continue;
     }
-    std::vector<image::Descriptor> blobs = manifest->layers;
-    blobs.push_back(manifest->config);
+    std::vector<image::Descriptor> blobs = std::move(*found);
     std::string repo = job.refs.front().name();
     auto& rb = by_repo.try_emplace(repo, RepoBlobs{job.refs.front(), {}, {}}).first->second;
     for (auto& d : blobs) {
@@ -274,7 +323,12 @@ Result<PushReport> push_cells(layout::LayoutStore& from, const std::vector<CellR
   if (opts.progress) opts.progress->begin_phase("push", todo.size(), bytes_total);
   Publisher pub(layout, client, opts);
   std::atomic<bool> stop{false};
-  parallel_for(todo.size(), opts.jobs, [&](size_t k) {
+  // Auto indexes go after every image: they name images of other cells,
+  // and two jobs putting one manifest at once made Distribution 2.8 answer
+  // MANIFEST_BLOB_UNKNOWN for a tag put in between.
+  std::stable_partition(todo.begin(), todo.end(), [&](size_t i) { return !jobs[i].cr->auto_index; });
+  size_t images = size_t(std::count_if(todo.begin(), todo.end(), [&](size_t i) { return !jobs[i].cr->auto_index; }));
+  auto publish_one = [&](size_t k) {
     Job& job = jobs[todo[k]];
     if (stop) {
       job.error = "not pushed: an earlier cell failed (--keep-going pushes the others)";
@@ -288,7 +342,9 @@ Result<PushReport> push_cells(layout::LayoutStore& from, const std::vector<CellR
       if (!opts.keep_going) stop = true;
     }
     if (opts.progress) opts.progress->item_done(job.pc.ref, !st.ok());
-  });
+  };
+  parallel_for(images, opts.jobs, publish_one);
+  parallel_for(todo.size() - images, opts.jobs, [&](size_t k) { publish_one(images + k); });
   report.publish_seconds = since(t1);
 
   for (auto& job : jobs) {

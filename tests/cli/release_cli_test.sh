@@ -134,7 +134,8 @@ mv "$work/out.kept" "$work/out"
 d0=$(json "$work/results.json" "d['images'][0]['digest']")
 d1=$(json "$work/results.json" "d['images'][1]['digest']")
 t0=$(json "$work/results.json" "d['images'][0]['pushed_tags'][0]")
-skopeo copy --quiet --dest-tls-verify=false "oci:$work/out:$(json "$work/results.json" "d['images'][1]['tags'][0]")" \
+# --all: the tag is an index (image + attestations); a single-image copy would change its digest.
+skopeo copy --all --quiet --dest-tls-verify=false "oci:$work/out:$(json "$work/results.json" "d['images'][1]['tags'][0]")" \
   "docker://$t0" || fail "skopeo could not move $t0"
 out=$("$DL" verify --results "$work/results.json" 2>&1); rc=$?
 [ "$rc" = 3 ] || fail "moved tag: exit $rc (expected 3): $out"

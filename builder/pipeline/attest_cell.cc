@@ -1,0 +1,105 @@
+#include "builder/pipeline/attest_cell.h"
+
+#include "base/version.h"
+#include "builder/apt/control.h"
+#include "builder/attest/provenance.h"
+#include "builder/attest/statement.h"
+#include "builder/layer/compress.h"
+#include "builder/pipeline/tree_scan.h"
+#include "builder/wheel/lock.h"
+#include "registry/reference/reference.h"
+
+namespace dl::pipeline {
+
+namespace {
+
+// The OS packages of the base image, from its dpkg status (the scan the
+// interpreter check already made, cached per layer stack).
+Result<std::vector<attest::SbomDeb>> base_packages(BuildContext& ctx, const layout::StoredImage& base) {
+  std::vector<attest::SbomDeb> out;
+  if (base.manifest.layers.empty()) return out;
+  DL_ASSIGN_OR_RETURN(auto tree, scan_layers(ctx.out(), base.manifest.layers));
+  if (tree->status_text.empty()) return out;
+  DL_ASSIGN_OR_RETURN(auto pkgs, apt::parse_status(tree->status_text, "base image var/lib/dpkg/status"));
+  for (auto& p : pkgs) out.push_back({p.name, p.version, p.arch, "", "base"});
+  return out;
+}
+
+// "debian:bookworm" -> "docker.io/library/debian:bookworm", as purls want.
+std::string full_reference(const std::string& ref) {
+  auto r = registry::parse_reference(ref);
+  return r.ok() ? r->str() : ref;
+}
+
+// sha256 over this cell's lock entries only: another cell's change in the
+// same file leaves this image's provenance (and digest) alone.
+Digest lock_digest(const wheel::Lock& lock, const matrix::Cell& cell) {
+  wheel::Lock mine;
+  for (auto& py : cell.pythons) {
+    auto key = wheel::lock_key(cell.ref(), py);
+    if (auto it = lock.environments.find(key); it != lock.environments.end()) mine.environments[key] = it->second;
+  }
+  return Digest::of(wheel::lock_to_json(mine));
+}
+
+attest::BuildParameters parameters(BuildContext& ctx, const matrix::Cell& cell, const layout::StoredImage& base) {
+  const auto& o = ctx.options();
+  attest::BuildParameters p;
+  // File names, not paths: where the checkout sits must not change the digest.
+  p.matrix_file = fs::path(o.matrix_file).filename().string();
+  p.cell_id = cell.id;
+  p.cell_reference = cell.ref();
+  p.cell = cell.axes;
+  p.revision = o.revision;
+  p.source_url = o.source_url;
+  p.lock_file = o.lock_file.empty() ? "" : fs::path(o.lock_file).filename().string();
+  p.lock_digest = lock_digest(ctx.lock(), cell);
+  if (!cell.base.scratch()) {
+    p.base_reference = full_reference(cell.base.ref);
+    p.base_digest = base.manifest_descriptor.digest;
+  }
+  p.compression = std::string(layer::compression_name(o.compression.algorithm));
+  int level = o.compression.level;
+  if (level == 0) level = o.compression.algorithm == layer::Compression::zstd ? 3 : 1;
+  p.compression_level = level;
+  p.compression_engine = o.compression.algorithm == layer::Compression::gzip ? std::string(layer::gzip_engine(level))
+                                                                              : p.compression;
+  p.source_date_epoch = o.source_date_epoch;
+  p.manifest_format = std::string(image::format_name(o.format));
+  p.builder_version = std::string(dlimage_version());
+  p.builder_commit = std::string(dlimage_commit());
+  return p;
+}
+
+}  // namespace
+
+Status attest_cell(BuildContext& ctx, const matrix::Cell& cell, const layout::StoredImage& base,
+                   const CellInputs& inputs, const layout::StoredRefs& image, CellResult& result) {
+  attest::ImageContents c;
+  c.reference = cell.ref();
+  if (!cell.base.scratch()) {
+    c.base_reference = full_reference(cell.base.ref);
+    c.base_digest = base.manifest_descriptor.digest;
+  }
+  DL_ASSIGN_OR_RETURN(c.debs, base_packages(ctx, base));
+  c.wheels = inputs.wheels;
+  c.artifacts = inputs.artifacts;
+  c.created_epoch = ctx.options().source_date_epoch;
+  c.tool = "dlimage-" + std::string(dlimage_version());
+
+  image::Platform platform{base.config.architecture, base.config.os, "", "", {}};
+  std::vector<attest::Subject> subject = {
+      {attest::docker_purl(cell.ref(), platform.os, platform.architecture), image.manifest.digest}};
+  attest::Statement sbom{std::string(attest::kSpdxPredicate), subject, attest::spdx_document(c)};
+  attest::Statement prov{std::string(attest::kSlsaPredicate), subject,
+                         attest::slsa_provenance(parameters(ctx, cell, base))};
+  DL_ASSIGN_OR_RETURN(auto attached, attest::attach(ctx.out_store(), image.manifest, platform,
+                                                    {{sbom.predicate_type, attest::serialize(sbom)},
+                                                     {prov.predicate_type, attest::serialize(prov)}}));
+  for (auto& ref : cell.refs()) DL_TRY(ctx.out_store().tag(ref, attached.index.digest));
+  result.manifest = attached.index;
+  result.referrers = attached.referrers;
+  return {};
+}
+
+}  // namespace dl::pipeline
