@@ -94,9 +94,16 @@ struct Cell {
   std::string wheel_arch() const;
 };
 
+// A repository's Docker Hub page: files named by an image group's
+// `hub: {description: FILE, readme: FILE}`, relative to the matrix file.
+struct HubFiles {
+  std::string description, readme;
+};
+
 struct Matrix {
   std::string source;  // file name used in messages
   std::vector<Cell> cells;
+  std::map<std::string, HubFiles> hub;  // repo -> its page's files
 };
 
 // Bounds on what a matrix may ask for; the YAML itself is bounded too (see

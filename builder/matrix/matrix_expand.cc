@@ -156,6 +156,13 @@ Result<Matrix> expand(const yamlsrc::Source& src, const Document& doc, std::uint
   std::unordered_map<std::string, size_t> tag_owner;
   std::map<std::string, YAML::Mark> auto_marks;  // repo:auto_tag -> where its template is
   for (const auto& g : doc.groups) {
+    if (!g.hub_description.empty() || !g.hub_readme.empty()) {
+      HubFiles files{g.hub_description, g.hub_readme};
+      auto [it, fresh] = m.hub.emplace(g.repo, files);
+      if (!fresh && (it->second.description != files.description || it->second.readme != files.readme))
+        return src.error_at(g.mark, "image group '" + g.name + "': repository " + g.repo +
+                                        " already has other hub files; expected one page per repository");
+    }
     std::vector<std::pair<Assignment, std::map<std::string, std::string>>> assigns;
     for (Product p(g); !p.done(); p.next()) {
       auto lookup = [&](const std::string& key) { return catalog_value(doc.catalog, p, key); };

@@ -52,6 +52,7 @@ struct Group {
   std::vector<std::pair<std::string, std::string>> vars;
   std::vector<SetRule> sets;
   std::vector<TagSpec> tags;
+  std::string hub_description, hub_readme;  // hub: {description: FILE, readme: FILE}
   std::optional<TagSpec> auto_tag;  // CPU cells: the ISA index's tag
   YAML::Mark mark;
 };

@@ -13,7 +13,7 @@ using yamlsrc::Source;
 
 const std::vector<std::string> kTopKeys = {"schema", "bases", "pythons", "accelerators", "isa", "images"};
 const std::vector<std::string> kGroupKeys = {"name", "repo", "framework", "recipe", "axes", "zip",
-                                             "exclude", "include", "vars", "set", "tags", "auto_tag"};
+                                             "exclude", "include", "vars", "set", "tags", "auto_tag", "hub"};
 const std::vector<std::string> kCatalogAxes = {"python", "accelerator", "isa"};
 // Accelerator attributes are template variables too ({accelerator.tag}), so
 // the set is closed: a misspelt attribute would otherwise become a variable
@@ -201,11 +201,20 @@ class GroupParser {
     if (n["exclude"]) DL_TRY(parse_conditions(n["exclude"], "exclude", g, g.excludes));
     if (n["include"]) DL_TRY(parse_includes(n["include"], g));
     DL_TRY(parse_tags(n["tags"], g));
+    if (n["hub"]) DL_TRY(parse_hub(n["hub"], g));
     if (n["auto_tag"]) DL_TRY(parse_auto_tag(n["auto_tag"], g));
     return g;
   }
 
  private:
+  Status parse_hub(const YAML::Node& n, Group& g) {
+    DL_TRY(src_.expect_map(n, "hub"));
+    DL_TRY(src_.check_keys(n, {"description", "readme"}, "hub page"));
+    if (n["description"]) { DL_ASSIGN_OR_RETURN(g.hub_description, src_.scalar(n["description"], "hub.description")); }
+    if (n["readme"]) { DL_ASSIGN_OR_RETURN(g.hub_readme, src_.scalar(n["readme"], "hub.readme")); }
+    return {};
+  }
+
   Status parse_axes(const YAML::Node& n, Group& g) {
     DL_TRY(src_.expect_map(n, "axes"));
     for (auto it = n.begin(); it != n.end(); ++it) {

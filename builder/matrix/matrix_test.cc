@@ -206,7 +206,7 @@ TEST(BadInput, UnknownKeySuggestsNearest) {
             "m.yaml:19:5: unknown key 'exlude' in image group; did you mean 'exclude'?");
   EXPECT_EQ(error_of(with("    framework: demo", "    framework: demo\n    colour: red")),
             "m.yaml:14:5: unknown key 'colour' in image group; expected one of: name, repo, framework, recipe, axes, "
-            "zip, exclude, include, vars, set, tags, auto_tag");
+            "zip, exclude, include, vars, set, tags, auto_tag, hub");
 }
 
 TEST(BadInput, ExcludeValueNoAxisHas) {
