@@ -8,14 +8,14 @@ set -euo pipefail
 runtime=0
 if [ "${1:-}" = --runtime ]; then runtime=1; shift; fi
 RUNTIME_PKGS=(
-  libarchive13 libcurl4 libssl3 libyaml-cpp0.7 libzstd1 libdeflate0 libisal2 libsolv1 libsolvext1
+  libarchive13 libcurl4 libssl3 libyaml-cpp0.7 libzstd1 libisal2 libsolv1 libsolvext1 libsodium23
   ca-certificates gpgv sqv
   "$@"
 )
 PKGS=(
   build-essential cmake ninja-build pkg-config git
   libarchive-dev libcurl4-openssl-dev libssl-dev libyaml-cpp-dev libcli11-dev
-  libzstd-dev nlohmann-json3-dev libgtest-dev zlib1g-dev libdeflate-dev libisal-dev
+  libzstd-dev nlohmann-json3-dev libgtest-dev zlib1g-dev libisal-dev
   docker-registry skopeo umoci mmdebstrap apache2-utils openssl ca-certificates
   zsh fish groff-base man-db
   python3 python3-pip-whl python3-setuptools-whl python3-wheel-whl pigz zstd curl chromium

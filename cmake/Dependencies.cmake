@@ -12,7 +12,6 @@ pkg_check_modules(LIBSOLV REQUIRED IMPORTED_TARGET libsolv libsolvext)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 # NaCl secretbox for cosign's encrypted keys (builder/sign); OpenSSL has no XSalsa20.
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
-pkg_check_modules(LIBDEFLATE IMPORTED_TARGET libdeflate)
 pkg_check_modules(ISAL IMPORTED_TARGET libisal)
 if(DLIMAGE_TESTS)
   find_package(GTest REQUIRED)

@@ -164,19 +164,23 @@ class Loader {
       return false;
     }
     matrix::model::Condition c;
-    for (auto it = item["when"].begin(); it != item["when"].end(); ++it) {
-      std::string key = it->first.Scalar();
+    // Range-for over a named node: yaml-cpp's iterator->second lives in a
+    // temporary proxy, so `for (v : it->second)` would read a dead object.
+    const YAML::Node when = item["when"];
+    for (const auto& kv : when) {
+      std::string key = kv.first.Scalar();
       if (!known_.count(key)) {
         std::string hint = nearest(key, std::vector<std::string>(known_.begin(), known_.end()));
-        status_ = src.error_at(it->first, "condition tests unknown key '" + key + "'; expected a matrix variable" +
-                                              (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+        status_ = src.error_at(kv.first, "condition tests unknown key '" + key + "'; expected a matrix variable" +
+                                             (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
         return false;
       }
       std::vector<std::string> values;
-      if (it->second.IsSequence())
-        for (auto v : it->second) values.push_back(v.Scalar());
+      const YAML::Node value = kv.second;
+      if (value.IsSequence())
+        for (const auto& v : value) values.push_back(v.Scalar());
       else
-        values.push_back(it->second.Scalar());
+        values.push_back(value.Scalar());
       c.terms.emplace_back(key, values);
     }
     return c.matches(cell_.vars);
