@@ -8,7 +8,7 @@ set -euo pipefail
 runtime=0
 if [ "${1:-}" = --runtime ]; then runtime=1; shift; fi
 RUNTIME_PKGS=(
-  libarchive13 libcurl4 libssl3 libyaml-cpp0.7 libzstd1 libisal2 libsolv1 libsolvext1
+  libarchive13 libcurl4 libssl3 libyaml-cpp0.7 libzstd1 libisal2 libsolv1 libsolvext1 libsodium23
   ca-certificates gpgv sqv
   "$@"
 )

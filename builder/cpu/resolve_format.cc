@@ -98,11 +98,12 @@ std::string format_table(const Resolution& r, const Machine& m, bool explain) {
   return out;
 }
 
-std::string format_tags(const Resolution& r, const Machine& m) {
+std::string format_tags(const Resolution& r, const Machine&) {
+  // Images only: scripts pull each line, and an auto tag is another name for
+  // one of them (the table and JSON show what it gives this machine).
   std::string out;
   for (const auto& v : r.runnable)
     for (size_t i = 0; i < v.cell->tags.size(); ++i) out += v.cell->ref(i) + "\n";
-  for (auto& a : auto_picks(r, m)) out += a.ref + "\n";  // after the images: the best image stays first
   return out;
 }
 

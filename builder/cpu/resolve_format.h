@@ -9,7 +9,7 @@
 namespace dl::cpu {
 
 std::string format_table(const Resolution& r, const Machine& m, bool explain);
-// Auto tags (matrix auto_tag) the machine can pull come after the images.
+// Images only; auto tags (matrix auto_tag) are in the table and JSON.
 std::string format_tags(const Resolution& r, const Machine& m);
 std::string format_json(const Resolution& r, const Machine& m);
 // A ready command for an image: `--gpus all` for CUDA (Docker >= 19.03 with

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole shipped matrix (54 tags, stand-in wheels, the Debian base standing
+# The whole shipped matrix (54 images and the 2 deeplearning auto indexes, stand-in wheels, the Debian base standing
 # in for the Ubuntu/CUDA/ROCm bases) pushed through the fault proxy: random
 # 503/500/429 answers, cut request and response bodies, dropped connections.
 # The push must succeed, every tag must verify against the registry directly,
@@ -47,14 +47,15 @@ echo "== full matrix through the fault proxy"
 python3 - "$work/push.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert len(d["images"]) == 54, len(d["images"])
-assert d["push"]["manifests_put"] == 54, d["push"]
+# 54 images plus the deeplearning auto indexes (1.1-cpu-auto, 1.0-py27-cpu-auto).
+assert len(d["images"]) == 56, len(d["images"])
+assert d["push"]["manifests_put"] == 56, d["push"]
 print("pushed:", d["push"], "\ndedup:", d["dedup"])
 PY
 faults=$(grep -c '^fault' "$fault_log" || true)
 echo "faults injected: $faults"; sort "$fault_log" | awk '{print $4, $5}' | sort | uniq -c | head
 [ "$faults" -ge 5 ] || fail "the proxy injected only $faults faults"
-"$DL" verify "${inputs[@]}" --registry "$host" --plain-http "$host" | tail -1 | grep -q "^54/54 tags verified" \
+"$DL" verify "${inputs[@]}" --registry "$host" --plain-http "$host" | tail -1 | grep -q "^56/56 tags verified" \
   || fail "verify after the faulty push"
 
 echo "== htpasswd+TLS and token auth"
