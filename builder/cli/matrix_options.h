@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "builder/cli/command.h"
+#include "builder/cpu/resolve.h"
 #include "builder/matrix/matrix.h"
 
 namespace dl::cli {
@@ -27,7 +28,11 @@ struct MatrixOptions {
         ->capture_default_str();
   }
 
-  matrix::Matrix load() const { return get(matrix::load(file, matrix::Limits{max_cells})); }
+  matrix::Matrix load() const {
+    auto m = get(matrix::load(file, matrix::Limits{max_cells}));
+    check(cpu::check_matrix_isa(m));
+    return m;
+  }
 
   std::vector<matrix::Cell> select() const {
     auto f = get(matrix::parse_filters(filters));

@@ -216,4 +216,20 @@ std::vector<std::string> missing_features(const std::vector<std::string>& requir
   return out;
 }
 
+Status check_isa_features(const CpuModel& model, const std::vector<std::pair<std::string, std::vector<std::string>>>& isa,
+                          const std::string& source) {
+  std::set<std::string> known;
+  for (const auto& a : model.all()) known.insert(a.features.begin(), a.features.end());
+  for (const auto& [entry, features] : isa) {
+    for (const auto& f : features) {
+      if (known.count(model.canonical_flag(f))) continue;
+      std::string hint = nearest(f, std::vector<std::string>(known.begin(), known.end()));
+      return invalid(source + ": isa " + entry + ": feature '" + f +
+                     "' is not a CPU flag the CPU data (data/microarchitectures.yaml) knows" +
+                     (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+    }
+  }
+  return {};
+}
+
 }  // namespace dl::cpu

@@ -53,6 +53,13 @@ class CpuModel {
   std::vector<std::pair<std::string, std::string>> flag_aliases_;
 };
 
+// Every ISA feature a matrix's isa: entries require must be a flag the CPU
+// data knows (or an alias of one): a misspelt "avx512" would otherwise make an
+// image no machine is ever offered. The error names the entry and suggests
+// the nearest known flag.
+Status check_isa_features(const CpuModel& model, const std::vector<std::pair<std::string, std::vector<std::string>>>& isa,
+                          const std::string& source);
+
 // Features in `required` that `have` lacks, in `required`'s order.
 std::vector<std::string> missing_features(const std::vector<std::string>& required, const FeatureSet& have);
 

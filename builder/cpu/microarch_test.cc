@@ -157,5 +157,15 @@ TEST(CpuModel, DuplicateAliasAndCycleAreErrors) {
   EXPECT_EQ(syntax.error().message().rfind("t.yaml:", 0), 0u) << syntax.error().message();
 }
 
+TEST(CpuModel, IsaFeaturesMustBeKnownFlags) {
+  auto m = CpuModel::embedded();
+  ASSERT_TRUE(m.ok());
+  EXPECT_TRUE(check_isa_features(*m, {{"generic", {}}, {"avx2", {"avx", "avx2", "fma"}}, {"sse", {"sse4.1"}}}, "m.yaml").ok());
+  auto bad = check_isa_features(*m, {{"avx512", {"avx", "avx512"}}}, "m.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("m.yaml: isa avx512: feature 'avx512'"), std::string::npos) << bad.error().message();
+  EXPECT_NE(bad.error().message().find("did you mean 'avx512"), std::string::npos) << bad.error().message();
+}
+
 }  // namespace
 }  // namespace dl::cpu

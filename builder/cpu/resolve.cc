@@ -1,5 +1,8 @@
 #include "builder/cpu/resolve.h"
 
+#include <map>
+#include <optional>
+
 #include <algorithm>
 #include <map>
 #include <tuple>
@@ -139,6 +142,17 @@ Resolution resolve(const std::vector<matrix::Cell>& cells, const Machine& machin
     return pos(a) < pos(b);
   });
   return r;
+}
+
+Status check_matrix_isa(const matrix::Matrix& m, const CpuModel* model) {
+  std::optional<CpuModel> embedded;
+  if (!model) {
+    DL_ASSIGN_OR_RETURN(embedded, CpuModel::embedded());
+    model = &*embedded;
+  }
+  std::map<std::string, std::vector<std::string>> entries;
+  for (const auto& c : m.cells) entries.emplace(c.isa.key, c.isa.features);
+  return check_isa_features(*model, {entries.begin(), entries.end()}, m.source);
 }
 
 }  // namespace dl::cpu

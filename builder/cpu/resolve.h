@@ -48,4 +48,8 @@ Resolution resolve(const std::vector<matrix::Cell>& cells, const Machine& machin
 // Verdicts point into `cells`: they must outlive the Resolution.
 Resolution resolve(std::vector<matrix::Cell>&& cells, const Machine&, const DriverTable&) = delete;
 
+// check_isa_features over the matrix's isa entries (each once), against
+// `model`, or the CPU data compiled into the binary when none is given.
+Status check_matrix_isa(const matrix::Matrix& m, const CpuModel* model = nullptr);
+
 }  // namespace dl::cpu

@@ -1,4 +1,5 @@
 #include "builder/pipeline/auto_index.h"
+#include "builder/pipeline/build.h"
 
 #include <map>
 
@@ -36,7 +37,7 @@ Result<std::vector<CellResult>> build_auto_indexes(BuildContext& ctx, const std:
   std::vector<CellResult> out;
   if (order.empty()) return out;
   // The whole group must be in this run, or the index would list a part.
-  DL_ASSIGN_OR_RETURN(auto full, matrix::load(ctx.options().matrix_file));
+  DL_ASSIGN_OR_RETURN(auto full, load_matrix(ctx.options()));
   std::map<std::string, size_t> members;
   for (auto& c : full.cells)
     if (!c.auto_tag.empty()) members[c.repo + ":" + c.auto_tag]++;

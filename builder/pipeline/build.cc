@@ -8,6 +8,7 @@
 
 #include "base/strings.h"
 #include "builder/apt/lock.h"
+#include "builder/cpu/resolve.h"
 #include "builder/matrix/matrix.h"
 #include "builder/pipeline/resolve_wheels.h"
 #include "builder/wheel/lock.h"
@@ -85,8 +86,14 @@ std::string summary_table(const BuildReport& r, bool full_digests) {
   return out;
 }
 
-Result<std::vector<matrix::Cell>> select_cells(const BuildOptions& opts) {
+Result<matrix::Matrix> load_matrix(const BuildOptions& opts) {
   DL_ASSIGN_OR_RETURN(auto m, matrix::load(opts.matrix_file, matrix::Limits{opts.max_cells}));
+  DL_TRY(cpu::check_matrix_isa(m));
+  return m;
+}
+
+Result<std::vector<matrix::Cell>> select_cells(const BuildOptions& opts) {
+  DL_ASSIGN_OR_RETURN(auto m, load_matrix(opts));
   DL_ASSIGN_OR_RETURN(auto filter, matrix::parse_filters(opts.filters));
   DL_ASSIGN_OR_RETURN(auto shard, matrix::parse_shard(opts.shard));
   return matrix::select(m, filter, shard);
@@ -117,7 +124,7 @@ Result<BuildReport> build(const BuildOptions& opts, registry::LazySession& regis
   std::vector<matrix::Cell> cells, all;
   {
     auto t = report.phases.time("expand");
-    DL_ASSIGN_OR_RETURN(auto m, matrix::load(opts.matrix_file));
+    DL_ASSIGN_OR_RETURN(auto m, load_matrix(opts));
     DL_ASSIGN_OR_RETURN(auto filter, matrix::parse_filters(opts.filters));
     DL_ASSIGN_OR_RETURN(auto shard, matrix::parse_shard(opts.shard));
     DL_ASSIGN_OR_RETURN(cells, matrix::select(m, filter, shard));

@@ -51,6 +51,9 @@ Result<BuildReport> build(const BuildOptions& opts, registry::LazySession& regis
 
 // The cells a build with these options would build (expand, filter, shard),
 // without building anything: the preflight needs their repositories.
+// The matrix with every bound applied (--max-cells) and its isa: features
+// checked against the CPU data: the one way the pipeline reads a matrix.
+Result<matrix::Matrix> load_matrix(const BuildOptions& opts);
 Result<std::vector<matrix::Cell>> select_cells(const BuildOptions& opts);
 
 DedupReport dedup_of(const std::vector<CellResult>& cells);

@@ -1,4 +1,5 @@
 #include "builder/pipeline/hub_pages.h"
+#include "builder/pipeline/build.h"
 
 #include <filesystem>
 #include <set>
@@ -33,7 +34,7 @@ std::string trim(std::string s) {
 }  // namespace
 
 Result<std::vector<hub::Page>> hub_pages(const BuildOptions& o) {
-  DL_ASSIGN_OR_RETURN(auto m, matrix::load(o.matrix_file));
+  DL_ASSIGN_OR_RETURN(auto m, load_matrix(o));
   DL_ASSIGN_OR_RETURN(auto filter, matrix::parse_filters(o.filters));
   DL_ASSIGN_OR_RETURN(auto shard, matrix::parse_shard(o.shard));
   DL_ASSIGN_OR_RETURN(auto cells, matrix::select(m, filter, shard));

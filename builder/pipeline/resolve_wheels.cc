@@ -1,4 +1,5 @@
 #include "builder/pipeline/resolve_wheels.h"
+#include "builder/pipeline/build.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -224,7 +225,7 @@ Result<LockReport> resolve_wheels(wheel::Lock& lock, const BuildOptions& o, cons
 }
 
 Result<LockReport> lock_only(const BuildOptions& opts) {
-  DL_ASSIGN_OR_RETURN(auto m, matrix::load(opts.matrix_file));
+  DL_ASSIGN_OR_RETURN(auto m, load_matrix(opts));
   DL_ASSIGN_OR_RETURN(auto filter, matrix::parse_filters(opts.filters));
   DL_ASSIGN_OR_RETURN(auto shard, matrix::parse_shard(opts.shard));
   DL_ASSIGN_OR_RETURN(auto cells, matrix::select(m, filter, shard));
