@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace dl {
@@ -49,8 +49,7 @@ Result<fs::path> resolve_beneath(const fs::path& root, std::string_view rel, std
   std::string w(what), r(rel);
   if (r.empty()) return invalid(w + ": empty path; expected a path relative to " + root.string());
   fs::path p(r);
-  if (p.is_absolute())
-    return invalid(w + " '" + r + "': absolute path; expected a path relative to " + root.string());
+  if (p.is_absolute()) return invalid(w + " '" + r + "': absolute path; expected a path relative to " + root.string());
   for (const auto& part : p)
     if (part == "..")
       return invalid(w + " '" + r + "': '..' leads out of " + root.string() + "; expected a path inside it");
@@ -61,8 +60,8 @@ Result<fs::path> resolve_beneath(const fs::path& root, std::string_view rel, std
   if (ec) return not_found(w + " '" + r + "': " + (base / p).string() + ": " + ec.message());
   auto [b, t] = std::mismatch(base.begin(), base.end(), target.begin(), target.end());
   if (b != base.end())
-    return invalid(w + " '" + r + "': resolves to " + target.string() + " through a symlink, outside " +
-                   base.string() + "; expected a file inside it");
+    return invalid(w + " '" + r + "': resolves to " + target.string() + " through a symlink, outside " + base.string() +
+                   "; expected a file inside it");
   return target;
 }
 
@@ -71,7 +70,8 @@ Result<int> open_regular_beneath(const fs::path& root, const std::vector<std::st
   int dfd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0) {
     int e = errno;
-    return Error(e == ENOENT ? ErrorKind::not_found : ErrorKind::io, root.string() + ": cannot open: " + std::strerror(e));
+    return Error(e == ENOENT ? ErrorKind::not_found : ErrorKind::io,
+                 root.string() + ": cannot open: " + std::strerror(e));
   }
   Fd dir{dfd};
   for (size_t i = 0; i < parts.size(); ++i) {

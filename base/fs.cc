@@ -1,8 +1,8 @@
 #include "base/fs.h"
 
-#include "base/temp_registry.h"
 #include <fcntl.h>
 #include <unistd.h>
+#include "base/temp_registry.h"
 
 #include <cerrno>
 #include <cstring>
@@ -65,8 +65,7 @@ Result<AtomicFile> AtomicFile::create(const fs::path& target) {
   return f;
 }
 
-AtomicFile::AtomicFile(AtomicFile&& o) noexcept
-    : target_(std::move(o.target_)), tmp_(std::move(o.tmp_)), fd_(o.fd_) {
+AtomicFile::AtomicFile(AtomicFile&& o) noexcept : target_(std::move(o.target_)), tmp_(std::move(o.tmp_)), fd_(o.fd_) {
   o.fd_ = -1;
   o.tmp_.clear();
 }

@@ -13,10 +13,10 @@ namespace dl {
 enum class ErrorKind {
   invalid_input,  // user data is wrong: fix the file, not the network
   not_found,
-  io,             // local filesystem
-  network,        // connection-level failure
-  remote,         // a server answered with an error status
-  integrity,      // digest/size mismatch
+  io,         // local filesystem
+  network,    // connection-level failure
+  remote,     // a server answered with an error status
+  integrity,  // digest/size mismatch
   unsupported,
   internal,
 };
@@ -33,7 +33,10 @@ class Error {
   bool is_temporary() const { return temporary_; }
   // HTTP status when the error came from a server, else 0.
   int status() const { return status_; }
-  Error& with_status(int s) { status_ = s; return *this; }
+  Error& with_status(int s) {
+    status_ = s;
+    return *this;
+  }
 
   // Prefix context: err.wrap("pushing x") -> "pushing x: <message>".
   Error wrap(const std::string& context) const {
@@ -56,8 +59,8 @@ inline Error not_found(std::string m) { return Error(ErrorKind::not_found, std::
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
-  Result(Error error) : v_(std::move(error)) {}      // NOLINT
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -96,16 +99,15 @@ using Status = Result<void>;
 }  // namespace dl
 
 // Propagate an error: DL_TRY(status_expr); or auto x = DL_TRY_VALUE(result_expr);
-#define DL_TRY(expr)                              \
-  do {                                            \
-    auto&& dl_try_r_ = (expr);                    \
+#define DL_TRY(expr)                               \
+  do {                                             \
+    auto&& dl_try_r_ = (expr);                     \
     if (!dl_try_r_.ok()) return dl_try_r_.error(); \
   } while (0)
 
 #define DL_CONCAT_INNER(a, b) a##b
 #define DL_CONCAT(a, b) DL_CONCAT_INNER(a, b)
-#define DL_ASSIGN_OR_RETURN(lhs, expr)                         \
-  auto DL_CONCAT(dl_r_, __LINE__) = (expr);                   \
-  if (!DL_CONCAT(dl_r_, __LINE__).ok())                       \
-    return DL_CONCAT(dl_r_, __LINE__).error();                \
+#define DL_ASSIGN_OR_RETURN(lhs, expr)                                             \
+  auto DL_CONCAT(dl_r_, __LINE__) = (expr);                                        \
+  if (!DL_CONCAT(dl_r_, __LINE__).ok()) return DL_CONCAT(dl_r_, __LINE__).error(); \
   lhs = std::move(DL_CONCAT(dl_r_, __LINE__)).value()

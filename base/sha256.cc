@@ -59,11 +59,10 @@ Result<Digest> Digest::parse(std::string_view s) {
     return invalid("digest '" + std::string(s) + "': expected 'sha256:<64 hex digits>'");
   std::string_view algo = s.substr(0, colon), hex = s.substr(colon + 1);
   if (algo != "sha256")
-    return invalid("digest '" + std::string(s) + "': unsupported algorithm '" +
-                   std::string(algo) + "', expected sha256");
+    return invalid("digest '" + std::string(s) + "': unsupported algorithm '" + std::string(algo) +
+                   "', expected sha256");
   if (hex.size() != 64)
-    return invalid("digest '" + std::string(s) + "': expected 64 hex digits, got " +
-                   std::to_string(hex.size()));
+    return invalid("digest '" + std::string(s) + "': expected 64 hex digits, got " + std::to_string(hex.size()));
   for (char c : hex)
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
       return invalid("digest '" + std::string(s) + "': expected lowercase hex digits");

@@ -98,15 +98,25 @@ int main(int argc, char** argv) {
   ensure_dir(dir / "aptcache" / "archives" / "partial").ok();
   write_file_atomic(dir / "etc" / "sources.list.d" / "main.sources",
                     "Types: deb\nURIs: " + main_src.uris[0] + "\nSuites: " + main_src.suites[0] +
-                        "\nComponents: main\nSigned-By: " + main_src.signed_by_file + "\n").ok();
+                        "\nComponents: main\nSigned-By: " + main_src.signed_by_file + "\n")
+      .ok();
   write_file_atomic(dir / "status", "").ok();
   std::vector<std::string> base = {"apt-get",
-                                   "-o", "Dir::Etc=" + (dir / "etc").string(),
-                                   "-o", "Dir::State=" + (dir / "state").string(),
-                                   "-o", "Dir::State::status=" + (dir / "status").string(),
-                                   "-o", "Dir::Cache=" + (dir / "aptcache").string(),
-                                   "-o", "Debug::NoLocking=1", "-o", "APT::Install-Recommends=false",
-                                   "-o", "APT::Architecture=amd64", "-q"};
+                                   "-o",
+                                   "Dir::Etc=" + (dir / "etc").string(),
+                                   "-o",
+                                   "Dir::State=" + (dir / "state").string(),
+                                   "-o",
+                                   "Dir::State::status=" + (dir / "status").string(),
+                                   "-o",
+                                   "Dir::Cache=" + (dir / "aptcache").string(),
+                                   "-o",
+                                   "Debug::NoLocking=1",
+                                   "-o",
+                                   "APT::Install-Recommends=false",
+                                   "-o",
+                                   "APT::Architecture=amd64",
+                                   "-q"};
   auto update = base;
   update.push_back("update");
   auto u = test::run(update);
@@ -127,16 +137,16 @@ int main(int argc, char** argv) {
     apt_count = 0;
     for (const auto& line : split(r->out, '\n')) apt_count += starts_with(line, "Inst ");
   }
-  std::printf("apt resolve: %s against %s main (%zu packages), index parsing included\n",
-              join(request, " ").c_str(), main_src.suites[0].c_str(), packages);
+  std::printf("apt resolve: %s against %s main (%zu packages), index parsing included\n", join(request, " ").c_str(),
+              main_src.suites[0].c_str(), packages);
   double load[1] = {0};
   getloadavg(load, 1);
   std::printf("  dlimage (libsolv, InRelease re-verified): %.3f s wall, %.3f s CPU, %zu packages to install\n", best,
               best_cpu, count);
-  std::printf("  apt-get -s (warm binary cache):          %.3f s wall, %.3f s CPU, %zu packages\n", apt_best,
-              apt_cpu, apt_count);
-  std::printf("  ratio apt/dlimage: %.2fx wall, %.2fx CPU (load average %.1f)\n", apt_best / best,
-              apt_cpu / best_cpu, load[0]);
+  std::printf("  apt-get -s (warm binary cache):          %.3f s wall, %.3f s CPU, %zu packages\n", apt_best, apt_cpu,
+              apt_count);
+  std::printf("  ratio apt/dlimage: %.2fx wall, %.2fx CPU (load average %.1f)\n", apt_best / best, apt_cpu / best_cpu,
+              load[0]);
   std::printf("  goal < 1 s wall: %s\n", best < 1.0 ? "met" : "MISSED");
   return best < 1.0 ? 0 : 1;
 }

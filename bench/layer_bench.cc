@@ -48,8 +48,9 @@ long peak_rss_mb() {
 // bytes (weights, compressed archives), many small files.
 std::uint64_t make_tree(const path& root, std::uint64_t total) {
   std::mt19937_64 rng(42);
-  static const char* words[] = {"import ", "numpy ", "def ", "return ", "self.", "tensor", "(x, y)", "\n    ",
-                                "# comment ", "lambda ", "0.001", "for i in range(n):", "\n"};
+  static const char* words[] = {"import ", "numpy ", "def ",       "return ", "self.", "tensor",
+                                "(x, y)",  "\n    ", "# comment ", "lambda ", "0.001", "for i in range(n):",
+                                "\n"};
   std::uint64_t made = 0, files = 0;
   auto text = [&](size_t n) {
     std::string s;
@@ -90,8 +91,8 @@ Run run_dlimage(const path& tree, const path& out, dl::layer::CompressOptions c)
     std::fprintf(stderr, "layer_bench: %s\n", info.error().message().c_str());
     std::exit(1);
   }
-  return {std::chrono::duration<double>(Clock::now() - start).count(), cpu_seconds(RUSAGE_SELF) - cpu0,
-          info->tar_size, info->size};
+  return {std::chrono::duration<double>(Clock::now() - start).count(), cpu_seconds(RUSAGE_SELF) - cpu0, info->tar_size,
+          info->size};
 }
 
 Run run_shell(const std::string& cmd, const path& out, std::uint64_t tar_bytes) {
@@ -136,9 +137,9 @@ int main() {
   for (int level : {1, 6}) {
     Run d = run_dlimage(tree, work.path() / "l.gz", {dl::layer::Compression::gzip, level, threads});
     path po = work.path() / "p.gz";
-    Run p = run_shell(tar + " | pigz -" + std::to_string(level) + " -p " + std::to_string(threads) + " > '" +
-                          po.string() + "'",
-                      po, plain.in_bytes);
+    Run p = run_shell(
+        tar + " | pigz -" + std::to_string(level) + " -p " + std::to_string(threads) + " > '" + po.string() + "'", po,
+        plain.in_bytes);
     report("dlimage gzip-" + std::to_string(level) + " (" + std::string(dl::layer::gzip_engine(level)) + ")", d);
     report("tar | pigz -" + std::to_string(level), p);
     std::printf("  => dlimage vs pigz: wall speed x%.2f, cpu efficiency x%.2f, size x%.3f\n", p.seconds / d.seconds,

@@ -30,7 +30,8 @@ images:
     framework: big
     axes:
       version: [)";
-  for (int i = 0; i < versions; ++i) y += (i ? ", \"" : "\"") + std::to_string(i / 100) + "." + std::to_string(i % 100) + "\"";
+  for (int i = 0; i < versions; ++i)
+    y += (i ? ", \"" : "\"") + std::to_string(i / 100) + "." + std::to_string(i % 100) + "\"";
   y += R"(]
       python: ["2.7", "3.6", "2.7/3.6"]
       accelerator: [cpu, cu80, cu91, cu100, rocm26]
@@ -55,9 +56,10 @@ images:
   auto t2 = std::chrono::steady_clock::now();
   double expand = std::chrono::duration<double>(t1 - t0).count();
   double fmt = std::chrono::duration<double>(t2 - t1).count();
-  std::printf("matrix_bench: %zu cells expanded in %.3f s = %.0f cells/s (goal: 100000 cells < 1 s: %s); "
-              "--format tags %.3f s, %zu bytes\n",
-              m->cells.size(), expand, double(m->cells.size()) / expand,
-              (m->cells.size() >= 100000 && expand < 1.0) ? "met" : "NOT met", fmt, tags.size());
+  std::printf(
+      "matrix_bench: %zu cells expanded in %.3f s = %.0f cells/s (goal: 100000 cells < 1 s: %s); "
+      "--format tags %.3f s, %zu bytes\n",
+      m->cells.size(), expand, double(m->cells.size()) / expand,
+      (m->cells.size() >= 100000 && expand < 1.0) ? "met" : "NOT met", fmt, tags.size());
   return m->cells.size() >= 100000 ? 0 : 1;
 }

@@ -5,8 +5,8 @@
 # (docs/DEVELOPING.md). Benchmarks (label bench) are not part of it: run
 # `ctest --test-dir build -L bench` for those.
 # Each extra step has a switch: DL_FORMAT_CHECK, DL_TIDY, DL_SANITIZE, DL_FUZZ
-# (1 = run). They default to 0 until each has had one clean full run (the
-# one-time format of the tree for DL_FORMAT_CHECK); then the default is 1.
+# (1 = run, 0 = skip). Formatting is checked by default; .ci/run turns on the
+# sanitizer and fuzz steps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -22,7 +22,7 @@ no_skips() {
 }
 ci/deps.sh
 # Formatting is checked first: it takes seconds.
-if [ "${DL_FORMAT_CHECK:-0}" = 1 ]; then ci/format.sh --check; fi
+if [ "${DL_FORMAT_CHECK:-1}" = 1 ]; then ci/format.sh --check; fi
 # The release workflow is linted by actionlint (installed by ci/deps.sh): seconds.
 ci/lint-workflows.sh
 # ccache when the machine has it (a developer's; CI machines start cold).

@@ -13,9 +13,7 @@
 
 namespace dl::fuzz {
 
-inline std::string_view text(const uint8_t* data, size_t size) {
-  return {reinterpret_cast<const char*>(data), size};
-}
+inline std::string_view text(const uint8_t* data, size_t size) { return {reinterpret_cast<const char*>(data), size}; }
 
 // An invariant of the parser (a round trip, an idempotent normal form) broke.
 inline void check(bool ok, const char* what, std::string_view detail = {}) {

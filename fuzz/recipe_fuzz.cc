@@ -26,8 +26,7 @@ const World& world() {
     dl::fuzz::check(::mkdtemp(tmpl.data()) != nullptr, "mkdtemp");
     w.dir = tmpl;
     std::error_code ec;
-    std::filesystem::copy(std::string(DL_SOURCE_DIR) + "/recipes", w.dir, std::filesystem::copy_options::recursive,
-                          ec);
+    std::filesystem::copy(std::string(DL_SOURCE_DIR) + "/recipes", w.dir, std::filesystem::copy_options::recursive, ec);
     dl::fuzz::check(!ec, "copying recipes/", ec.message());
     return w;
   }();

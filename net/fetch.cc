@@ -26,10 +26,13 @@ Status get_to_sink(HttpClient& http, const std::string& url, const BodySink& sin
 
 Result<std::string> get_text(HttpClient& http, const std::string& url, size_t max_bytes) {
   std::string body;
-  DL_TRY(get_to_sink(http, url, [&](const char* d, size_t n) -> Status {
-    body.append(d, n);
-    return {};
-  }, max_bytes));
+  DL_TRY(get_to_sink(
+      http, url,
+      [&](const char* d, size_t n) -> Status {
+        body.append(d, n);
+        return {};
+      },
+      max_bytes));
   return body;
 }
 

@@ -15,8 +15,7 @@ namespace dl::net {
 
 // Streams a 2xx body into `sink`. Anything else is an error naming the
 // redacted URL (kind not_found for 404). `max_bytes` caps the body.
-Status get_to_sink(HttpClient& http, const std::string& url, const BodySink& sink,
-                   uint64_t max_bytes = UINT64_MAX);
+Status get_to_sink(HttpClient& http, const std::string& url, const BodySink& sink, uint64_t max_bytes = UINT64_MAX);
 
 // A small body (an index page, a Release file) kept in memory.
 Result<std::string> get_text(HttpClient& http, const std::string& url, size_t max_bytes = 64u << 20);

@@ -3,10 +3,10 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <cstring>
-#include <filesystem>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
@@ -71,8 +71,8 @@ size_t on_write(char* data, size_t size, size_t n, void* userp) {
     return len;
   }
   if (ex->resp->body.size() + len > ex->opts->max_buffered_body) {
-    ex->callback_error = Error(ErrorKind::remote, "response body larger than " +
-                                                      std::to_string(ex->opts->max_buffered_body) + " bytes");
+    ex->callback_error =
+        Error(ErrorKind::remote, "response body larger than " + std::to_string(ex->opts->max_buffered_body) + " bytes");
     return 0;
   }
   ex->resp->body.append(data, len);
@@ -111,8 +111,7 @@ bool curl_error_is_temporary(CURLcode rc) {
     case CURLE_ABORTED_BY_CALLBACK:
     case CURLE_OPERATION_TIMEDOUT:  // a deadline: retrying would multiply it
       return false;
-    default:
-      return true;
+    default: return true;
   }
 }
 
@@ -331,7 +330,8 @@ Result<Response> HttpClient::send(const Request& req, const BodySink& sink) {
         wait = rate_limit_delay(impl_->limits[host], clock_->now(), opts_.retry);
       }
       if (wait.count() > 0) {
-        if (opts_.log) opts_.log("rate limit nearly used up on " + host + ": waiting " + std::to_string(wait.count()) + " ms");
+        if (opts_.log)
+          opts_.log("rate limit nearly used up on " + host + ": waiting " + std::to_string(wait.count()) + " ms");
         clock_->sleep_for(wait);
       }
       CURL* h = impl_->acquire();

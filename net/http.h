@@ -77,15 +77,15 @@ struct Request {
 
 struct Response {
   int status = 0;
-  std::string url;       // final URL, after redirects
+  std::string url;  // final URL, after redirects
   Headers headers;
-  std::string body;      // non-2xx bodies, or 2xx bodies when no sink was given
-  uint64_t streamed = 0; // bytes handed to the sink
+  std::string body;       // non-2xx bodies, or 2xx bodies when no sink was given
+  uint64_t streamed = 0;  // bytes handed to the sink
   int attempts = 0;
 };
 
 struct TransportOptions {
-  std::string ca_file;                 // extra trusted CA (PEM), e.g. a test CA
+  std::string ca_file;  // extra trusted CA (PEM), e.g. a test CA
   bool tls_verify = true;
   // <certs_dir>/<host[:port]>/ca.crt is trusted for that host when present,
   // as Docker does with /etc/docker/certs.d.

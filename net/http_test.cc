@@ -63,8 +63,9 @@ TEST(Errors, RegistryErrorCodesInMessage) {
   r.status = 404;
   r.body = R"({"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry","detail":"x"}]})";
   Error e = http_error("GET", "http://u:p@h/v2/a/blobs/sha256:1?_state=s3cr3t", r);
-  EXPECT_EQ(e.message(), "GET http://h/v2/a/blobs/sha256:1?_state=REDACTED: 404 Not Found: BLOB_UNKNOWN "
-                         "(blob unknown to registry)");
+  EXPECT_EQ(e.message(),
+            "GET http://h/v2/a/blobs/sha256:1?_state=REDACTED: 404 Not Found: BLOB_UNKNOWN "
+            "(blob unknown to registry)");
   EXPECT_EQ(e.kind(), ErrorKind::not_found);
   EXPECT_EQ(e.status(), 404);
   EXPECT_FALSE(e.is_temporary());
@@ -152,7 +153,8 @@ TEST_F(HttpAgainstRegistry, StreamsRequestAndResponseBodies) {
   EXPECT_EQ("sha256:" + h.hex_digest(), generated_digest(size));
   // Log lines carry method, redacted URL and status, and no upload state.
   ASSERT_FALSE(log.empty());
-  for (const auto& l : log) EXPECT_EQ(l.find("_state=") == std::string::npos || l.find("_state=REDACTED") != std::string::npos, true) << l;
+  for (const auto& l : log)
+    EXPECT_EQ(l.find("_state=") == std::string::npos || l.find("_state=REDACTED") != std::string::npos, true) << l;
 
   // A 404 is a Response with the registry's error body, not an Error.
   get.url = reg_->base_url() + "/v2/t/blobs/sha256:" + std::string(64, '0');
@@ -238,7 +240,9 @@ TEST(HttpRedirects, AuthorizationNeverFollowsToAnotherOrigin) {
   TinyServer registry([&](const std::string& head) {
     // First hop: same-origin relative redirect; second: off to the "CDN".
     if (head.find("GET /v2/a/blobs/x ") == 0)
-      return std::string("HTTP/1.1 307 Temporary Redirect\r\nLocation: /v2/a/blobs/y\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      return std::string(
+          "HTTP/1.1 307 Temporary Redirect\r\nLocation: /v2/a/blobs/y\r\nContent-Length: 0\r\nConnection: "
+          "close\r\n\r\n");
     return "HTTP/1.1 307 Temporary Redirect\r\nLocation: " + cdn_url +
            "/blob?sig=abc\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
   });

@@ -77,8 +77,7 @@ void update_rate_limit(RateLimit& rl, std::string_view remaining_header, std::st
     if (auto r = parse_int(reset_header)) rl.reset_at = now + std::chrono::seconds(*r);
 }
 
-Millis rate_limit_delay(const RateLimit& rl, std::chrono::steady_clock::time_point now,
-                        const RetryPolicy& policy) {
+Millis rate_limit_delay(const RateLimit& rl, std::chrono::steady_clock::time_point now, const RetryPolicy& policy) {
   if (rl.remaining < 0 || rl.remaining >= policy.rate_limit_reserve) return Millis(0);
   int64_t until_reset_ms;
   if (rl.reset_at) {
@@ -94,9 +93,8 @@ Millis rate_limit_delay(const RateLimit& rl, std::chrono::steady_clock::time_poi
   return Millis(std::min<int64_t>(d, policy.max_delay.count()));
 }
 
-AttemptOutcome run_with_retries(const std::function<AttemptOutcome()>& attempt,
-                                const std::function<bool()>& can_retry, const RetryPolicy& policy,
-                                Clock& clock, std::mt19937_64& rng, RetryTrace* trace) {
+AttemptOutcome run_with_retries(const std::function<AttemptOutcome()>& attempt, const std::function<bool()>& can_retry,
+                                const RetryPolicy& policy, Clock& clock, std::mt19937_64& rng, RetryTrace* trace) {
   auto start = clock.now();
   for (int i = 0;; ++i) {
     AttemptOutcome out = attempt();

@@ -31,11 +31,11 @@ class Clock {
 std::shared_ptr<Clock> system_clock();
 
 struct RetryPolicy {
-  int max_attempts = 6;           // including the first
-  Millis base_delay{250};         // backoff before jitter: base * 2^retry
-  Millis max_delay{20'000};       // cap for one wait
-  Millis max_total{120'000};      // give up when waiting more would exceed this
-  int rate_limit_reserve = 10;    // start spacing requests below this many left
+  int max_attempts = 6;         // including the first
+  Millis base_delay{250};       // backoff before jitter: base * 2^retry
+  Millis max_delay{20'000};     // cap for one wait
+  Millis max_total{120'000};    // give up when waiting more would exceed this
+  int rate_limit_reserve = 10;  // start spacing requests below this many left
 };
 
 // Status codes worth retrying: 408, 429 and 5xx except 501/505.
@@ -59,24 +59,23 @@ void update_rate_limit(RateLimit& rl, std::string_view remaining_header, std::st
                        std::chrono::steady_clock::time_point now);
 // How long to wait before the next request so the budget lasts until the
 // reset: zero while comfortably above the reserve, capped by max_delay.
-Millis rate_limit_delay(const RateLimit& rl, std::chrono::steady_clock::time_point now,
-                        const RetryPolicy& policy);
+Millis rate_limit_delay(const RateLimit& rl, std::chrono::steady_clock::time_point now, const RetryPolicy& policy);
 
 // Runs `attempt` until it yields a final outcome. An attempt returns either
 // an Error (retried when temporary and `can_retry()`), or an HTTP status with
 // its Retry-After header value (retried when retryable). Waits follow the
 // policy; Retry-After overrides backoff when longer. Returns the last outcome.
 struct AttemptOutcome {
-  std::optional<Error> error;   // connection-level failure
-  int status = 0;               // HTTP status when there was a response
-  std::string retry_after;      // header value, may be empty
+  std::optional<Error> error;  // connection-level failure
+  int status = 0;              // HTTP status when there was a response
+  std::string retry_after;     // header value, may be empty
 };
 struct RetryTrace {
   int attempts = 0;
   std::vector<Millis> waits;
 };
-AttemptOutcome run_with_retries(const std::function<AttemptOutcome()>& attempt,
-                                const std::function<bool()>& can_retry, const RetryPolicy& policy,
-                                Clock& clock, std::mt19937_64& rng, RetryTrace* trace = nullptr);
+AttemptOutcome run_with_retries(const std::function<AttemptOutcome()>& attempt, const std::function<bool()>& can_retry,
+                                const RetryPolicy& policy, Clock& clock, std::mt19937_64& rng,
+                                RetryTrace* trace = nullptr);
 
 }  // namespace dl::net

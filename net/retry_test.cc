@@ -79,9 +79,13 @@ TEST(Retry, LoopRetriesTemporaryFailuresAndHonoursRetryAfter) {
       [&] {
         ++calls;
         AttemptOutcome o;
-        if (calls == 1) o.error = Error(ErrorKind::network, "connection reset", true);
-        else if (calls == 2) { o.status = 429; o.retry_after = "3"; }
-        else o.status = 200;
+        if (calls == 1)
+          o.error = Error(ErrorKind::network, "connection reset", true);
+        else if (calls == 2) {
+          o.status = 429;
+          o.retry_after = "3";
+        } else
+          o.status = 200;
         return o;
       },
       [] { return true; }, p, clock, rng, &trace);
@@ -108,12 +112,14 @@ TEST(Retry, LoopStopsOnPermanentErrorsCountAndTotalTime) {
       return o;
     };
   };
-  auto out = run_with_retries(always(404), [] { return true; }, p, clock, rng);
+  auto out = run_with_retries(
+      always(404), [] { return true; }, p, clock, rng);
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(out.status, 404);
 
   calls = 0;
-  out = run_with_retries(always(503), [] { return true; }, p, clock, rng);
+  out = run_with_retries(
+      always(503), [] { return true; }, p, clock, rng);
   EXPECT_EQ(calls, 4);  // bounded in count
   EXPECT_EQ(out.status, 503);
 
@@ -128,12 +134,14 @@ TEST(Retry, LoopStopsOnPermanentErrorsCountAndTotalTime) {
     return o;
   };
   auto before = clock.now();
-  out = run_with_retries(slow, [] { return true; }, p, clock, rng);
+  out = run_with_retries(
+      slow, [] { return true; }, p, clock, rng);
   EXPECT_EQ(calls, 3);  // waits 2 s + 2 s; a third wait would pass 5 s
   EXPECT_LE(clock.now() - before, std::chrono::milliseconds(5000));
 
   calls = 0;
-  out = run_with_retries(always(503), [] { return false; }, p, clock, rng);
+  out = run_with_retries(
+      always(503), [] { return false; }, p, clock, rng);
   EXPECT_EQ(calls, 1);  // the caller said the body cannot be replayed
 }
 

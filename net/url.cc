@@ -50,8 +50,7 @@ Result<std::string> resolve_url(std::string_view base, std::string_view ref) {
 std::string url_origin(std::string_view url) {
   UrlPtr u = parse(url);
   if (!u) return "";
-  return to_lower(get_part(u.get(), CURLUPART_SCHEME)) + "://" +
-         to_lower(get_part(u.get(), CURLUPART_HOST)) + ":" +
+  return to_lower(get_part(u.get(), CURLUPART_SCHEME)) + "://" + to_lower(get_part(u.get(), CURLUPART_HOST)) + ":" +
          get_part(u.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
 }
 
@@ -75,8 +74,10 @@ bool is_loopback_host(std::string_view h) {
   // A dotted quad, so that "127.evil.com" is not loopback.
   int dots = 0;
   for (char c : h) {
-    if (c == '.') ++dots;
-    else if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    if (c == '.')
+      ++dots;
+    else if (!std::isdigit(static_cast<unsigned char>(c)))
+      return false;
   }
   return dots == 3;
 }
@@ -107,8 +108,7 @@ std::string url_host(std::string_view url) {
 }
 
 std::string redact_url(std::string_view url) {
-  static const std::set<std::string, std::less<>> kSafe = {"n", "last", "mount", "from",
-                                                          "digest", "service", "scope"};
+  static const std::set<std::string, std::less<>> kSafe = {"n", "last", "mount", "from", "digest", "service", "scope"};
   UrlPtr u = parse(url);
   if (!u) return "<unparsable URL>";
   curl_url_set(u.get(), CURLUPART_USER, nullptr, 0);
@@ -119,12 +119,15 @@ std::string redact_url(std::string_view url) {
     size_t start = 0;
     while (start <= query.size()) {
       size_t amp = query.find('&', start);
-      std::string_view kv = std::string_view(query).substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+      std::string_view kv =
+          std::string_view(query).substr(start, amp == std::string::npos ? std::string::npos : amp - start);
       size_t eq = kv.find('=');
       std::string_view key = kv.substr(0, eq);
       if (!out.empty()) out += '&';
-      if (eq == std::string_view::npos || kSafe.count(key)) out += kv;
-      else out += std::string(key) + "=REDACTED";
+      if (eq == std::string_view::npos || kSafe.count(key))
+        out += kv;
+      else
+        out += std::string(key) + "=REDACTED";
       if (amp == std::string::npos) break;
       start = amp + 1;
     }
@@ -147,9 +150,9 @@ namespace {
 bool secret_key(std::string key) {
   key = to_lower(key);
   static const std::set<std::string, std::less<>> kSecret = {
-      "token", "access_token", "refresh_token", "id_token", "password", "passwd", "pwd", "secret",
-      "client_secret", "key", "api_key", "apikey", "auth", "authorization", "sig", "signature",
-      "credential", "credentials", "session", "sessionid", "_state"};
+      "token",  "access_token",  "refresh_token", "id_token",    "password", "passwd",    "pwd",
+      "secret", "client_secret", "key",           "api_key",     "apikey",   "auth",      "authorization",
+      "sig",    "signature",     "credential",    "credentials", "session",  "sessionid", "_state"};
   return kSecret.count(key) || key.starts_with("x-amz-") || key.starts_with("x-goog-");
 }
 

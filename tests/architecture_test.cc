@@ -58,8 +58,7 @@ std::vector<std::string> check_file(const Rules& rules, const std::string& rel, 
     std::string target = m[1];
     std::string dir = owner(rules, target);
     if (dir.empty()) continue;  // a header next to the file, or a third-party one
-    if (!allowed.count(dir))
-      out.push_back(rel + ":" + std::to_string(n) + ": " + self + "/ may not include " + target);
+    if (!allowed.count(dir)) out.push_back(rel + ":" + std::to_string(n) + ": " + self + "/ may not include " + target);
   }
   return out;
 }
@@ -85,7 +84,8 @@ std::vector<std::string> check_keys(const std::string& rel, const std::string& t
   auto test_file = rel.size() > 8 && rel.compare(rel.size() - 8, 8, "_test.cc") == 0;
   if (rel.rfind("builder/sign/", 0) == 0 || rel.rfind("tests/support/", 0) == 0 || test_file) return {};
   std::vector<std::string> out;
-  std::regex inc(R"re((^\s*#\s*include\s*[<"]sodium)|PrivateKey\s*\(|d2i_PKCS8|EVP_DigestSign|EVP_PKEY_sign|crypto_secretbox)re");
+  std::regex inc(
+      R"re((^\s*#\s*include\s*[<"]sodium)|PrivateKey\s*\(|d2i_PKCS8|EVP_DigestSign|EVP_PKEY_sign|crypto_secretbox)re");
   std::istringstream in(text);
   std::string line;
   for (int n = 1; std::getline(in, line); ++n)
@@ -130,7 +130,8 @@ TEST(Architecture, EveryIncludeFollowsTheRules) {
 
 TEST(Architecture, TheCheckerCatchesABrokenRule) {
   Rules rules = parse_rules(slurp(kRoot / "docs/ARCHITECTURE.md"));
-  auto v = check_file(rules, "registry/client/client.cc", "#include \"base/result.h\"\n#include \"builder/matrix/matrix.h\"\n");
+  auto v = check_file(rules, "registry/client/client.cc",
+                      "#include \"base/result.h\"\n#include \"builder/matrix/matrix.h\"\n");
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0], "registry/client/client.cc:2: registry/client/ may not include builder/matrix/matrix.h");
   EXPECT_TRUE(check_file(rules, "builder/wheel/x_test.cc", "#include \"tests/support/process.h\"\n").empty());
@@ -140,12 +141,14 @@ TEST(Architecture, TheCheckerCatchesABrokenRule) {
 
 TEST(Architecture, OnlyBuilderSignHandlesPrivateKeys) {
   EXPECT_TRUE(check_keys("builder/sign/key.cc", "#include <sodium.h>\nPEM_read_bio_PrivateKey(b, 0, 0, 0);\n").empty());
-  auto v = check_keys("builder/pipeline/x.cc", "#include <string>\n  auto k = PEM_read_bio_PrivateKey(bio, nullptr, cb, p);\n");
+  auto v = check_keys("builder/pipeline/x.cc",
+                      "#include <string>\n  auto k = PEM_read_bio_PrivateKey(bio, nullptr, cb, p);\n");
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0], "builder/pipeline/x.cc:2: reads or uses private keys; only builder/sign/ may");
   EXPECT_FALSE(check_keys("builder/cli/x.cc", "#include <sodium.h>\n").empty());
   EXPECT_FALSE(check_keys("net/x.cc", "EVP_DigestSign(ctx, sig, &n, m, len);\n").empty());
-  EXPECT_TRUE(check_keys("builder/deb/ca_certs.cc", "#include <openssl/pem.h>\nPEM_read_bio_X509(b, 0, 0, 0);\n").empty());
+  EXPECT_TRUE(
+      check_keys("builder/deb/ca_certs.cc", "#include <openssl/pem.h>\nPEM_read_bio_X509(b, 0, 0, 0);\n").empty());
 }
 
 TEST(Architecture, OnlyNetIncludesCurl) {
@@ -173,7 +176,9 @@ std::vector<std::string> exception_uses(const std::string& rel, const std::strin
 }
 
 bool is_library_source(const std::string& rel) {
-  auto ends = [&](std::string_view s) { return rel.size() >= s.size() && rel.compare(rel.size() - s.size(), s.size(), s) == 0; };
+  auto ends = [&](std::string_view s) {
+    return rel.size() >= s.size() && rel.compare(rel.size() - s.size(), s.size(), s) == 0;
+  };
   if (ends("_test.cc") || ends("_test_util.h")) return false;
   if (rel.rfind("builder/cli/", 0) == 0) return false;
   return ends(".cc") || ends(".h") || ends(".cc.in");

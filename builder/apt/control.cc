@@ -8,8 +8,7 @@ namespace dl::apt {
 
 const Field* Paragraph::find(std::string_view name) const {
   for (const auto& f : fields)
-    if (f.name.size() == name.size() && strncasecmp(f.name.data(), name.data(), name.size()) == 0)
-      return &f;
+    if (f.name.size() == name.size() && strncasecmp(f.name.data(), name.data(), name.size()) == 0) return &f;
   return nullptr;
 }
 
@@ -31,8 +30,7 @@ Error at(const std::string& file, int line, const std::string& msg) {
 
 }  // namespace
 
-Result<std::vector<Paragraph>> parse_control(std::string_view text, const std::string& file,
-                                             size_t max_paragraphs) {
+Result<std::vector<Paragraph>> parse_control(std::string_view text, const std::string& file, size_t max_paragraphs) {
   std::vector<Paragraph> out;
   Paragraph cur;
   int lineno = 0;
@@ -84,8 +82,8 @@ namespace {
 bool present_state(std::string_view status) {
   size_t sp = status.rfind(' ');
   std::string_view state = sp == std::string_view::npos ? status : status.substr(sp + 1);
-  return state == "installed" || state == "half-installed" || state == "unpacked" ||
-         state == "half-configured" || state == "triggers-awaited" || state == "triggers-pending";
+  return state == "installed" || state == "half-installed" || state == "unpacked" || state == "half-configured" ||
+         state == "triggers-awaited" || state == "triggers-pending";
 }
 
 }  // namespace

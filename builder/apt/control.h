@@ -40,8 +40,8 @@ struct InstalledPackage {
   std::string name, version, arch;  // arch "all" or "amd64", ...
   std::string status;               // "install ok installed"
   bool essential = false;
-  std::string multi_arch;           // "same", "foreign", "allowed" or ""
-  std::string paragraph;            // the stanza as written (for merging status)
+  std::string multi_arch;  // "same", "foreign", "allowed" or ""
+  std::string paragraph;   // the stanza as written (for merging status)
 };
 
 // Parses a dpkg status file. Only stanzas whose Status ends in " installed"
@@ -49,7 +49,6 @@ struct InstalledPackage {
 // "half-installed", "unpacked", "half-configured", "triggers-awaited",
 // "triggers-pending") are returned; "not-installed"/"config-files" stanzas
 // are skipped. `file` names the source in errors.
-Result<std::vector<InstalledPackage>> parse_status(std::string_view text,
-                                                   const std::string& file = "status");
+Result<std::vector<InstalledPackage>> parse_status(std::string_view text, const std::string& file = "status");
 
 }  // namespace dl::apt

@@ -26,9 +26,7 @@ struct Cache {
   }
 };
 
-Error fetch_error(const std::string& url, const net::Response& r) {
-  return net::http_error("GET", url, r);
-}
+Error fetch_error(const std::string& url, const net::Response& r) { return net::http_error("GET", url, r); }
 
 // A small body (Release, signature) kept in memory, bounded.
 Result<std::string> get_text(net::HttpClient& http, const std::string& url, size_t max) {
@@ -55,9 +53,9 @@ Status store_blob(const Cache& c, const std::string& data, std::string* hex) {
 }
 
 struct SignedRelease {
-  std::string url;        // InRelease or Release
-  std::string sha256;     // of the raw bytes at url
-  ReleaseFile release;    // parsed from the signed text only
+  std::string url;      // InRelease or Release
+  std::string sha256;   // of the raw bytes at url
+  ReleaseFile release;  // parsed from the signed text only
 };
 
 // Signature, then dates: a Release that fails either is never cached.
@@ -72,8 +70,8 @@ Result<SignedRelease> verify_release(const std::string& url, const std::string& 
 
 // Fetches InRelease (Release + Release.gpg when there is none, or with sqv),
 // verifies it, and records it in the cache only once it verified.
-Result<SignedRelease> fetch_release(const std::string& dist, const Source& s, const FetchOptions& opts,
-                                    const Cache& c, net::HttpClient& http) {
+Result<SignedRelease> fetch_release(const std::string& dist, const Source& s, const FetchOptions& opts, const Cache& c,
+                                    net::HttpClient& http) {
   std::string in_url = dist + "/InRelease", rel_url = dist + "/Release";
   if (opts.offline) {
     for (const std::string& url : {in_url, rel_url}) {
@@ -143,8 +141,8 @@ Result<AtomicFile> download(net::HttpClient& http, const std::string& url, const
 
 // Decompresses (xz, gz or none) into the blob store, checking the
 // uncompressed sha256 when the Release lists it. Returns the blob's hex.
-Result<std::string> store_packages(const fs::path& compressed, const std::string& url,
-                                   const ReleaseFile::Entry* plain, const Cache& c, size_t max) {
+Result<std::string> store_packages(const fs::path& compressed, const std::string& url, const ReleaseFile::Entry* plain,
+                                   const Cache& c, size_t max) {
   std::unique_ptr<archive, int (*)(archive*)> a(archive_read_new(), archive_read_free);
   archive_read_support_filter_all(a.get());
   archive_read_support_format_raw(a.get());
@@ -162,13 +160,15 @@ Result<std::string> store_packages(const fs::path& compressed, const std::string
     if (n < 0) return Error(ErrorKind::integrity, url + ": decompression failed: " + archive_error_string(a.get()));
     if (n == 0) break;
     total += static_cast<uint64_t>(n);
-    if (total > max) return Error(ErrorKind::integrity, url + ": decompresses to more than " + std::to_string(max) + " bytes");
+    if (total > max)
+      return Error(ErrorKind::integrity, url + ": decompresses to more than " + std::to_string(max) + " bytes");
     h.update(buf, static_cast<size_t>(n));
     DL_TRY(out.write(buf, static_cast<size_t>(n)));
   }
   std::string hex = h.hex_digest();
   if (plain && (hex != plain->sha256 || total != plain->size))
-    return Error(ErrorKind::integrity, url + ": uncompressed sha256 " + hex + " does not match the Release's " + plain->sha256);
+    return Error(ErrorKind::integrity,
+                 url + ": uncompressed sha256 " + hex + " does not match the Release's " + plain->sha256);
   fs::path target = c.blob(hex);
   DL_TRY(ensure_dir(target.parent_path()));
   // Rename into the content address only now that every check passed.
@@ -184,8 +184,8 @@ struct Target {
 };
 
 Result<RepoIndex> fetch_target(const std::string& uri, const std::string& dist, const SignedRelease& sr,
-                               const ReleaseFile& rel, const Target& t, const Source& s,
-                               const FetchOptions& opts, const Cache& c, net::HttpClient& http) {
+                               const ReleaseFile& rel, const Target& t, const Source& s, const FetchOptions& opts,
+                               const Cache& c, net::HttpClient& http) {
   std::string base = t.component + "/binary-" + t.arch + "/Packages";
   const ReleaseFile::Entry* plain = rel.find(base);
   const ReleaseFile::Entry* comp = nullptr;
@@ -197,7 +197,8 @@ Result<RepoIndex> fetch_target(const std::string& uri, const std::string& dist, 
       break;
     }
   }
-  if (!comp) return Error(ErrorKind::not_found, sr.url + ": lists no " + base + "(.xz|.gz); check Components and Architectures");
+  if (!comp)
+    return Error(ErrorKind::not_found, sr.url + ": lists no " + base + "(.xz|.gz); check Components and Architectures");
   RepoIndex ix;
   ix.uri = uri;
   ix.suite = dist.substr(dist.rfind('/') + 1);
@@ -216,8 +217,8 @@ Result<RepoIndex> fetch_target(const std::string& uri, const std::string& dist, 
     return Error(ErrorKind::not_found, ix.packages_url + ": not in the cache (offline)");
   } else {
     DL_ASSIGN_OR_RETURN(AtomicFile f, download(http, ix.packages_url, *comp, c));
-    DL_ASSIGN_OR_RETURN(ix.packages_sha256, store_packages(f.temp_path(), ix.packages_url, plain, c,
-                                                           opts.max_packages_bytes));
+    DL_ASSIGN_OR_RETURN(ix.packages_sha256,
+                        store_packages(f.temp_path(), ix.packages_url, plain, c, opts.max_packages_bytes));
   }
   ix.packages_path = c.blob(ix.packages_sha256).string();
   return ix;
@@ -238,14 +239,15 @@ Result<std::vector<RepoIndex>> fetch_indexes(const std::vector<Source>& sources,
     for (const auto& uri : s.uris) {
       for (const auto& suite : s.suites) {
         if (!suite.empty() && suite.back() == '/')
-          return Error(ErrorKind::unsupported, s.origin + ": flat repository '" + suite + "' is not supported; use dists/<suite>");
+          return Error(ErrorKind::unsupported,
+                       s.origin + ": flat repository '" + suite + "' is not supported; use dists/<suite>");
         std::string dist = uri + "/dists/" + suite;
         if (!done.insert(dist + " " + join(s.components, " ")).second) continue;  // named twice: once, as apt does
         auto sr = fetch_release(dist, s, opts, c, http);
         if (!sr.ok()) return sr.error();
         const ReleaseFile& rel = sr->release;
-        bool separate_all = !rel.no_separate_all &&
-                            std::find(rel.architectures.begin(), rel.architectures.end(), "all") != rel.architectures.end();
+        bool separate_all = !rel.no_separate_all && std::find(rel.architectures.begin(), rel.architectures.end(),
+                                                              "all") != rel.architectures.end();
         for (const auto& comp : s.components) {
           std::vector<Target> targets = {{comp, opts.arch, false}};
           if (separate_all) targets.push_back({comp, "all", true});

@@ -26,9 +26,9 @@
 namespace dl::apt {
 
 struct FetchOptions {
-  std::string cache_dir;           // required
-  std::string arch = "amd64";      // dpkg architecture of the image
-  bool offline = false;            // only the cache; a missing ref is an error
+  std::string cache_dir;       // required
+  std::string arch = "amd64";  // dpkg architecture of the image
+  bool offline = false;        // only the cache; a missing ref is an error
   // Signature checker: "gpgv" (default) or "sqv", resolved via PATH.
   std::string verifier = "gpgv";
   // "Now" for Valid-Until/Date checks; unset = the system clock.
@@ -40,20 +40,20 @@ struct FetchOptions {
 
 // One verified Packages index of one suite/component/arch.
 struct RepoIndex {
-  std::string uri;        // the source URI ("http://h/debian")
+  std::string uri;  // the source URI ("http://h/debian")
   std::string suite, component, arch;
-  std::string release_url;     // .../dists/<suite>/InRelease (or Release)
-  std::string release_sha256;  // of the InRelease (or Release) bytes as fetched
-  std::string packages_url;    // the URL the index was fetched from
-  std::string packages_sha256; // of the uncompressed Packages
-  std::string packages_path;   // the uncompressed Packages in the cache
-  std::string origin;          // Source::origin, for errors
+  std::string release_url;      // .../dists/<suite>/InRelease (or Release)
+  std::string release_sha256;   // of the InRelease (or Release) bytes as fetched
+  std::string packages_url;     // the URL the index was fetched from
+  std::string packages_sha256;  // of the uncompressed Packages
+  std::string packages_path;    // the uncompressed Packages in the cache
+  std::string origin;           // Source::origin, for errors
 };
 
 // Fetches and verifies every (suite, component) of every source for
 // opts.arch (plus binary-all when the Release offers it separately).
-Result<std::vector<RepoIndex>> fetch_indexes(const std::vector<Source>& sources,
-                                             const FetchOptions& opts, net::HttpClient& http);
+Result<std::vector<RepoIndex>> fetch_indexes(const std::vector<Source>& sources, const FetchOptions& opts,
+                                             net::HttpClient& http);
 
 // Fields of a verified Release file that fetching relies on.
 struct ReleaseFile {
@@ -73,8 +73,7 @@ Result<ReleaseFile> parse_release(std::string_view text, const std::string& url)
 
 // Date must not lie in the future (beyond a minute of skew) and Valid-Until,
 // when present, must lie after `now`; otherwise "<url>: ... expired ...".
-Status check_release_dates(const ReleaseFile& r, const std::string& url,
-                           std::chrono::system_clock::time_point now);
+Status check_release_dates(const ReleaseFile& r, const std::string& url, std::chrono::system_clock::time_point now);
 
 // Checks a detached or clear-signed signature with gpgv/sqv against a
 // keyring (binary or ASCII-armored file, or an inline armored key) and
@@ -83,8 +82,7 @@ struct Keyring {
   std::string file;        // path, or
   std::string inline_key;  // armored block from Signed-By
 };
-Result<std::string> verify_signature(const std::string& data, const std::string& signature,
-                                     const Keyring& keyring, const std::string& url,
-                                     const FetchOptions& opts);
+Result<std::string> verify_signature(const std::string& data, const std::string& signature, const Keyring& keyring,
+                                     const std::string& url, const FetchOptions& opts);
 
 }  // namespace dl::apt

@@ -36,14 +36,24 @@ StanzaMeta parse_stanza(std::string_view text, size_t start) {
     if (line.empty() || line == "\r") break;
     pos += line.size() + 1;
     switch (line[0]) {
-      case 'P': if (field(line, "Package")) m.name = trim_value(line.substr(8)); break;
-      case 'V': if (field(line, "Version")) m.version = trim_value(line.substr(8)); break;
-      case 'A': if (field(line, "Architecture")) m.arch = trim_value(line.substr(13)); break;
+      case 'P':
+        if (field(line, "Package")) m.name = trim_value(line.substr(8));
+        break;
+      case 'V':
+        if (field(line, "Version")) m.version = trim_value(line.substr(8));
+        break;
+      case 'A':
+        if (field(line, "Architecture")) m.arch = trim_value(line.substr(13));
+        break;
       case 'S':
         if (field(line, "Size")) m.size = std::strtoull(std::string(trim_value(line.substr(5))).c_str(), nullptr, 10);
         break;
-      case 'E': if (field(line, "Essential")) m.essential = trim_value(line.substr(10)) == "yes"; break;
-      case 'M': if (field(line, "Multi-Arch")) m.multi_arch = trim_value(line.substr(11)); break;
+      case 'E':
+        if (field(line, "Essential")) m.essential = trim_value(line.substr(10)) == "yes";
+        break;
+      case 'M':
+        if (field(line, "Multi-Arch")) m.multi_arch = trim_value(line.substr(11));
+        break;
       default: break;
     }
   }

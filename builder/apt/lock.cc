@@ -45,7 +45,8 @@ Result<std::vector<std::string>> get_strings(const json& o, const char* key, con
 }
 
 Result<bool> get_bool(const json& o, const char* key, const std::string& where) {
-  if (!o.contains(key) || !o[key].is_boolean()) return invalid(where + ": missing \"" + key + "\" (expected true or false)");
+  if (!o.contains(key) || !o[key].is_boolean())
+    return invalid(where + ": missing \"" + key + "\" (expected true or false)");
   return o[key].get<bool>();
 }
 
@@ -66,7 +67,8 @@ Result<LockedDeb> parse_deb(const json& d, const std::string& where) {
   DL_ASSIGN_OR_RETURN(x.filename, get_string(d, "filename", where));
   DL_ASSIGN_OR_RETURN(x.sha256, get_string(d, "sha256", where));
   DL_ASSIGN_OR_RETURN(x.url, get_string(d, "url", where));
-  if (!d.contains("size") || !d["size"].is_number_unsigned()) return invalid(where + ": missing \"size\" (expected bytes)");
+  if (!d.contains("size") || !d["size"].is_number_unsigned())
+    return invalid(where + ": missing \"size\" (expected bytes)");
   x.size = d["size"].get<std::uint64_t>();
   if (x.sha256.size() != 64 || x.sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
     return invalid(where + ": \"sha256\" (expected 64 lowercase hex digits)");
@@ -85,7 +87,8 @@ Result<LockedImage> parse_image(const json& e, const std::string& where) {
   DL_ASSIGN_OR_RETURN(img.inputs.recommends, get_bool(e, "recommends", where));
   DL_ASSIGN_OR_RETURN(img.inputs.request, get_strings(e, "request", where));
   DL_ASSIGN_OR_RETURN(img.inputs.sources, get_strings(e, "sources", where));
-  if (!e.contains("releases") || !e["releases"].is_array()) return invalid(where + ": missing \"releases\" (expected a list)");
+  if (!e.contains("releases") || !e["releases"].is_array())
+    return invalid(where + ": missing \"releases\" (expected a list)");
   for (size_t i = 0; i < e["releases"].size(); ++i) {
     const json& r = e["releases"][i];
     std::string w = where + ": releases[" + std::to_string(i) + "]";
@@ -165,12 +168,21 @@ std::string apt_lock_to_json(const AptLockFile& entries) {
     json releases = json::array(), debs = json::array();
     for (const auto& r : img.lock.releases) releases.push_back({{"url", r.url}, {"sha256", r.sha256}});
     for (const auto& d : img.lock.debs)
-      debs.push_back({{"name", d.name}, {"version", d.version}, {"arch", d.arch}, {"filename", d.filename},
-                      {"size", d.size}, {"sha256", d.sha256}, {"url", d.url}});
-    j[ref] = {{"arch", img.inputs.arch},       {"base", img.inputs.base},
-              {"essential", img.inputs.essential}, {"recommends", img.inputs.recommends},
-              {"request", img.inputs.request}, {"sources", img.inputs.sources},
-              {"releases", releases},          {"debs", debs}};
+      debs.push_back({{"name", d.name},
+                      {"version", d.version},
+                      {"arch", d.arch},
+                      {"filename", d.filename},
+                      {"size", d.size},
+                      {"sha256", d.sha256},
+                      {"url", d.url}});
+    j[ref] = {{"arch", img.inputs.arch},
+              {"base", img.inputs.base},
+              {"essential", img.inputs.essential},
+              {"recommends", img.inputs.recommends},
+              {"request", img.inputs.request},
+              {"sources", img.inputs.sources},
+              {"releases", releases},
+              {"debs", debs}};
   }
   return j.dump();  // nlohmann's object keys are sorted: canonical
 }

@@ -54,7 +54,7 @@ AptLock make_lock(const std::vector<RepoIndex>& repos, const std::vector<Resolve
 
 // What a resolution answered: equal inputs, same result (until --upgrade).
 struct LockInputs {
-  std::string arch, base;            // base: digest chain of the layers below ("" for scratch)
+  std::string arch, base;  // base: digest chain of the layers below ("" for scratch)
   bool essential = false, recommends = false;
   std::vector<std::string> request;  // "name[:arch][=version]", sorted
   std::vector<std::string> sources;  // one line per source, credentials dropped

@@ -96,7 +96,8 @@ TEST(Sources, SystemLayoutIgnoresDisabledFiles) {
   ASSERT_TRUE(ensure_dir(t.path() / "sources.list.d").ok());
   ASSERT_TRUE(write_file_atomic(t.path() / "sources.list", "deb http://a/d s main\n").ok());
   ASSERT_TRUE(write_file_atomic(t.path() / "sources.list.d/b.sources",
-                                "Types: deb\nURIs: http://b/d\nSuites: s\nComponents: main\n").ok());
+                                "Types: deb\nURIs: http://b/d\nSuites: s\nComponents: main\n")
+                  .ok());
   ASSERT_TRUE(write_file_atomic(t.path() / "sources.list.d/c.list", "deb http://c/d s main\n").ok());
   ASSERT_TRUE(write_file_atomic(t.path() / "sources.list.d/x.list.disabled-by-farm", "garbage\n").ok());
   ASSERT_TRUE(write_file_atomic(t.path() / "sources.list.d/y.sources.disabled", "garbage\n").ok());
@@ -167,8 +168,10 @@ TEST(Spec, SourcesFromAFileReadWhenUsed) {
   ASSERT_FALSE(missing.ok());
   EXPECT_TRUE(starts_with(missing.error().message(), "recipe.yaml:3:7: apt sources file " + path + " does not exist"))
       << missing.error().message();
-  ASSERT_TRUE(write_file_atomic(path, "Types: deb\nURIs: https://apt.example.internal/python\nSuites: xenial\n"
-                                      "Components: main\nSigned-By: /etc/dlimage/python.gpg\n").ok());
+  ASSERT_TRUE(write_file_atomic(path,
+                                "Types: deb\nURIs: https://apt.example.internal/python\nSuites: xenial\n"
+                                "Components: main\nSigned-By: /etc/dlimage/python.gpg\n")
+                  .ok());
   auto got = expand_source_files(r->sources);
   ASSERT_TRUE(got.ok()) << got.error().message();
   ASSERT_EQ(got->size(), 1u);
@@ -219,7 +222,7 @@ TEST(Release, ParseAndDates) {
   ASSERT_FALSE(expired.ok());
   EXPECT_NE(expired.error().message().find("http://h/dists/bookworm/InRelease: Release expired"), std::string::npos);
   EXPECT_FALSE(check_release_dates(*r, "u", at(date - 3600)).ok());  // Date in the future
-  EXPECT_FALSE(parse_release("Origin: x\n", "u").ok());               // no SHA256
+  EXPECT_FALSE(parse_release("Origin: x\n", "u").ok());              // no SHA256
 }
 
 }  // namespace

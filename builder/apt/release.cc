@@ -65,13 +65,13 @@ Result<std::time_t> parse_date(const std::string& s, const std::string& url, con
 
 }  // namespace
 
-Status check_release_dates(const ReleaseFile& r, const std::string& url,
-                           std::chrono::system_clock::time_point now) {
+Status check_release_dates(const ReleaseFile& r, const std::string& url, std::chrono::system_clock::time_point now) {
   std::time_t n = std::chrono::system_clock::to_time_t(now);
   if (!r.date.empty()) {
     DL_ASSIGN_OR_RETURN(std::time_t d, parse_date(r.date, url, "Date"));
     if (d > n + 60)
-      return Error(ErrorKind::integrity, url + ": Release Date " + r.date + " lies in the future (clock skew or a replay)");
+      return Error(ErrorKind::integrity,
+                   url + ": Release Date " + r.date + " lies in the future (clock skew or a replay)");
   }
   if (!r.valid_until.empty()) {
     DL_ASSIGN_OR_RETURN(std::time_t v, parse_date(r.valid_until, url, "Valid-Until"));

@@ -82,8 +82,7 @@ std::string explain(Solver* solv, int nproblems) {
   }
   // The job rule itself only says "conflicting requests": noise next to the
   // rules that name packages.
-  if (lines.size() > 1)
-    lines.erase(std::remove(lines.begin(), lines.end(), "conflicting requests"), lines.end());
+  if (lines.size() > 1) lines.erase(std::remove(lines.begin(), lines.end(), "conflicting requests"), lines.end());
   return join(lines, "; ");
 }
 
@@ -93,7 +92,7 @@ class Mapped {
   static Result<std::shared_ptr<Mapped>> open(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return io_error(path + ": " + std::strerror(errno));
-    struct stat st{};
+    struct stat st {};
     fstat(fd, &st);
     auto m = std::make_shared<Mapped>();
     m->size_ = static_cast<size_t>(st.st_size);
@@ -204,8 +203,10 @@ Result<Id> job_for(Loaded& l, const PackageSpec& spec, const std::string& arch) 
     Id p, pp;
     FOR_PROVIDES(p, pp, name) {
       Solvable* s = pool->solvables + p;
-      if (s->name == name) known = true;
-      else if (s->repo != l.installed) providers.insert(pool_id2str(pool, s->name));
+      if (s->name == name)
+        known = true;
+      else if (s->repo != l.installed)
+        providers.insert(pool_id2str(pool, s->name));
     }
   }
   if (!spec.version.empty() && known) {
@@ -213,8 +214,8 @@ Result<Id> job_for(Loaded& l, const PackageSpec& spec, const std::string& arch) 
     PackageSpec any = spec;
     any.version.clear();
     for (Id p : candidates(l, any, arch)) versions.push_back(pool_id2str(pool, pool->solvables[p].evr));
-    return invalid("package " + spec.name + ": version '" + spec.version + "' is not available; available: " +
-                   (versions.empty() ? "none" : join(versions, ", ")));
+    return invalid("package " + spec.name + ": version '" + spec.version +
+                   "' is not available; available: " + (versions.empty() ? "none" : join(versions, ", ")));
   }
   if (known && !spec.arch.empty())
     return invalid("package " + spec.name + ":" + spec.arch + ": not available for architecture " + spec.arch);
@@ -230,8 +231,8 @@ Result<Id> job_for(Loaded& l, const PackageSpec& spec, const std::string& arch) 
   }
   if (known) return 0;  // installed only: nothing to do
   std::string near = nearest(spec.name, all_names(pool));
-  return Error(ErrorKind::not_found, "unknown package '" + spec.name + "'" +
-                                         (near.empty() ? "" : "; did you mean '" + near + "'?"));
+  return Error(ErrorKind::not_found,
+               "unknown package '" + spec.name + "'" + (near.empty() ? "" : "; did you mean '" + near + "'?"));
 }
 
 // Filename comes from a hostile index and becomes part of a URL and a cache
@@ -405,8 +406,7 @@ Result<std::vector<ResolvedPackage>> resolve(const std::vector<RepoIndex>& repos
   int nproblems = solver_solve(solv.get(), &job.q);
   std::vector<std::string> names;
   for (const auto& s : wanted) names.push_back(s.name);
-  if (nproblems)
-    return invalid("cannot install " + join(names, " ") + ": " + explain(solv.get(), nproblems));
+  if (nproblems) return invalid("cannot install " + join(names, " ") + ": " + explain(solv.get(), nproblems));
   std::unique_ptr<Transaction, TransDeleter> trans(solver_create_transaction(solv.get()));
   std::vector<ResolvedPackage> out;
   for (int i = 0; i < trans->steps.count; ++i) {

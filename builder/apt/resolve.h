@@ -41,15 +41,14 @@ struct ResolvedPackage {
   std::string repo_uri;  // RepoIndex::uri it came from
   std::string multi_arch;
   bool essential = false;
-  bool upgrade = false;  // replaces a different installed version of the base
+  bool upgrade = false;                            // replaces a different installed version of the base
   bool operator<(const ResolvedPackage& o) const;  // by name, arch, version
 };
 
 // Returns the packages to install, sorted by name then arch. Packages that
 // are already installed at the chosen version are not listed.
 Result<std::vector<ResolvedPackage>> resolve(const std::vector<RepoIndex>& repos,
-                                             const std::vector<InstalledPackage>& installed,
-                                             const ResolveRequest& req);
+                                             const std::vector<InstalledPackage>& installed, const ResolveRequest& req);
 
 // Debian version comparison (deb-version(7)), libsolv's evr rules.
 int compare_versions(std::string_view a, std::string_view b);

@@ -64,20 +64,35 @@ void set_signed_by(Source& s, const std::string& value) {
 }
 
 const std::vector<std::string>& deb822_fields() {
-  static const std::vector<std::string> k = {"Types", "URIs", "Suites", "Components", "Architectures",
-                                             "Signed-By", "Enabled", "Languages", "Targets",
-                                             "PDiffs", "By-Hash", "Allow-Insecure", "Trusted",
-                                             "Check-Valid-Until", "Valid-Until-Min", "Valid-Until-Max",
-                                             "Allow-Weak", "Allow-Downgrade-To-Insecure", "X-Repolib-Name",
-                                             "Architectures-Add", "Architectures-Remove"};
+  static const std::vector<std::string> k = {"Types",
+                                             "URIs",
+                                             "Suites",
+                                             "Components",
+                                             "Architectures",
+                                             "Signed-By",
+                                             "Enabled",
+                                             "Languages",
+                                             "Targets",
+                                             "PDiffs",
+                                             "By-Hash",
+                                             "Allow-Insecure",
+                                             "Trusted",
+                                             "Check-Valid-Until",
+                                             "Valid-Until-Min",
+                                             "Valid-Until-Max",
+                                             "Allow-Weak",
+                                             "Allow-Downgrade-To-Insecure",
+                                             "X-Repolib-Name",
+                                             "Architectures-Add",
+                                             "Architectures-Remove"};
   return k;
 }
 
 // Fields apt knows but which would weaken verification: refused, not ignored.
 bool weakening(std::string_view f) {
   std::string l = to_lower(f);
-  return l == "trusted" || l == "allow-insecure" || l == "allow-weak" ||
-         l == "allow-downgrade-to-insecure" || l == "check-valid-until";
+  return l == "trusted" || l == "allow-insecure" || l == "allow-weak" || l == "allow-downgrade-to-insecure" ||
+         l == "check-valid-until";
 }
 
 }  // namespace
@@ -96,8 +111,7 @@ Result<std::vector<Source>> parse_deb822_sources(std::string_view text, const st
                        (near.empty() ? "" : "; did you mean '" + near + "'?"));
       }
       if (weakening(f.name) && to_lower(trim(f.value)) != "no")
-        return invalid(loc(file, f.line) + ": '" + f.name +
-                       "' would weaken signature checks; dlimage always verifies");
+        return invalid(loc(file, f.line) + ": '" + f.name + "' would weaken signature checks; dlimage always verifies");
     }
     if (to_lower(p.get("Enabled")) == "no") continue;
     auto types = words(p.get("Types"));
@@ -144,8 +158,10 @@ Result<std::vector<Source>> parse_sources_list(std::string_view text, const std:
         size_t eq = opt.find('=');
         if (eq == std::string::npos) return invalid(where + ": option '" + opt + "' needs '=value'");
         std::string key = to_lower(opt.substr(0, eq)), val = opt.substr(eq + 1);
-        if (key == "arch") s.architectures = split(val, ',');
-        else if (key == "signed-by") s.signed_by_file = split(val, ',')[0];
+        if (key == "arch")
+          s.architectures = split(val, ',');
+        else if (key == "signed-by")
+          s.signed_by_file = split(val, ',')[0];
         else if (key == "trusted" || key == "allow-insecure" || key == "allow-weak" || key == "check-valid-until")
           return invalid(where + ": option '" + key + "' would weaken signature checks; dlimage always verifies");
         else if (key != "lang" && key != "target" && key != "pdiffs" && key != "by-hash") {
@@ -169,8 +185,7 @@ Result<std::vector<Source>> parse_sources_list(std::string_view text, const std:
 
 Result<std::vector<Source>> load_sources_file(const std::string& path) {
   DL_ASSIGN_OR_RETURN(std::string text, read_file(path));
-  if (path.size() >= 8 && path.compare(path.size() - 8, 8, ".sources") == 0)
-    return parse_deb822_sources(text, path);
+  if (path.size() >= 8 && path.compare(path.size() - 8, 8, ".sources") == 0) return parse_deb822_sources(text, path);
   return parse_sources_list(text, path);
 }
 

@@ -13,9 +13,9 @@ namespace dl::apt {
 
 // One deb822 stanza or one `deb` line, expanded to what fetching needs.
 struct Source {
-  std::vector<std::string> uris;        // "http://host/debian" (no trailing '/')
-  std::vector<std::string> suites;      // "bookworm"; a suite ending in '/' is a flat repo
-  std::vector<std::string> components;  // empty for a flat repo
+  std::vector<std::string> uris;           // "http://host/debian" (no trailing '/')
+  std::vector<std::string> suites;         // "bookworm"; a suite ending in '/' is a flat repo
+  std::vector<std::string> components;     // empty for a flat repo
   std::vector<std::string> architectures;  // empty: the requested arch (+ all)
   // Signed-By: a keyring file path, or an inline ASCII-armored key block.
   std::string signed_by_file;

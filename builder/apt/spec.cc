@@ -8,17 +8,14 @@ namespace dl::apt {
 
 namespace {
 
-bool name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
-}
+bool name_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'; }
 
 std::string where(const yamlsrc::Source& src, const YAML::Node& n) {
   return src.name() + ":" + std::to_string(n.Mark().line + 1) + ":" + std::to_string(n.Mark().column + 1);
 }
 
 // A scalar or a sequence of scalars ("uris: http://h/debian" is fine).
-Result<std::vector<std::string>> words(const YAML::Node& n, const yamlsrc::Source& src,
-                                       const std::string& what) {
+Result<std::vector<std::string>> words(const YAML::Node& n, const yamlsrc::Source& src, const std::string& what) {
   if (n.IsScalar()) {
     std::vector<std::string> out;
     for (auto& w : split(n.Scalar(), ' '))
@@ -28,7 +25,8 @@ Result<std::vector<std::string>> words(const YAML::Node& n, const yamlsrc::Sourc
   return src.scalar_list(n, what);
 }
 
-Result<Source> parse_source(const YAML::Node& n, const yamlsrc::Source& src, const std::vector<std::string>& entry_keys) {
+Result<Source> parse_source(const YAML::Node& n, const yamlsrc::Source& src,
+                            const std::vector<std::string>& entry_keys) {
   DL_TRY(src.expect_map(n, "apt source"));
   std::vector<std::string> keys = {"uris", "suites", "components", "architectures", "signed_by", "file"};
   keys.insert(keys.end(), entry_keys.begin(), entry_keys.end());
@@ -37,18 +35,20 @@ Result<Source> parse_source(const YAML::Node& n, const yamlsrc::Source& src, con
   s.origin = where(src, n);
   if (n["file"]) {
     for (const char* k : {"uris", "suites", "components", "architectures", "signed_by"})
-      if (n[k]) return src.error_at(n[k], std::string("'") + k + "' next to 'file'; expected one of them: the file declares its sources");
+      if (n[k])
+        return src.error_at(
+            n[k], std::string("'") + k + "' next to 'file'; expected one of them: the file declares its sources");
     DL_ASSIGN_OR_RETURN(s.file, src.scalar(n["file"], "file"));
     if (s.file.empty() || s.file.front() != '/')
-      return src.error_at(n["file"], "apt sources file '" + s.file + "' is not an absolute path; expected e.g. /etc/dlimage/apt/python.sources");
+      return src.error_at(n["file"], "apt sources file '" + s.file +
+                                         "' is not an absolute path; expected e.g. /etc/dlimage/apt/python.sources");
     return s;
   }
   for (const char* req : {"uris", "suites", "signed_by"})
     if (!n[req])
-      return src.error_at(n, std::string("apt source has no '") + req + "'" +
-                                 (std::string(req) == "signed_by"
-                                      ? "; expected the keyring file that signs this repository"
-                                      : ""));
+      return src.error_at(
+          n, std::string("apt source has no '") + req + "'" +
+                 (std::string(req) == "signed_by" ? "; expected the keyring file that signs this repository" : ""));
   DL_ASSIGN_OR_RETURN(s.uris, words(n["uris"], src, "uris"));
   DL_ASSIGN_OR_RETURN(s.suites, words(n["suites"], src, "suites"));
   if (n["components"]) {
@@ -58,8 +58,10 @@ Result<Source> parse_source(const YAML::Node& n, const yamlsrc::Source& src, con
     DL_ASSIGN_OR_RETURN(s.architectures, words(n["architectures"], src, "architectures"));
   }
   DL_ASSIGN_OR_RETURN(std::string key, src.scalar(n["signed_by"], "signed_by"));
-  if (key.find("-----BEGIN PGP PUBLIC KEY BLOCK-----") != std::string::npos) s.signed_by_key = key;
-  else s.signed_by_file = key;
+  if (key.find("-----BEGIN PGP PUBLIC KEY BLOCK-----") != std::string::npos)
+    s.signed_by_key = key;
+  else
+    s.signed_by_file = key;
   for (auto& u : s.uris) {
     std::string l = to_lower(u);
     if (!starts_with(l, "http://") && !starts_with(l, "https://"))
@@ -151,17 +153,19 @@ Result<AptSpec> parse_apt_spec_nodes(const YAML::Node& node, const yamlsrc::Sour
   }
   if (node["recommends"]) {
     DL_ASSIGN_OR_RETURN(std::string r, src.scalar(node["recommends"], "recommends"));
-    if (r == "true") spec.recommends = true;
-    else if (r == "false") spec.recommends = false;
-    else return src.error_at(node["recommends"], "recommends must be true or false; got '" + r + "'");
+    if (r == "true")
+      spec.recommends = true;
+    else if (r == "false")
+      spec.recommends = false;
+    else
+      return src.error_at(node["recommends"], "recommends must be true or false; got '" + r + "'");
   }
   return spec;
 }
 }  // namespace
 
 Result<AptSpec> parse_apt_spec(const YAML::Node& node, const yamlsrc::Source& src,
-                               const std::vector<std::string>& extra_keys,
-                               const std::vector<std::string>& entry_keys) {
+                               const std::vector<std::string>& extra_keys, const std::vector<std::string>& entry_keys) {
   return yamlsrc::guarded(src, [&] { return parse_apt_spec_nodes(node, src, extra_keys, entry_keys); });
 }
 

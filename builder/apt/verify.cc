@@ -39,8 +39,9 @@ Result<Run> run(const std::vector<std::string>& argv, const fs::path& dir) {
   pid_t pid = 0;
   int rc = posix_spawnp(&pid, argv[0].c_str(), &fa, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return Error(ErrorKind::unsupported, "cannot run " + argv[0] + ": " + std::strerror(rc) +
-                                                        " (install the '" + argv[0] + "' package)");
+  if (rc != 0)
+    return Error(ErrorKind::unsupported,
+                 "cannot run " + argv[0] + ": " + std::strerror(rc) + " (install the '" + argv[0] + "' package)");
   int st = 0;
   while (waitpid(pid, &st, 0) < 0)
     if (errno != EINTR) return io_error("waitpid " + argv[0] + ": " + std::strerror(errno));
@@ -134,9 +135,8 @@ std::string status_reason(const std::string& status, const std::string& err) {
 
 }  // namespace
 
-Result<std::string> verify_signature(const std::string& data, const std::string& signature,
-                                     const Keyring& keyring, const std::string& url,
-                                     const FetchOptions& opts) {
+Result<std::string> verify_signature(const std::string& data, const std::string& signature, const Keyring& keyring,
+                                     const std::string& url, const FetchOptions& opts) {
   TempDir dir("dlimage-gpgv");
   DL_ASSIGN_OR_RETURN(std::string ring, keyring_file(keyring, dir.path(), url));
   fs::path data_p = dir.path() / "data", sig_p = dir.path() / "data.sig", out_p = dir.path() / "signed";

@@ -33,16 +33,19 @@ image::Descriptor blob_descriptor(std::string_view media_type, const std::string
 }
 
 // Stores a manifest (by digest only) whose blobs are already stored.
-Result<image::Descriptor> put_manifest(store::ImageStore& store, std::string_view media_type, const std::string& bytes) {
+Result<image::Descriptor> put_manifest(store::ImageStore& store, std::string_view media_type,
+                                       const std::string& bytes) {
   auto d = image::describe(media_type, bytes);
   DL_ASSIGN_OR_RETURN(auto got, store.put_manifest(std::string(media_type), bytes, ""));
-  if (got != d.digest) return Error(ErrorKind::integrity, store.name() + " stored " + got.str() + ", expected " + d.digest.str());
+  if (got != d.digest)
+    return Error(ErrorKind::integrity, store.name() + " stored " + got.str() + ", expected " + d.digest.str());
   return d;
 }
 
 Result<std::string> read_blob(store::ImageStore& store, const std::string& media_type, const Digest& digest,
                               std::uint64_t size, size_t max) {
-  if (size > max) return invalid("blob " + digest.str() + ": " + std::to_string(size) + " bytes, more than " + std::to_string(max));
+  if (size > max)
+    return invalid("blob " + digest.str() + ": " + std::to_string(size) + " bytes, more than " + std::to_string(max));
   DL_ASSIGN_OR_RETURN(auto src, store.open_blob({media_type, digest, size}));
   std::string out;
   DL_TRY(src->write_to([&](const char* p, size_t n) -> Status {
@@ -50,7 +53,8 @@ Result<std::string> read_blob(store::ImageStore& store, const std::string& media
     out.append(p, n);
     return {};
   }));
-  if (Digest::of(out) != digest) return Error(ErrorKind::integrity, "blob " + digest.str() + " does not match its digest");
+  if (Digest::of(out) != digest)
+    return Error(ErrorKind::integrity, "blob " + digest.str() + " does not match its digest");
   return out;
 }
 
@@ -74,8 +78,8 @@ Status collect_layers(store::ImageStore& store, const std::string& ref, const st
     if (!l.is_object() || l.value("mediaType", "") != kInTotoMediaType) continue;
     auto d = Digest::parse(l.value("digest", ""));
     if (!d.ok()) return invalid(where + ": " + d.error().message());
-    DL_ASSIGN_OR_RETURN(auto bytes, read_blob(store, std::string(kInTotoMediaType), *d, l.value("size", std::uint64_t(0)),
-                                              kMaxStatement));
+    DL_ASSIGN_OR_RETURN(auto bytes, read_blob(store, std::string(kInTotoMediaType), *d,
+                                              l.value("size", std::uint64_t(0)), kMaxStatement));
     std::string pt;
     if (l.contains("annotations") && l["annotations"].is_object())
       pt = l["annotations"].value(std::string(kPredicateTypeAnnotation), "");
@@ -110,16 +114,21 @@ Result<Attached> attach(store::ImageStore& store, const image::Descriptor& image
     blobs.push_back(store::memory_blob(s.statement, std::string(kInTotoMediaType)));
   }
   // BuildKit's attestation config: unknown/unknown, the layers as diff_ids.
-  std::string config = json{{"architecture", "unknown"}, {"os", "unknown"}, {"config", json::object()},
-                            {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}}}.dump();
+  std::string config = json{{"architecture", "unknown"},
+                            {"os", "unknown"},
+                            {"config", json::object()},
+                            {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}}}
+                           .dump();
   std::string empty = "{}";
   blobs.push_back(store::memory_blob(config, "application/vnd.oci.image.config.v1+json"));
   blobs.push_back(store::memory_blob(empty, std::string(kEmptyMediaType)));
   DL_TRY(store.put_blobs(blobs));
 
   std::string oci_manifest(image::media::kOciManifest);
-  json att = {{"schemaVersion", 2}, {"mediaType", oci_manifest},
-              {"config", descriptor_json(blob_descriptor(image::media::kOciConfig, config))}, {"layers", layers}};
+  json att = {{"schemaVersion", 2},
+              {"mediaType", oci_manifest},
+              {"config", descriptor_json(blob_descriptor(image::media::kOciConfig, config))},
+              {"layers", layers}};
   DL_ASSIGN_OR_RETURN(out.attestation, put_manifest(store, image::media::kOciManifest, att.dump()));
   out.attestation.annotations = {{std::string(kRefDigestAnnotation), image_manifest.digest.str()},
                                  {std::string(kRefTypeAnnotation), std::string(kAttestationManifest)}};
@@ -127,16 +136,21 @@ Result<Attached> attach(store::ImageStore& store, const image::Descriptor& image
   image::Descriptor img = image_manifest;
   img.platform = platform;
   img.annotations.clear();
-  json index = {{"schemaVersion", 2}, {"mediaType", std::string(image::media::kOciIndex)},
+  json index = {{"schemaVersion", 2},
+                {"mediaType", std::string(image::media::kOciIndex)},
                 {"manifests", json::array({descriptor_json(img), descriptor_json(out.attestation)})}};
   DL_ASSIGN_OR_RETURN(out.index, put_manifest(store, image::media::kOciIndex, index.dump()));
 
   // OCI 1.1 referrers: one artifact per statement, about the image manifest.
-  json subject = {{"mediaType", image_manifest.media_type}, {"digest", image_manifest.digest.str()}, {"size", image_manifest.size}};
+  json subject = {
+      {"mediaType", image_manifest.media_type}, {"digest", image_manifest.digest.str()}, {"size", image_manifest.size}};
   for (size_t i = 0; i < statements.size(); ++i) {
     json layer = layers[i];
-    json ref = {{"schemaVersion", 2}, {"mediaType", oci_manifest}, {"artifactType", kInTotoMediaType},
-                {"config", descriptor_json(blob_descriptor(kEmptyMediaType, empty))}, {"layers", json::array({layer})},
+    json ref = {{"schemaVersion", 2},
+                {"mediaType", oci_manifest},
+                {"artifactType", kInTotoMediaType},
+                {"config", descriptor_json(blob_descriptor(kEmptyMediaType, empty))},
+                {"layers", json::array({layer})},
                 {"subject", subject},
                 {"annotations", {{std::string(kPredicateTypeAnnotation), statements[i].predicate_type}}}};
     DL_ASSIGN_OR_RETURN(auto d, put_manifest(store, image::media::kOciManifest, ref.dump()));
@@ -167,7 +181,8 @@ Result<image::Descriptor> merge_referrers_index(store::ImageStore& store, const 
       manifests.push_back(descriptor_json(r, std::string(kInTotoMediaType)));
       changed = true;
     }
-  json index = existing.ok() ? *existing : json{{"schemaVersion", 2}, {"mediaType", std::string(image::media::kOciIndex)}};
+  json index =
+      existing.ok() ? *existing : json{{"schemaVersion", 2}, {"mediaType", std::string(image::media::kOciIndex)}};
   index["manifests"] = manifests;
   std::string bytes = index.dump();
   if (!changed) {
@@ -197,8 +212,10 @@ Result<std::vector<Found>> read_attestations(store::ImageStore& store, const std
       if (!d.ok()) continue;
       bool att = m.contains("annotations") && m["annotations"].is_object() &&
                  m["annotations"].value(std::string(kRefTypeAnnotation), "") == kAttestationManifest;
-      if (att) DL_TRY(collect_layers(store, d->str(), "attestation manifest " + d->str(), out));
-      else subjects.push_back(*d);
+      if (att)
+        DL_TRY(collect_layers(store, d->str(), "attestation manifest " + d->str(), out));
+      else
+        subjects.push_back(*d);
     }
   } else {
     DL_ASSIGN_OR_RETURN(auto head, store.head_manifest(ref));

@@ -41,8 +41,8 @@ struct Attestation {
 };
 
 struct Attached {
-  image::Descriptor index;        // BuildKit index: what the tags point at
-  image::Descriptor attestation;  // its attestation manifest
+  image::Descriptor index;                   // BuildKit index: what the tags point at
+  image::Descriptor attestation;             // its attestation manifest
   std::vector<image::Descriptor> referrers;  // one OCI artifact manifest per statement
   image::Descriptor referrers_index;         // what the sha256-<hex> tag points at (in this store)
 };

@@ -21,11 +21,11 @@ inline constexpr std::string_view kBuildType = "urn:dlimage:buildtype:matrix-cel
 inline constexpr std::string_view kBuilderId = "urn:dlimage:builder";
 
 struct BuildParameters {
-  std::string matrix_file;                   // as given to --matrix
-  std::string cell_id, cell_reference;       // "tensorflow-1.12-...", primary tag
-  std::map<std::string, std::string> cell;   // axis -> value (framework, version, python, accelerator, isa)
-  std::string revision, source_url;          // --revision, --source-url ("" when not given)
-  std::string lock_file;                     // --lock
+  std::string matrix_file;                  // as given to --matrix
+  std::string cell_id, cell_reference;      // "tensorflow-1.12-...", primary tag
+  std::map<std::string, std::string> cell;  // axis -> value (framework, version, python, accelerator, isa)
+  std::string revision, source_url;         // --revision, --source-url ("" when not given)
+  std::string lock_file;                    // --lock
   // sha256 over this cell's lock entries (canonical JSON), not the whole
   // file: another cell's change does not touch this image.
   Digest lock_digest;

@@ -8,8 +8,12 @@ using nlohmann::json;
 
 std::string serialize(const Statement& s) {
   json subjects = json::array();
-  for (auto& sub : s.subjects) subjects.push_back({{"name", sub.name}, {"digest", {{sub.digest.algorithm, sub.digest.hex}}}});
-  json j = {{"_type", kStatementType}, {"subject", subjects}, {"predicateType", s.predicate_type}, {"predicate", s.predicate}};
+  for (auto& sub : s.subjects)
+    subjects.push_back({{"name", sub.name}, {"digest", {{sub.digest.algorithm, sub.digest.hex}}}});
+  json j = {{"_type", kStatementType},
+            {"subject", subjects},
+            {"predicateType", s.predicate_type},
+            {"predicate", s.predicate}};
   return j.dump();
 }
 
@@ -17,14 +21,14 @@ Result<Statement> parse_statement(std::string_view bytes, const std::string& wha
   DL_TRY(check_json_limits(bytes, what, {16u << 20, 64}));
   auto j = json::parse(bytes, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return invalid(what + ": not a JSON object");
-  if (j.value("_type", "") != kStatementType)
-    return invalid(what + ": _type is not " + std::string(kStatementType));
+  if (j.value("_type", "") != kStatementType) return invalid(what + ": _type is not " + std::string(kStatementType));
   if (!j.contains("predicateType") || !j["predicateType"].is_string()) return invalid(what + ": no predicateType");
   if (!j.contains("subject") || !j["subject"].is_array()) return invalid(what + ": no subject");
   Statement s;
   s.predicate_type = j["predicateType"].get<std::string>();
   for (auto& sub : j["subject"]) {
-    if (!sub.is_object() || !sub.contains("digest") || !sub["digest"].is_object()) return invalid(what + ": subject without digest");
+    if (!sub.is_object() || !sub.contains("digest") || !sub["digest"].is_object())
+      return invalid(what + ": subject without digest");
     Subject out{sub.value("name", ""), {}};
     if (sub["digest"].contains("sha256") && sub["digest"]["sha256"].is_string()) {
       auto d = Digest::parse("sha256:" + sub["digest"]["sha256"].get<std::string>());

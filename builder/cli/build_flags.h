@@ -25,15 +25,18 @@ inline void add_wheel_input_flags(CLI::App& app, pipeline::BuildOptions& o) {
       ->capture_default_str();
   app.add_option("--wheels", o.wheel_dirs, "wheelhouse DIR (subdirectories = variant labels); repeatable")
       ->allow_extra_args(false);
-  app.add_option("--index", o.index_urls, "PEP 503/691 index URL, or LABEL=URL for one build variant's index; repeatable")
+  app.add_option("--index", o.index_urls,
+                 "PEP 503/691 index URL, or LABEL=URL for one build variant's index; repeatable")
       ->allow_extra_args(false);
   app.add_option("--cache", o.cache_dir, "download cache (default ~/.cache/dlimage)");
-  app.add_flag("--no-catalog", [&o](std::int64_t) { o.use_catalog = false; }, "ignore the recipes' URL catalogs");
+  app.add_flag(
+      "--no-catalog", [&o](std::int64_t) { o.use_catalog = false; }, "ignore the recipes' URL catalogs");
 }
 
 inline void add_upgrade_flags(CLI::App& app, pipeline::BuildOptions& o) {
   app.add_flag("--upgrade", o.upgrade, "re-resolve every lock entry without preferring locked versions");
-  app.add_option("--upgrade-package", o.upgrade_packages, "re-resolve, letting NAME move off its locked version; repeatable")
+  app.add_option("--upgrade-package", o.upgrade_packages,
+                 "re-resolve, letting NAME move off its locked version; repeatable")
       ->allow_extra_args(false);
 }
 
@@ -48,8 +51,9 @@ inline void add_build_input_flags(CLI::App& app, pipeline::BuildOptions& o) {
   // Part of every image (labels, provenance): verify must be told them too.
   app.add_option("--revision", o.revision, "source revision: org.opencontainers.image.revision and the provenance");
   app.add_option("--source-url", o.source_url, "org.opencontainers.image.source and the provenance");
-  app.add_flag_callback("--no-attest", [&o] { o.attest = false; },
-                        "no SBOM/provenance: tags point at the image manifest (no BuildKit index, no referrers)");
+  app.add_flag_callback(
+      "--no-attest", [&o] { o.attest = false; },
+      "no SBOM/provenance: tags point at the image manifest (no BuildKit index, no referrers)");
 }
 
 // A timestamp as reproducible-builds.org defines SOURCE_DATE_EPOCH: decimal

@@ -76,9 +76,12 @@ std::string single_quoted(const std::string& s) {
 std::string roff_escape(const std::string& s) {
   std::string out;
   for (char ch : s) {
-    if (ch == '\\') out += "\\e";
-    else if (ch == '-') out += "\\-";
-    else out += ch;
+    if (ch == '\\')
+      out += "\\e";
+    else if (ch == '-')
+      out += "\\-";
+    else
+      out += ch;
   }
   // A line starting with . or ' would be read as a request.
   if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out = "\\&" + out;
@@ -92,7 +95,8 @@ void zsh_function(const CommandDoc& c, const std::string& fn, std::ostringstream
     for (const auto& k : c.children) o << "    '" << last_word(k.path) << ":" << zsh_escape(k.help) << "'\n";
     o << "  )\n  if (( CURRENT == 2 )); then _describe 'command' cmds; return; fi\n";
     o << "  local sub=$words[2]\n  shift words; (( CURRENT-- ))\n  case $sub in\n";
-    for (const auto& k : c.children) o << "    " << last_word(k.path) << ") " << fn << "_" << last_word(k.path) << " ;;\n";
+    for (const auto& k : c.children)
+      o << "    " << last_word(k.path) << ") " << fn << "_" << last_word(k.path) << " ;;\n";
     o << "  esac\n}\n";
     for (const auto& k : c.children) zsh_function(k, fn + "_" + last_word(k.path), o);
     return;
@@ -100,8 +104,8 @@ void zsh_function(const CommandDoc& c, const std::string& fn, std::ostringstream
   o << "  _arguments -s";
   for (const auto& f : c.flags)
     for (const auto& n : f.names)
-      o << " \\\n    '" << n << "[" << zsh_escape(f.help) << "]" << (f.value.empty() ? "" : ":" + zsh_escape(f.value) + ":_files")
-        << "'";
+      o << " \\\n    '" << n << "[" << zsh_escape(f.help) << "]"
+        << (f.value.empty() ? "" : ":" + zsh_escape(f.value) + ":_files") << "'";
   o << " \\\n    '*:file:_files'\n}\n";
 }
 
@@ -196,7 +200,8 @@ std::string man_page(const CommandDoc& root, const std::string& version) {
   o << ".TH DLIMAGE 1 \"\" \"dlimage " << roff_escape(version) << "\" \"User Commands\"\n"
     << ".SH NAME\ndlimage \\- " << roff_escape(summary(root.help))
     << "\n.SH SYNOPSIS\n.B dlimage\n.I COMMAND\n[\\fIOPTIONS\\fR]\n"
-    << ".SH DESCRIPTION\n" << roff_escape(root.help) << "\n.SH COMMANDS\n";
+    << ".SH DESCRIPTION\n"
+    << roff_escape(root.help) << "\n.SH COMMANDS\n";
   man_command(root, o);
   o << ".SH EXIT STATUS\n"
     << ".TP\n.B 0\nSuccess.\n"

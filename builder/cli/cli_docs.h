@@ -15,7 +15,7 @@ struct FlagDoc {
   std::vector<std::string> names;  // "--push", "-q"; empty for positionals
   std::string positional;          // "SRC" for positionals
   std::string help;
-  std::string value;               // "FILE", "N", ... ; "" for switches
+  std::string value;  // "FILE", "N", ... ; "" for switches
 };
 
 struct CommandDoc {

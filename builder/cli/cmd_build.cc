@@ -48,7 +48,8 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
   app.add_flag("--timings", a->timings, "print the time of each phase");
   app.add_option("--report", a->r.report_file, "write a self-contained HTML report of the run");
   a->out.add_to(app, /*progress_flag=*/true, /*table=*/true);
-  app.add_flag("--push", a->r.push, "publish every tag of every built image (as built: OCI unless --manifest-format docker)");
+  app.add_flag("--push", a->r.push,
+               "publish every tag of every built image (as built: OCI unless --manifest-format docker)");
   app.add_flag("-k,--keep-going", o.keep_going,
                "a failed image does not stop the others; every failure is listed and the exit code is 1");
   app.add_option("--sign-key", a->r.sign_key,
@@ -65,11 +66,11 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
     ProgressPrinter progress(false, a->out.mode());
     pipeline::ProgressMeter meter;
     a->r.push_progress = &meter;
-    auto report = get(pipeline::release(a->r, [&](const std::string& phase, size_t done, size_t total,
-                                                  const std::string& what) {
-      if (phase == "push") return progress.watch(meter);  // the meter shows bytes and rate from here on
-      progress.update(phase, done, total, what);
-    }));
+    auto report =
+        get(pipeline::release(a->r, [&](const std::string& phase, size_t done, size_t total, const std::string& what) {
+          if (phase == "push") return progress.watch(meter);  // the meter shows bytes and rate from here on
+          progress.update(phase, done, total, what);
+        }));
     progress.done();
     meter.set_listener({});
     if (a->out.json) {

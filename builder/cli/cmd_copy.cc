@@ -29,9 +29,14 @@ Registration reg("copy", "Copy an image between OCI layouts (oci:DIR[:TAG]) and 
                      auto r = get(copy::copy_image(*session, src, dst));
                      if (a->out.json) {
                        auto j = json_document("copy");
-                       j.update({{"source", a->src}, {"destination", a->dst}, {"digest", r.digest.str()},
-                                 {"media_type", r.media_type}, {"blobs", r.blobs}, {"blobs_copied", r.blobs_copied},
-                                 {"blobs_existing", r.blobs_existing}, {"blobs_mounted", r.blobs_mounted},
+                       j.update({{"source", a->src},
+                                 {"destination", a->dst},
+                                 {"digest", r.digest.str()},
+                                 {"media_type", r.media_type},
+                                 {"blobs", r.blobs},
+                                 {"blobs_copied", r.blobs_copied},
+                                 {"blobs_existing", r.blobs_existing},
+                                 {"blobs_mounted", r.blobs_mounted},
                                  {"bytes", r.bytes}});
                        std::cout << j.dump(2) << "\n";
                        return 0;
@@ -44,8 +49,7 @@ Registration reg("copy", "Copy an image between OCI layouts (oci:DIR[:TAG]) and 
                                << "digest: " << r.digest.str() << "\n"
                                << "media type: " << r.media_type << "\n"
                                << "blobs: " << r.blobs << " (" << r.blobs_copied << " copied, " << r.blobs_existing
-                               << " already present, " << r.blobs_mounted << " mounted), " << r.bytes
-                               << " bytes\n";
+                               << " already present, " << r.blobs_mounted << " mounted), " << r.bytes << " bytes\n";
                      return 0;
                    };
                  });

@@ -28,8 +28,8 @@ struct DebOptions {
   std::string verifier = "gpgv";
   bool recommends = false, essential = false, offline = false, json = false;
   std::vector<std::string> packages;
-  std::string root;                         // install
-  std::vector<std::string> allow_scripts;   // install
+  std::string root;                        // install
+  std::vector<std::string> allow_scripts;  // install
 };
 
 std::string host_arch() {
@@ -58,9 +58,14 @@ nlohmann::ordered_json to_json(const apt::AptLock& lock, const std::vector<apt::
   for (const auto& r : lock.releases) j["releases"].push_back({{"url", r.url}, {"sha256", r.sha256}});
   j["packages"] = nlohmann::ordered_json::array();
   for (const auto& p : pkgs)
-    j["packages"].push_back({{"name", p.name}, {"version", p.version}, {"arch", p.arch},
-                             {"filename", p.filename}, {"size", p.size}, {"sha256", p.sha256},
-                             {"url", p.url}, {"upgrade", p.upgrade}});
+    j["packages"].push_back({{"name", p.name},
+                             {"version", p.version},
+                             {"arch", p.arch},
+                             {"filename", p.filename},
+                             {"size", p.size},
+                             {"sha256", p.sha256},
+                             {"url", p.url},
+                             {"upgrade", p.upgrade}});
   return j;
 }
 
@@ -80,7 +85,8 @@ int resolve(const DebOptions& o) {
   std::vector<apt::InstalledPackage> installed;
   if (!o.status.empty()) installed = get(apt::parse_status(get(read_file(o.status)), o.status));
   if (!o.base.empty())
-    installed = get(apt::parse_status(get(pipeline::scan_image(o.base))->status_text, o.base + ":/var/lib/dpkg/status"));
+    installed =
+        get(apt::parse_status(get(pipeline::scan_image(o.base))->status_text, o.base + ":/var/lib/dpkg/status"));
   apt::ResolveRequest req;
   req.arch = o.arch.empty() ? host_arch() : o.arch;
   req.recommends = o.recommends;
@@ -109,8 +115,10 @@ int install(const DebOptions& o) {
   req.resolve.recommends = o.recommends;
   req.resolve.essential = o.essential;
   for (const auto& p : o.packages) {
-    if (p.ends_with(".deb") && fs::exists(p)) req.deb_files.push_back(p);
-    else req.resolve.packages.push_back(get(apt::parse_package_spec(p)));
+    if (p.ends_with(".deb") && fs::exists(p))
+      req.deb_files.push_back(p);
+    else
+      req.resolve.packages.push_back(get(apt::parse_package_spec(p)));
   }
   if (!req.resolve.packages.empty() || req.resolve.essential) req.sources = sources_of(o);
   req.fetch.cache_dir = cache_dir(o.cache);
@@ -138,7 +146,8 @@ Registration reg("deb", "Debian packages from apt repositories, without apt", []
   res->add_option("--base", o->base, "oci:DIR:REF base image whose dpkg status counts as installed");
   res->add_option("--arch", o->arch, "dpkg architecture (default: this machine's)");
   res->add_flag("--recommends", o->recommends, "also install Recommends");
-  res->add_flag("--essential", o->essential, "also install every Essential: yes package (an image from packages alone)");
+  res->add_flag("--essential", o->essential,
+                "also install every Essential: yes package (an image from packages alone)");
   res->add_option("--cache", o->cache, "download cache (default ~/.cache/dlimage)");
   res->add_flag("--offline", o->offline, "use only the cache");
   res->add_option("--verifier", o->verifier, "signature checker: gpgv or sqv")->capture_default_str();

@@ -24,7 +24,8 @@ struct HubArgs {
 Registration reg("hub", "Docker Hub repository pages (hub describe)", [](CLI::App& app) -> Runner {
   auto a = std::make_shared<HubArgs>();
   app.require_subcommand(1);
-  CLI::App* d = app.add_subcommand("describe", "Set each repository's short description and README from the matrix's hub: files");
+  CLI::App* d =
+      app.add_subcommand("describe", "Set each repository's short description and README from the matrix's hub: files");
   d->add_option("-m,--matrix", a->sel.matrix_file, "matrix file")->capture_default_str();
   d->add_option("--filter", a->sel.filters, "KEY=VALUE; repeatable");
   d->add_option("--namespace", a->sel.registry.push_namespace, "describe NS/REPO instead of the matrix's namespace");
@@ -40,8 +41,10 @@ Registration reg("hub", "Docker Hub repository pages (hub describe)", [](CLI::Ap
       if (a->username.empty())
         if (const char* u = std::getenv("DOCKERHUB_USERNAME")) a->username = u;
       std::string token;
-      if (a->token_stdin) token = get(registry::read_password(stdin));
-      else if (const char* t = std::getenv("DOCKERHUB_TOKEN")) token = t;
+      if (a->token_stdin)
+        token = get(registry::read_password(stdin));
+      else if (const char* t = std::getenv("DOCKERHUB_TOKEN"))
+        token = t;
       if (a->username.empty() || token.empty())
         throw Failure(invalid("hub describe: expected -u USER (or $DOCKERHUB_USERNAME) and a personal access token "
                               "from --token-stdin (or $DOCKERHUB_TOKEN)"),
@@ -56,8 +59,8 @@ Registration reg("hub", "Docker Hub repository pages (hub describe)", [](CLI::Ap
       j["dry_run"] = a->dry_run;
       j["repositories"] = nlohmann::ordered_json::array();
       for (auto& p : pages)
-        j["repositories"].push_back({{"repository", p.repository}, {"description", p.description},
-                                     {"readme_bytes", p.readme.size()}});
+        j["repositories"].push_back(
+            {{"repository", p.repository}, {"description", p.description}, {"readme_bytes", p.readme.size()}});
       std::cout << j.dump(2) << "\n";
     } else if (!a->out.quiet) {
       for (auto& p : pages)

@@ -23,40 +23,42 @@ std::string where(const registry::LoginResult& r) {
   return r.helper.empty() ? r.config : r.helper + " (credential helper named in " + r.config + ")";
 }
 
-Registration login_reg("login", "Store credentials for a registry in the docker config (or its credential helper)",
-                       [](CLI::App& app) -> Runner {
-  auto a = std::make_shared<LoginArgs>();
-  app.add_option("REGISTRY", a->registry, "HOST[:PORT]; docker.io for Docker Hub")->required();
-  app.add_option("-u,--username", a->username, "user name")->required();
-  app.add_flag("--password-stdin", a->password_stdin, "read the password or access token from stdin");
-  app.add_option("--registry-config", a->config,
-                 "docker config.json to write (default $DOCKER_CONFIG/config.json or ~/.docker/config.json)");
-  return [a] {
-    // As docker: a password in argv is visible to every user of the machine.
-    if (!a->password_stdin)
-      throw Failure(invalid("login: expected --password-stdin (a password on the command line is visible in ps)"),
-                    kExitUsage);
-    registry::Credential c;
-    c.username = a->username;
-    c.password = get(registry::read_password(stdin));
-    auto r = get(registry::save_login(config_of(*a), a->registry, c));
-    std::cout << "Login Succeeded: " << r.key << " in " << where(r) << "\n";
-    return kExitOk;
-  };
-});
+Registration login_reg(
+    "login", "Store credentials for a registry in the docker config (or its credential helper)",
+    [](CLI::App& app) -> Runner {
+      auto a = std::make_shared<LoginArgs>();
+      app.add_option("REGISTRY", a->registry, "HOST[:PORT]; docker.io for Docker Hub")->required();
+      app.add_option("-u,--username", a->username, "user name")->required();
+      app.add_flag("--password-stdin", a->password_stdin, "read the password or access token from stdin");
+      app.add_option("--registry-config", a->config,
+                     "docker config.json to write (default $DOCKER_CONFIG/config.json or ~/.docker/config.json)");
+      return [a] {
+        // As docker: a password in argv is visible to every user of the machine.
+        if (!a->password_stdin)
+          throw Failure(invalid("login: expected --password-stdin (a password on the command line is visible in ps)"),
+                        kExitUsage);
+        registry::Credential c;
+        c.username = a->username;
+        c.password = get(registry::read_password(stdin));
+        auto r = get(registry::save_login(config_of(*a), a->registry, c));
+        std::cout << "Login Succeeded: " << r.key << " in " << where(r) << "\n";
+        return kExitOk;
+      };
+    });
 
 Registration logout_reg("logout", "Remove a registry's credentials from the docker config (or its credential helper)",
                         [](CLI::App& app) -> Runner {
-  auto a = std::make_shared<LoginArgs>();
-  app.add_option("REGISTRY", a->registry, "HOST[:PORT]; docker.io for Docker Hub")->required();
-  app.add_option("--registry-config", a->config,
-                 "docker config.json (default $DOCKER_CONFIG/config.json or ~/.docker/config.json)");
-  return [a] {
-    auto r = get(registry::remove_login(config_of(*a), a->registry));
-    std::cout << "Removed login credentials for " << r.key << " from " << where(r) << "\n";
-    return kExitOk;
-  };
-});
+                          auto a = std::make_shared<LoginArgs>();
+                          app.add_option("REGISTRY", a->registry, "HOST[:PORT]; docker.io for Docker Hub")->required();
+                          app.add_option(
+                              "--registry-config", a->config,
+                              "docker config.json (default $DOCKER_CONFIG/config.json or ~/.docker/config.json)");
+                          return [a] {
+                            auto r = get(registry::remove_login(config_of(*a), a->registry));
+                            std::cout << "Removed login credentials for " << r.key << " from " << where(r) << "\n";
+                            return kExitOk;
+                          };
+                        });
 
 }  // namespace
 }  // namespace dl::cli

@@ -4,11 +4,11 @@
 #include "builder/cli/command.h"
 #include "builder/cli/matrix_options.h"
 #include "builder/cli/registry_flags.h"
-#include "registry/session/session.h"
 #include "builder/cpu/machine.h"
 #include "builder/cpu/resolve_format.h"
 #include "builder/pipeline/published.h"
 #include "registry/reference/reference.h"
+#include "registry/session/session.h"
 
 namespace dl::cli {
 namespace {
@@ -30,7 +30,8 @@ Registration reg("resolve", "List the image tags a machine can run, best first",
   app.add_option("--cpu", o->spec.cpu, "microarchitecture name or alias (haswell, SandyBridge, zen3) or 'host'");
   app.add_option("--cpuinfo", o->spec.cpuinfo_file, "another machine's /proc/cpuinfo");
   app.add_option("--cpu-flags", o->spec.cpu_flags, "CPU flags, /proc/cpuinfo spelling: \"avx avx2 fma\"");
-  app.add_option("--arch", o->spec.arch, "machine architecture: amd64 (x86_64) or arm64 (aarch64); default: from the CPU");
+  app.add_option("--arch", o->spec.arch,
+                 "machine architecture: amd64 (x86_64) or arm64 (aarch64); default: from the CPU");
   app.add_option("--nvidia-driver", o->spec.nvidia_driver, "NVIDIA driver version, e.g. 387.26");
   app.add_option("--gpu", o->gpu, "'host': read the driver version from /proc/driver/nvidia/version")
       ->check(CLI::IsMember({"host"}));
@@ -43,7 +44,8 @@ Registration reg("resolve", "List the image tags a machine can run, best first",
   app.add_option("--python", o->python, "only images carrying this Python (X.Y)");
   app.add_option("--format", o->format, "table|tags|json")->check(CLI::IsMember({"table", "tags", "json"}));
   app.add_flag("--explain", o->explain, "also list every excluded tag and why");
-  app.add_flag_callback("--json", [o] { o->format = "json"; }, "same as --format json (with a \"schema\" field)");
+  app.add_flag_callback(
+      "--json", [o] { o->format = "json"; }, "same as --format json (with a \"schema\" field)");
   app.add_flag("-q,--quiet", o->quiet, "print only the best tag");
   app.add_option("--cpu-model", o->cpu_model_file, "microarchitectures YAML instead of the built-in copy");
   app.add_option("--drivers", o->drivers_file, "CUDA driver table YAML instead of the built-in copy");
@@ -64,7 +66,8 @@ Registration reg("resolve", "List the image tags a machine can run, best first",
     if (o->from.empty()) {
       cells = o->matrix.select();
     } else {
-      if (o->from.rfind("docker://", 0) != 0) throw Failure(invalid("--from '" + o->from + "': expected docker://REPO"));
+      if (o->from.rfind("docker://", 0) != 0)
+        throw Failure(invalid("--from '" + o->from + "': expected docker://REPO"));
       auto repo = get(registry::parse_reference(o->from.substr(9)));
       auto session = get(registry::Session::open(o->registry));
       repo = session->hosts().for_pull(repo);

@@ -34,8 +34,11 @@ int print(const std::vector<pipeline::VerifyProblem>& problems, size_t tags, con
   std::set<std::string> bad;
   for (auto& p : problems) bad.insert(p.ref);
   if (out.json) {
-    nlohmann::ordered_json j{{"schema", kJsonSchema}, {"kind", "dlimage.verify"}, {"tags", tags},
-                             {"verified", tags - bad.size()}, {"problems", nlohmann::ordered_json::array()}};
+    nlohmann::ordered_json j{{"schema", kJsonSchema},
+                             {"kind", "dlimage.verify"},
+                             {"tags", tags},
+                             {"verified", tags - bad.size()},
+                             {"problems", nlohmann::ordered_json::array()}};
     for (auto& p : problems)
       j["problems"].push_back({{"ref", p.ref}, {"want", p.want}, {"got", p.got}, {"blob", p.blob}});
     std::cout << j.dump(2) << "\n";
@@ -59,46 +62,50 @@ int print_signatures(const std::vector<pipeline::SignatureProblem>& problems, si
   return problems.empty() ? kExitOk : kExitUnsigned;
 }
 
-Registration reg("verify", "Check that every tag in the registry points at the digest its cell builds",
-                 [](CLI::App& app) -> Runner {
-  auto a = std::make_shared<VerifyArgs>();
-  add_build_input_flags(app, a->r.build);
-  app.get_option("--output")->required(false);  // not with --results
-  app.add_option("--manifest-format", a->format, "oci|docker, as pushed (default oci)")->check(CLI::IsMember({"docker", "oci"}));
-  app.add_option("--results", a->results,
-                 "check the tags and digests in these `dlimage build --json` files instead of rebuilding; repeatable")
-      ->check(CLI::ExistingFile);
-  app.add_option("--key", a->r.verify_key, "cosign.pub: also check every tag's cosign signature")->check(CLI::ExistingFile);
-  a->out.add_to(app);
-  add_registry_flags(app, a->r.build.registry);
-  return [a] {
-    if (!a->results.empty()) {
-      std::vector<pipeline::ExpectedTag> want;
-      for (auto& f : a->results) {
-        auto more = get(pipeline::load_results(f));
-        want.insert(want.end(), more.begin(), more.end());
-      }
-      if (want.empty()) throw Failure(invalid("--results: the files name no image; nothing to verify"));
-      auto session = get(registry::Session::open(a->r.build.registry));
-      for (auto& w : want) w.ref = session->hosts().for_push(w.ref);
-      int rc = print(get(pipeline::verify_tags(want, session->client())), want.size(), a->out);
-      if (rc != kExitOk || a->r.verify_key.empty()) return rc;
-      auto key = get(sign::PublicKey::load(a->r.verify_key));
-      return print_signatures(get(pipeline::verify_tag_signatures(want, session->client(), key, 8)), want.size(), a->out);
-    }
-    if (a->r.build.output_layout.empty())
-      throw Failure(invalid("verify needs --output oci:DIR (to rebuild from the layer cache) or --results FILE"),
-                    kExitUsage);
-    check(apply_build_environment(a->r.build));
-    a->r.build.format = get(image::parse_format(a->format));
-    a->r.build.lock_read_only = true;  // verify checks; it never changes the lock
-    a->r.verify = true;
-    auto report = get(pipeline::release(a->r));
-    int rc = print(*report.problems, report.tags, a->out);
-    if (rc != kExitOk || !report.signature_problems) return rc;
-    return print_signatures(*report.signature_problems, report.tags, a->out);
-  };
-});
+Registration reg(
+    "verify", "Check that every tag in the registry points at the digest its cell builds", [](CLI::App& app) -> Runner {
+      auto a = std::make_shared<VerifyArgs>();
+      add_build_input_flags(app, a->r.build);
+      app.get_option("--output")->required(false);  // not with --results
+      app.add_option("--manifest-format", a->format, "oci|docker, as pushed (default oci)")
+          ->check(CLI::IsMember({"docker", "oci"}));
+      app.add_option(
+             "--results", a->results,
+             "check the tags and digests in these `dlimage build --json` files instead of rebuilding; repeatable")
+          ->check(CLI::ExistingFile);
+      app.add_option("--key", a->r.verify_key, "cosign.pub: also check every tag's cosign signature")
+          ->check(CLI::ExistingFile);
+      a->out.add_to(app);
+      add_registry_flags(app, a->r.build.registry);
+      return [a] {
+        if (!a->results.empty()) {
+          std::vector<pipeline::ExpectedTag> want;
+          for (auto& f : a->results) {
+            auto more = get(pipeline::load_results(f));
+            want.insert(want.end(), more.begin(), more.end());
+          }
+          if (want.empty()) throw Failure(invalid("--results: the files name no image; nothing to verify"));
+          auto session = get(registry::Session::open(a->r.build.registry));
+          for (auto& w : want) w.ref = session->hosts().for_push(w.ref);
+          int rc = print(get(pipeline::verify_tags(want, session->client())), want.size(), a->out);
+          if (rc != kExitOk || a->r.verify_key.empty()) return rc;
+          auto key = get(sign::PublicKey::load(a->r.verify_key));
+          return print_signatures(get(pipeline::verify_tag_signatures(want, session->client(), key, 8)), want.size(),
+                                  a->out);
+        }
+        if (a->r.build.output_layout.empty())
+          throw Failure(invalid("verify needs --output oci:DIR (to rebuild from the layer cache) or --results FILE"),
+                        kExitUsage);
+        check(apply_build_environment(a->r.build));
+        a->r.build.format = get(image::parse_format(a->format));
+        a->r.build.lock_read_only = true;  // verify checks; it never changes the lock
+        a->r.verify = true;
+        auto report = get(pipeline::release(a->r));
+        int rc = print(*report.problems, report.tags, a->out);
+        if (rc != kExitOk || !report.signature_problems) return rc;
+        return print_signatures(*report.signature_problems, report.tags, a->out);
+      };
+    });
 
 }  // namespace
 }  // namespace dl::cli

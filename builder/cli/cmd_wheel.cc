@@ -62,8 +62,7 @@ int install(const WheelOptions& o) {
   wheel::DirectorySink sink(o.root);
   auto done = get(wheel::install_inspected(std::move(inspected), layout, sink));
   for (auto& w : done)
-    std::cout << "installed " << w.name << " " << w.version << " (" << w.files << " files, " << w.bytes
-              << " bytes)\n";
+    std::cout << "installed " << w.name << " " << w.version << " (" << w.files << " files, " << w.bytes << " bytes)\n";
   return 0;
 }
 
@@ -101,35 +100,38 @@ int verify(const std::vector<std::string>& paths) {
   return 0;
 }
 
-Registration reg("wheel", "Resolve, inspect, verify and install Python wheels without pip", [](CLI::App& app) -> Runner {
-  auto o = std::make_shared<WheelOptions>();
-  auto inspect_path = std::make_shared<std::string>();
-  app.require_subcommand(1);
-  CLI::App* inst = app.add_subcommand("install", "Install wheels into a root directory (PEP 427)");
-  inst->add_option("--python", o->python, "Target interpreter version X.Y or X.Y.Z (checked against Requires-Python)")
-      ->capture_default_str();
-  inst->add_option("--abi", o->abi, "Target ABI tag (default cp27mu, cp3Ym before 3.8, cp3Y after)");
-  inst->add_option("--glibc", o->glibc, "Target glibc X.Y: bounds the manylinux tags accepted")->capture_default_str();
-  inst->add_option("--arch", o->arch, "Target architecture (x86_64, aarch64)")->capture_default_str();
-  inst->add_option("--site-packages", o->site_packages,
-                   "purelib/platlib relative to ROOT (default usr/local/lib/pythonX.Y/dist-packages)");
-  inst->add_option("--interpreter", o->interpreter, "Interpreter for #! lines (default /usr/bin/pythonX.Y)");
-  inst->add_option("--root", o->root, "Image root directory")->required();
-  inst->add_flag("--allow-missing", o->allow_missing, "Install even if a Requires-Dist is not met by the set");
-  inst->add_option("wheels", o->wheels, "Wheel files")->required()->check(CLI::ExistingFile);
-  CLI::App* insp = app.add_subcommand("inspect", "Print a wheel's name, version, tags and requirements as JSON");
-  insp->add_option("wheel", *inspect_path, "Wheel file")->required();
-  CLI::App* ver = app.add_subcommand("verify", "Check every file of each wheel against its RECORD");
-  auto verify_paths = std::make_shared<std::vector<std::string>>();
-  ver->add_option("wheels", *verify_paths, "Wheel files")->required();
-  auto resolve_cmds = add_wheel_resolve_commands(app);
-  return [=]() -> int {
-    if (int rc = resolve_cmds(); rc >= 0) return rc;
-    if (inst->parsed()) return install(*o);
-    if (insp->parsed()) return inspect(*inspect_path);
-    return verify(*verify_paths);
-  };
-});
+Registration reg(
+    "wheel", "Resolve, inspect, verify and install Python wheels without pip", [](CLI::App& app) -> Runner {
+      auto o = std::make_shared<WheelOptions>();
+      auto inspect_path = std::make_shared<std::string>();
+      app.require_subcommand(1);
+      CLI::App* inst = app.add_subcommand("install", "Install wheels into a root directory (PEP 427)");
+      inst->add_option("--python", o->python,
+                       "Target interpreter version X.Y or X.Y.Z (checked against Requires-Python)")
+          ->capture_default_str();
+      inst->add_option("--abi", o->abi, "Target ABI tag (default cp27mu, cp3Ym before 3.8, cp3Y after)");
+      inst->add_option("--glibc", o->glibc, "Target glibc X.Y: bounds the manylinux tags accepted")
+          ->capture_default_str();
+      inst->add_option("--arch", o->arch, "Target architecture (x86_64, aarch64)")->capture_default_str();
+      inst->add_option("--site-packages", o->site_packages,
+                       "purelib/platlib relative to ROOT (default usr/local/lib/pythonX.Y/dist-packages)");
+      inst->add_option("--interpreter", o->interpreter, "Interpreter for #! lines (default /usr/bin/pythonX.Y)");
+      inst->add_option("--root", o->root, "Image root directory")->required();
+      inst->add_flag("--allow-missing", o->allow_missing, "Install even if a Requires-Dist is not met by the set");
+      inst->add_option("wheels", o->wheels, "Wheel files")->required()->check(CLI::ExistingFile);
+      CLI::App* insp = app.add_subcommand("inspect", "Print a wheel's name, version, tags and requirements as JSON");
+      insp->add_option("wheel", *inspect_path, "Wheel file")->required();
+      CLI::App* ver = app.add_subcommand("verify", "Check every file of each wheel against its RECORD");
+      auto verify_paths = std::make_shared<std::vector<std::string>>();
+      ver->add_option("wheels", *verify_paths, "Wheel files")->required();
+      auto resolve_cmds = add_wheel_resolve_commands(app);
+      return [=]() -> int {
+        if (int rc = resolve_cmds(); rc >= 0) return rc;
+        if (inst->parsed()) return install(*o);
+        if (insp->parsed()) return inspect(*inspect_path);
+        return verify(*verify_paths);
+      };
+    });
 
 }  // namespace
 }  // namespace dl::cli

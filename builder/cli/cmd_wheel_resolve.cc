@@ -24,8 +24,10 @@ int run_resolve(const ResolveArgs& a) {
   for (auto& w : a.wheels) sources.push_back({w, "", {}});
   for (auto& i : a.indexes) {  // URL, or LABEL=URL for one variant's index
     size_t eq = i.find("=http");
-    if (eq != std::string::npos && i.find("://") > eq) sources.push_back({i.substr(eq + 1), i.substr(0, eq), {}});
-    else sources.push_back({i, "", {}});
+    if (eq != std::string::npos && i.find("://") > eq)
+      sources.push_back({i.substr(eq + 1), i.substr(0, eq), {}});
+    else
+      sources.push_back({i, "", {}});
   }
   if (sources.empty()) throw Failure(invalid("no wheel sources: expected --index URL or --wheels DIR"));
   auto index = get(resolve::Index::open(sources, a.cache.empty() ? wheel::default_cache_dir() : a.cache));
@@ -41,8 +43,9 @@ int run_resolve(const ResolveArgs& a) {
     }
   }
   std::cout << resolve::format_pins(r);
-  if (a.stats) std::cerr << "dlimage: " << r.pins.size() << " wheels in " << r.rounds << " rounds, " << r.backtracks
-                         << " backtracks; " << index->stats().str() << "\n";
+  if (a.stats)
+    std::cerr << "dlimage: " << r.pins.size() << " wheels in " << r.rounds << " rounds, " << r.backtracks
+              << " backtracks; " << index->stats().str() << "\n";
   return 0;
 }
 
@@ -59,9 +62,11 @@ std::function<int()> add_wheel_resolve_commands(CLI::App& wheel) {
   CLI::App* res = wheel.add_subcommand("resolve", "Resolve requirements to one wheel per project for one environment");
   res->add_option("--python", a->python, "Target Python X.Y")->capture_default_str();
   res->add_option("--abi", a->abi, "Target ABI (cp27mu, cp36m, ...; default: CPython's for --python)");
-  res->add_option("--glibc", a->glibc, "Target glibc version, bounds the manylinux tags (\"\" = none)")->capture_default_str();
+  res->add_option("--glibc", a->glibc, "Target glibc version, bounds the manylinux tags (\"\" = none)")
+      ->capture_default_str();
   res->add_option("--variant", a->variant, "Build variant label: also use files of sources labelled so");
-  res->add_option("--index", a->indexes, "PEP 503/691 index URL, or LABEL=URL for one variant's (repeatable)")->allow_extra_args(false);
+  res->add_option("--index", a->indexes, "PEP 503/691 index URL, or LABEL=URL for one variant's (repeatable)")
+      ->allow_extra_args(false);
   res->add_option("--wheels", a->wheels, "Wheelhouse directory (repeatable)")->allow_extra_args(false);
   res->add_option("--cache", a->cache, "Download and metadata cache (default $DLIMAGE_CACHE or ~/.cache/dlimage)");
   res->add_option("--dest", a->dest, "Also download the chosen wheels into DIR (verified)");

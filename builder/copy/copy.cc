@@ -14,8 +14,7 @@ bool is_digest(const std::string& ref) { return ref.rfind("sha256:", 0) == 0; }
 
 class Copier {
  public:
-  Copier(store::ImageStore& src, store::ImageStore& dst, CopyReport& report)
-      : src_(src), dst_(dst), report_(report) {}
+  Copier(store::ImageStore& src, store::ImageStore& dst, CopyReport& report) : src_(src), dst_(dst), report_(report) {}
 
   Status copy_document(const std::string& bytes, const std::string& media_type, const std::string& tag) {
     DL_ASSIGN_OR_RETURN(image::Document doc, image::parse_document(bytes, src_.name(), media_type));
@@ -23,8 +22,8 @@ class Copier {
       for (const auto& child : doc.index.manifests) {
         DL_ASSIGN_OR_RETURN(auto m, src_.get_manifest(child.digest.str()));
         if (m.digest != child.digest)
-          return Error(ErrorKind::integrity, src_.name() + ": manifest " + child.digest.str() + " hashes to " +
-                                                 m.digest.str());
+          return Error(ErrorKind::integrity,
+                       src_.name() + ": manifest " + child.digest.str() + " hashes to " + m.digest.str());
         DL_TRY(copy_document(m.bytes, child.media_type, ""));
       }
     } else {

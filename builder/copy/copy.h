@@ -22,9 +22,9 @@ namespace dl::copy {
 
 struct Endpoint {
   enum class Kind { layout, registry } kind = Kind::registry;
-  layout::LayoutRef layout;    // dir + ref_name (default "latest")
-  registry::Reference ref;     // as written; rewriting happens in open_store()
-  std::string text;            // for messages
+  layout::LayoutRef layout;  // dir + ref_name (default "latest")
+  registry::Reference ref;   // as written; rewriting happens in open_store()
+  std::string text;          // for messages
 };
 
 // "oci:DIR[:TAG]" or "docker://REF". Anything else is refused with the
@@ -39,12 +39,12 @@ Result<std::unique_ptr<store::ImageStore>> open_store(registry::Session& session
 std::string ref_in_store(const Endpoint& ep);
 
 struct CopyReport {
-  Digest digest;             // of the top-level manifest or index
+  Digest digest;  // of the top-level manifest or index
   std::string media_type;
-  uint64_t manifests = 0;    // manifests + indexes written
-  uint64_t blobs = 0;        // blobs referenced
+  uint64_t manifests = 0;                                            // manifests + indexes written
+  uint64_t blobs = 0;                                                // blobs referenced
   uint64_t blobs_copied = 0, blobs_existing = 0, blobs_mounted = 0;  // mounted: or hard-linked
-  uint64_t bytes = 0;        // blob bytes moved
+  uint64_t bytes = 0;                                                // blob bytes moved
 };
 
 // Copies `ref` (a tag or digest) of `src` into `dst` under `tag` ("" = by

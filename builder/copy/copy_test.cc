@@ -49,9 +49,10 @@ class CopyTest : public test::PlainRegistryTest {
     }
     auto m = l->put_blob(img.manifest, img.media_type);
     ASSERT_TRUE(m.ok());
-    *index_bytes = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":")" +
-                   img.media_type + R"(","digest":")" + m->digest.str() + R"(","size":)" + std::to_string(m->size) +
-                   R"(,"platform":{"architecture":"amd64","os":"linux"}}]})";
+    *index_bytes =
+        R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":")" +
+        img.media_type + R"(","digest":")" + m->digest.str() + R"(","size":)" + std::to_string(m->size) +
+        R"(,"platform":{"architecture":"amd64","os":"linux"}}]})";
     auto idx = l->put_blob(*index_bytes, "application/vnd.oci.image.index.v1+json");
     ASSERT_TRUE(idx.ok());
     ASSERT_TRUE(l->tag(tag, *idx).ok());
@@ -125,8 +126,8 @@ TEST_F(CopyTest, LayoutToRegistryToRegistryToLayout) {
   auto insp = test::run({skopeo, "inspect", "--raw", "--tls-verify=false", docker("other/app:v2").substr(0)});
   ASSERT_TRUE(insp.ok() && insp->ok()) << (insp.ok() ? insp->describe() : insp.error().message());
   EXPECT_EQ(insp->out, index_bytes);
-  auto sk = test::run({skopeo, "copy", "--src-tls-verify=false", docker("other/app:v2"),
-                       "oci:" + (tmp.path() / "sk").string() + ":x"});
+  auto sk = test::run(
+      {skopeo, "copy", "--src-tls-verify=false", docker("other/app:v2"), "oci:" + (tmp.path() / "sk").string() + ":x"});
   ASSERT_TRUE(sk.ok() && sk->ok()) << (sk.ok() ? sk->describe() : sk.error().message());
 }
 

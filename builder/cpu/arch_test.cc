@@ -111,7 +111,8 @@ pythons: {"3.11": {tag: ""}}
 accelerators: {cpu: {kind: cpu, tag: cpu, base: deb}}
 images:
   - {repo: t/d, framework: d, axes: {version: ["1"], python: ["3.11"], accelerator: [cpu]}, tags: ["{version}"]}
-)", "arch.yaml");
+)",
+                         "arch.yaml");
   ASSERT_FALSE(m.ok());
   EXPECT_NE(m.error().message().find("arch.yaml:3:54: bases.deb.arch 'aarch64' is not an OCI architecture; did you "
                                      "mean 'arm64'?"),

@@ -71,8 +71,8 @@ Result<CpuInfo> read_cpuinfo(const std::string& path) {
 }
 
 std::vector<std::string> apply_os_state(FeatureSet& flags, const OsState& os) {
-  const std::uint64_t avx_state = (1u << 1) | (1u << 2);                      // XMM, YMM
-  const std::uint64_t avx512_state = (1u << 5) | (1u << 6) | (1u << 7);       // opmask, ZMM_Hi256, Hi16_ZMM
+  const std::uint64_t avx_state = (1u << 1) | (1u << 2);                                // XMM, YMM
+  const std::uint64_t avx512_state = (1u << 5) | (1u << 6) | (1u << 7);                 // opmask, ZMM_Hi256, Hi16_ZMM
   const std::uint64_t amx_state = (std::uint64_t(1) << 17) | (std::uint64_t(1) << 18);  // XTILECFG, XTILEDATA
   std::uint64_t xcr0 = os.osxsave ? os.xcr0 : 0;
   bool avx_ok = (xcr0 & avx_state) == avx_state;
@@ -126,22 +126,24 @@ Result<CpuInfo> cpuid_info() {
     unsigned bit;
     const char* flag;
   };
-  static const Bit leaf1[] = {{3, 23, "mmx"},     {3, 25, "sse"},       {3, 26, "sse2"},   {2, 0, "pni"},
-                              {2, 1, "pclmulqdq"}, {2, 9, "ssse3"},     {2, 12, "fma"},    {2, 13, "cx16"},
-                              {2, 19, "sse4_1"},  {2, 20, "sse4_2"},    {2, 22, "movbe"},  {2, 23, "popcnt"},
-                              {2, 25, "aes"},     {2, 26, "xsave"},     {2, 28, "avx"},    {2, 29, "f16c"},
-                              {2, 30, "rdrand"}};
-  static const Bit leaf7[] = {
-      {1, 3, "bmi1"},          {1, 5, "avx2"},          {1, 8, "bmi2"},
-      {1, 16, "avx512f"},      {1, 17, "avx512dq"},     {1, 18, "rdseed"},
-      {1, 19, "adx"},          {1, 21, "avx512ifma"},   {1, 23, "clflushopt"},
-      {1, 24, "clwb"},         {1, 28, "avx512cd"},     {1, 29, "sha_ni"},
-      {1, 30, "avx512bw"},     {1, 31, "avx512vl"},     {2, 1, "avx512vbmi"},
-      {2, 6, "avx512_vbmi2"},  {2, 8, "gfni"},          {2, 9, "vaes"},
-      {2, 10, "vpclmulqdq"},   {2, 11, "avx512_vnni"},  {2, 12, "avx512_bitalg"},
-      {2, 14, "avx512_vpopcntdq"}, {2, 22, "rdpid"},    {3, 8, "avx512_vp2intersect"},
-      {3, 22, "amx_bf16"},     {3, 23, "avx512_fp16"},  {3, 24, "amx_tile"},
-      {3, 25, "amx_int8"}};
+  static const Bit leaf1[] = {
+      {3, 23, "mmx"}, {3, 25, "sse"},   {3, 26, "sse2"},   {2, 0, "pni"},     {2, 1, "pclmulqdq"}, {2, 9, "ssse3"},
+      {2, 12, "fma"}, {2, 13, "cx16"},  {2, 19, "sse4_1"}, {2, 20, "sse4_2"}, {2, 22, "movbe"},    {2, 23, "popcnt"},
+      {2, 25, "aes"}, {2, 26, "xsave"}, {2, 28, "avx"},    {2, 29, "f16c"},   {2, 30, "rdrand"}};
+  static const Bit leaf7[] = {{1, 3, "bmi1"},           {1, 5, "avx2"},
+                              {1, 8, "bmi2"},           {1, 16, "avx512f"},
+                              {1, 17, "avx512dq"},      {1, 18, "rdseed"},
+                              {1, 19, "adx"},           {1, 21, "avx512ifma"},
+                              {1, 23, "clflushopt"},    {1, 24, "clwb"},
+                              {1, 28, "avx512cd"},      {1, 29, "sha_ni"},
+                              {1, 30, "avx512bw"},      {1, 31, "avx512vl"},
+                              {2, 1, "avx512vbmi"},     {2, 6, "avx512_vbmi2"},
+                              {2, 8, "gfni"},           {2, 9, "vaes"},
+                              {2, 10, "vpclmulqdq"},    {2, 11, "avx512_vnni"},
+                              {2, 12, "avx512_bitalg"}, {2, 14, "avx512_vpopcntdq"},
+                              {2, 22, "rdpid"},         {3, 8, "avx512_vp2intersect"},
+                              {3, 22, "amx_bf16"},      {3, 23, "avx512_fp16"},
+                              {3, 24, "amx_tile"},      {3, 25, "amx_int8"}};
   static const Bit ext1[] = {{2, 0, "lahf_lm"}, {2, 5, "abm"}, {2, 6, "sse4a"}, {2, 11, "xop"}, {2, 16, "fma4"}};
   CpuInfo info;
   info.source = "cpuid";

@@ -20,7 +20,8 @@ Result<Version> Version::parse(std::string_view text, std::string_view what) {
   bool ok = !v.text.empty() && fields.size() <= 4;
   for (const auto& f : fields) {
     if (!ok) break;
-    if (f.empty() || f.size() > 9 || !std::all_of(f.begin(), f.end(), [](char c) { return std::isdigit((unsigned char)c); })) {
+    if (f.empty() || f.size() > 9 ||
+        !std::all_of(f.begin(), f.end(), [](char c) { return std::isdigit((unsigned char)c); })) {
       ok = false;
       break;
     }
@@ -84,7 +85,8 @@ Result<DriverTable> DriverTable::parse(std::string_view yaml_text, const std::st
         o.cuda = cuda.major_minor();
         DL_ASSIGN_OR_RETURN(o.effective_min, version_field(source, e, "effective_min"));
         if (!e["reason"] || e["reason"].Scalar().empty())
-          return invalid(at(source, e) + "override for CUDA " + o.cuda + " has no 'reason' (say why the table is wrong)");
+          return invalid(at(source, e) + "override for CUDA " + o.cuda +
+                         " has no 'reason' (say why the table is wrong)");
         o.reason = e["reason"].Scalar();
         t.overrides_.push_back(std::move(o));
       }
@@ -97,7 +99,8 @@ Result<DriverTable> DriverTable::parse(std::string_view yaml_text, const std::st
         c.cuda = cuda.major_minor();
         DL_ASSIGN_OR_RETURN(c.range.min, version_field(source, e, "min"));
         DL_ASSIGN_OR_RETURN(c.range.max, version_field(source, e, "max"));
-        if (c.range.max < c.range.min) return invalid(at(source, e) + "compute range for CUDA " + c.cuda + " has max < min");
+        if (c.range.max < c.range.min)
+          return invalid(at(source, e) + "compute range for CUDA " + c.cuda + " has max < min");
         t.compute_.push_back(std::move(c));
       }
     }
@@ -131,7 +134,8 @@ Result<DriverRequirement> DriverTable::requirement(std::string_view cuda) const 
     if (same && (!best || r.min_driver < best->min_driver)) best = &r;
   }
   if (!best)
-    return not_found("no NVIDIA driver requirement known for CUDA " + want.text + " (add it to data/cuda_drivers.yaml)");
+    return not_found("no NVIDIA driver requirement known for CUDA " + want.text +
+                     " (add it to data/cuda_drivers.yaml)");
   return DriverRequirement{best->min_driver, "CUDA " + best->cuda.text + " needs >= " + best->min_driver.text, false};
 }
 
@@ -156,7 +160,8 @@ Result<Version> parse_nvidia_proc_version(std::string_view text) {
     auto v = Version::parse(s, "NVIDIA driver version");
     if (v.ok()) return v;
   }
-  return invalid("no driver version in /proc/driver/nvidia/version text (expected 'NVRM version: ... Kernel Module  <version>')");
+  return invalid(
+      "no driver version in /proc/driver/nvidia/version text (expected 'NVRM version: ... Kernel Module  <version>')");
 }
 
 }  // namespace dl::cpu

@@ -115,7 +115,8 @@ TEST(NvidiaProc, ParsesTheKernelModuleLine) {
       "GCC version:  gcc version 5.4.0 20160609 (Ubuntu 5.4.0-6ubuntu1~16.04.5)\n");
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ(r->text, "387.26");
-  auto open = parse_nvidia_proc_version("NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  535.104.05  Release Build\n");
+  auto open =
+      parse_nvidia_proc_version("NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  535.104.05  Release Build\n");
   ASSERT_TRUE(open.ok());
   EXPECT_EQ(open->text, "535.104.05");
   EXPECT_FALSE(parse_nvidia_proc_version("garbage\n").ok());

@@ -7,7 +7,8 @@ namespace dl::cpu {
 std::optional<std::string> amd64_variant(const std::vector<std::string>& isa_features) {
   if (isa_features.empty()) return std::string();
   auto has = [&](const std::string& prefix) {
-    return std::any_of(isa_features.begin(), isa_features.end(), [&](const std::string& f) { return f.rfind(prefix, 0) == 0; });
+    return std::any_of(isa_features.begin(), isa_features.end(),
+                       [&](const std::string& f) { return f.rfind(prefix, 0) == 0; });
   };
   if (has("avx512")) return std::string("v4");
   if (has("avx2")) return std::string("v3");

@@ -40,8 +40,7 @@ Status set_cpu(const MachineSpec& spec, const CpuModel& model, DescribedMachine&
     m.vendor = host.info.vendor;
     m.arch = host.info.arch.empty() ? "amd64" : host.info.arch;
     origin = "host" + (host.info.model_name.empty() ? "" : ": " + host.info.model_name);
-    if (!host.disabled_by_os.empty())
-      origin += "; the OS has not enabled " + join(host.disabled_by_os, " ");
+    if (!host.disabled_by_os.empty()) origin += "; the OS has not enabled " + join(host.disabled_by_os, " ");
   }
   const Microarchitecture* best = model.best_match(m.features, m.vendor);
   out.cpu_name = best ? best->name : "";
@@ -131,7 +130,9 @@ Result<Version> parse_compute_capabilities(std::string_view text) {
 Result<DescribedMachine> describe_machine(const MachineSpec& spec, const CpuModel& model) {
   DescribedMachine out;
   DL_TRY(set_cpu(spec, model, out));
-  if (!spec.arch.empty()) { DL_ASSIGN_OR_RETURN(out.machine.arch, oci_arch(spec.arch)); }
+  if (!spec.arch.empty()) {
+    DL_ASSIGN_OR_RETURN(out.machine.arch, oci_arch(spec.arch));
+  }
   DL_TRY(set_gpu(spec, out));
   return out;
 }

@@ -13,14 +13,14 @@
 namespace dl::cpu {
 
 struct MachineSpec {
-  std::string cpu;            // microarchitecture name/alias, "host", or "" (= host)
-  std::string cpuinfo_file;   // another machine's /proc/cpuinfo
-  std::string cpu_flags;      // "avx avx2 fma ..."
-  std::string arch;           // amd64|arm64|386 (also x86_64, aarch64); "" = from the CPU source
-  std::string nvidia_driver;  // "387.26"
-  bool gpu_host = false;      // read /proc/driver/nvidia/version (and nvidia-smi for the compute capability)
+  std::string cpu;                 // microarchitecture name/alias, "host", or "" (= host)
+  std::string cpuinfo_file;        // another machine's /proc/cpuinfo
+  std::string cpu_flags;           // "avx avx2 fma ..."
+  std::string arch;                // amd64|arm64|386 (also x86_64, aarch64); "" = from the CPU source
+  std::string nvidia_driver;       // "387.26"
+  bool gpu_host = false;           // read /proc/driver/nvidia/version (and nvidia-smi for the compute capability)
   std::string compute_capability;  // "8.6"
-  std::string rocm;           // "2.6.22"
+  std::string rocm;                // "2.6.22"
   // Where host facts live; tests point these at fixtures.
   std::string host_cpuinfo = "/proc/cpuinfo";
   std::string host_nvidia_version = "/proc/driver/nvidia/version";
@@ -30,7 +30,7 @@ struct MachineSpec {
 
 struct DescribedMachine {
   Machine machine;
-  std::string cpu_name;              // best-matching microarchitecture, "" if none
+  std::string cpu_name;               // best-matching microarchitecture, "" if none
   std::vector<std::string> warnings;  // e.g. "--gpu host: no NVIDIA driver loaded"
 };
 

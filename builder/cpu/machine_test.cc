@@ -56,7 +56,8 @@ TEST(DescribeMachine, HostIsTheDefault) {
 TEST(DescribeMachine, GpuAndRocm) {
   TempDir dir;
   std::string proc = (dir.path() / "version").string();
-  ASSERT_TRUE(write_file_atomic(proc, "NVRM version: NVIDIA UNIX x86_64 Kernel Module  387.26  Thu Nov  2 2017\n").ok());
+  ASSERT_TRUE(
+      write_file_atomic(proc, "NVRM version: NVIDIA UNIX x86_64 Kernel Module  387.26  Thu Nov  2 2017\n").ok());
   MachineSpec s;
   s.cpu = "haswell";
   s.gpu_host = true;

@@ -41,8 +41,7 @@ struct RawEntry {
 };
 
 Status build(const YAML::Node& root, const std::string& source,
-                       std::vector<std::pair<std::string, std::string>>& aliases_out,
-                       std::vector<Microarchitecture>& archs_out) {
+             std::vector<std::pair<std::string, std::string>>& aliases_out, std::vector<Microarchitecture>& archs_out) {
   if (!root.IsMap()) return invalid(source + ": expected a mapping with 'microarchitectures:'");
   if (auto fa = root["flag_aliases"]) {
     if (!fa.IsMap()) return bad(source, fa, "flag_aliases must map a spelling to a /proc/cpuinfo flag");
@@ -59,7 +58,8 @@ Status build(const YAML::Node& root, const std::string& source,
     e.node = kv.second;
     if (!e.node.IsMap()) return bad(source, kv.first, "microarchitecture '" + e.arch.name + "' must be a mapping");
     if (!e.node["vendor"] || !e.node["vendor"].IsScalar())
-      return bad(source, kv.first, "'" + e.arch.name + "' has no vendor (expected vendor: GenuineIntel|AuthenticAMD|ARM|generic)");
+      return bad(source, kv.first,
+                 "'" + e.arch.name + "' has no vendor (expected vendor: GenuineIntel|AuthenticAMD|ARM|generic)");
     e.arch.vendor = e.node["vendor"].Scalar();
     e.from_node = e.node["from"];
     e.features_node = e.node["features"];
@@ -71,8 +71,9 @@ Status build(const YAML::Node& root, const std::string& source,
     for (const auto& k : keys) {
       auto [it, fresh] = index.emplace(to_lower(k), raw.size());
       if (!fresh && it->second != raw.size())  // "SandyBridge" may alias "sandybridge" itself
-        return bad(source, kv.first, "name or alias '" + k + "' of '" + e.arch.name + "' is already used by '" +
-                                         raw[it->second].arch.name + "'");
+        return bad(source, kv.first,
+                   "name or alias '" + k + "' of '" + e.arch.name + "' is already used by '" +
+                       raw[it->second].arch.name + "'");
     }
     raw.push_back(std::move(e));
   }
@@ -92,8 +93,9 @@ Status build(const YAML::Node& root, const std::string& source,
         std::vector<std::string> names;
         for (const auto& r : raw) names.push_back(r.arch.name);
         std::string hint = nearest(parent, names);
-        return bad(source, e.from_node[p], "unknown parent '" + parent + "' of '" + e.arch.name + "'" +
-                                               (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+        return bad(source, e.from_node[p],
+                   "unknown parent '" + parent + "' of '" + e.arch.name + "'" +
+                       (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
       }
       DL_TRY(visit(it->second));
       const RawEntry& pe = raw[it->second];
@@ -216,7 +218,8 @@ std::vector<std::string> missing_features(const std::vector<std::string>& requir
   return out;
 }
 
-Status check_isa_features(const CpuModel& model, const std::vector<std::pair<std::string, std::vector<std::string>>>& isa,
+Status check_isa_features(const CpuModel& model,
+                          const std::vector<std::pair<std::string, std::vector<std::string>>>& isa,
                           const std::string& source) {
   std::set<std::string> known;
   for (const auto& a : model.all()) known.insert(a.features.begin(), a.features.end());

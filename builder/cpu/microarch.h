@@ -57,7 +57,8 @@ class CpuModel {
 // data knows (or an alias of one): a misspelt "avx512" would otherwise make an
 // image no machine is ever offered. The error names the entry and suggests
 // the nearest known flag.
-Status check_isa_features(const CpuModel& model, const std::vector<std::pair<std::string, std::vector<std::string>>>& isa,
+Status check_isa_features(const CpuModel& model,
+                          const std::vector<std::pair<std::string, std::vector<std::string>>>& isa,
                           const std::string& source);
 
 // Features in `required` that `have` lacks, in `required`'s order.

@@ -29,11 +29,12 @@ TEST(CpuModel, EmbeddedCopyIsTheDataFile) {
 
 TEST(CpuModel, HasEveryRequiredMicroarchitecture) {
   for (const char* name :
-       {"x86_64", "x86_64_v2", "x86_64_v3", "x86_64_v4", "nehalem", "westmere", "sandybridge", "ivybridge", "haswell",
-        "broadwell", "skylake", "mic_knl", "skylake_avx512", "cannonlake", "cascadelake", "icelake", "tigerlake",
-        "cooperlake", "alderlake", "raptorlake", "meteorlake", "sapphirerapids", "emeraldrapids", "graniterapids", "k10",
-        "bulldozer", "piledriver", "steamroller", "excavator", "zen", "zen2", "zen3", "zen4", "zen5", "neoverse_n1",
-        "neoverse_v1", "neoverse_v2"}) {
+       {"x86_64",         "x86_64_v2",     "x86_64_v3",     "x86_64_v4",  "nehalem",   "westmere",       "sandybridge",
+        "ivybridge",      "haswell",       "broadwell",     "skylake",    "mic_knl",   "skylake_avx512", "cannonlake",
+        "cascadelake",    "icelake",       "tigerlake",     "cooperlake", "alderlake", "raptorlake",     "meteorlake",
+        "sapphirerapids", "emeraldrapids", "graniterapids", "k10",        "bulldozer", "piledriver",     "steamroller",
+        "excavator",      "zen",           "zen2",          "zen3",       "zen4",      "zen5",           "neoverse_n1",
+        "neoverse_v1",    "neoverse_v2"}) {
     const auto* a = model().find(name);
     ASSERT_NE(a, nullptr) << name;
     EXPECT_EQ(a->name, name);
@@ -143,7 +144,8 @@ TEST(CpuModel, DuplicateAliasAndCycleAreErrors) {
       "  b: {vendor: generic, aliases: [X], features: []}\n",
       "t.yaml");
   ASSERT_FALSE(dup.ok());
-  EXPECT_NE(dup.error().message().find("t.yaml:3:3: name or alias 'X' of 'b' is already used by 'a'"), std::string::npos)
+  EXPECT_NE(dup.error().message().find("t.yaml:3:3: name or alias 'X' of 'b' is already used by 'a'"),
+            std::string::npos)
       << dup.error().message();
   auto cycle = CpuModel::parse(
       "microarchitectures:\n"
@@ -160,10 +162,12 @@ TEST(CpuModel, DuplicateAliasAndCycleAreErrors) {
 TEST(CpuModel, IsaFeaturesMustBeKnownFlags) {
   auto m = CpuModel::embedded();
   ASSERT_TRUE(m.ok());
-  EXPECT_TRUE(check_isa_features(*m, {{"generic", {}}, {"avx2", {"avx", "avx2", "fma"}}, {"sse", {"sse4.1"}}}, "m.yaml").ok());
+  EXPECT_TRUE(
+      check_isa_features(*m, {{"generic", {}}, {"avx2", {"avx", "avx2", "fma"}}, {"sse", {"sse4.1"}}}, "m.yaml").ok());
   auto bad = check_isa_features(*m, {{"avx512", {"avx", "avx512"}}}, "m.yaml");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.error().message().find("m.yaml: isa avx512: feature 'avx512'"), std::string::npos) << bad.error().message();
+  EXPECT_NE(bad.error().message().find("m.yaml: isa avx512: feature 'avx512'"), std::string::npos)
+      << bad.error().message();
   EXPECT_NE(bad.error().message().find("did you mean 'avx512"), std::string::npos) << bad.error().message();
 }
 

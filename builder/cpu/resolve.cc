@@ -33,8 +33,7 @@ void check_isa(const matrix::Cell& cell, const Machine& m, Verdict& v) {
   std::vector<std::string> required;
   for (const auto& f : cell.isa.features) required.push_back(to_lower(f));
   auto lacking = missing_features(required, m.features);
-  if (!lacking.empty())
-    v.reasons.push_back("needs " + join(required, " ") + ", machine lacks " + join(lacking, " "));
+  if (!lacking.empty()) v.reasons.push_back("needs " + join(required, " ") + ", machine lacks " + join(lacking, " "));
 }
 
 // A GPU outside the toolkit's sm range cannot run the build at all: the

@@ -19,9 +19,9 @@ namespace dl::cpu {
 
 struct Machine {
   std::string arch = "amd64";  // OCI spelling: amd64, arm64, 386
-  FeatureSet features;  // /proc/cpuinfo spelling
-  std::string vendor;   // "" when unknown (--cpu-flags)
-  std::string cpu;      // for display: "haswell (--cpu haswell)"
+  FeatureSet features;         // /proc/cpuinfo spelling
+  std::string vendor;          // "" when unknown (--cpu-flags)
+  std::string cpu;             // for display: "haswell (--cpu haswell)"
   std::optional<Version> nvidia_driver;
   // The GPU's compute capability ("8.6"); with several GPUs, the lowest.
   std::optional<Version> compute_capability;

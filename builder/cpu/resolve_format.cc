@@ -23,7 +23,9 @@ std::string accelerator_of(const matrix::Cell& c) {
   return c.accelerator.key.empty() ? c.accelerator.kind : c.accelerator.key;
 }
 
-std::string pad(const std::string& s, size_t w) { return s.size() >= w ? s + "  " : s + std::string(w - s.size() + 2, ' '); }
+std::string pad(const std::string& s, size_t w) {
+  return s.size() >= w ? s + "  " : s + std::string(w - s.size() + 2, ' ');
+}
 
 }  // namespace
 
@@ -62,8 +64,10 @@ std::vector<AutoPick> auto_picks(const Resolution& r, const Machine& m) {
     if (!variant->empty() && *variant > level) continue;  // the engine would not pick it
     std::string ref = c.repo + ":" + c.auto_tag;
     auto [it, fresh] = at.emplace(ref, out.size());
-    if (fresh) out.push_back({ref, &c, *variant});
-    else if (*variant > out[it->second].variant) out[it->second] = {ref, &c, *variant};
+    if (fresh)
+      out.push_back({ref, &c, *variant});
+    else if (*variant > out[it->second].variant)
+      out[it->second] = {ref, &c, *variant};
   }
   return out;
 }
@@ -90,9 +94,12 @@ std::string format_table(const Resolution& r, const Machine& m, bool explain) {
   if (!r.runnable.empty()) out += "run the best: " + docker_run_line(*r.runnable.front().cell) + "\n";
   auto autos = auto_picks(r, m);
   if (!autos.empty()) {
-    out += "auto tags (Docker >= 23 picks by CPU; podman/containerd need --variant/--platform; Docker 18.09 takes the plain build):\n";
+    out +=
+        "auto tags (Docker >= 23 picks by CPU; podman/containerd need --variant/--platform; Docker 18.09 takes the "
+        "plain build):\n";
     for (auto& a : autos)
-      out += "  " + a.ref + " -> " + a.cell->ref() + (a.variant.empty() ? " (plain)" : " (--platform linux/amd64/" + a.variant + ")") + "\n";
+      out += "  " + a.ref + " -> " + a.cell->ref() +
+             (a.variant.empty() ? " (plain)" : " (--platform linux/amd64/" + a.variant + ")") + "\n";
   }
   if (explain) out += format_explain(r);
   return out;
@@ -111,13 +118,13 @@ std::string format_json(const Resolution& r, const Machine& m) {
   nlohmann::json j;
   j["schema"] = 1;  // the --json document version (README "Output for scripts")
   j["kind"] = "dlimage.resolve";
-  j["machine"] = {{"cpu", m.cpu},
-                  {"vendor", m.vendor},
-                  {"features", m.features},
-                  {"nvidia_driver", m.nvidia_driver ? nlohmann::json(m.nvidia_driver->text) : nlohmann::json()},
-                  {"compute_capability",
-                   m.compute_capability ? nlohmann::json(m.compute_capability->text) : nlohmann::json()},
-                  {"rocm", m.rocm ? nlohmann::json(m.rocm->text) : nlohmann::json()}};
+  j["machine"] = {
+      {"cpu", m.cpu},
+      {"vendor", m.vendor},
+      {"features", m.features},
+      {"nvidia_driver", m.nvidia_driver ? nlohmann::json(m.nvidia_driver->text) : nlohmann::json()},
+      {"compute_capability", m.compute_capability ? nlohmann::json(m.compute_capability->text) : nlohmann::json()},
+      {"rocm", m.rocm ? nlohmann::json(m.rocm->text) : nlohmann::json()}};
   j["compatible"] = nlohmann::json::array();
   for (const auto& v : r.runnable) {
     const auto& c = *v.cell;

@@ -164,9 +164,9 @@ TEST(Resolve, GpuHostGetsTheCuda91Images) {
 }
 
 TEST(Resolve, OrderIsGpuNewestCudaFirstThenMostSpecificIsa) {
-  std::vector<matrix::Cell> cells = {cell("cpu", "cpu"),           cell("cpu-avx2", "cpu", "avx2-mkldnn"),
-                                     cell("cu80", "cu80"),         cell("cpu-avx", "cpu", "avx"),
-                                     cell("cu100", "cu100"),       cell("cu91", "cu91"),
+  std::vector<matrix::Cell> cells = {cell("cpu", "cpu"),      cell("cpu-avx2", "cpu", "avx2-mkldnn"),
+                                     cell("cu80", "cu80"),    cell("cpu-avx", "cpu", "avx"),
+                                     cell("cu100", "cu100"),  cell("cu91", "cu91"),
                                      cell("rocm26", "rocm26")};
   Machine m = machine_of("skylake");
   m.nvidia_driver = ver("410.48");
@@ -195,12 +195,14 @@ TEST(Resolve, ExplainsEveryExclusion) {
   ASSERT_EQ(none.reasons.size(), 1u);
   EXPECT_EQ(none.reasons[0], "CUDA 10.0 build, needs NVIDIA driver >= 410.48; no --nvidia-driver or --gpu host given");
   auto unknown = cell("cu90", "cu90");  // CUDA 9.0 is in the table
-  EXPECT_TRUE(evaluate(unknown, [] {
-                Machine x = machine_of("haswell");
-                x.nvidia_driver = ver("384.81");
-                return x;
-              }(),
-                       drivers())
+  EXPECT_TRUE(evaluate(
+                  unknown,
+                  [] {
+                    Machine x = machine_of("haswell");
+                    x.nvidia_driver = ver("384.81");
+                    return x;
+                  }(),
+                  drivers())
                   .runnable);
 }
 
@@ -218,7 +220,8 @@ TEST(Resolve, RocmMatchesMajorMinor) {
 }
 
 TEST(Resolve, MaskedAvx2VmGetsTheAvxImage) {
-  auto info = read_cpuinfo(std::string(DL_SOURCE_DIR) + "/tests/fixtures/cpuinfo/vm-haswell-avx2-masked-xeon-e5-2680v3");
+  auto info =
+      read_cpuinfo(std::string(DL_SOURCE_DIR) + "/tests/fixtures/cpuinfo/vm-haswell-avx2-masked-xeon-e5-2680v3");
   ASSERT_TRUE(info.ok());
   Machine m;
   m.features = info->flags;
@@ -288,7 +291,8 @@ TEST(ComputeCapability, TheToolkitsSmRangeDecides) {
 
   m.compute_capability = ver("8.6");
   auto r = resolve(cells, m, drivers());
-  auto cu91 = std::find_if(r.excluded.begin(), r.excluded.end(), [](const Verdict& v) { return v.cell->tags[0] == "cu91"; });
+  auto cu91 =
+      std::find_if(r.excluded.begin(), r.excluded.end(), [](const Verdict& v) { return v.cell->tags[0] == "cu91"; });
   ASSERT_NE(cu91, r.excluded.end());
   EXPECT_EQ(join(cu91->reasons, "; "), "GPU compute capability 8.6 is newer than CUDA 9.1 supports (up to 7.2)");
 }

@@ -64,7 +64,8 @@ Status BaseScanner::add_layer(const layer::ReadFn& blob, const std::string& name
   archive_read_support_format_empty(a);
   auto fail = [&](const std::string& what) -> Status {
     if (!src.err.ok()) return src.err.error().wrap(name);
-    return invalid(name + ": " + what + ": " + (archive_error_string(a) ? archive_error_string(a) : "libarchive error"));
+    return invalid(name + ": " + what + ": " +
+                   (archive_error_string(a) ? archive_error_string(a) : "libarchive error"));
   };
   if (archive_read_open(a, &src, nullptr, &Src::cb, nullptr) != ARCHIVE_OK) return fail("not a tar layer");
   archive_entry* ae = nullptr;
@@ -87,8 +88,10 @@ Status BaseScanner::add_layer(const layer::ReadFn& blob, const std::string& name
       continue;
     }
     Node n;
-    if (archive_entry_hardlink(ae)) n.type = layer::EntryType::hardlink;
-    else if (archive_entry_filetype(ae) == AE_IFDIR) n.type = layer::EntryType::dir;
+    if (archive_entry_hardlink(ae))
+      n.type = layer::EntryType::hardlink;
+    else if (archive_entry_filetype(ae) == AE_IFDIR)
+      n.type = layer::EntryType::dir;
     else if (archive_entry_filetype(ae) == AE_IFLNK) {
       n.type = layer::EntryType::symlink;
       n.target = archive_entry_symlink(ae) ? archive_entry_symlink(ae) : "";

@@ -38,8 +38,7 @@ void Paragraph::erase(std::string_view name) {
   std::erase_if(fields, [&](const auto& f) { return iequal(f.first, name); });
 }
 
-Result<std::vector<Paragraph>> parse_deb822(std::string_view text, std::string_view what,
-                                            const Deb822Limits& limits) {
+Result<std::vector<Paragraph>> parse_deb822(std::string_view text, std::string_view what, const Deb822Limits& limits) {
   std::vector<Paragraph> out;
   Paragraph cur;
   size_t line_no = 0;

@@ -103,8 +103,7 @@ Result<layer::EntryType> entry_type(archive_entry* ae, const std::string& name, 
   }
 }
 
-Status read_data_member(archive* outer, const std::string& name, const DataEntryFn& on_entry,
-                        const DebLimits& limits) {
+Status read_data_member(archive* outer, const std::string& name, const DataEntryFn& on_entry, const DebLimits& limits) {
   Nested n{outer};
   DL_ASSIGN_OR_RETURN(ArchivePtr in, open_nested(&n, name, "data.tar"));
   archive_entry* ae = nullptr;
@@ -146,8 +145,8 @@ Status read_data_member(archive* outer, const std::string& name, const DataEntry
 
 }  // namespace
 
-Status read_deb(const fs::path& deb, const std::string& name, const ControlFn& on_control,
-                const DataEntryFn& on_entry, const DebLimits& limits) {
+Status read_deb(const fs::path& deb, const std::string& name, const ControlFn& on_control, const DataEntryFn& on_entry,
+                const DebLimits& limits) {
   Utf8Locale utf8;
   ArchivePtr ar(archive_read_new());
   if (!ar) return Error(ErrorKind::internal, "libarchive: archive_read_new failed");
@@ -187,7 +186,12 @@ Status read_deb(const fs::path& deb, const std::string& name, const ControlFn& o
 
 Result<DebControl> read_deb_control(const fs::path& deb, const std::string& name) {
   DebControl out;
-  DL_TRY(read_deb(deb, name, [&](const DebControl& c) { out = c; return Status{}; }, {}));
+  DL_TRY(read_deb(deb, name,
+                  [&](const DebControl& c) {
+                    out = c;
+                    return Status{};
+                  },
+                  {}));
   return out;
 }
 

@@ -45,8 +45,8 @@ struct DebLimits {
 };
 
 // Reads `deb` (shown as `name` in errors: the package file or URL).
-Status read_deb(const fs::path& deb, const std::string& name, const ControlFn& on_control,
-                const DataEntryFn& on_entry, const DebLimits& limits = {});
+Status read_deb(const fs::path& deb, const std::string& name, const ControlFn& on_control, const DataEntryFn& on_entry,
+                const DebLimits& limits = {});
 
 // Only the control part (skips data).
 Result<DebControl> read_deb_control(const fs::path& deb, const std::string& name);

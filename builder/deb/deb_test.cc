@@ -40,8 +40,9 @@ fs::path build_deb(const fs::path& work, const std::string& pkg, const std::map<
                    const std::map<std::string, std::string>& debian = {}, const std::string& extra_control = "") {
   fs::path dir = work / ("src-" + pkg);
   fs::remove_all(dir);
-  put(dir / "DEBIAN/control", "Package: " + pkg + "\nVersion: 1.0-1\nArchitecture: all\nMaintainer: T <t@example.org>\n" +
-                                   extra_control + "Description: test package\n more text\n");
+  put(dir / "DEBIAN/control", "Package: " + pkg +
+                                  "\nVersion: 1.0-1\nArchitecture: all\nMaintainer: T <t@example.org>\n" +
+                                  extra_control + "Description: test package\n more text\n");
   for (const auto& [k, v] : debian) put(dir / "DEBIAN" / k, v, k.ends_with("inst") ? fs::perms(0755) : fs::perms(0644));
   for (const auto& [path, content] : files) {
     if (content.starts_with("->")) {
@@ -51,7 +52,8 @@ fs::path build_deb(const fs::path& work, const std::string& pkg, const std::map<
       put(dir / path, content);
     }
   }
-  std::string md5 = "cd " + dir.string() + " && find . -path ./DEBIAN -prune -o -type f -printf '%P\\0' | xargs -0r md5sum > DEBIAN/md5sums";
+  std::string md5 = "cd " + dir.string() +
+                    " && find . -path ./DEBIAN -prune -o -type f -printf '%P\\0' | xargs -0r md5sum > DEBIAN/md5sums";
   EXPECT_EQ(sh(md5), 0);
   fs::path out = work / (pkg + ".deb");
   EXPECT_EQ(sh("dpkg-deb --root-owner-group -Zgzip -b " + dir.string() + " " + out.string() + " >/dev/null"), 0);
@@ -59,7 +61,8 @@ fs::path build_deb(const fs::path& work, const std::string& pkg, const std::map<
 }
 
 TEST(Deb822, RoundTripsFieldsAndContinuations) {
-  std::string text = "Package: a\nVersion: 1\nDescription: x\n y\n .\n z\n\n\nPackage: b\nStatus: install ok installed\n";
+  std::string text =
+      "Package: a\nVersion: 1\nDescription: x\n y\n .\n z\n\n\nPackage: b\nStatus: install ok installed\n";
   auto p = parse_deb822(text, "status");
   ASSERT_TRUE(p.ok()) << p.error().message();
   ASSERT_EQ(p->size(), 2u);
@@ -95,12 +98,15 @@ struct DebInstall : ::testing::Test {
   TempDir work{"dl-deb"};
   fs::path mawk() {
     return build_deb(work.path(), "mawk",
-                     {{"usr/bin/mawk", "#!/bin/sh\n"}, {"usr/share/man/man1/mawk.1.gz", "man"},
+                     {{"usr/bin/mawk", "#!/bin/sh\n"},
+                      {"usr/share/man/man1/mawk.1.gz", "man"},
                       {"usr/share/doc/mawk/caf\xc3\xa9.txt", "UTF-8 name"},
-                      {"etc/mawk.conf", "conf=1\n"}, {"lib/x86_64-linux-gnu/libm.so", "lib"}},
+                      {"etc/mawk.conf", "conf=1\n"},
+                      {"lib/x86_64-linux-gnu/libm.so", "lib"}},
                      {{"conffiles", "/etc/mawk.conf\n"},
-                      {"postinst", "#!/bin/sh\nupdate-alternatives --install /usr/bin/awk awk /usr/bin/mawk 5 \\\n"
-                                   "  --slave /usr/share/man/man1/awk.1.gz awk.1.gz /usr/share/man/man1/mawk.1.gz\n"},
+                      {"postinst",
+                       "#!/bin/sh\nupdate-alternatives --install /usr/bin/awk awk /usr/bin/mawk 5 \\\n"
+                       "  --slave /usr/share/man/man1/awk.1.gz awk.1.gz /usr/share/man/man1/mawk.1.gz\n"},
                       {"triggers", "activate-noawait ldconfig\n"}});
   }
 };
@@ -243,8 +249,9 @@ TEST_F(DebInstall, UnknownMaintainerScriptIsRefusedUnlessAllowed) {
   EXPECT_TRUE(layer_of({{deb, "weird.deb"}}, {}, opts).ok());
   // dh_makeshlibs' ldconfig-only postinst (xenial's shared libraries) is
   // known to need nothing; one more command in it and it is not.
-  std::string dh = "#!/bin/sh\nset -e\n# Automatically added by dh_makeshlibs\nif [ \"$1\" = \"configure\" ]; then\n"
-                   "\tldconfig\nfi\n# End automatically added section\n";
+  std::string dh =
+      "#!/bin/sh\nset -e\n# Automatically added by dh_makeshlibs\nif [ \"$1\" = \"configure\" ]; then\n"
+      "\tldconfig\nfi\n# End automatically added section\n";
   fs::path lib = build_deb(work.path(), "libx1", {{"usr/lib/x86_64-linux-gnu/libx.so.1", "ELF"}}, {{"postinst", dh}});
   EXPECT_TRUE(layer_of({{lib, "libx1.deb"}}, {}, {}).ok());
   fs::path more = build_deb(work.path(), "liby1", {{"usr/lib/x86_64-linux-gnu/liby.so.1", "ELF"}},
@@ -268,7 +275,8 @@ TEST_F(DebInstall, HostileAndBrokenPackagesAreOneClearError) {
   EXPECT_EQ(err("slip"),
             "evil-slip.deb (evil-slip): 'etc/link/evil' would be written through the package's own symlink "
             "'etc/link' -> '/tmp'");
-  EXPECT_EQ(err("escape"), "evil-escape.deb (evil-escape): symlink 'etc/up' -> '../../../../tmp' points outside the tree");
+  EXPECT_EQ(err("escape"),
+            "evil-escape.deb (evil-escape): symlink 'etc/up' -> '../../../../tmp' points outside the tree");
   // Truncated: a real package cut short.
   fs::path good = mawk();
   std::string bytes = *read_file(good);

@@ -22,7 +22,8 @@ Status check_parents(const fs::path& root, const std::string& rel) {
     struct stat st;
     if (::lstat(p.c_str(), &st) != 0) {
       if (errno != ENOENT) return io_error(p.string() + ": " + std::strerror(errno));
-      if (::mkdir(p.c_str(), 0755) != 0 && errno != EEXIST) return io_error(p.string() + ": mkdir: " + std::strerror(errno));
+      if (::mkdir(p.c_str(), 0755) != 0 && errno != EEXIST)
+        return io_error(p.string() + ": mkdir: " + std::strerror(errno));
       continue;
     }
     if (!S_ISDIR(st.st_mode)) return io_error(p.string() + ": not a directory (refusing to follow it)");
@@ -31,7 +32,8 @@ Status check_parents(const fs::path& root, const std::string& rel) {
 }
 
 void set_owner(const fs::path& p, const layer::Entry& e) {
-  if (::geteuid() == 0 && ::lchown(p.c_str(), e.uid, e.gid) != 0) { /* best effort, as tar does for non-root */ }
+  if (::geteuid() == 0 && ::lchown(p.c_str(), e.uid, e.gid) != 0) { /* best effort, as tar does for non-root */
+  }
 }
 }  // namespace
 
@@ -43,7 +45,8 @@ Status DirTreeSink::add(const layer::Entry& e, const layer::ReadFn& content) {
     case layer::EntryType::dir: {
       struct stat st;
       if (::lstat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return {};
-      if (::mkdir(p.c_str(), e.mode ? e.mode : 0755) != 0) return io_error(p.string() + ": mkdir: " + std::strerror(errno));
+      if (::mkdir(p.c_str(), e.mode ? e.mode : 0755) != 0)
+        return io_error(p.string() + ": mkdir: " + std::strerror(errno));
       set_owner(p, e);
       ::chmod(p.c_str(), e.mode ? e.mode : 0755);
       return {};
@@ -51,7 +54,8 @@ Status DirTreeSink::add(const layer::Entry& e, const layer::ReadFn& content) {
     case layer::EntryType::symlink: {
       fs::path tmp = p.string() + ".dlimage-new";
       fs::remove(tmp, ec);
-      if (::symlink(e.link_target.c_str(), tmp.c_str()) != 0) return io_error(p.string() + ": symlink: " + std::strerror(errno));
+      if (::symlink(e.link_target.c_str(), tmp.c_str()) != 0)
+        return io_error(p.string() + ": symlink: " + std::strerror(errno));
       set_owner(tmp, e);
       if (::rename(tmp.c_str(), p.c_str()) != 0) return io_error(p.string() + ": rename: " + std::strerror(errno));
       return {};
@@ -94,8 +98,10 @@ Status DirTreeSink::add(const layer::Entry& e, const layer::ReadFn& content) {
     }
     done += n;
   }
-  if (done != e.size) return invalid(e.path + ": " + std::to_string(done) + " bytes, expected " + std::to_string(e.size));
-  if (::geteuid() == 0 && ::fchown(fd, e.uid, e.gid) != 0) { /* best effort, as tar does */ }
+  if (done != e.size)
+    return invalid(e.path + ": " + std::to_string(done) + " bytes, expected " + std::to_string(e.size));
+  if (::geteuid() == 0 && ::fchown(fd, e.uid, e.gid) != 0) { /* best effort, as tar does */
+  }
   if (::fchmod(fd, e.mode ? e.mode : 0644) != 0) return io_error(p.string() + ": chmod: " + std::strerror(errno));
   if (::close(fd) != 0) return io_error(tmp.string() + ": close: " + std::strerror(errno));
   closer.fd = -1;
@@ -111,7 +117,8 @@ Tree::Fallback DirTreeSink::fallback() const {
     struct stat st;
     if (::lstat(p.c_str(), &st) != 0) return std::nullopt;
     Node n;
-    if (S_ISDIR(st.st_mode)) n.type = layer::EntryType::dir;
+    if (S_ISDIR(st.st_mode))
+      n.type = layer::EntryType::dir;
     else if (S_ISLNK(st.st_mode)) {
       n.type = layer::EntryType::symlink;
       std::string t(size_t(st.st_size) + 1, '\0');

@@ -18,11 +18,13 @@ std::string status_key(const Paragraph& p) { return p.get("Package") + ":" + p.g
 namespace {
 // lib/dpkg/parse.c fieldinfos: the order dpkg writes status entries in.
 const std::vector<std::string>& dpkg_field_order() {
-  static const std::vector<std::string> order = {
-      "Package", "Essential", "Protected", "Status", "Priority", "Section", "Installed-Size", "Origin",
-      "Maintainer", "Bugs", "Architecture", "Multi-Arch", "Source", "Version", "Config-Version", "Replaces",
-      "Provides", "Depends", "Pre-Depends", "Recommends", "Suggests", "Breaks", "Conflicts", "Enhances",
-      "Conffiles", "Description", "Triggers-Pending", "Triggers-Awaited"};
+  static const std::vector<std::string> order = {"Package",    "Essential",   "Protected",        "Status",
+                                                 "Priority",   "Section",     "Installed-Size",   "Origin",
+                                                 "Maintainer", "Bugs",        "Architecture",     "Multi-Arch",
+                                                 "Source",     "Version",     "Config-Version",   "Replaces",
+                                                 "Provides",   "Depends",     "Pre-Depends",      "Recommends",
+                                                 "Suggests",   "Breaks",      "Conflicts",        "Enhances",
+                                                 "Conffiles",  "Description", "Triggers-Pending", "Triggers-Awaited"};
   return order;
 }
 }  // namespace
@@ -64,8 +66,9 @@ std::string merge_status(const std::vector<Paragraph>& base, const std::vector<P
   return out;
 }
 
-std::map<std::string, std::string> merge_triggers(const std::map<std::string, std::string>& base_files,
-                                                  const std::vector<std::pair<std::string, std::string>>& pkg_triggers) {
+std::map<std::string, std::string> merge_triggers(
+    const std::map<std::string, std::string>& base_files,
+    const std::vector<std::pair<std::string, std::string>>& pkg_triggers) {
   std::map<std::string, std::set<std::string>> lines;  // file -> lines
   for (const auto& [path, content] : base_files)
     for (const auto& l : split(content, '\n'))
@@ -79,8 +82,10 @@ std::map<std::string, std::string> merge_triggers(const std::map<std::string, st
       if (words.size() < 2 || !words[0].starts_with("interest")) continue;  // activate*: not run, effects reproduced
       std::string who = pkg + (words[0].ends_with("-noawait") ? "/noawait" : "");
       const std::string& name = words[1];
-      if (name.starts_with("/")) lines[std::string(kDpkgDir) + "/triggers/File"].insert(name + " " + who);
-      else lines[std::string(kDpkgDir) + "/triggers/" + name].insert(who);
+      if (name.starts_with("/"))
+        lines[std::string(kDpkgDir) + "/triggers/File"].insert(name + " " + who);
+      else
+        lines[std::string(kDpkgDir) + "/triggers/" + name].insert(who);
     }
   }
   std::map<std::string, std::string> out;

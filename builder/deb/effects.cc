@@ -25,9 +25,11 @@ std::string captured(const InstallState& st, const std::string& p) {
 }
 
 Status base_files(InstallState& st) {
-  const std::pair<const char*, const char*> defaults[] = {
-      {"dot.profile", "root/.profile"}, {"dot.bashrc", "root/.bashrc"}, {"profile", "etc/profile"},
-      {"motd", "etc/motd"}, {"info.dir", "usr/share/info/dir"}};
+  const std::pair<const char*, const char*> defaults[] = {{"dot.profile", "root/.profile"},
+                                                          {"dot.bashrc", "root/.bashrc"},
+                                                          {"profile", "etc/profile"},
+                                                          {"motd", "etc/motd"},
+                                                          {"info.dir", "usr/share/info/dir"}};
   for (const auto& [from, to] : defaults) {
     std::string src = std::string("usr/share/base-files/") + from;
     if (st.captured.count(src) && !st.base.tree.exists(to)) DL_TRY(st.emit_file(to, st.captured.at(src)));
@@ -225,8 +227,9 @@ Status apply_effects(InstallState& st) {
         break;
       case Effect::python_config:
         if (!st.base.tree.exists("etc/python3/debian_config"))
-          s = st.emit_file("etc/python3/debian_config",
-                           "[DEFAULT]\n# how to byte-compile (comma separated: standard, optimize)\nbyte-compile = standard\n");
+          s = st.emit_file(
+              "etc/python3/debian_config",
+              "[DEFAULT]\n# how to byte-compile (comma separated: standard, optimize)\nbyte-compile = standard\n");
         break;
       case Effect::python_site:
         for (const auto* c : pkgs) DL_TRY(python_site(st, *c));

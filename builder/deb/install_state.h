@@ -20,13 +20,13 @@ struct InstallState {
   // Small files the effects read (base-files' defaults, base-passwd's
   // masters, debianutils' shells, CA certificates), by package path.
   std::map<std::string, std::string> captured;
-  std::map<Effect, std::vector<const DebControl*>> effects;  // effect -> packages asking for it
+  std::map<Effect, std::vector<const DebControl*>> effects;               // effect -> packages asking for it
   std::vector<std::pair<std::string, std::string>> alternatives_scripts;  // (package, script text)
   std::uint64_t entries = 0;
 
   Status emit(layer::Entry e, const layer::ReadFn& content = {});
-  Status emit_file(const std::string& path, const std::string& data, std::uint32_t mode = 0644,
-                   std::uint32_t uid = 0, std::uint32_t gid = 0);
+  Status emit_file(const std::string& path, const std::string& data, std::uint32_t mode = 0644, std::uint32_t uid = 0,
+                   std::uint32_t gid = 0);
   Status emit_symlink(const std::string& path, const std::string& target);
   Status emit_dir(const std::string& path, std::uint32_t mode = 0755, std::uint32_t gid = 0);
 };

@@ -40,8 +40,8 @@ const std::uint32_t kMaxCapture = 4 << 20;
 
 struct Unpacked {
   DebControl control;
-  std::string list;                               // info/<pkg>.list
-  std::string md5sums;                            // computed when the package has none
+  std::string list;     // info/<pkg>.list
+  std::string md5sums;  // computed when the package has none
   std::map<std::string, std::string> conffile_md5;
 };
 
@@ -64,7 +64,8 @@ Status unpack_one(InstallState& st, const DebPackage& deb, Unpacked& u) {
     layer::Entry e = d.entry;
     Tree& tree = st.base.tree;
     auto where = [&](const Error& err) { return err.wrap(deb.name + " (" + name + ")"); };
-    Result<std::string> out = e.type == layer::EntryType::dir ? tree.resolve(e.path) : tree.resolve_parent(e.path, name);
+    Result<std::string> out =
+        e.type == layer::EntryType::dir ? tree.resolve(e.path) : tree.resolve_parent(e.path, name);
     if (!out.ok()) return where(out.error());
     if (e.type == layer::EntryType::dir) {
       auto existing = tree.find(*out);
@@ -118,8 +119,8 @@ Status write_info(InstallState& st, const Unpacked& u) {
   // when it has no regular file (else `dpkg --audit` asks to reinstall it).
   if (!u.control.members.count("md5sums")) DL_TRY(st.emit_file(base + ".md5sums", u.md5sums));
   for (const auto& [member, data] : u.control.members) {
-    bool script = member == "preinst" || member == "postinst" || member == "prerm" || member == "postrm" ||
-                  member == "config";
+    bool script =
+        member == "preinst" || member == "postinst" || member == "prerm" || member == "postrm" || member == "config";
     DL_TRY(st.emit_file(base + "." + member, data, script ? 0755 : 0644));
   }
   return {};
@@ -142,7 +143,8 @@ Status write_database(InstallState& st, const std::vector<Unpacked>& done) {
     std::vector<std::string> conffiles =
         parse_conffiles(u.control.members.count("conffiles") ? u.control.members.at("conffiles") : "");
     added.push_back(installed_entry(u.control.control, conffiles, u.conffile_md5));
-    if (u.control.members.count("triggers")) triggers.emplace_back(info_name(u.control.control), u.control.members.at("triggers"));
+    if (u.control.members.count("triggers"))
+      triggers.emplace_back(info_name(u.control.control), u.control.members.at("triggers"));
   }
   const std::string dir = kDpkgDir;
   DL_TRY(st.emit_file(dir + "/status", merge_status(st.base.status, added)));
@@ -187,8 +189,8 @@ Status InstallState::emit(layer::Entry e, const layer::ReadFn& content) {
   return {};
 }
 
-Status InstallState::emit_file(const std::string& path, const std::string& data, std::uint32_t mode,
-                               std::uint32_t uid, std::uint32_t gid) {
+Status InstallState::emit_file(const std::string& path, const std::string& data, std::uint32_t mode, std::uint32_t uid,
+                               std::uint32_t gid) {
   layer::Entry e;
   e.path = path;
   e.type = layer::EntryType::file;

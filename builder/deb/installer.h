@@ -81,8 +81,8 @@ struct InstalledPackage {
 };
 
 struct InstallReport {
-  std::vector<InstalledPackage> packages;     // in install order (by name)
-  std::vector<std::string> acknowledged;      // "pkg/script" skipped via allow_scripts
+  std::vector<InstalledPackage> packages;  // in install order (by name)
+  std::vector<std::string> acknowledged;   // "pkg/script" skipped via allow_scripts
   std::uint64_t entries = 0;
 };
 

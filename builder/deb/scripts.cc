@@ -64,9 +64,9 @@ const std::map<std::string, std::map<std::string, std::vector<E>>>& table() {
       {"python3-six", {{"postinst", {E::none}}}},
       {"python-six", {{"postinst", {E::none}}}},
       {"libgcc1", {{"postinst", {E::none}}}},
-      {"libgcrypt20", {{"postinst", {E::none}}}},       // cleanup on upgrades only
-      {"libgssapi-krb5-2", {{"postinst", {E::none}}}},  // migration on upgrades only
-      {"perl", {{"preinst", {E::none}}, {"postinst", {E::none}}}},  // rm_conffile, upgrade trigger
+      {"libgcrypt20", {{"postinst", {E::none}}}},                       // cleanup on upgrades only
+      {"libgssapi-krb5-2", {{"postinst", {E::none}}}},                  // migration on upgrades only
+      {"perl", {{"preinst", {E::none}}, {"postinst", {E::none}}}},      // rm_conffile, upgrade trigger
       {"usrmerge", {{"preinst", {E::none}}, {"postinst", {E::none}}}},  // converts; the tree is merged already
   };
   return t;

@@ -18,20 +18,20 @@ namespace dl::deb {
 
 // What dlimage does in place of a script.
 enum class Effect {
-  none,          // reviewed: nothing a fresh, non-booted image needs
-  alternatives,  // the script's `update-alternatives --install` lines
-  base_files,    // /etc/profile, /root/.profile, /etc/motd, base directories
-  base_passwd,   // /etc/passwd, /etc/group from base-passwd's masters
-  shadow,        // /etc/shadow, /etc/gshadow (shadowconfig on)
-  shells,        // /etc/shells (update-shells)
-  python_site,   // /usr/local/lib/pythonX.Y/dist-packages
-  tzdata,        // /etc/localtime -> Etc/UTC, /etc/timezone
-  ca_certs,      // update-ca-certificates: the bundle and hash links
-  defaults,      // "install_from_default": a shipped default copied to /etc when missing
-  login_files,   // /var/log/faillog, /etc/subuid, /etc/subgid
-  pam_opasswd,   // /etc/security/opasswd
-  python_config, // /etc/python3/debian_config
-  openssl_link,  // /usr/lib/ssl -> /etc/ssl
+  none,           // reviewed: nothing a fresh, non-booted image needs
+  alternatives,   // the script's `update-alternatives --install` lines
+  base_files,     // /etc/profile, /root/.profile, /etc/motd, base directories
+  base_passwd,    // /etc/passwd, /etc/group from base-passwd's masters
+  shadow,         // /etc/shadow, /etc/gshadow (shadowconfig on)
+  shells,         // /etc/shells (update-shells)
+  python_site,    // /usr/local/lib/pythonX.Y/dist-packages
+  tzdata,         // /etc/localtime -> Etc/UTC, /etc/timezone
+  ca_certs,       // update-ca-certificates: the bundle and hash links
+  defaults,       // "install_from_default": a shipped default copied to /etc when missing
+  login_files,    // /var/log/faillog, /etc/subuid, /etc/subgid
+  pam_opasswd,    // /etc/security/opasswd
+  python_config,  // /etc/python3/debian_config
+  openssl_link,   // /usr/lib/ssl -> /etc/ssl
 };
 
 // The scripts that run at install time: preinst, postinst, config.

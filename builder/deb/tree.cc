@@ -14,7 +14,8 @@ std::optional<Node> Tree::find(const std::string& path) const {
 void Tree::remove_tree(const std::string& path) {
   nodes_.erase(path);
   std::string prefix = path.empty() ? "" : path + "/";
-  for (auto it = nodes_.lower_bound(prefix); it != nodes_.end() && it->first.starts_with(prefix);) it = nodes_.erase(it);
+  for (auto it = nodes_.lower_bound(prefix); it != nodes_.end() && it->first.starts_with(prefix);)
+    it = nodes_.erase(it);
 }
 
 Result<std::string> Tree::target_path(const std::string& link_path, const std::string& target) {

@@ -95,7 +95,8 @@ Result<std::string> serialize(const ImageConfig& c) {
 
 namespace {
 
-Result<std::set<std::string>> key_set(const Doc& doc, const Json& obj, const std::string& key, const std::string& path) {
+Result<std::set<std::string>> key_set(const Doc& doc, const Json& obj, const std::string& key,
+                                      const std::string& path) {
   std::set<std::string> out;
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return out;
@@ -116,8 +117,8 @@ Status parse_run_config(const Doc& doc, const Json& j, RunConfig& rc) {
   DL_ASSIGN_OR_RETURN(rc.labels, doc.string_map(j, "Labels", p));
   DL_ASSIGN_OR_RETURN(rc.exposed_ports, key_set(doc, j, "ExposedPorts", p));
   DL_ASSIGN_OR_RETURN(rc.volumes, key_set(doc, j, "Volumes", p));
-  static const std::set<std::string> known = {"User", "WorkingDir", "StopSignal", "Env", "Entrypoint",
-                                              "Cmd", "Labels", "ExposedPorts", "Volumes"};
+  static const std::set<std::string> known = {"User", "WorkingDir", "StopSignal",   "Env",    "Entrypoint",
+                                              "Cmd",  "Labels",     "ExposedPorts", "Volumes"};
   for (auto kv = j.begin(); kv != j.end(); ++kv)
     if (!known.count(kv.key()) && !kv.value().is_null()) rc.extra[kv.key()] = kv.value().dump();
   return {};
@@ -138,7 +139,8 @@ Result<ImageConfig> parse_config(std::string_view text, const std::string& sourc
   DL_ASSIGN_OR_RETURN(c.os_version, doc.str(j, "os.version", "", false));
   if (auto it = j.find("config"); it != j.end() && !it->is_null()) DL_TRY(parse_run_config(doc, *it, c.config));
   auto rootfs = j.find("rootfs");
-  if (rootfs == j.end()) return doc.error("rootfs", "an object {\"type\":\"layers\",\"diff_ids\":[...]} (field is missing)", nullptr);
+  if (rootfs == j.end())
+    return doc.error("rootfs", "an object {\"type\":\"layers\",\"diff_ids\":[...]} (field is missing)", nullptr);
   DL_TRY(doc.object(*rootfs, "rootfs"));
   DL_ASSIGN_OR_RETURN(std::string type, doc.str(*rootfs, "type", "rootfs", true));
   if (type != "layers") return doc.error("rootfs.type", "\"layers\"", &(*rootfs)["type"]);
@@ -167,8 +169,8 @@ Result<ImageConfig> parse_config(std::string_view text, const std::string& sourc
       c.history.push_back(he);
     }
   }
-  static const std::set<std::string> known = {"created", "author", "architecture", "os", "variant",
-                                              "os.version", "config", "rootfs", "history"};
+  static const std::set<std::string> known = {"created",    "author", "architecture", "os",     "variant",
+                                              "os.version", "config", "rootfs",       "history"};
   for (auto kv = j.begin(); kv != j.end(); ++kv)
     if (!known.count(kv.key()) && !kv.value().is_null()) c.extra[kv.key()] = kv.value().dump();
   return c;

@@ -47,7 +47,7 @@ struct ImageConfig {
   // Builder helpers.
   void set_created(std::int64_t source_date_epoch);
   void set_env(const std::string& name, const std::string& value);  // replaces an existing NAME=
-  std::string env(const std::string& name) const;                  // "" when unset
+  std::string env(const std::string& name) const;                   // "" when unset
   // Appends a layer and its history line, stamped with `epoch`.
   void add_layer(const Digest& diff_id, const std::string& created_by, std::int64_t epoch,
                  const std::string& comment = "");

@@ -43,7 +43,8 @@ TEST(ImageConfig, RoundTripKeepsUnknownKeys) {
     "config": {"Hostname": "", "Env": ["PATH=/bin"], "Cmd": null, "Entrypoint": ["/bin/sh"], "OnBuild": null,
                "Labels": {"maintainer": "x"}},
     "container_config": {"Cmd": ["/bin/sh", "-c", "#(nop)"]},
-    "rootfs": {"type": "layers", "diff_ids": ["sha256:)J" + std::string(64, 'c') + R"J("]},
+    "rootfs": {"type": "layers", "diff_ids": ["sha256:)J" +
+                       std::string(64, 'c') + R"J("]},
     "history": [{"created": "2018-01-01T00:00:00Z", "created_by": "ADD file"}]})J";
   auto c = parse_config(docker, "base.json");
   ASSERT_TRUE(c.ok()) << c.error().message();
@@ -62,10 +63,12 @@ TEST(ImageConfig, RoundTripKeepsUnknownKeys) {
 }
 
 TEST(ImageConfig, ErrorsNamePathAndExpectation) {
-  auto bad = parse_config(R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["md5:x"]}})", "cfg.json");
+  auto bad = parse_config(R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["md5:x"]}})",
+                          "cfg.json");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message().find("cfg.json: rootfs.diff_ids[0]"), std::string::npos) << bad.error().message();
-  auto wrong = parse_config(R"({"architecture":"amd64","os":"linux","config":{"Env":"A=1"},"rootfs":{"type":"layers"}})", "c2");
+  auto wrong =
+      parse_config(R"({"architecture":"amd64","os":"linux","config":{"Env":"A=1"},"rootfs":{"type":"layers"}})", "c2");
   ASSERT_FALSE(wrong.ok());
   EXPECT_NE(wrong.error().message().find("c2: config.Env: expected an array of strings, got string"), std::string::npos)
       << wrong.error().message();
@@ -115,7 +118,7 @@ TEST(Manifest, DockerAndOciBuildAndParse) {
 
 TEST(Manifest, IndexesAndListsParse) {
   Index idx;
-  Descriptor m{std::string(media::kOciManifest), d('1'), 500, {}, {{std::string(annotation::kRefName), "v1"}},
+  Descriptor m{std::string(media::kOciManifest),      d('1'), 500, {}, {{std::string(annotation::kRefName), "v1"}},
                Platform{"amd64", "linux", "", "", {}}};
   idx.manifests = {m};
   auto text = serialize(idx);
@@ -127,7 +130,8 @@ TEST(Manifest, IndexesAndListsParse) {
 
   std::string list = R"({"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json",
     "manifests":[{"mediaType":"application/vnd.docker.distribution.manifest.v2+json","size":7,
-    "digest":"sha256:)" + std::string(64, '2') + R"(","platform":{"architecture":"arm64","os":"linux","variant":"v8"}}]})";
+    "digest":"sha256:)" +
+                     std::string(64, '2') + R"(","platform":{"architecture":"arm64","os":"linux","variant":"v8"}}]})";
   auto l = parse_index(list, "list");
   ASSERT_TRUE(l.ok()) << l.error().message();
   EXPECT_EQ(l->format, ManifestFormat::docker_v2);
@@ -138,12 +142,13 @@ TEST(Manifest, ValidationMessages) {
   auto v1 = parse_manifest(R"({"schemaVersion":1,"name":"x"})", "reg/x:1");
   ASSERT_FALSE(v1.ok());
   EXPECT_NE(v1.error().message().find("schemaVersion: expected 2"), std::string::npos) << v1.error().message();
-  auto mismatch = parse_manifest(R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]})",
-                                 "reg/x:2");
+  auto mismatch = parse_manifest(
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]})", "reg/x:2");
   ASSERT_FALSE(mismatch.ok());
   EXPECT_NE(mismatch.error().message().find("expected application/vnd.oci.image.manifest.v1+json"), std::string::npos);
-  auto size = parse_manifest(R"({"schemaVersion":2,"config":{"mediaType":"a","digest":"sha256:)" + std::string(64, '0') +
-                                 R"(","size":"12"},"layers":[]})", "m");
+  auto size = parse_manifest(R"({"schemaVersion":2,"config":{"mediaType":"a","digest":"sha256:)" +
+                                 std::string(64, '0') + R"(","size":"12"},"layers":[]})",
+                             "m");
   ASSERT_FALSE(size.ok());
   EXPECT_NE(size.error().message().find("m: config.size: expected an integer, got string"), std::string::npos)
       << size.error().message();

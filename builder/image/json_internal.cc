@@ -22,8 +22,8 @@ Result<Json> parse_json(std::string_view text, const std::string& source) {
     }
     std::string what = e.what();
     size_t cut = what.find("parse error");
-    return invalid(source + ":" + std::to_string(line) + ":" + std::to_string(col) + ": invalid JSON: " +
-                   (cut == std::string::npos ? what : what.substr(cut)));
+    return invalid(source + ":" + std::to_string(line) + ":" + std::to_string(col) +
+                   ": invalid JSON: " + (cut == std::string::npos ? what : what.substr(cut)));
   } catch (const Json::exception& e) {  // e.g. out_of_range: a number past double's range
     return invalid(source + ": invalid JSON: " + e.what());
   }

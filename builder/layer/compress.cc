@@ -40,8 +40,7 @@ Result<Compression> parse_compression(std::string_view name) {
 Result<std::unique_ptr<ByteSink>> make_compressor(const CompressOptions& opts, ByteSink* next) {
   int threads = opts.threads > 0 ? opts.threads : int(std::max(1u, std::thread::hardware_concurrency()));
   switch (opts.algorithm) {
-    case Compression::none:
-      return std::unique_ptr<ByteSink>(std::make_unique<PassThrough>(next));
+    case Compression::none: return std::unique_ptr<ByteSink>(std::make_unique<PassThrough>(next));
     case Compression::gzip: {
       int level = opts.level == 0 ? 1 : opts.level;
       if (level < 1 || level > 9) return invalid("gzip level " + std::to_string(opts.level) + ": expected 1..9");

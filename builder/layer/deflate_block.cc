@@ -20,8 +20,7 @@ Result<std::string> deflate_zlib(int level, std::string_view dict, std::string_v
     z_stream* z;
     ~End() { deflateEnd(z); }
   } end{&z};
-  if (!dict.empty() &&
-      deflateSetDictionary(&z, reinterpret_cast<const Bytef*>(dict.data()), uInt(dict.size())) != Z_OK)
+  if (!dict.empty() && deflateSetDictionary(&z, reinterpret_cast<const Bytef*>(dict.data()), uInt(dict.size())) != Z_OK)
     return Error(ErrorKind::internal, "gzip: deflateSetDictionary failed");
   std::string out(deflateBound(&z, uLong(input.size())) + 64, '\0');
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
@@ -33,7 +32,8 @@ Result<std::string> deflate_zlib(int level, std::string_view dict, std::string_v
     int rc = deflate(&z, last ? Z_FINISH : Z_SYNC_FLUSH);
     produced = out.size() - z.avail_out;
     if (rc == Z_STREAM_END) break;
-    if (rc != Z_OK && rc != Z_BUF_ERROR) return Error(ErrorKind::internal, "gzip: deflate failed: " + std::to_string(rc));
+    if (rc != Z_OK && rc != Z_BUF_ERROR)
+      return Error(ErrorKind::internal, "gzip: deflate failed: " + std::to_string(rc));
     if (!last && z.avail_in == 0 && z.avail_out != 0) break;  // sync flush complete
     out.resize(out.size() * 2);
   }
@@ -49,15 +49,18 @@ Result<std::string> deflate_isal(int level, std::string_view dict, std::string_v
   switch (level) {
     case 1: level_buf.resize(ISAL_DEF_LVL1_DEFAULT); break;
     case 2: level_buf.resize(ISAL_DEF_LVL2_DEFAULT); break;
-    default: level_buf.resize(ISAL_DEF_LVL3_DEFAULT); level = 3; break;
+    default:
+      level_buf.resize(ISAL_DEF_LVL3_DEFAULT);
+      level = 3;
+      break;
   }
   s.level = uint32_t(level);
   s.level_buf = level_buf.data();
   s.level_buf_size = uint32_t(level_buf.size());
   s.flush = SYNC_FLUSH;
   s.end_of_stream = last ? 1 : 0;
-  if (!dict.empty() &&
-      isal_deflate_set_dict(&s, reinterpret_cast<uint8_t*>(const_cast<char*>(dict.data())), uint32_t(dict.size())) != COMP_OK)
+  if (!dict.empty() && isal_deflate_set_dict(&s, reinterpret_cast<uint8_t*>(const_cast<char*>(dict.data())),
+                                             uint32_t(dict.size())) != COMP_OK)
     return Error(ErrorKind::internal, "gzip: isal_deflate_set_dict failed");
   std::string out(input.size() + input.size() / 8 + 1024, '\0');
   s.next_in = reinterpret_cast<uint8_t*>(const_cast<char*>(input.data()));
@@ -69,8 +72,7 @@ Result<std::string> deflate_isal(int level, std::string_view dict, std::string_v
     int rc = isal_deflate(&s);
     if (rc != COMP_OK) return Error(ErrorKind::internal, "gzip: isal_deflate failed: " + std::to_string(rc));
     produced = out.size() - s.avail_out;
-    bool done = s.avail_in == 0 && s.avail_out != 0 &&
-                (last ? s.internal_state.state == ZSTATE_END : true);
+    bool done = s.avail_in == 0 && s.avail_out != 0 && (last ? s.internal_state.state == ZSTATE_END : true);
     if (done) break;
     out.resize(out.size() * 2);
   }

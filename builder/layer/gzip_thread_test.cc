@@ -26,8 +26,10 @@ std::string make_tar() {
   std::mt19937 rng(11);
   std::string mixed;
   while (mixed.size() < (6u << 20)) {
-    if (rng() % 3) mixed += "entry " + std::to_string(rng() % 5000) + " of a fairly repetitive manifest line\n";
-    else for (int i = 0; i < 256; ++i) mixed.push_back(char(rng()));
+    if (rng() % 3)
+      mixed += "entry " + std::to_string(rng() % 5000) + " of a fairly repetitive manifest line\n";
+    else
+      for (int i = 0; i < 256; ++i) mixed.push_back(char(rng()));
   }
   EXPECT_TRUE((*w)->add_bytes("data/mixed.bin", mixed).ok());
   EXPECT_TRUE((*w)->finish().ok());
@@ -38,7 +40,8 @@ std::string gz(const std::string& in, int level, int threads, size_t chunk) {
   StringSink out;
   auto c = make_compressor({Compression::gzip, level, threads}, &out);
   EXPECT_TRUE(c.ok());
-  for (size_t i = 0; i < in.size(); i += chunk) EXPECT_TRUE((*c)->write(in.data() + i, std::min(chunk, in.size() - i)).ok());
+  for (size_t i = 0; i < in.size(); i += chunk)
+    EXPECT_TRUE((*c)->write(in.data() + i, std::min(chunk, in.size() - i)).ok());
   EXPECT_TRUE((*c)->finish().ok());
   return out.out;
 }
@@ -68,7 +71,7 @@ TEST(GzipUnderLoad, OneTarWithOneTwoAndEightThreadsGivesIdenticalBytes) {
     for (auto& t : jobs) t.join();
     for (int j = 0; j < 9; ++j)
       EXPECT_TRUE(got[size_t(j)] == want) << "level " << level << ", " << threads[j % 3] << " threads, run " << j
-                                         << ": " << got[size_t(j)].size() << " bytes vs " << want.size();
+                                          << ": " << got[size_t(j)].size() << " bytes vs " << want.size();
   }
   stop = true;
   for (auto& t : load) t.join();

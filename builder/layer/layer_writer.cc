@@ -4,9 +4,9 @@
 #include <archive_entry.h>
 #include <sys/stat.h>
 
+#include <locale.h>
 #include <clocale>
 #include <cstdlib>
-#include <locale.h>
 #include <set>
 #include <vector>
 
@@ -49,8 +49,8 @@ struct LayerWriter::Impl {
   std::unique_ptr<ByteSink> compressor;
   std::unique_ptr<HashingSink> tar_hash;
   archive* ar = nullptr;
-  Status sink_error;             // first failure seen inside the libarchive callback
-  std::set<std::string> dirs;    // directories already in the tar
+  Status sink_error;           // first failure seen inside the libarchive callback
+  std::set<std::string> dirs;  // directories already in the tar
   std::vector<char> buf = std::vector<char>(256 * 1024);
   bool finished = false;
   bool broken = false;  // a failure mid-entry leaves the tar unusable
@@ -101,9 +101,7 @@ struct LayerWriter::Impl {
     if (!e.gname.empty()) archive_entry_set_gname_utf8(ae, e.gname.c_str());
     std::uint32_t perm = mode_for(e);
     switch (e.type) {
-      case EntryType::dir:
-        archive_entry_set_filetype(ae, AE_IFDIR);
-        break;
+      case EntryType::dir: archive_entry_set_filetype(ae, AE_IFDIR); break;
       case EntryType::symlink:
         archive_entry_set_filetype(ae, AE_IFLNK);
         archive_entry_set_symlink_utf8(ae, e.link_target.c_str());

@@ -33,10 +33,10 @@ struct LayerOptions {
 };
 
 struct LayerInfo {
-  Digest diff_id;                  // sha256 of the uncompressed tar
-  Digest digest;                   // sha256 of the compressed blob
-  std::uint64_t size = 0;          // compressed blob size
-  std::uint64_t tar_size = 0;      // uncompressed size
+  Digest diff_id;              // sha256 of the uncompressed tar
+  Digest digest;               // sha256 of the compressed blob
+  std::uint64_t size = 0;      // compressed blob size
+  std::uint64_t tar_size = 0;  // uncompressed size
   Compression compression = Compression::gzip;
   std::string oci_media_type() const;  // application/vnd.oci.image.layer.v1.tar[+gzip|+zstd]
 };

@@ -1,7 +1,7 @@
 #include <archive.h>
 #include <archive_entry.h>
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <locale.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -80,8 +80,7 @@ void make_tree(const fs::path& root, int variant) {
   fs::create_symlink("../lib/libx.so", root / "usr/bin/libx-link");
   fs::create_hard_link(root / "usr/bin/tool", root / "usr/bin/tool2");
   if (variant) {
-    for (auto& p : fs::recursive_directory_iterator(root))
-      ::lchown(p.path().c_str(), 1000 + variant, 1000 + variant);
+    for (auto& p : fs::recursive_directory_iterator(root)) ::lchown(p.path().c_str(), 1000 + variant, 1000 + variant);
   }
 }
 
@@ -130,9 +129,19 @@ TEST(LayerWriter, TarHasSortedNormalisedEntries) {
   std::vector<std::string> paths;
   for (auto& t : items) paths.push_back(t.path);
   std::string long_dir = std::string(120, 'n');
-  std::vector<std::string> want = {"empty", "empty/dir", "etc", "etc/conf", long_dir, kLong,
-                                   "usr", "usr/bin", "usr/bin/libx-link", "usr/bin/tool", "usr/bin/tool2",
-                                   "usr/lib", "usr/lib/libx.so"};
+  std::vector<std::string> want = {"empty",
+                                   "empty/dir",
+                                   "etc",
+                                   "etc/conf",
+                                   long_dir,
+                                   kLong,
+                                   "usr",
+                                   "usr/bin",
+                                   "usr/bin/libx-link",
+                                   "usr/bin/tool",
+                                   "usr/bin/tool2",
+                                   "usr/lib",
+                                   "usr/lib/libx.so"};
   // libarchive may or may not print the trailing slash of directories.
   for (auto& p : paths)
     if (!p.empty() && p.back() == '/') p.pop_back();
@@ -210,8 +219,16 @@ TEST(LayerWriter, EntriesWithReadersAndParentsAndWhiteouts) {
     paths.push_back(t.path);
     EXPECT_EQ(t.mtime, 42);
   }
-  std::vector<std::string> want = {"opt", "opt/pkg", "opt/pkg/alpha.py", "opt/pkg/link", "opt/pkg/zeta.py",
-                                   "usr", "usr/share", "usr/share/.wh.doc", "var", "var/cache",
+  std::vector<std::string> want = {"opt",
+                                   "opt/pkg",
+                                   "opt/pkg/alpha.py",
+                                   "opt/pkg/link",
+                                   "opt/pkg/zeta.py",
+                                   "usr",
+                                   "usr/share",
+                                   "usr/share/.wh.doc",
+                                   "var",
+                                   "var/cache",
                                    "var/cache/.wh..wh..opq"};
   for (auto& p : paths)
     if (!p.empty() && p.back() == '/') p.pop_back();

@@ -65,7 +65,8 @@ TEST(HostileLayout, BlobSymlinkLeadingOutIsNeverFollowed) {
   std::string secret = "root:$6$hash:19000:0:99999:7:::\n";
   ASSERT_TRUE(write_file_atomic(t.path() / "shadow", secret).ok());
   Layout l = make(t.path() / "layout");
-  Descriptor d{"application/octet-stream", Digest{"sha256", Sha256::hex(secret)}, std::int64_t(secret.size()), {}, {}, {}};
+  Descriptor d{
+      "application/octet-stream", Digest{"sha256", Sha256::hex(secret)}, std::int64_t(secret.size()), {}, {}, {}};
   ASSERT_EQ(::symlink((t.path() / "shadow").c_str(), l.blob_path(d.digest).c_str()), 0);
   EXPECT_FALSE(l.has_blob(d.digest));
   auto r = l.read_blob(d);
@@ -169,12 +170,16 @@ TEST(HostileLayout, NextOpenRemovesDeadRunsTempFilesButNotLiveOnes) {
   size_t before = 0;
   for (auto& e : fs::directory_iterator(tmp)) {
     ++before;
-    struct utimbuf old{::time(nullptr) - 3600, ::time(nullptr) - 3600};
+    struct utimbuf old {
+      ::time(nullptr) - 3600, ::time(nullptr) - 3600
+    };
     ::utime(e.path().c_str(), &old);
   }
   for (auto& e : fs::directory_iterator(t.path()))
     if (e.path().filename().string().find(".tmp-") != std::string::npos) {
-      struct utimbuf old{::time(nullptr) - 3600, ::time(nullptr) - 3600};
+      struct utimbuf old {
+        ::time(nullptr) - 3600, ::time(nullptr) - 3600
+      };
       ::utime(e.path().c_str(), &old);
     }
   ASSERT_EQ(before, 2u);

@@ -200,12 +200,13 @@ Result<layer::ReadFn> Layout::open_blob(const image::Descriptor& d) const {
     st->sha.update(buf, n);
     st->got += n;
     if (st->got > want_size)
-      return Error(ErrorKind::integrity, "blob " + name + ": longer than the descriptor's size " + std::to_string(want_size));
+      return Error(ErrorKind::integrity,
+                   "blob " + name + ": longer than the descriptor's size " + std::to_string(want_size));
     if (n == 0 && !st->checked) {
       st->checked = true;
       if (st->got != want_size)
-        return Error(ErrorKind::integrity, "blob " + name + ": " + std::to_string(st->got) + " bytes, expected " +
-                                               std::to_string(want_size));
+        return Error(ErrorKind::integrity,
+                     "blob " + name + ": " + std::to_string(st->got) + " bytes, expected " + std::to_string(want_size));
       std::string hex = st->sha.hex_digest();
       if (hex != want.hex) return Error(ErrorKind::integrity, "blob " + name + ": content hashes to sha256:" + hex);
     }
@@ -331,7 +332,8 @@ Status verify_file(const fs::path& file, const Digest& d, std::uint64_t size) {
   if (fd < 0) {
     int e = errno;
     if (e == ELOOP) return invalid(file.string() + ": is a symlink; expected a regular blob file");
-    return Error(e == ENOENT ? ErrorKind::not_found : ErrorKind::io, file.string() + ": cannot open: " + std::strerror(e));
+    return Error(e == ENOENT ? ErrorKind::not_found : ErrorKind::io,
+                 file.string() + ": cannot open: " + std::strerror(e));
   }
   DL_ASSIGN_OR_RETURN(auto reader, fd_reader(fd, file.string()));
   Sha256 sha;
@@ -344,9 +346,11 @@ Status verify_file(const fs::path& file, const Digest& d, std::uint64_t size) {
     got += n;
   }
   if (got != size)
-    return Error(ErrorKind::integrity, file.string() + ": " + std::to_string(got) + " bytes, expected " + std::to_string(size));
+    return Error(ErrorKind::integrity,
+                 file.string() + ": " + std::to_string(got) + " bytes, expected " + std::to_string(size));
   if (sha.hex_digest() != d.hex)
-    return Error(ErrorKind::integrity, file.string() + ": content hashes to sha256:" + sha.hex_digest() + ", expected " + d.str());
+    return Error(ErrorKind::integrity,
+                 file.string() + ": content hashes to sha256:" + sha.hex_digest() + ", expected " + d.str());
   return {};
 }
 

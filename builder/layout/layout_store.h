@@ -26,8 +26,7 @@ class LayoutStore final : public store::ImageStore {
 
   Result<store::Manifest> get_manifest(const std::string& ref) override;
   Result<store::ManifestHead> head_manifest(const std::string& ref) override;
-  Result<Digest> put_manifest(const std::string& media_type, const std::string& bytes,
-                              const std::string& tag) override;
+  Result<Digest> put_manifest(const std::string& media_type, const std::string& bytes, const std::string& tag) override;
   Status tag(const std::string& tag, const Digest& digest) override;
   Result<std::vector<std::string>> list() override;
   store::PutCounts counts() const override;

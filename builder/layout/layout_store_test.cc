@@ -33,7 +33,8 @@ TEST(LayoutStore, BlobsAreHardLinkedBetweenLayoutsOrStreamed) {
   ASSERT_TRUE(d.ok());
   ASSERT_TRUE(b->put_blobs({source(*a, *d)}).ok());
   EXPECT_EQ(b->counts().mounted, 1u);
-  struct stat sa {}, sb {};
+  struct stat sa {
+  }, sb{};
   ASSERT_EQ(::stat(a->layout().blob_path(d->digest).c_str(), &sa), 0);
   ASSERT_EQ(::stat(b->layout().blob_path(d->digest).c_str(), &sb), 0);
   EXPECT_EQ(sa.st_ino, sb.st_ino) << "same filesystem: one inode, no bytes copied";

@@ -297,9 +297,9 @@ TEST(LayoutInterop, UmociRejectsDockerSchema2InLayout) {
   Layout l = make_layout(t.path() / "img");
   write_small_image(l, ManifestFormat::docker_v2, "d1");
   std::string out;
-  int rc = run("umoci unpack --image '" + (t.path() / "img").string() + ":d1' '" +
-                   (bundle_parent.path() / "b").string() + "'",
-               &out);
+  int rc = run(
+      "umoci unpack --image '" + (t.path() / "img").string() + ":d1' '" + (bundle_parent.path() / "b").string() + "'",
+      &out);
   EXPECT_NE(rc, 0) << "umoci now accepts Docker schema 2 in a layout; update docs/this test. Output: " << out;
 }
 

@@ -9,12 +9,13 @@ constexpr std::size_t kMaxConfig = 16 << 20;
 // Reads blob `d` whole (a config), verified against its digest and size.
 Result<std::string> read_small_blob(store::ImageStore& s, const image::Descriptor& d, const std::string& where) {
   if (d.size < 0 || std::size_t(d.size) > kMaxConfig)
-    return invalid(where + ": blob " + d.digest.str() + " of " + std::to_string(d.size) +
-                   " bytes exceeds the limit " + std::to_string(kMaxConfig) + " for an in-memory blob");
+    return invalid(where + ": blob " + d.digest.str() + " of " + std::to_string(d.size) + " bytes exceeds the limit " +
+                   std::to_string(kMaxConfig) + " for an in-memory blob");
   DL_ASSIGN_OR_RETURN(auto src, s.open_blob({d.media_type, d.digest, std::uint64_t(d.size)}));
   std::string out;
   auto st = src->write_to([&](const char* p, size_t n) -> Status {
-    if (out.size() + n > std::size_t(d.size)) return Error(ErrorKind::integrity, "blob " + d.digest.str() + ": longer than its descriptor says");
+    if (out.size() + n > std::size_t(d.size))
+      return Error(ErrorKind::integrity, "blob " + d.digest.str() + ": longer than its descriptor says");
     out.append(p, n);
     return {};
   });
@@ -42,8 +43,7 @@ Result<StoredImage> read_image(store::ImageStore& s, const std::string& ref, con
         break;
       }
     }
-    if (!pick)
-      return not_found(where + ": the index has no manifest for " + platform.os + "/" + platform.architecture);
+    if (!pick) return not_found(where + ": the index has no manifest for " + platform.os + "/" + platform.architecture);
     desc = *pick;
     DL_ASSIGN_OR_RETURN(auto inner, s.get_manifest(desc.digest.str()));
     if (inner.digest != desc.digest || inner.bytes.size() != std::size_t(desc.size))

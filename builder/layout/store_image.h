@@ -39,8 +39,8 @@ struct StoredRefs {
 // descriptors may carry OCI or Docker media types; they are converted for
 // `format` (zstd + docker_v2 is refused). Tags are applied after every blob
 // is durable, so a crash never leaves a tag pointing at nothing.
-Result<StoredRefs> store_image(store::ImageStore& store, image::ManifestFormat format,
-                               const image::ImageConfig& config, std::vector<image::Descriptor> layers,
+Result<StoredRefs> store_image(store::ImageStore& store, image::ManifestFormat format, const image::ImageConfig& config,
+                               std::vector<image::Descriptor> layers,
                                const std::map<std::string, std::string>& annotations,
                                const std::vector<std::string>& tags);
 

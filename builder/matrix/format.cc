@@ -36,7 +36,8 @@ nlohmann::ordered_json cell_json(const Cell& c) {
 }  // namespace
 
 std::string format_table(const std::vector<Cell>& cells) {
-  std::vector<std::vector<std::string>> rows = {{"REPO", "TAG", "FRAMEWORK", "VERSION", "PYTHON", "ACCELERATOR", "ISA", "ID"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"REPO", "TAG", "FRAMEWORK", "VERSION", "PYTHON", "ACCELERATOR", "ISA", "ID"}};
   for (auto& c : cells)
     rows.push_back({c.repo, join(c.tags, ","), c.framework, c.version, c.python, c.accelerator.key, c.isa.key, c.id});
   std::vector<size_t> width(rows[0].size(), 0);

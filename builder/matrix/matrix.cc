@@ -85,7 +85,8 @@ Result<Filter> parse_filters(const std::vector<std::string>& args) {
     if (std::find(kFilterKeys.begin(), kFilterKeys.end(), key) == kFilterKeys.end()) {
       std::string hint = nearest(key, kFilterKeys);
       return invalid("--filter '" + arg + "': unknown key '" + key + "'; " +
-                     (hint.empty() ? "" : "did you mean '" + hint + "'? ") + "expected one of " + join(kFilterKeys, ", "));
+                     (hint.empty() ? "" : "did you mean '" + hint + "'? ") + "expected one of " +
+                     join(kFilterKeys, ", "));
     }
     f.terms[key].push_back(arg.substr(eq + 1));
   }

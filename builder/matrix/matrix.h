@@ -49,12 +49,12 @@ struct BaseImage {
 };
 
 struct Accelerator {
-  std::string key;    // value name in matrix.yaml, e.g. "cu91"
-  std::string kind;   // cpu | cuda | rocm
-  std::string cuda;   // "9.1" when kind == cuda
-  std::string cudnn;  // "7.1" when kind == cuda
-  std::string rocm;   // "2.6.22" when kind == rocm
-  std::string base;   // key into bases:
+  std::string key;                           // value name in matrix.yaml, e.g. "cu91"
+  std::string kind;                          // cpu | cuda | rocm
+  std::string cuda;                          // "9.1" when kind == cuda
+  std::string cudnn;                         // "7.1" when kind == cuda
+  std::string rocm;                          // "2.6.22" when kind == rocm
+  std::string base;                          // key into bases:
   std::map<std::string, std::string> attrs;  // every attribute, for templates
   AptSection apt;
 };
@@ -67,19 +67,19 @@ struct IsaVariant {
 };
 
 struct Cell {
-  std::string id;         // stable: hash of the cell's identity, not its position
-  std::string group;      // the images: entry that produced it
-  std::string repo;       // "qingcloud/tensorflow"
-  std::string framework;  // "tensorflow"
-  std::string version;    // "1.12"
-  std::string python;     // as written: "2.7/3.6"
+  std::string id;                    // stable: hash of the cell's identity, not its position
+  std::string group;                 // the images: entry that produced it
+  std::string repo;                  // "qingcloud/tensorflow"
+  std::string framework;             // "tensorflow"
+  std::string version;               // "1.12"
+  std::string python;                // as written: "2.7/3.6"
   std::vector<std::string> pythons;  // {"2.7", "3.6"}
   Accelerator accelerator;
   IsaVariant isa;
-  std::string recipe;     // recipes/<recipe>.yaml
+  std::string recipe;  // recipes/<recipe>.yaml
   BaseImage base;
   std::map<std::string, std::string> axes;  // axis name -> value, identity of the cell
-  std::vector<std::string> tags;  // tags[0] is primary; the rest are aliases
+  std::vector<std::string> tags;            // tags[0] is primary; the rest are aliases
   // CPU cells of a group with `auto_tag:`: the tag of the OCI index over the
   // group's ISA builds (docs/MATRIX.md); "" otherwise.
   std::string auto_tag;

@@ -139,10 +139,11 @@ Status check_cell_count(const yamlsrc::Source& src, const Document& doc, std::ui
   }
   if (total <= max_cells) return {};
   std::string axes;
-  for (auto& [name, values] : worst->axes) axes += (axes.empty() ? "" : " x ") + name + " " + std::to_string(values.size());
+  for (auto& [name, values] : worst->axes)
+    axes += (axes.empty() ? "" : " x ") + name + " " + std::to_string(values.size());
   std::string count = total >= cap ? "more than " + std::to_string(cap) : std::to_string(total);
-  return src.error_at(worst->mark, "the matrix expands to " + count + " cells (image group '" + worst->name + "': " +
-                                       axes + "); expected at most " + std::to_string(max_cells) +
+  return src.error_at(worst->mark, "the matrix expands to " + count + " cells (image group '" + worst->name +
+                                       "': " + axes + "); expected at most " + std::to_string(max_cells) +
                                        " (raise --max-cells to allow more)");
 }
 
@@ -209,9 +210,9 @@ Result<Matrix> expand(const yamlsrc::Source& src, const Document& doc, std::uint
         auto [it, fresh] = tag_owner.emplace(ref, m.cells.size());
         if (!fresh) {
           if (it->second == m.cells.size()) continue;  // an alias equal to the primary
-          return src.error_at(spec.mark, "tag '" + ref + "' is produced by two cells: " +
-                                             describe_cell(m.cells[it->second]) + " and " + describe_cell(c) +
-                                             "; expected every tag to name one image");
+          return src.error_at(spec.mark, "tag '" + ref +
+                                             "' is produced by two cells: " + describe_cell(m.cells[it->second]) +
+                                             " and " + describe_cell(c) + "; expected every tag to name one image");
         }
         c.tags.push_back(tag);
       }
@@ -222,7 +223,8 @@ Result<Matrix> expand(const yamlsrc::Source& src, const Document& doc, std::uint
         c.auto_tag = g.auto_tag->tmpl.render(c.vars);
         if (!valid_tag(c.auto_tag))
           return src.error_at(g.auto_tag->mark, "auto_tag '" + g.auto_tag->tmpl.text() + "' renders '" + c.auto_tag +
-                                                    "' for " + describe_cell(c) + "; expected [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+                                                    "' for " + describe_cell(c) +
+                                                    "; expected [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
         auto_marks.emplace(c.repo + ":" + c.auto_tag, g.auto_tag->mark);
       }
       m.cells.push_back(std::move(c));
@@ -232,7 +234,8 @@ Result<Matrix> expand(const yamlsrc::Source& src, const Document& doc, std::uint
   for (auto& [ref, mark] : auto_marks)
     if (auto it = tag_owner.find(ref); it != tag_owner.end())
       return src.error_at(mark, "auto_tag renders '" + ref + "', which is also a tag of " +
-                                    describe_cell(m.cells[it->second]) + "; expected a tag of its own (e.g. ending in -auto)");
+                                    describe_cell(m.cells[it->second]) +
+                                    "; expected a tag of its own (e.g. ending in -auto)");
   return m;
 }
 

@@ -53,7 +53,7 @@ struct Group {
   std::vector<SetRule> sets;
   std::vector<TagSpec> tags;
   std::string hub_description, hub_readme;  // hub: {description: FILE, readme: FILE}
-  std::optional<TagSpec> auto_tag;  // CPU cells: the ISA index's tag
+  std::optional<TagSpec> auto_tag;          // CPU cells: the ISA index's tag
   YAML::Mark mark;
 };
 

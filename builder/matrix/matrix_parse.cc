@@ -12,14 +12,14 @@ namespace {
 using yamlsrc::Source;
 
 const std::vector<std::string> kTopKeys = {"schema", "bases", "pythons", "accelerators", "isa", "images"};
-const std::vector<std::string> kGroupKeys = {"name", "repo", "framework", "recipe", "axes", "zip",
-                                             "exclude", "include", "vars", "set", "tags", "auto_tag", "hub"};
+const std::vector<std::string> kGroupKeys = {"name",    "repo", "framework", "recipe", "axes",     "zip", "exclude",
+                                             "include", "vars", "set",       "tags",   "auto_tag", "hub"};
 const std::vector<std::string> kCatalogAxes = {"python", "accelerator", "isa"};
 // Accelerator attributes are template variables too ({accelerator.tag}), so
 // the set is closed: a misspelt attribute would otherwise become a variable
 // nothing reads.
-const std::vector<std::string> kAcceleratorKeys = {"kind", "cuda",          "cudnn", "rocm",
-                                                   "base", "tag", "wheel_variant", "apt"};
+const std::vector<std::string> kAcceleratorKeys = {"kind", "cuda", "cudnn",         "rocm",
+                                                   "base", "tag",  "wheel_variant", "apt"};
 
 Result<BaseImage> parse_base(const Source& src, const std::string& key, const YAML::Node& n) {
   DL_TRY(src.expect_map(n, "bases." + key));
@@ -28,17 +28,21 @@ Result<BaseImage> parse_base(const Source& src, const std::string& key, const YA
   b.key = key;
   if (!n["ref"]) return src.error_at(n, "bases." + key + " has no 'ref'; expected an image reference");
   DL_ASSIGN_OR_RETURN(b.ref, src.scalar(n["ref"], "bases." + key + ".ref"));
-  if (n["glibc"]) { DL_ASSIGN_OR_RETURN(b.glibc, src.scalar(n["glibc"], "bases." + key + ".glibc")); }
-  if (n["os"]) { DL_ASSIGN_OR_RETURN(b.os, src.scalar(n["os"], "bases." + key + ".os")); }
+  if (n["glibc"]) {
+    DL_ASSIGN_OR_RETURN(b.glibc, src.scalar(n["glibc"], "bases." + key + ".glibc"));
+  }
+  if (n["os"]) {
+    DL_ASSIGN_OR_RETURN(b.os, src.scalar(n["os"], "bases." + key + ".os"));
+  }
   if (n["arch"]) {
     DL_ASSIGN_OR_RETURN(b.arch, src.scalar(n["arch"], "bases." + key + ".arch"));
     // OCI spelling: resolve compares it with the machine's.
     static const std::vector<std::string> kArchs = {"amd64", "arm64", "386", "arm", "ppc64le", "s390x", "riscv64"};
     if (std::find(kArchs.begin(), kArchs.end(), b.arch) == kArchs.end()) {
       std::string hint = b.arch == "x86_64" ? "amd64" : b.arch == "aarch64" ? "arm64" : nearest(b.arch, kArchs);
-      return src.error_at(n["arch"], "bases." + key + ".arch '" + b.arch + "' is not an OCI architecture; " +
-                                         (hint.empty() ? "expected one of: " + join(kArchs, ", ")
-                                                       : "did you mean '" + hint + "'?"));
+      return src.error_at(
+          n["arch"], "bases." + key + ".arch '" + b.arch + "' is not an OCI architecture; " +
+                         (hint.empty() ? "expected one of: " + join(kArchs, ", ") : "did you mean '" + hint + "'?"));
     }
   }
   if (n["apt"]) {
@@ -54,8 +58,8 @@ Result<BaseImage> parse_base(const Source& src, const std::string& key, const YA
       DL_TRY(src.check_keys(it->second, {"abi", "interpreter", "site_packages"}, what));
       PythonLayout p;
       p.version = it->first.Scalar();
-      for (auto [field, dest] : {std::pair{"abi", &p.abi}, {"interpreter", &p.interpreter},
-                                 {"site_packages", &p.site_packages}}) {
+      for (auto [field, dest] :
+           {std::pair{"abi", &p.abi}, {"interpreter", &p.interpreter}, {"site_packages", &p.site_packages}}) {
         if (!it->second[field]) return src.error_at(it->second, what + " has no '" + field + "'");
         DL_ASSIGN_OR_RETURN(*dest, src.scalar(it->second[field], what + "." + field));
       }
@@ -83,7 +87,8 @@ Status parse_catalog(const Source& src, const YAML::Node& root, Catalog& cat) {
         attrs.insert(kv.begin(), kv.end());
       }
       for (const auto& v : split(key, '/'))
-        if (v.empty()) return src.error_at(it->first, "python value '" + key + "' has an empty version; expected e.g. 2.7/3.6");
+        if (v.empty())
+          return src.error_at(it->first, "python value '" + key + "' has an empty version; expected e.g. 2.7/3.6");
       cat.pythons[key] = attrs;
     }
   }
@@ -115,18 +120,21 @@ Status parse_catalog(const Source& src, const YAML::Node& root, Catalog& cat) {
         if (k == "base") a.base = v;
       }
       if (a.kind != "cpu" && a.kind != "cuda" && a.kind != "rocm")
-        return src.error_at(it->second, "accelerators." + key + ".kind must be cpu, cuda or rocm; got '" + a.kind + "'");
+        return src.error_at(it->second,
+                            "accelerators." + key + ".kind must be cpu, cuda or rocm; got '" + a.kind + "'");
       if (a.kind == "cuda" && a.cuda.empty())
         return src.error_at(it->second, "accelerators." + key + " is kind cuda but has no 'cuda' version");
       if (a.kind == "rocm" && a.rocm.empty())
         return src.error_at(it->second, "accelerators." + key + " is kind rocm but has no 'rocm' version");
-      if (a.base.empty()) return src.error_at(it->second, "accelerators." + key + " has no 'base'; expected a key of bases:");
+      if (a.base.empty())
+        return src.error_at(it->second, "accelerators." + key + " has no 'base'; expected a key of bases:");
       if (!cat.bases.count(a.base)) {
         std::vector<std::string> names;
         for (auto& [n, _] : cat.bases) names.push_back(n);
         std::string hint = nearest(a.base, names);
-        return src.error_at(it->second["base"], "accelerators." + key + ".base '" + a.base + "' is not defined in bases:" +
-                                                    (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+        return src.error_at(it->second["base"],
+                            "accelerators." + key + ".base '" + a.base +
+                                "' is not defined in bases:" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
       }
       cat.accelerators[key] = a;
     }
@@ -139,11 +147,15 @@ Status parse_catalog(const Source& src, const YAML::Node& root, Catalog& cat) {
       DL_TRY(src.check_keys(it->second, {"rank", "features", "tag"}, "isa." + key));
       IsaVariant v;
       v.key = key;
-      if (it->second["rank"]) { DL_ASSIGN_OR_RETURN(v.rank, src.integer(it->second["rank"], "isa." + key + ".rank")); }
+      if (it->second["rank"]) {
+        DL_ASSIGN_OR_RETURN(v.rank, src.integer(it->second["rank"], "isa." + key + ".rank"));
+      }
       if (it->second["features"]) {
         DL_ASSIGN_OR_RETURN(v.features, src.scalar_list(it->second["features"], "isa." + key + ".features"));
       }
-      if (it->second["tag"]) { DL_ASSIGN_OR_RETURN(v.attrs["tag"], src.scalar(it->second["tag"], "isa." + key + ".tag")); }
+      if (it->second["tag"]) {
+        DL_ASSIGN_OR_RETURN(v.attrs["tag"], src.scalar(it->second["tag"], "isa." + key + ".tag"));
+      }
       v.attrs["rank"] = std::to_string(v.rank);
       v.attrs["features"] = join(v.features, " ");
       cat.isa[key] = v;
@@ -161,17 +173,26 @@ Status parse_catalog(const Source& src, const YAML::Node& root, Catalog& cat) {
 // Values a catalogue axis may take, and its attribute names.
 std::vector<std::string> catalog_values(const Catalog& c, const std::string& axis) {
   std::vector<std::string> out;
-  if (axis == "python") for (auto& [k, _] : c.pythons) out.push_back(k);
-  if (axis == "accelerator") for (auto& [k, _] : c.accelerators) out.push_back(k);
-  if (axis == "isa") for (auto& [k, _] : c.isa) out.push_back(k);
+  if (axis == "python")
+    for (auto& [k, _] : c.pythons) out.push_back(k);
+  if (axis == "accelerator")
+    for (auto& [k, _] : c.accelerators) out.push_back(k);
+  if (axis == "isa")
+    for (auto& [k, _] : c.isa) out.push_back(k);
   return out;
 }
 
 std::set<std::string> catalog_attrs(const Catalog& c, const std::string& axis) {
   std::set<std::string> out;
-  if (axis == "python") for (auto& [_, a] : c.pythons) for (auto& [k, v] : a) out.insert(k);
-  if (axis == "accelerator") for (auto& [_, a] : c.accelerators) for (auto& [k, v] : a.attrs) out.insert(k);
-  if (axis == "isa") for (auto& [_, a] : c.isa) for (auto& [k, v] : a.attrs) out.insert(k);
+  if (axis == "python")
+    for (auto& [_, a] : c.pythons)
+      for (auto& [k, v] : a) out.insert(k);
+  if (axis == "accelerator")
+    for (auto& [_, a] : c.accelerators)
+      for (auto& [k, v] : a.attrs) out.insert(k);
+  if (axis == "isa")
+    for (auto& [_, a] : c.isa)
+      for (auto& [k, v] : a.attrs) out.insert(k);
   return out;
 }
 
@@ -190,12 +211,18 @@ class GroupParser {
     DL_ASSIGN_OR_RETURN(g.repo, src_.scalar(n["repo"], "repo"));
     DL_ASSIGN_OR_RETURN(g.framework, src_.scalar(n["framework"], "framework"));
     g.name = g.framework;
-    if (n["name"]) { DL_ASSIGN_OR_RETURN(g.name, src_.scalar(n["name"], "name")); }
+    if (n["name"]) {
+      DL_ASSIGN_OR_RETURN(g.name, src_.scalar(n["name"], "name"));
+    }
     g.recipe = g.framework;
-    if (n["recipe"]) { DL_ASSIGN_OR_RETURN(g.recipe, src_.scalar(n["recipe"], "recipe")); }
+    if (n["recipe"]) {
+      DL_ASSIGN_OR_RETURN(g.recipe, src_.scalar(n["recipe"], "recipe"));
+    }
     DL_TRY(parse_axes(n["axes"], g));
     if (n["zip"]) DL_TRY(parse_zip(n["zip"], g));
-    if (n["vars"]) { DL_ASSIGN_OR_RETURN(g.vars, src_.string_map(n["vars"], "vars")); }
+    if (n["vars"]) {
+      DL_ASSIGN_OR_RETURN(g.vars, src_.string_map(n["vars"], "vars"));
+    }
     if (n["set"]) DL_TRY(parse_sets(n["set"], g));
     known_ = variables(g);
     if (n["exclude"]) DL_TRY(parse_conditions(n["exclude"], "exclude", g, g.excludes));
@@ -210,8 +237,12 @@ class GroupParser {
   Status parse_hub(const YAML::Node& n, Group& g) {
     DL_TRY(src_.expect_map(n, "hub"));
     DL_TRY(src_.check_keys(n, {"description", "readme"}, "hub page"));
-    if (n["description"]) { DL_ASSIGN_OR_RETURN(g.hub_description, src_.scalar(n["description"], "hub.description")); }
-    if (n["readme"]) { DL_ASSIGN_OR_RETURN(g.hub_readme, src_.scalar(n["readme"], "hub.readme")); }
+    if (n["description"]) {
+      DL_ASSIGN_OR_RETURN(g.hub_description, src_.scalar(n["description"], "hub.description"));
+    }
+    if (n["readme"]) {
+      DL_ASSIGN_OR_RETURN(g.hub_readme, src_.scalar(n["readme"], "hub.readme"));
+    }
     return {};
   }
 
@@ -220,8 +251,7 @@ class GroupParser {
     for (auto it = n.begin(); it != n.end(); ++it) {
       std::string axis = it->first.Scalar();
       DL_ASSIGN_OR_RETURN(auto values, src_.scalar_list(it->second, "axis '" + axis + "'"));
-      if (values.empty())
-        return src_.error_at(it->second, "axis '" + axis + "' is empty; expected at least one value");
+      if (values.empty()) return src_.error_at(it->second, "axis '" + axis + "' is empty; expected at least one value");
       if (axis == "python" || axis == "accelerator" || axis == "isa") {
         auto allowed = catalog_values(cat_, axis);
         for (size_t i = 0; i < values.size(); ++i) {
@@ -235,7 +265,8 @@ class GroupParser {
       g.axes.emplace_back(axis, values);
     }
     for (const char* req : {"version", "python", "accelerator"})
-      if (!axis_values(g, req)) return src_.error_at(n, "axes has no '" + std::string(req) + "'; every image needs one");
+      if (!axis_values(g, req))
+        return src_.error_at(n, "axes has no '" + std::string(req) + "'; every image needs one");
     if (!axis_values(g, "isa")) g.axes.emplace_back("isa", std::vector<std::string>{"generic"});
     return {};
   }
@@ -284,8 +315,9 @@ class GroupParser {
     for (auto& axis : kCatalogAxes)
       for (auto& attr : catalog_attrs(cat_, axis)) names.push_back(axis + "." + attr);
     std::string hint = nearest(key, names);
-    return src_.error_at(key_node, "condition tests unknown key '" + key + "'; " +
-                                       (hint.empty() ? "expected an axis or axis.attribute" : "did you mean '" + hint + "'?"));
+    return src_.error_at(key_node,
+                         "condition tests unknown key '" + key + "'; " +
+                             (hint.empty() ? "expected an axis or axis.attribute" : "did you mean '" + hint + "'?"));
   }
 
   Result<Condition> parse_condition(const YAML::Node& n, const std::string& what, const Group& g) {
@@ -314,9 +346,15 @@ class GroupParser {
     auto dot = key.find('.');
     if (dot != std::string::npos) {
       std::string axis = key.substr(0, dot), attr = key.substr(dot + 1);
-      if (axis == "python") for (auto& [_, a] : cat_.pythons) if (a.count(attr)) out.insert(a.at(attr));
-      if (axis == "accelerator") for (auto& [_, a] : cat_.accelerators) if (a.attrs.count(attr)) out.insert(a.attrs.at(attr));
-      if (axis == "isa") for (auto& [_, a] : cat_.isa) if (a.attrs.count(attr)) out.insert(a.attrs.at(attr));
+      if (axis == "python")
+        for (auto& [_, a] : cat_.pythons)
+          if (a.count(attr)) out.insert(a.at(attr));
+      if (axis == "accelerator")
+        for (auto& [_, a] : cat_.accelerators)
+          if (a.attrs.count(attr)) out.insert(a.attrs.at(attr));
+      if (axis == "isa")
+        for (auto& [_, a] : cat_.isa)
+          if (a.attrs.count(attr)) out.insert(a.attrs.at(attr));
     }
     return {out.begin(), out.end()};
   }
@@ -357,7 +395,8 @@ class GroupParser {
         if (axis == "python" || axis == "accelerator" || axis == "isa") {
           auto allowed = catalog_values(cat_, axis);
           if (std::find(allowed.begin(), allowed.end(), it->second) == allowed.end())
-            return src_.error_at(item[axis], "unknown " + axis + " '" + it->second + "'; expected one of: " + join(allowed, ", "));
+            return src_.error_at(item[axis],
+                                 "unknown " + axis + " '" + it->second + "'; expected one of: " + join(allowed, ", "));
         }
       }
       for (auto& [k, _] : assign)
@@ -423,7 +462,9 @@ class GroupParser {
         DL_TRY(src_.check_keys(item, {"tag", "when"}, "tags entry"));
         if (!item["tag"]) return src_.error_at(item, "tags entry has no 'tag'");
         tmpl_node.reset(item["tag"]);  // reset rebinds; operator= would overwrite `item`
-        if (item["when"]) { DL_ASSIGN_OR_RETURN(spec.when, parse_condition(item["when"], "when", g)); }
+        if (item["when"]) {
+          DL_ASSIGN_OR_RETURN(spec.when, parse_condition(item["when"], "when", g));
+        }
       }
       DL_ASSIGN_OR_RETURN(auto text, src_.scalar(tmpl_node, "a tag template"));
       size_t off = 0;
@@ -461,7 +502,8 @@ Result<Document> parse_document(const Source& src, const YAML::Node& root) {
   DL_TRY(src.check_keys(root, kTopKeys, "matrix"));
   if (root["schema"]) {
     DL_ASSIGN_OR_RETURN(int schema, src.integer(root["schema"], "schema"));
-    if (schema != 1) return src.error_at(root["schema"], "unsupported schema " + std::to_string(schema) + "; expected 1");
+    if (schema != 1)
+      return src.error_at(root["schema"], "unsupported schema " + std::to_string(schema) + "; expected 1");
   }
   Document doc;
   DL_TRY(parse_catalog(src, root, doc.catalog));

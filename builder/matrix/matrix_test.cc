@@ -117,9 +117,10 @@ TEST(Filters, ValuesNoImageHasAreRefusedWithSuggestion) {
     auto cells = select(m, *f, {});
     return cells.ok() ? std::string("selected ") + std::to_string(cells->size()) : cells.error().message();
   };
-  EXPECT_EQ(err({"python=3.5"}), "--filter python=3.5: no image in " + m.source + " has python '3.5'; did you mean '3.6'?");
-  EXPECT_EQ(err({"framework=tensorflw"}),
-            "--filter framework=tensorflw: no image in " + m.source + " has framework 'tensorflw'; did you mean 'tensorflow'?");
+  EXPECT_EQ(err({"python=3.5"}),
+            "--filter python=3.5: no image in " + m.source + " has python '3.5'; did you mean '3.6'?");
+  EXPECT_EQ(err({"framework=tensorflw"}), "--filter framework=tensorflw: no image in " + m.source +
+                                              " has framework 'tensorflw'; did you mean 'tensorflow'?");
   EXPECT_EQ(err({"accelerator=cu92"}).rfind("--filter accelerator=cu92: no image in", 0), 0u);
   EXPECT_EQ(err({"isa=avx512"}).rfind("--filter isa=avx512: no image in", 0), 0u);
   EXPECT_EQ(err({"framework=keras", "accelerator=rocm"}),
@@ -219,8 +220,9 @@ TEST(BadInput, ExcludeValueNoAxisHas) {
 }
 
 TEST(BadInput, UnknownAcceleratorKey) {
-  EXPECT_EQ(error_of(with("  cpu: {kind: cpu, tag: cpu, base: deb}", "  cpu: {kind: cpu, tag: cpu, base: deb, cudaa: x}")),
-            "m.yaml:7:41: unknown key 'cudaa' in accelerators.cpu; did you mean 'cuda'?");
+  EXPECT_EQ(
+      error_of(with("  cpu: {kind: cpu, tag: cpu, base: deb}", "  cpu: {kind: cpu, tag: cpu, base: deb, cudaa: x}")),
+      "m.yaml:7:41: unknown key 'cudaa' in accelerators.cpu; did you mean 'cuda'?");
 }
 
 TEST(BadInput, WrongType) {
@@ -273,7 +275,9 @@ TEST(BadInput, ConditionOnUnknownKey) {
 namespace dl::matrix {
 namespace {
 
-const std::string kAuto = "      - {tag: \"latest{isa.tag}\", when: {version: \"2.0\"}}\n    auto_tag: \"{version}-{accelerator.tag}-auto\"\n";
+const std::string kAuto =
+    "      - {tag: \"latest{isa.tag}\", when: {version: \"2.0\"}}\n    auto_tag: "
+    "\"{version}-{accelerator.tag}-auto\"\n";
 
 TEST(AutoTag, EveryCpuCellOfAGroupSharesItsIndexTag) {
   auto m = parse(with("      - {tag: \"latest{isa.tag}\", when: {version: \"2.0\"}}\n", kAuto), "m.yaml");
@@ -284,13 +288,16 @@ TEST(AutoTag, EveryCpuCellOfAGroupSharesItsIndexTag) {
 }
 
 TEST(AutoTag, MayNotNameTheIsaOrAnImageTag) {
-  EXPECT_EQ(error_of(with("      - {tag: \"latest{isa.tag}\", when: {version: \"2.0\"}}\n",
-                          "      - {tag: \"latest{isa.tag}\", when: {version: \"2.0\"}}\n    auto_tag: \"{version}{isa.tag}-auto\"\n")),
-            "m.yaml:26:25: auto_tag must not use {isa...}: its index spans the group's ISA builds (tag template "
-            "'{version}{isa.tag}-auto' names unknown variable 'isa.tag'; expected one of: accelerator, "
-            "accelerator.base, accelerator.kind, accelerator.tag, framework, name, python, python.tag, repo, version)");
-  auto collide = error_of(with("      - {tag: \"latest{isa.tag}\", when: {version: \"2.0\"}}\n",
-                               "      - {tag: \"latest{isa.tag}\", when: {version: \"2.0\"}}\n    auto_tag: \"latest\"\n"));
+  EXPECT_EQ(
+      error_of(with(
+          "      - {tag: \"latest{isa.tag}\", when: {version: \"2.0\"}}\n",
+          "      - {tag: \"latest{isa.tag}\", when: {version: \"2.0\"}}\n    auto_tag: \"{version}{isa.tag}-auto\"\n")),
+      "m.yaml:26:25: auto_tag must not use {isa...}: its index spans the group's ISA builds (tag template "
+      "'{version}{isa.tag}-auto' names unknown variable 'isa.tag'; expected one of: accelerator, "
+      "accelerator.base, accelerator.kind, accelerator.tag, framework, name, python, python.tag, repo, version)");
+  auto collide =
+      error_of(with("      - {tag: \"latest{isa.tag}\", when: {version: \"2.0\"}}\n",
+                    "      - {tag: \"latest{isa.tag}\", when: {version: \"2.0\"}}\n    auto_tag: \"latest\"\n"));
   EXPECT_NE(collide.find("auto_tag renders 'test/demo:latest', which is also a tag of"), std::string::npos) << collide;
   auto typo = error_of(with("    tags:", "    autotag: x\n    tags:"));
   EXPECT_NE(typo.find("did you mean 'auto_tag'?"), std::string::npos) << typo;

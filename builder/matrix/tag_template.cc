@@ -55,7 +55,9 @@ std::string TagTemplate::render(const std::map<std::string, std::string>& vars) 
 
 bool valid_tag(const std::string& tag) {
   if (tag.empty() || tag.size() > 128) return false;
-  auto word = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; };
+  auto word = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  };
   if (!word(tag[0])) return false;
   for (char c : tag)
     if (!word(c) && c != '.' && c != '-') return false;

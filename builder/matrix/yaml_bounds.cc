@@ -58,8 +58,8 @@ class Counter : public YAML::EventHandler {
     nodes_ = n > limits_.max_nodes ? limits_.max_nodes + 1 : nodes_ + n;
     if (nodes_ > limits_.max_nodes)
       hit_ = BoundHit{m, "the document expands to more than " + std::to_string(limits_.max_nodes) +
-                            " nodes (counting each alias as a copy of its anchor); expected at most " +
-                            std::to_string(limits_.max_nodes)};
+                             " nodes (counting each alias as a copy of its anchor); expected at most " +
+                             std::to_string(limits_.max_nodes)};
   }
   void leaf(const YAML::Mark& m, YAML::anchor_t a) {
     add(m, 1);
@@ -68,7 +68,7 @@ class Counter : public YAML::EventHandler {
   void open(const YAML::Mark& m, YAML::anchor_t a) {
     if (!hit_ && int(stack_.size()) >= limits_.max_depth)
       hit_ = BoundHit{m, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels; expected at most " +
-                            std::to_string(limits_.max_depth)};
+                             std::to_string(limits_.max_depth)};
     stack_.push_back({a, nodes_});
     add(m, 1);
   }

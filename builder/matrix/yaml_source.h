@@ -44,8 +44,7 @@ class Source {
   Status expect_seq(const YAML::Node& n, const std::string& what) const;
   Status expect_scalar(const YAML::Node& n, const std::string& what) const;
   // Rejects keys not in `allowed`, suggesting the nearest known key.
-  Status check_keys(const YAML::Node& map, const std::vector<std::string>& allowed,
-                    const std::string& where) const;
+  Status check_keys(const YAML::Node& map, const std::vector<std::string>& allowed, const std::string& where) const;
 
   Result<std::string> scalar(const YAML::Node& n, const std::string& what) const;
   Result<std::vector<std::string>> scalar_list(const YAML::Node& n, const std::string& what) const;

@@ -67,8 +67,8 @@ attest::BuildParameters parameters(BuildContext& ctx, const matrix::Cell& cell, 
   int level = o.compression.level;
   if (level == 0) level = o.compression.algorithm == layer::Compression::zstd ? 3 : 1;
   p.compression_level = level;
-  p.compression_engine = o.compression.algorithm == layer::Compression::gzip ? std::string(layer::gzip_engine(level))
-                                                                              : p.compression;
+  p.compression_engine =
+      o.compression.algorithm == layer::Compression::gzip ? std::string(layer::gzip_engine(level)) : p.compression;
   p.source_date_epoch = o.source_date_epoch;
   p.manifest_format = std::string(image::format_name(o.format));
   p.builder_version = std::string(dlimage_version());

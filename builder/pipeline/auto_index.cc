@@ -44,7 +44,8 @@ Result<std::vector<CellResult>> build_auto_indexes(BuildContext& ctx, const std:
   for (auto& key : order) {
     const auto& cells = groups[key];
     if (cells.size() != members[key]) {
-      notes.push_back(key + ": not written: " + std::to_string(cells.size()) + " of the " + std::to_string(members[key]) +
+      notes.push_back(key + ": not written: " + std::to_string(cells.size()) + " of the " +
+                      std::to_string(members[key]) +
                       " ISA builds of its group were built in this run (--filter/--shard split the group)");
       continue;
     }
@@ -58,8 +59,9 @@ Result<std::vector<CellResult>> build_auto_indexes(BuildContext& ctx, const std:
                        (v->empty() ? "" : "/" + *v) + "; an auto index holds one build per level");
     }
     if (!by_variant.count(""))
-      return invalid(key + ": no build without ISA extensions in its group; an auto index needs one first "
-                           "(engines that ignore variants, Docker 18.09 among them, take the first entry)");
+      return invalid(key +
+                     ": no build without ISA extensions in its group; an auto index needs one first "
+                     "(engines that ignore variants, Docker 18.09 among them, take the first entry)");
     image::Index index;
     index.format = image::ManifestFormat::oci;
     std::vector<image::Descriptor> attestations;

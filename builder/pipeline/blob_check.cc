@@ -42,8 +42,8 @@ Result<std::vector<BlobProblem>> check_blobs(registry::RegistryClient& client, c
   return problems;
 }
 
-Result<std::vector<image::Descriptor>> manifest_blobs(registry::RegistryClient& client,
-                                                      const registry::Reference& repo, const Digest& digest) {
+Result<std::vector<image::Descriptor>> manifest_blobs(registry::RegistryClient& client, const registry::Reference& repo,
+                                                      const Digest& digest) {
   registry::Reference by_digest = repo;
   by_digest.digest = digest.str();
   DL_ASSIGN_OR_RETURN(auto m, client.get_manifest(by_digest));

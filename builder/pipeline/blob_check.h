@@ -26,7 +26,7 @@ Result<std::vector<BlobProblem>> check_blobs(registry::RegistryClient& client, c
 
 // The config and layers of the manifest `digest` in `repo`, read from the
 // registry (the bytes are verified against the digest).
-Result<std::vector<image::Descriptor>> manifest_blobs(registry::RegistryClient& client,
-                                                      const registry::Reference& repo, const Digest& digest);
+Result<std::vector<image::Descriptor>> manifest_blobs(registry::RegistryClient& client, const registry::Reference& repo,
+                                                      const Digest& digest);
 
 }  // namespace dl::pipeline

@@ -38,10 +38,10 @@ std::string Phases::report() const {
 
 std::string DedupReport::str() const {
   char buf[256];
-  std::snprintf(buf, sizeof buf, "%llu images: %s in total, %s stored (%.2fx dedup); one layer per image would store %s",
-                (unsigned long long)images, mib(logical_bytes).c_str(), mib(unique_bytes).c_str(),
-                unique_bytes ? double(logical_bytes) / double(unique_bytes) : 0.0,
-                mib(one_layer_per_image_bytes).c_str());
+  std::snprintf(
+      buf, sizeof buf, "%llu images: %s in total, %s stored (%.2fx dedup); one layer per image would store %s",
+      (unsigned long long)images, mib(logical_bytes).c_str(), mib(unique_bytes).c_str(),
+      unique_bytes ? double(logical_bytes) / double(unique_bytes) : 0.0, mib(one_layer_per_image_bytes).c_str());
   return buf;
 }
 
@@ -54,8 +54,10 @@ DedupReport dedup_of(const std::vector<CellResult>& cells) {
     std::uint64_t own = 0;
     for (auto& l : c.layers) {
       unique[l.descriptor.digest.str()] = std::uint64_t(l.descriptor.size);
-      if (l.kind == "base") base_unique[l.descriptor.digest.str()] = std::uint64_t(l.descriptor.size);
-      else own += std::uint64_t(l.descriptor.size);
+      if (l.kind == "base")
+        base_unique[l.descriptor.digest.str()] = std::uint64_t(l.descriptor.size);
+      else
+        own += std::uint64_t(l.descriptor.size);
     }
     std::uint64_t config = c.size;
     for (auto& l : c.layers) config -= std::uint64_t(l.descriptor.size);
@@ -72,7 +74,8 @@ std::string summary_table(const BuildReport& r, bool full_digests) {
   for (auto& c : r.cells) {
     int fresh = 0, reused = 0, base = 0;
     for (auto& l : c.layers) (l.kind == "base" ? base : l.built ? fresh : reused)++;
-    rows.push_back({join(c.cell.refs(), ", "), full_digests ? c.manifest.digest.str() : c.manifest.digest.str().substr(0, 19), mib(c.size),
+    rows.push_back({join(c.cell.refs(), ", "),
+                    full_digests ? c.manifest.digest.str() : c.manifest.digest.str().substr(0, 19), mib(c.size),
                     std::to_string(fresh) + "/" + std::to_string(reused) + "/" + std::to_string(base)});
   }
   std::vector<size_t> w(4, 0);
@@ -80,7 +83,8 @@ std::string summary_table(const BuildReport& r, bool full_digests) {
     for (size_t i = 0; i < row.size(); ++i) w[i] = std::max(w[i], row[i].size());
   std::string out;
   for (auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) out += row[i] + (i + 1 < row.size() ? std::string(w[i] - row[i].size() + 2, ' ') : "");
+    for (size_t i = 0; i < row.size(); ++i)
+      out += row[i] + (i + 1 < row.size() ? std::string(w[i] - row[i].size() + 2, ' ') : "");
     out += "\n";
   }
   return out;
@@ -111,7 +115,8 @@ Status write_apt_lock(const BuildOptions& o, const apt::AptLockFile& resolved, c
   return wheel::update_lock(o.lock_file, [&](wheel::Lock& disk) -> Status {
     DL_ASSIGN_OR_RETURN(auto entries, apt::parse_apt_lock(disk.apt, o.lock_file));
     for (const auto& [ref, e] : resolved) entries[ref] = e;
-    for (auto it = entries.begin(); it != entries.end();) it = refs.count(it->first) ? std::next(it) : entries.erase(it);
+    for (auto it = entries.begin(); it != entries.end();)
+      it = refs.count(it->first) ? std::next(it) : entries.erase(it);
     disk.apt = apt::apt_lock_to_json(entries);
     return {};
   });

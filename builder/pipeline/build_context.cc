@@ -28,7 +28,8 @@ std::vector<std::string> base_layout_names(const std::string& ref) {
     path = ref.substr(0, colon);
     tag = ref.substr(colon + 1);
   }
-  if (path.find('/') == std::string::npos) names.push_back("docker.io/library/" + path + ":" + tag);
+  if (path.find('/') == std::string::npos)
+    names.push_back("docker.io/library/" + path + ":" + tag);
   else if (path.find('.') == std::string::npos && path.find(':') == std::string::npos)
     names.push_back("docker.io/" + path + ":" + tag);
   names.push_back(tag);
@@ -93,14 +94,15 @@ Result<layout::StoredImage> BuildContext::base_image(const std::string& ref) {
   if (!pulled.ok()) {
     std::string where;
     for (auto& b : opts_.base_layouts) where += (where.empty() ? "" : ", ") + b;
-    return pulled.error().wrap("base image " + ref + " is in no --base layout" + (where.empty() ? "" : " (" + where + ")") +
-                               " and could not be pulled");
+    return pulled.error().wrap("base image " + ref + " is in no --base layout" +
+                               (where.empty() ? "" : " (" + where + ")") + " and could not be pulled");
   }
   base_cache_[ref] = *pulled;
   return *pulled;
 }
 
-Result<layout::StoredImage> BuildContext::copy_base(store::ImageStore& from, const std::string& name, const std::string& tag) {
+Result<layout::StoredImage> BuildContext::copy_base(store::ImageStore& from, const std::string& name,
+                                                    const std::string& tag) {
   if (&from != out_.get()) DL_TRY(copy::copy_image(from, name, *out_, tag));
   auto img = layout::read_image(*out_, &from == out_.get() ? name : tag);
   if (!img.ok()) return img.error().wrap("base image " + from.name() + ":" + name);

@@ -24,8 +24,8 @@
 #include "builder/recipe/recipe.h"
 #include "builder/wheel/set_check.h"
 #include "builder/wheel/target_check.h"
-#include "net/url.h"
 #include "builder/wheel/wheel_archive.h"
+#include "net/url.h"
 
 namespace dl::pipeline {
 
@@ -152,11 +152,13 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
   CellInputs inputs;  // for the SBOM
   for (const auto& p : os.packages) inputs.debs.push_back({p.name, p.version, p.arch, p.sha256, "build"});
   LayerPlan shared{"wheels:shared", "", "dlimage: wheels shared across images", {}, {}, "", "", {}, {}};
-  LayerPlan framework{"wheels:framework", "", "dlimage: " + cell.framework + " " + cell.version + " wheels", {}, {}, "", "", {}, {}};
+  LayerPlan framework{
+      "wheels:framework", "", "dlimage: " + cell.framework + " " + cell.version + " wheels", {}, {}, "", "", {}, {}};
   for (auto& py : cell.pythons) {
     std::string key = wheel::lock_key(cell.ref(), py);
     auto entry = ctx.lock().environments.find(key);
-    if (entry == ctx.lock().environments.end()) return not_found(cell.ref() + ": the lock has no entry \"" + key + "\"");
+    if (entry == ctx.lock().environments.end())
+      return not_found(cell.ref() + ": the lock has no entry \"" + key + "\"");
     // The shared layer holds the closure of the recipe's shared requirements.
     auto shared_names = shared_closure(entry->second, shared_roots);
     DL_ASSIGN_OR_RETURN(auto fetched, wheel::fetch_locked(ctx.lock(), key, ctx.cache()));
@@ -238,7 +240,8 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
   for (auto& [k, v] : cell_labels(cell, o)) config.config.labels[k] = v;
   // What `dlimage plan` compares, to say why an image would change.
   config.config.labels[kRecipeDigestLabel] = recipe_fingerprint(rec);
-  if (auto l = lock_fingerprint(ctx.lock(), cell.ref(), cell.pythons); !l.empty()) config.config.labels[kLockDigestLabel] = l;
+  if (auto l = lock_fingerprint(ctx.lock(), cell.ref(), cell.pythons); !l.empty())
+    config.config.labels[kLockDigestLabel] = l;
 
   image::ImageMetadata meta;
   meta.created_epoch = o.source_date_epoch;
@@ -255,9 +258,9 @@ Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell) {
   // Attested (OCI only: BuildKit's index holds OCI manifests), the tags
   // go to the index attest_cell writes, not to the image manifest.
   bool attest = o.attest && o.format == image::ManifestFormat::oci;
-  DL_ASSIGN_OR_RETURN(auto stored, layout::store_image(ctx.out_store(), o.format, config, layers,
-                                                       image::oci_annotations(meta),
-                                                       attest ? std::vector<std::string>{} : cell.refs()));
+  DL_ASSIGN_OR_RETURN(auto stored,
+                      layout::store_image(ctx.out_store(), o.format, config, layers, image::oci_annotations(meta),
+                                          attest ? std::vector<std::string>{} : cell.refs()));
   result.manifest = result.image = stored.manifest;
   if (attest) DL_TRY(attest_cell(ctx, cell, base, inputs, stored, result));
   result.size = std::uint64_t(stored.config.size);

@@ -43,7 +43,7 @@ struct CellResult {
   std::vector<image::Descriptor> referrers;
   bool auto_index = false;  // an `auto` tag's index over other cells' images (auto_index.h)
   std::vector<LayerReport> layers;
-  std::uint64_t size = 0;  // config + layers, compressed
+  std::uint64_t size = 0;                         // config + layers, compressed
   std::vector<std::string> os_packages;           // "name version arch" installed by its OS-package layer
   std::vector<std::string> acknowledged_scripts;  // "pkg/script" skipped knowingly (apt.allow_scripts)
 };

@@ -67,8 +67,8 @@ Result<DirInstallResult> install_into_directory(const DirInstallRequest& req) {
   deb::InstallOptions opts;
   opts.allow_scripts = {req.allow_scripts.begin(), req.allow_scripts.end()};
   opts.source_date_epoch = req.source_date_epoch;
-  bool usr_is_merged = std::any_of(out.resolved.begin(), out.resolved.end(),
-                                   [](const auto& p) { return p.name == "usr-is-merged"; });
+  bool usr_is_merged =
+      std::any_of(out.resolved.begin(), out.resolved.end(), [](const auto& p) { return p.name == "usr-is-merged"; });
   opts.merged_usr = usr_is_merged && !base.tree.exists("bin");
   DL_ASSIGN_OR_RETURN(out.report, deb::install_debs(debs, std::move(base), opts, sink));
   return out;

@@ -23,9 +23,9 @@ Result<deb::BaseTree> scan_directory(const std::string& root);
 struct DirInstallRequest {
   std::string root;
   std::vector<apt::Source> sources;
-  apt::ResolveRequest resolve;       // packages by name (may be empty)
+  apt::ResolveRequest resolve;         // packages by name (may be empty)
   std::vector<std::string> deb_files;  // local .debs installed as they are
-  apt::FetchOptions fetch;           // cache_dir, arch, offline, verifier
+  apt::FetchOptions fetch;             // cache_dir, arch, offline, verifier
   std::vector<std::string> allow_scripts;
   std::int64_t source_date_epoch = 0;
 };

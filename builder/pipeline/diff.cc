@@ -23,9 +23,7 @@ namespace fs = std::filesystem;
 
 std::string strip_oci(const std::string& s) { return starts_with(s, "oci:") ? s.substr(4) : s; }
 
-bool is_layout(const std::string& s) {
-  return starts_with(s, "oci:") || fs::exists(fs::path(s) / "oci-layout");
-}
+bool is_layout(const std::string& s) { return starts_with(s, "oci:") || fs::exists(fs::path(s) / "oci-layout"); }
 
 std::string label(const image::ImageConfig& c, std::string_view key) {
   auto it = c.config.labels.find(std::string(key));
@@ -53,7 +51,8 @@ std::vector<std::string> why_images_differ(const layout::StoredImage& a, const l
       why.push_back("layers " + std::to_string(a.manifest.layers.size()) + " -> " +
                     std::to_string(b.manifest.layers.size()));
     else
-      why.push_back("content changed with the same recorded inputs (dlimage version, flags or a non-reproducible input)");
+      why.push_back(
+          "content changed with the same recorded inputs (dlimage version, flags or a non-reproducible input)");
   }
   return why;
 }
@@ -69,7 +68,7 @@ Result<DiffReport> diff_layouts(const std::string& a, const std::string& b) {
   std::set<std::string> in_a(ta.begin(), ta.end()), in_b(tb.begin(), tb.end());
   DiffReport r{"layout", {}, 0};
   for (auto& k : keys) {
-    if (starts_with(k, "base/")) continue;  // base copies the build keeps; the images name them
+    if (starts_with(k, "base/")) continue;       // base copies the build keeps; the images name them
     if (attest::is_attachment_tag(k)) continue;  // referrers tags: part of the image they are about
     if (!in_b.count(k)) {
       r.entries.push_back({k, "removed", {}});
@@ -106,12 +105,15 @@ std::vector<std::string> wheel_changes(const wheel::LockedEnvironment& a, const 
   auto va = versions(a), vb = versions(b);
   for (auto& [name, v] : va) {
     auto it = vb.find(name);
-    if (it == vb.end()) out.push_back(name + " " + v + " removed");
-    else if (it->second != v) out.push_back(name + " " + v + " -> " + it->second);
+    if (it == vb.end())
+      out.push_back(name + " " + v + " removed");
+    else if (it->second != v)
+      out.push_back(name + " " + v + " -> " + it->second);
   }
   for (auto& [name, v] : vb)
     if (!va.count(name)) out.push_back(name + " " + v + " added");
-  if (a.requirements != b.requirements) out.push_back("requirements: " + join(a.requirements, ", ") + " -> " + join(b.requirements, ", "));
+  if (a.requirements != b.requirements)
+    out.push_back("requirements: " + join(a.requirements, ", ") + " -> " + join(b.requirements, ", "));
   if (out.empty()) out.push_back("same versions, other files (a wheel's sha256 or URL)");
   return out;
 }
@@ -124,9 +126,12 @@ Result<DiffReport> diff_locks(const std::string& a, const std::string& b) {
   DiffReport r{"lock", {}, 0};
   for (auto& [k, e] : la.environments) {
     auto it = lb.environments.find(k);
-    if (it == lb.environments.end()) r.entries.push_back({k, "removed", {}});
-    else if (e == it->second) ++r.same;
-    else r.entries.push_back({k, "changed", wheel_changes(e, it->second)});
+    if (it == lb.environments.end())
+      r.entries.push_back({k, "removed", {}});
+    else if (e == it->second)
+      ++r.same;
+    else
+      r.entries.push_back({k, "changed", wheel_changes(e, it->second)});
   }
   for (auto& [k, e] : lb.environments)
     if (!la.environments.count(k)) r.entries.push_back({k, "added", {}});
@@ -154,8 +159,11 @@ std::string format_diff(const DiffReport& d) {
 }
 
 std::string diff_json(const DiffReport& d) {
-  nlohmann::ordered_json j{{"schema", 1}, {"kind", "dlimage.diff"}, {"compared", d.kind},
-                           {"entries", nlohmann::ordered_json::array()}, {"same", d.same}};
+  nlohmann::ordered_json j{{"schema", 1},
+                           {"kind", "dlimage.diff"},
+                           {"compared", d.kind},
+                           {"entries", nlohmann::ordered_json::array()},
+                           {"same", d.same}};
   for (auto& e : d.entries) j["entries"].push_back({{"key", e.key}, {"change", e.change}, {"details", e.details}});
   return j.dump(2) + "\n";
 }

@@ -22,7 +22,8 @@ Result<std::string> read_text(const fs::path& p, std::uint64_t limit) {
   std::error_code ec;
   auto size = fs::file_size(p, ec);
   if (ec) return not_found(p.string() + ": " + ec.message() + " (named by the matrix's hub: entry)");
-  if (size > limit) return invalid(p.string() + ": " + std::to_string(size) + " bytes; at most " + std::to_string(limit));
+  if (size > limit)
+    return invalid(p.string() + ": " + std::to_string(size) + " bytes; at most " + std::to_string(limit));
   return read_file(p);
 }
 
@@ -54,7 +55,9 @@ Result<std::vector<hub::Page>> hub_pages(const BuildOptions& o) {
       DL_ASSIGN_OR_RETURN(p.description, read_text(dfile, 1 << 20));
       p.description = trim(p.description);
     }
-    if (!it->second.readme.empty()) { DL_ASSIGN_OR_RETURN(p.readme, read_text(rfile, 1 << 20)); }
+    if (!it->second.readme.empty()) {
+      DL_ASSIGN_OR_RETURN(p.readme, read_text(rfile, 1 << 20));
+    }
     DL_TRY(hub::check_page(p, dfile.string(), rfile.string()));
     pages.push_back(std::move(p));
   }

@@ -94,8 +94,7 @@ Status repack_artifact(const LayerPlan& plan, layer::LayerWriter& w) {
                      " is not a file, directory or link; expected only those");
     }
   }
-  if (r != ARCHIVE_EOF)
-    return invalid("artifact " + plan.artifact.url + ": " + archive_error_string(a.get()));
+  if (r != ARCHIVE_EOF) return invalid("artifact " + plan.artifact.url + ": " + archive_error_string(a.get()));
   return {};
 }
 
@@ -103,7 +102,10 @@ Status repack_artifact(const LayerPlan& plan, layer::LayerWriter& w) {
 
 void compute_key(LayerPlan& plan, const layer::LayerOptions& opts) {
   Sha256 h;
-  auto put = [&h](const std::string& s) { h.update(s); h.update("\n", 1); };
+  auto put = [&h](const std::string& s) {
+    h.update(s);
+    h.update("\n", 1);
+  };
   put("dlimage-layer-v1");
   put(plan.kind);
   // Algorithm, level and the engine as this machine runs it: a layer made
@@ -121,10 +123,12 @@ void compute_key(LayerPlan& plan, const layer::LayerOptions& opts) {
     std::sort(wheels.begin(), wheels.end());
     for (auto& w : wheels) put(w);
   }
-  if (!plan.artifact_sha256.empty()) put(plan.artifact_sha256 + " " + plan.artifact.dest + " " + std::to_string(plan.artifact.strip));
+  if (!plan.artifact_sha256.empty())
+    put(plan.artifact_sha256 + " " + plan.artifact.dest + " " + std::to_string(plan.artifact.strip));
   for (auto& f : plan.files) {
     put(f.dest + " " + std::to_string(f.mode));
-    if (!f.content.empty() || f.src.empty()) put(Sha256::hex(f.content));
+    if (!f.content.empty() || f.src.empty())
+      put(Sha256::hex(f.content));
     else {
       auto data = read_file(f.src);
       put(data.ok() ? Sha256::hex(*data) : "unreadable:" + f.src);

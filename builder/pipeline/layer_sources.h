@@ -30,15 +30,15 @@ struct WheelInstall {
 // state) and the .debs to install over it.
 struct DebInstall {
   std::shared_ptr<const deb::BaseTree> base;
-  std::string base_key;                 // digests of the layers below: the base's identity
-  std::vector<deb::DebPackage> debs;    // files in the download cache, named by URL
+  std::string base_key;               // digests of the layers below: the base's identity
+  std::vector<deb::DebPackage> debs;  // files in the download cache, named by URL
   std::vector<std::string> sha256s;
   deb::InstallOptions options;
 };
 
 struct LayerPlan {
-  std::string kind;     // "os-packages", "wheels:shared", "wheels:framework", "artifact", "files"
-  std::string key;      // sha256 of every input; equal keys = identical layer
+  std::string kind;        // "os-packages", "wheels:shared", "wheels:framework", "artifact", "files"
+  std::string key;         // sha256 of every input; equal keys = identical layer
   std::string created_by;  // history line
   std::vector<WheelInstall> wheels;
   recipe::Artifact artifact;

@@ -19,19 +19,19 @@ struct BuildOptions {
   std::string shard = "1/1";
   std::uint64_t max_cells = 10000;  // --max-cells: bound on the expanded matrix
 
-  std::string output_layout;             // oci:DIR -> DIR (also the blob store for pushes)
-  std::vector<std::string> base_layouts; // --base oci:DIR (searched in order)
-  std::vector<std::string> wheel_dirs;   // --wheels DIR (subdirectories are variant labels)
-  std::vector<std::string> index_urls;   // --index URL (PEP 503)
-  std::string artifacts;                 // base for relative artifact URLs (dir or URL)
-  std::string cache_dir;                 // wheel/artifact download cache
-  std::string lock_file;                 // read if present, written after resolution
-  bool lock_read_only = false;           // verify: resolve in memory, never write the lock
-  bool upgrade = false;                  // re-resolve every entry, ignoring locked versions
+  std::string output_layout;                  // oci:DIR -> DIR (also the blob store for pushes)
+  std::vector<std::string> base_layouts;      // --base oci:DIR (searched in order)
+  std::vector<std::string> wheel_dirs;        // --wheels DIR (subdirectories are variant labels)
+  std::vector<std::string> index_urls;        // --index URL (PEP 503)
+  std::string artifacts;                      // base for relative artifact URLs (dir or URL)
+  std::string cache_dir;                      // wheel/artifact download cache
+  std::string lock_file;                      // read if present, written after resolution
+  bool lock_read_only = false;                // verify: resolve in memory, never write the lock
+  bool upgrade = false;                       // re-resolve every entry, ignoring locked versions
   std::vector<std::string> upgrade_packages;  // re-resolve entries, not preferring these projects' locked versions
-  bool allow_missing = false;            // skip the dependency-completeness check
-  bool use_catalog = true;               // recipes' URL catalogs (off: local/index sources only)
-  bool keep_going = false;               // a failed cell does not stop the others
+  bool allow_missing = false;                 // skip the dependency-completeness check
+  bool use_catalog = true;                    // recipes' URL catalogs (off: local/index sources only)
+  bool keep_going = false;                    // a failed cell does not stop the others
   // OS packages: where the default apt sources are read (a cell whose
   // matrix and recipe name none), and the signature checker (gpgv | sqv).
   std::string etc_apt = "/etc/apt";

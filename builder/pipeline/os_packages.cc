@@ -97,15 +97,15 @@ Result<OsPackages> plan_os_packages(BuildContext& ctx, const matrix::Cell& cell,
     auto file = ctx.cache().fetch(p.url, p.sha256);
     if (!file.ok()) return where(file.error());
     if (file->size != p.size)
-      return where(Error(ErrorKind::integrity, p.url + ": " + std::to_string(file->size) +
-                                                   " bytes; the index says " + std::to_string(p.size)));
+      return where(Error(ErrorKind::integrity, p.url + ": " + std::to_string(file->size) + " bytes; the index says " +
+                                                   std::to_string(p.size)));
     in->debs.push_back({file->path, p.url});
     in->sha256s.push_back(p.sha256);
   }
   in->options.allow_scripts = {rec.apt_allow_scripts.begin(), rec.apt_allow_scripts.end()};
   in->options.source_date_epoch = ctx.options().source_date_epoch;
-  bool usr_is_merged = std::any_of(out.packages.begin(), out.packages.end(),
-                                   [](const auto& p) { return p.name == "usr-is-merged"; });
+  bool usr_is_merged =
+      std::any_of(out.packages.begin(), out.packages.end(), [](const auto& p) { return p.name == "usr-is-merged"; });
   in->options.merged_usr = usr_is_merged && !(*base)->tree.exists("bin");
   // Refused scripts and unreadable .debs fail here, before any layer is opened.
   auto acknowledged = deb::preflight_debs(in->debs, in->options);

@@ -23,9 +23,9 @@
 namespace dl::pipeline {
 
 struct OsPackages {
-  std::vector<apt::ResolvedPackage> packages;  // to install, by name
-  apt::AptLock lock;                           // InRelease digests + every .deb
-  std::optional<LayerPlan> plan;               // none: nothing to install
+  std::vector<apt::ResolvedPackage> packages;     // to install, by name
+  apt::AptLock lock;                              // InRelease digests + every .deb
+  std::optional<LayerPlan> plan;                  // none: nothing to install
   std::vector<std::string> acknowledged_scripts;  // "pkg/script" skipped via allow_scripts
 };
 

@@ -34,7 +34,10 @@ class Phases {
   Scope time(std::string name) { return Scope(*this, std::move(name)); }
   void add(const std::string& name, double s) {
     for (auto& t : times_)
-      if (t.name == name) { t.seconds += s; return; }
+      if (t.name == name) {
+        t.seconds += s;
+        return;
+      }
     times_.push_back({name, s});
   }
   const std::vector<PhaseTime>& times() const { return times_; }

@@ -55,8 +55,8 @@ class BaseDigests {
   std::map<std::string, std::string> known_;
 };
 
-Result<PlannedCell> plan_cell(const BuildOptions& o, const matrix::Cell& c, const wheel::Lock& lock,
-                              BaseDigests& bases, registry::Session& s) {
+Result<PlannedCell> plan_cell(const BuildOptions& o, const matrix::Cell& c, const wheel::Lock& lock, BaseDigests& bases,
+                              registry::Session& s) {
   PlannedCell p;
   DL_ASSIGN_OR_RETURN(auto ref, registry::parse_reference(c.ref()));
   ref = s.hosts().for_push(ref);
@@ -127,8 +127,10 @@ std::string format_plan(const PlanReport& p) {
 std::string plan_json(const PlanReport& p) {
   nlohmann::ordered_json j{{"schema", 1}, {"kind", "dlimage.plan"}, {"images", nlohmann::ordered_json::array()}};
   for (auto& c : p.cells)
-    j["images"].push_back({{"ref", c.ref}, {"action", c.up_to_date() ? "none" : "build+push"},
-                           {"published", c.published}, {"reasons", c.reasons}});
+    j["images"].push_back({{"ref", c.ref},
+                           {"action", c.up_to_date() ? "none" : "build+push"},
+                           {"published", c.published},
+                           {"reasons", c.reasons}});
   j["to_build"] = p.to_build();
   return j.dump(2) + "\n";
 }

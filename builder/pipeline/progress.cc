@@ -46,8 +46,7 @@ ProgressSnapshot ProgressMeter::snapshot() const {
   {
     std::lock_guard<std::mutex> lock(mu_);
     s.phase = phase_;
-    if (!phase_.empty())
-      s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (!phase_.empty()) s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   }
   s.items_done = items_done_;
   s.items_total = items_total_;

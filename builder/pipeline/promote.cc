@@ -18,7 +18,8 @@ Status promote_cell(const PromoteOptions& o, const matrix::Cell& c, registry::Se
   dst.ref = canonical;
   dst.text = "docker://" + s.hosts().for_push(canonical).str();
   if (s.hosts().for_push(dst.ref).name() == s.hosts().for_pull(src.ref).name())
-    return invalid(src.ref.name() + ": source and destination are the same repository; "
+    return invalid(src.ref.name() +
+                   ": source and destination are the same repository; "
                    "give --from-namespace/--from-registry, or --namespace/--registry");
   DL_ASSIGN_OR_RETURN(auto from, copy::open_store(s, src, false));
   DL_ASSIGN_OR_RETURN(auto to, copy::open_store(s, dst, true));
@@ -39,7 +40,8 @@ Status promote_cell(const PromoteOptions& o, const matrix::Cell& c, registry::Se
     p.already = there.ok() && there->digest == digest;
     if (!p.already && !o.dry_run) {
       DL_ASSIGN_OR_RETURN(auto cr, copy::copy_image(*from, digest.str(), *to, tag));
-      if (cr.digest != digest) return Error(ErrorKind::remote, p.to + ": stored as " + cr.digest.str() + ", not " + digest.str());
+      if (cr.digest != digest)
+        return Error(ErrorKind::remote, p.to + ": stored as " + cr.digest.str() + ", not " + digest.str());
       r.blobs_copied += cr.blobs_copied, r.blobs_mounted += cr.blobs_mounted, r.blobs_existing += cr.blobs_existing;
       r.bytes += cr.bytes;
     }

@@ -25,7 +25,8 @@ std::string recipe_fingerprint(const recipe::Recipe& r) {
   return Digest::of(j.dump()).str();
 }
 
-std::string lock_fingerprint(const wheel::Lock& lock, const std::string& cell_ref, const std::vector<std::string>& pythons) {
+std::string lock_fingerprint(const wheel::Lock& lock, const std::string& cell_ref,
+                             const std::vector<std::string>& pythons) {
   wheel::Lock mine;
   for (auto& py : pythons) {
     auto key = wheel::lock_key(cell_ref, py);

@@ -20,6 +20,7 @@ std::string recipe_fingerprint(const recipe::Recipe& r);
 
 // sha256 of the lock entries of `cell_ref` for each of its Pythons, in the
 // lock's canonical form; "" when the lock has none of them.
-std::string lock_fingerprint(const wheel::Lock& lock, const std::string& cell_ref, const std::vector<std::string>& pythons);
+std::string lock_fingerprint(const wheel::Lock& lock, const std::string& cell_ref,
+                             const std::vector<std::string>& pythons);
 
 }  // namespace dl::pipeline

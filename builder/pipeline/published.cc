@@ -34,10 +34,12 @@ Result<image::Manifest> image_manifest(registry::RegistryClient& client, const r
 
 }  // namespace
 
-Result<std::optional<PublishedImage>> published_image(registry::RegistryClient& client, const registry::Reference& ref) {
+Result<std::optional<PublishedImage>> published_image(registry::RegistryClient& client,
+                                                      const registry::Reference& ref) {
   auto head = client.head_manifest(ref);
   if (!head.ok()) {
-    if (head.error().kind() == ErrorKind::not_found || head.error().status() == 404) return std::optional<PublishedImage>();
+    if (head.error().kind() == ErrorKind::not_found || head.error().status() == 404)
+      return std::optional<PublishedImage>();
     return head.error();
   }
   DL_ASSIGN_OR_RETURN(auto manifest, image_manifest(client, ref));

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <mutex>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -58,7 +58,7 @@ struct Job {
   const CellResult* cr = nullptr;
   std::vector<registry::Reference> refs;  // one per tag, after --registry rewriting
   PushedCell pc;
-  std::string error;                      // set: failed before publishing
+  std::string error;  // set: failed before publishing
   std::string error_phase;
 };
 
@@ -93,8 +93,8 @@ class Publisher {
       auto put = client_.put_manifest(ref, cr.manifest.media_type, top_bytes);
       if (!put.ok()) return put.error();
       if (*put != cr.manifest.digest)
-        return Error(ErrorKind::integrity, ref.str() + ": registry stored manifest " + put->str() + ", expected " +
-                                               cr.manifest.digest.str());
+        return Error(ErrorKind::integrity,
+                     ref.str() + ": registry stored manifest " + put->str() + ", expected " + cr.manifest.digest.str());
       manifests_put_++;
     }
     return {};
@@ -134,7 +134,8 @@ class Publisher {
     auto put = client_.put_manifest(repo.with_digest(d.digest.str()), d.media_type, bytes);
     if (!put.ok()) return put.error();
     if (*put != d.digest)
-      return Error(ErrorKind::integrity, repo.name() + ": registry stored manifest " + put->str() + ", expected " + d.digest.str());
+      return Error(ErrorKind::integrity,
+                   repo.name() + ": registry stored manifest " + put->str() + ", expected " + d.digest.str());
     return {};
   }
 
@@ -200,8 +201,10 @@ static Result<std::vector<image::Descriptor>> layout_blobs(const layout::Layout&
   std::vector<image::Descriptor> manifests, blobs;
   DL_ASSIGN_OR_RETURN(auto bytes, layout.read_blob(cr.manifest));
   DL_ASSIGN_OR_RETURN(auto top, image::parse_document(bytes, what, cr.manifest.media_type));
-  if (top.kind == image::Document::Kind::index) manifests = top.index.manifests;
-  else manifests.push_back(cr.manifest);
+  if (top.kind == image::Document::Kind::index)
+    manifests = top.index.manifests;
+  else
+    manifests.push_back(cr.manifest);
   manifests.insert(manifests.end(), cr.referrers.begin(), cr.referrers.end());
   for (auto& d : manifests) {
     DL_ASSIGN_OR_RETURN(auto mb, layout.read_blob(d));
@@ -214,8 +217,8 @@ static Result<std::vector<image::Descriptor>> layout_blobs(const layout::Layout&
 
 // The blobs of every cell whose tags are current, HEADed once per
 // (repository, digest); `up_to_date[i]` drops to 0 for a cell that lost one.
-static Status check_tagged_blobs(const layout::Layout& layout, registry::RegistryClient& client, const PushOptions& opts,
-                                 std::vector<Job>& jobs, std::vector<char>& up_to_date) {
+static Status check_tagged_blobs(const layout::Layout& layout, registry::RegistryClient& client,
+                                 const PushOptions& opts, std::vector<Job>& jobs, std::vector<char>& up_to_date) {
   struct RepoBlobs {
     registry::Reference ref;
     std::vector<image::Descriptor> blobs;
@@ -263,7 +266,8 @@ Result<PushReport> push_cells(layout::LayoutStore& from, const std::vector<CellR
   const layout::Layout& layout = from.layout();
   PushReport report;
   auto& stats = client.stats();
-  std::uint64_t e0 = stats.blobs_existing, m0 = stats.blobs_mounted, u0 = stats.blobs_uploaded, b0 = stats.bytes_uploaded;
+  std::uint64_t e0 = stats.blobs_existing, m0 = stats.blobs_mounted, u0 = stats.blobs_uploaded,
+                b0 = stats.bytes_uploaded;
   std::vector<Job> jobs(cells.size());
   for (size_t i = 0; i < cells.size(); ++i) {
     jobs[i].cr = &cells[i];
@@ -281,7 +285,8 @@ Result<PushReport> push_cells(layout::LayoutStore& from, const std::vector<CellR
   parallel_for(tags.size(), opts.check_jobs, [&](size_t k) {
     auto [i, t] = tags[k];
     auto head = client.head_manifest(jobs[i].refs[t], /*for_push=*/true);
-    if (head.ok()) current[k] = head->digest == jobs[i].cr->manifest.digest;
+    if (head.ok())
+      current[k] = head->digest == jobs[i].cr->manifest.digest;
     else if (head.error().kind() != ErrorKind::not_found && head.error().status() != 404)
       check_error[k] = head.error().message();
     if (opts.progress) opts.progress->item_done(jobs[i].refs[t].str(), !check_error[k].empty());
@@ -384,7 +389,8 @@ Status preflight_push(const std::vector<matrix::Cell>& cells, registry::Registry
                                       join(bad, "\n  "));
 }
 
-Result<std::vector<VerifyProblem>> verify_cells(const std::vector<CellResult>& cells, registry::RegistryClient& client) {
+Result<std::vector<VerifyProblem>> verify_cells(const std::vector<CellResult>& cells,
+                                                registry::RegistryClient& client) {
   std::vector<ExpectedTag> want;
   for (auto& cr : cells)
     for (size_t t = 0; t < cr.cell.tags.size(); ++t) {
@@ -402,8 +408,10 @@ Result<std::vector<VerifyProblem>> verify_tags(const std::vector<ExpectedTag>& w
     auto head = client.head_manifest(want[i].ref);
     const auto& digest = want[i].digest;
     if (!head.ok()) {
-      if (head.error().kind() != ErrorKind::not_found && head.error().status() != 404) errors[i] = head.error();
-      else found[i] = VerifyProblem{want[i].ref.str(), digest.str(), "", ""};
+      if (head.error().kind() != ErrorKind::not_found && head.error().status() != 404)
+        errors[i] = head.error();
+      else
+        found[i] = VerifyProblem{want[i].ref.str(), digest.str(), "", ""};
     } else if (head->digest != digest) {
       found[i] = VerifyProblem{want[i].ref.str(), digest.str(), head->digest.str(), ""};
     }
@@ -419,16 +427,20 @@ Result<std::vector<VerifyProblem>> verify_tags(const std::vector<ExpectedTag>& w
   parallel_for(blob_checks.size(), 4, [&](size_t k) {
     size_t i = blob_checks[k];
     auto blobs = manifest_blobs(client, want[i].ref, want[i].digest);
-    auto bad = blobs.ok() ? check_blobs(client, want[i].ref, *blobs, 4) : Result<std::vector<BlobProblem>>(blobs.error());
-    if (!bad.ok()) errors[i] = bad.error();
-    else lost[i] = std::move(*bad);
+    auto bad =
+        blobs.ok() ? check_blobs(client, want[i].ref, *blobs, 4) : Result<std::vector<BlobProblem>>(blobs.error());
+    if (!bad.ok())
+      errors[i] = bad.error();
+    else
+      lost[i] = std::move(*bad);
   });
   std::vector<VerifyProblem> problems;
   for (size_t i = 0; i < n; ++i) {
     if (errors[i]) return *errors[i];
     if (found[i]) problems.push_back(*found[i]);
     for (auto& b : lost[i])
-      problems.push_back({want[i].ref.str(), want[i].digest.str(), want[i].digest.str(), b.blob.digest.str() + " " + b.what});
+      problems.push_back(
+          {want[i].ref.str(), want[i].digest.str(), want[i].digest.str(), b.blob.digest.str() + " " + b.what});
   }
   return problems;
 }

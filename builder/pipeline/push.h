@@ -32,10 +32,10 @@
 namespace dl::pipeline {
 
 struct PushedCell {
-  std::string id;              // the matrix cell's id
-  std::string ref;             // primary tag as pushed (after --registry rewriting)
+  std::string id;   // the matrix cell's id
+  std::string ref;  // primary tag as pushed (after --registry rewriting)
   std::vector<std::string> tags;
-  bool skipped = false;        // every tag already pointed at the digest
+  bool skipped = false;  // every tag already pointed at the digest
   bool failed = false;
   Digest digest;
 };

@@ -4,11 +4,11 @@
 // the push.
 #include <gtest/gtest.h>
 
-#include "registry/session/session.h"
-#include "builder/pipeline/blob_check.h"
 #include "builder/layout/layout_store.h"
+#include "builder/pipeline/blob_check.h"
 #include "builder/pipeline/push.h"
 #include "registry/client/test_image_test_util.h"
+#include "registry/session/session.h"
 #include "tests/support/hostile_server.h"
 #include "tests/support/registry_test.h"
 
@@ -69,7 +69,8 @@ TEST_F(PushIntegrity, ALostLayerFailsVerifyAndIsPushedAgain) {
   EXPECT_TRUE(clean->empty());
 
   // The registry loses the layer (its storage is damaged or pruned).
-  fs::path blob = fs::path(reg_->storage_dir()) / "docker/registry/v2/blobs/sha256" / layer_.hex.substr(0, 2) / layer_.hex;
+  fs::path blob =
+      fs::path(reg_->storage_dir()) / "docker/registry/v2/blobs/sha256" / layer_.hex.substr(0, 2) / layer_.hex;
   ASSERT_TRUE(fs::exists(blob)) << blob;
   fs::remove_all(blob);
 

@@ -39,11 +39,11 @@ struct ReleaseOptions {
 struct ReleaseReport {
   BuildReport build;  // build.phases holds every phase, push and verify too
   std::optional<PushReport> push;
-  std::optional<std::vector<VerifyProblem>> problems;  // set when verified
-  std::optional<SignReport> signing;                   // set when signed
+  std::optional<std::vector<VerifyProblem>> problems;               // set when verified
+  std::optional<SignReport> signing;                                // set when signed
   std::optional<std::vector<SignatureProblem>> signature_problems;  // set when verified with a key
-  std::vector<CellFailure> failures;                   // build's and push's (keep_going)
-  std::size_t tags = 0;                                // tags of the built cells
+  std::vector<CellFailure> failures;                                // build's and push's (keep_going)
+  std::size_t tags = 0;                                             // tags of the built cells
 };
 
 Result<ReleaseReport> release(const ReleaseOptions& opts, const Progress& progress = {});

@@ -47,7 +47,9 @@ std::string render_html_report(const BuildReport& build, const PushReport* push)
   for (auto& c : build.cells) status[c.cell.id] = "built";
   if (push)
     for (size_t i = 0; i < push->cells.size() && i < build.cells.size(); ++i)
-      status[build.cells[i].cell.id] = push->cells[i].failed ? "failed" : push->cells[i].skipped ? "unchanged" : "pushed";
+      status[build.cells[i].cell.id] = push->cells[i].failed    ? "failed"
+                                       : push->cells[i].skipped ? "unchanged"
+                                                                : "pushed";
   std::map<std::string, int> uses;  // layer digest -> images using it
   for (auto& c : build.cells)
     for (auto& l : c.layers) uses[l.descriptor.digest.str()]++;
@@ -79,7 +81,8 @@ td.cell.built{background:#dbeafe}td.cell.failed{background:#fecaca}td.cell.pushe
   if (!failures.empty()) {
     h += "<h2>Failures</h2><table id=\"failures\"><tr><th>image</th><th>phase</th><th>cause</th></tr>";
     for (auto& f : failures)
-      h += "<tr><td><code>" + esc(f.cell) + "</code></td><td>" + esc(f.phase) + "</td><td>" + esc(f.error) + "</td></tr>";
+      h += "<tr><td><code>" + esc(f.cell) + "</code></td><td>" + esc(f.phase) + "</td><td>" + esc(f.error) +
+           "</td></tr>";
     h += "</table>";
   }
   h += "<h2>Matrix</h2><table id=\"grid\"><tr><th>image</th>";
@@ -112,8 +115,10 @@ td.cell.built{background:#dbeafe}td.cell.failed{background:#fecaca}td.cell.pushe
       char width[32];
       std::snprintf(width, sizeof width, "%.2f%%", w < 0.5 ? 0.5 : w);
       h += "<span class=\"layer" + std::string(uses[d] > 1 ? " shared" : "") + "\" style=\"width:" + width +
-           ";background:" + colour(d) + "\" title=\"" + esc(l.kind + " " + d + " " + mib(std::uint64_t(l.descriptor.size)) +
-           ", in " + std::to_string(uses[d]) + " images") + "\"></span>";
+           ";background:" + colour(d) + "\" title=\"" +
+           esc(l.kind + " " + d + " " + mib(std::uint64_t(l.descriptor.size)) + ", in " + std::to_string(uses[d]) +
+               " images") +
+           "\"></span>";
     }
     h += "</div></td><td>" + mib(c.size) + "</td></tr>";
   }

@@ -40,8 +40,10 @@ Result<std::vector<resolve::SourceSpec>> fixed_sources(const BuildOptions& o) {
   // --index URL, or LABEL=URL for an index of one build variant.
   for (auto& text : o.index_urls) {
     size_t eq = text.find("=http");
-    if (eq != std::string::npos && text.find("://") > eq) out.push_back({text.substr(eq + 1), text.substr(0, eq), {}});
-    else out.push_back({text, "", {}});
+    if (eq != std::string::npos && text.find("://") > eq)
+      out.push_back({text.substr(eq + 1), text.substr(0, eq), {}});
+    else
+      out.push_back({text, "", {}});
   }
   return out;
 }
@@ -106,7 +108,8 @@ struct Inputs {
 
 Result<Inputs> inputs_for(const matrix::Cell& cell, const std::string& py, const recipe::Recipe& rec) {
   Inputs in;
-  if (cell.base.pythons.empty()) return invalid("base " + cell.base.key + " declares no Python; expected pythons: in matrix.yaml");
+  if (cell.base.pythons.empty())
+    return invalid("base " + cell.base.key + " declares no Python; expected pythons: in matrix.yaml");
   auto& pl = cell.python_layout(py);
   DL_ASSIGN_OR_RETURN(in.target, resolve::Environment::make(py, pl.abi, cell.base.glibc, "", cell.wheel_arch()));
   std::vector<std::string> labels;
@@ -129,8 +132,8 @@ Result<Inputs> inputs_for(const matrix::Cell& cell, const std::string& py, const
   return in;
 }
 
-Result<wheel::LockedEnvironment> resolve_one(resolve::Index& index, const Inputs& in, const wheel::LockedEnvironment* old,
-                                             const BuildOptions& o) {
+Result<wheel::LockedEnvironment> resolve_one(resolve::Index& index, const Inputs& in,
+                                             const wheel::LockedEnvironment* old, const BuildOptions& o) {
   resolve::ResolveOptions ro;
   if (old && !o.upgrade)
     for (auto& w : old->wheels) ro.preferred[pypa::normalize_name(w.name)] = w.version;
@@ -139,7 +142,8 @@ Result<wheel::LockedEnvironment> resolve_one(resolve::Index& index, const Inputs
   wheel::LockedEnvironment env = in.env;
   for (auto& p : r.pins) {
     DL_ASSIGN_OR_RETURN(auto ds, index.digest_and_size(p.file));
-    env.wheels.push_back({p.name, p.version, p.file.filename, wheel::lock_url(p.file.url), ds.first, ds.second, p.requires_});
+    env.wheels.push_back(
+        {p.name, p.version, p.file.filename, wheel::lock_url(p.file.url), ds.first, ds.second, p.requires_});
   }
   return env;
 }

@@ -36,8 +36,8 @@ Json images_json(const ReleaseReport& rr) {
     bool pushed = p && !p->failed;
     auto layers = Json::array();
     for (auto& l : c.layers)
-      layers.push_back({{"kind", l.kind}, {"digest", l.descriptor.digest.str()}, {"size", l.descriptor.size},
-                        {"new", l.built}});
+      layers.push_back(
+          {{"kind", l.kind}, {"digest", l.descriptor.digest.str()}, {"size", l.descriptor.size}, {"new", l.built}});
     a.push_back({{"id", c.cell.id},
                  {"tags", c.cell.refs()},
                  {"framework", c.cell.framework},
@@ -64,15 +64,17 @@ std::string results_json(const ReleaseReport& rr) {
   j["schema"] = kResultsSchema;
   j["kind"] = "dlimage.build";
   j["images"] = images_json(rr);
-  j["dedup"] = {{"images", r.dedup.images}, {"logical_bytes", r.dedup.logical_bytes},
-                {"unique_bytes", r.dedup.unique_bytes}, {"one_layer_per_image_bytes", r.dedup.one_layer_per_image_bytes}};
+  j["dedup"] = {{"images", r.dedup.images},
+                {"logical_bytes", r.dedup.logical_bytes},
+                {"unique_bytes", r.dedup.unique_bytes},
+                {"one_layer_per_image_bytes", r.dedup.one_layer_per_image_bytes}};
   j["phases"] = Json::array();
   for (auto& p : r.phases.times()) j["phases"].push_back({{"name", p.name}, {"seconds", p.seconds}});
   if (const auto& p = rr.push)
-    j["push"] = {{"cells_skipped", p->cells_skipped}, {"manifests_put", p->manifests_put},
+    j["push"] = {{"cells_skipped", p->cells_skipped},   {"manifests_put", p->manifests_put},
                  {"blobs_existing", p->blobs_existing}, {"blobs_mounted", p->blobs_mounted},
                  {"blobs_uploaded", p->blobs_uploaded}, {"bytes_uploaded", p->bytes_uploaded},
-                 {"check_seconds", p->check_seconds}, {"publish_seconds", p->publish_seconds}};
+                 {"check_seconds", p->check_seconds},   {"publish_seconds", p->publish_seconds}};
   if (const auto& s = rr.signing) j["signing"] = {{"signed", s->signed_tags}, {"already_signed", s->already}};
   j["failures"] = failures_json(rr.failures);
   return j.dump(2) + "\n";
@@ -82,7 +84,9 @@ Result<std::vector<ExpectedTag>> load_results(const std::string& path) {
   auto bad = [&](const std::string& why) { return invalid(path + ": " + why); };
   std::error_code ec;
   auto size = std::filesystem::file_size(path, ec);
-  if (ec) return Error(ErrorKind::not_found, path + ": " + ec.message() + "; expected a results file of `dlimage build --json`");
+  if (ec)
+    return Error(ErrorKind::not_found,
+                 path + ": " + ec.message() + "; expected a results file of `dlimage build --json`");
   if (size > kMaxResultsBytes) return bad("larger than 64 MiB; not a results file");
   DL_ASSIGN_OR_RETURN(auto text, read_file(path));
   Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);

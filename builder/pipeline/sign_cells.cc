@@ -4,8 +4,8 @@
 #include <mutex>
 
 #include "base/strings.h"
-#include "builder/pipeline/push.h"
 #include "builder/image/manifest.h"
+#include "builder/pipeline/push.h"
 #include "builder/sign/cosign.h"
 #include "registry/client/registry_store.h"
 
@@ -86,7 +86,8 @@ Result<std::vector<SignatureProblem>> verify_tag_signatures(const std::vector<Ex
     registry::RegistryStore repo(client, tags[i].ref);
     auto head = repo.head_manifest(tags[i].digest.str());
     if (!head.ok()) return head.error().wrap("verifying " + tags[i].ref.str());
-    DL_ASSIGN_OR_RETURN(auto digests, signed_digests(repo, {head->media_type, head->digest, std::int64_t(head->size), {}, {}, {}}));
+    DL_ASSIGN_OR_RETURN(auto digests,
+                        signed_digests(repo, {head->media_type, head->digest, std::int64_t(head->size), {}, {}, {}}));
     for (auto& d : digests) {
       std::string what = d == tags[i].digest ? "" : " (image " + d.str().substr(0, 19) + " in the index)";
       auto check = sign::check_signatures(repo, tags[i].ref.str(), d, key);

@@ -49,9 +49,9 @@ std::vector<Problem> check_completeness(const std::vector<Distribution>& set,
     }
     std::string key = normalize_name(d.name);
     if (members.count(key)) {
-      problems.push_back({who(d), "", "",
-                          "the set holds " + d.name + " twice (" + members[key].dist->version + " and " +
-                              d.version + ")"});
+      problems.push_back(
+          {who(d), "", "",
+           "the set holds " + d.name + " twice (" + members[key].dist->version + " and " + d.version + ")"});
       continue;
     }
     members.emplace(key, std::move(m));
@@ -83,8 +83,9 @@ std::vector<Problem> check_completeness(const std::vector<Distribution>& set,
           for (const auto& extra : active[key]) {
             auto ok = m.reqs[k].applies(target.env.with_extra(extra));
             if (!ok.ok()) {
-              report(m, k, who(*m.dist) + " requires " + m.req_text[k] + ", whose marker cannot be evaluated: " +
-                               ok.error().message());
+              report(m, k,
+                     who(*m.dist) + " requires " + m.req_text[k] +
+                         ", whose marker cannot be evaluated: " + ok.error().message());
               break;
             }
             if (*ok) {

@@ -14,9 +14,9 @@ namespace dl::pypa {
 struct Distribution {
   std::string name;
   std::string version;
-  std::vector<std::string> requires_dist;    // METADATA Requires-Dist lines
-  std::vector<std::string> provides_extras;  // METADATA Provides-Extra
-  std::vector<std::string> requested_extras; // extras the user asked for
+  std::vector<std::string> requires_dist;     // METADATA Requires-Dist lines
+  std::vector<std::string> provides_extras;   // METADATA Provides-Extra
+  std::vector<std::string> requested_extras;  // extras the user asked for
 };
 
 struct TargetEnvironment {

@@ -18,7 +18,8 @@ std::vector<std::string> messages(const std::vector<Problem>& ps) {
 }
 
 Distribution tensorflow() {
-  return {"tensorflow", "1.6.0",
+  return {"tensorflow",
+          "1.6.0",
           {"absl-py>=0.1.6", "astor>=0.6.0", "numpy>=1.13.3", "six>=1.10.0", "protobuf>=3.4.0",
            "mock>=2.0.0; python_version < \"3\"", "enum34>=1.1.6; python_version < \"3.4\"",
            "wheel>=0.26; python_version >= \"3\"", "backports.weakref>=1.0rc1; python_version < \"3.4\""},
@@ -55,11 +56,14 @@ TEST(Completeness, MarkersAreEvaluatedPerInterpreter) {
                                    {"wheel", "0.31.0", {}, {}, {}}};
   EXPECT_TRUE(check_completeness(set, {target("3.6", "cp36m")}).empty());
   auto p = check_completeness(set, {target("3.6", "cp36m"), target("2.7", "cp27mu")});
-  EXPECT_EQ(messages(p), (std::vector<std::string>{
-                             "tensorflow 1.6.0 requires mock>=2.0.0; python_version < \"3\", which is not in the set (for python 2.7)",
-                             "tensorflow 1.6.0 requires enum34>=1.1.6; python_version < \"3.4\", which is not in the set (for python 2.7)",
-                             "tensorflow 1.6.0 requires backports.weakref>=1.0rc1; python_version < \"3.4\", which is not in the set (for python 2.7)",
-                         }));
+  EXPECT_EQ(
+      messages(p),
+      (std::vector<std::string>{
+          "tensorflow 1.6.0 requires mock>=2.0.0; python_version < \"3\", which is not in the set (for python 2.7)",
+          "tensorflow 1.6.0 requires enum34>=1.1.6; python_version < \"3.4\", which is not in the set (for python 2.7)",
+          "tensorflow 1.6.0 requires backports.weakref>=1.0rc1; python_version < \"3.4\", which is not in the set (for "
+          "python 2.7)",
+      }));
 }
 
 TEST(Completeness, ExtrasOnlyWhenRequestedAndTheyPropagate) {
@@ -67,11 +71,13 @@ TEST(Completeness, ExtrasOnlyWhenRequestedAndTheyPropagate) {
   Distribution lib{"lib", "1.2", {"cython; extra == \"fast\"", "zlib-ng; extra == 'slow'"}, {"fast", "slow"}, {}};
   // lib[fast] is active because app requires it; app[test] is not requested.
   auto p = check_completeness({app, lib}, {target("3.6", "cp36m")});
-  EXPECT_EQ(messages(p), std::vector<std::string>{"lib 1.2 requires cython; extra == \"fast\", which is not in the set"});
+  EXPECT_EQ(messages(p),
+            std::vector<std::string>{"lib 1.2 requires cython; extra == \"fast\", which is not in the set"});
   app.requested_extras = {"Test"};
   p = check_completeness({app, lib}, {target("3.6", "cp36m")});
-  EXPECT_EQ(messages(p), (std::vector<std::string>{"app 1.0 requires pytest; extra == \"test\", which is not in the set",
-                                                   "lib 1.2 requires cython; extra == \"fast\", which is not in the set"}));
+  EXPECT_EQ(messages(p),
+            (std::vector<std::string>{"app 1.0 requires pytest; extra == \"test\", which is not in the set",
+                                      "lib 1.2 requires cython; extra == \"fast\", which is not in the set"}));
   // Asking for an extra the target does not provide.
   Distribution other{"other", "1.0", {"lib[gpu]"}, {}, {}};
   p = check_completeness({other, lib, {"cython", "0.29", {}, {}, {}}}, {target("3.6", "cp36m")});
@@ -87,7 +93,8 @@ TEST(Completeness, NamesNormalisedPrereleasesAcceptedAndBadMetadataReported) {
   auto m = messages(p);
   ASSERT_EQ(m.size(), 2u) << ::testing::PrintToString(m);
   EXPECT_NE(m[0].find("b not-a-version has an invalid version"), std::string::npos) << m[0];
-  EXPECT_NE(m[1].find("c 0.1 has an unreadable Requires-Dist: invalid requirement 'd >>= 1'"), std::string::npos) << m[1];
+  EXPECT_NE(m[1].find("c 0.1 has an unreadable Requires-Dist: invalid requirement 'd >>= 1'"), std::string::npos)
+      << m[1];
   auto dup = check_completeness({{"six", "1.0", {}, {}, {}}, {"Six", "1.1", {}, {}, {}}}, {target("3.6", "cp36m")});
   ASSERT_EQ(dup.size(), 1u);
   EXPECT_EQ(dup[0].message, "the set holds Six twice (1.0 and 1.1)");

@@ -116,8 +116,7 @@ struct MarkerParser {
       DL_ASSIGN_OR_RETURN(NodePtr inner, parse_or());
       ws();
       if (i >= s.size() || s[i] != ')') {
-        return fail(i, "expected ')' to close the '(' at column " + std::to_string(open + 1) + ", found " +
-                           found());
+        return fail(i, "expected ')' to close the '(' at column " + std::to_string(open + 1) + ", found " + found());
       }
       ++i;
       return inner;
@@ -216,8 +215,8 @@ Result<bool> compare(const std::string& lhs, const std::string& op, const std::s
   if (op == "<=") return c <= 0;
   if (op == ">") return c > 0;
   if (op == ">=") return c >= 0;
-  return invalid("marker '" + original + "': cannot compare '" + lhs + "' " + op + " '" + rhs +
-                 "' (" + op + " needs PEP 440 versions on both sides)");
+  return invalid("marker '" + original + "': cannot compare '" + lhs + "' " + op + " '" + rhs + "' (" + op +
+                 " needs PEP 440 versions on both sides)");
 }
 
 Result<bool> eval(const MarkerNode& n, const Environment& env, const std::string& original) {
@@ -234,8 +233,7 @@ Result<bool> eval(const MarkerNode& n, const Environment& env, const std::string
         if (v) return true;
       }
       return false;
-    case MarkerNode::Kind::compare:
-      break;
+    case MarkerNode::Kind::compare: break;
   }
   auto value = [&](bool is_var, const std::string& text) -> Result<std::string> {
     if (!is_var) return text;
@@ -256,9 +254,7 @@ Result<bool> eval(const MarkerNode& n, const Environment& env, const std::string
   return compare(lhs, n.op, rhs, original);
 }
 
-std::string quote(const std::string& s) {
-  return s.find('"') == std::string::npos ? "\"" + s + "\"" : "'" + s + "'";
-}
+std::string quote(const std::string& s) { return s.find('"') == std::string::npos ? "\"" + s + "\"" : "'" + s + "'"; }
 
 std::string print(const MarkerNode& n, bool nested) {
   if (n.kind == MarkerNode::Kind::compare) {

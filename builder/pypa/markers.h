@@ -39,8 +39,7 @@ class Marker {
   static Result<Marker> parse(std::string_view text);
   // Parses whole.substr(offset); errors quote `whole` with columns counted in
   // it, prefixed by `what` ("invalid requirement").
-  static Result<Marker> parse_within(std::string_view whole, size_t offset,
-                                     std::string_view what);
+  static Result<Marker> parse_within(std::string_view whole, size_t offset, std::string_view what);
 
   // Version comparison when "<op><string>" is a valid specifier and the
   // variable's value is a PEP 440 version (pre-releases included), Python

@@ -8,9 +8,9 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <map>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "builder/pypa/markers.h"
@@ -74,11 +74,43 @@ std::vector<std::string> version_corpus() {
       for (auto po : posts)
         for (auto d : devs)
           for (auto l : locals) out.push_back(std::string(r) + p + po + d + l);
-  const char* odd[] = {"", "1.0.", "1..0", "a", "1.0+", "1.0-", "1.0 b", "1.0-dev-1", "1.0.post1.post2",
-                       "1.*", "1.0+a..b", " 1.0 ", "1.0\t", "1.0+_a", "1-1", "1.0-r", "1_0", "1.0-1-1",
-                       "0.0.0.0.0.1", "1.0a1b2", "1.0rc", "1!", "!1.0", "1.0.dev.1", "1.0.dev-1",
-                       "1.0a.", "1.0.post.", "1.0.dev_", "1.0a-post", "1.0a_dev", "1.0-post_", "1.0rc.dev",
-                       "1.0a.+abc", "1.0a..", "1.0-1.", "1.0.post1.", "1.0+abc."};
+  const char* odd[] = {"",
+                       "1.0.",
+                       "1..0",
+                       "a",
+                       "1.0+",
+                       "1.0-",
+                       "1.0 b",
+                       "1.0-dev-1",
+                       "1.0.post1.post2",
+                       "1.*",
+                       "1.0+a..b",
+                       " 1.0 ",
+                       "1.0\t",
+                       "1.0+_a",
+                       "1-1",
+                       "1.0-r",
+                       "1_0",
+                       "1.0-1-1",
+                       "0.0.0.0.0.1",
+                       "1.0a1b2",
+                       "1.0rc",
+                       "1!",
+                       "!1.0",
+                       "1.0.dev.1",
+                       "1.0.dev-1",
+                       "1.0a.",
+                       "1.0.post.",
+                       "1.0.dev_",
+                       "1.0a-post",
+                       "1.0a_dev",
+                       "1.0-post_",
+                       "1.0rc.dev",
+                       "1.0a.+abc",
+                       "1.0a..",
+                       "1.0-1.",
+                       "1.0.post1.",
+                       "1.0+abc."};
   for (auto o : odd) out.push_back(o);
   return out;
 }
@@ -105,11 +137,12 @@ TEST(PipOracle, VersionsParseCompareAndMatchLikePip) {
   for (const auto& a : sample)
     for (const auto& b : sample) o.ask({"cmp", a.str(), b.str()}, std::to_string(a.compare(b)));
 
-  const char* specs[] = {"==1.0", "==1.0.*", "==1.*", "!=1.0.*", "==1.0+cu92", "!=1.0", ">=1.0", ">1.0", "<1.0",
-                         "<=1.0", ">1.0.post1", "<1.0rc2", ">=1.0a1", "~=1.0", "~=1.0.0", "~=0.9.post1", "~=1.0a1",
-                         "===1.0", "===1.0+cu92", ">=0.9,<1.1", ">=0.9,!=1.0.*", "", ">=1!1.0", "==1!1.0.*",
-                         "==1.0rc1.*", "==1.0.post1.*", "<=1.0.dev0", ">1.0.dev0", "~=1!1.0", "==v1.0", "== 1.0",
-                         ">= 1.0 , < 2", "<2,>=1", "~=1", "=>1.0"};
+  const char* specs[] = {
+      "==1.0",   "==1.0.*",     "==1.*",     "!=1.0.*",      "==1.0+cu92",    "!=1.0",      ">=1.0",
+      ">1.0",    "<1.0",        "<=1.0",     ">1.0.post1",   "<1.0rc2",       ">=1.0a1",    "~=1.0",
+      "~=1.0.0", "~=0.9.post1", "~=1.0a1",   "===1.0",       "===1.0+cu92",   ">=0.9,<1.1", ">=0.9,!=1.0.*",
+      "",        ">=1!1.0",     "==1!1.0.*", "==1.0rc1.*",   "==1.0.post1.*", "<=1.0.dev0", ">1.0.dev0",
+      "~=1!1.0", "==v1.0",      "== 1.0",    ">= 1.0 , < 2", "<2,>=1",        "~=1",        "=>1.0"};
   // Not here: ">=1.0+cu92", "==1.*.*" and ">>1", which packaging 21.3 still accepts as
   // deprecated LegacySpecifiers (22+ rejects them, as we do).
   std::vector<std::string> vsample;
@@ -157,36 +190,86 @@ TEST(PipOracle, MarkersRequirementsAndWheelNamesLikePip) {
   Oracle o;
   // Every variable set, so pip does not fall back to the running machine.
   const std::vector<std::map<std::string, std::string>> envs = {
-      {{"python_version", "2.7"}, {"python_full_version", "2.7.18"}, {"os_name", "posix"}, {"sys_platform", "linux2"},
-       {"platform_machine", "x86_64"}, {"platform_system", "Linux"}, {"platform_release", "5.10.0"},
-       {"platform_version", "#1 SMP"}, {"implementation_name", "cpython"}, {"implementation_version", "2.7.18"},
-       {"platform_python_implementation", "CPython"}, {"extra", ""}},
-      {{"python_version", "3.6"}, {"python_full_version", "3.6.9"}, {"os_name", "posix"}, {"sys_platform", "linux"},
-       {"platform_machine", "x86_64"}, {"platform_system", "Linux"}, {"platform_release", "4.15.0"},
-       {"platform_version", "#1 SMP"}, {"implementation_name", "cpython"}, {"implementation_version", "3.6.9"},
-       {"platform_python_implementation", "CPython"}, {"extra", "gpu"}},
-      {{"python_version", "3.11"}, {"python_full_version", "3.11.2"}, {"os_name", "nt"}, {"sys_platform", "win32"},
-       {"platform_machine", "AMD64"}, {"platform_system", "Windows"}, {"platform_release", "10"},
-       {"platform_version", "10.0"}, {"implementation_name", "pypy"}, {"implementation_version", "7.3.11"},
-       {"platform_python_implementation", "PyPy"}, {"extra", "test"}},
+      {{"python_version", "2.7"},
+       {"python_full_version", "2.7.18"},
+       {"os_name", "posix"},
+       {"sys_platform", "linux2"},
+       {"platform_machine", "x86_64"},
+       {"platform_system", "Linux"},
+       {"platform_release", "5.10.0"},
+       {"platform_version", "#1 SMP"},
+       {"implementation_name", "cpython"},
+       {"implementation_version", "2.7.18"},
+       {"platform_python_implementation", "CPython"},
+       {"extra", ""}},
+      {{"python_version", "3.6"},
+       {"python_full_version", "3.6.9"},
+       {"os_name", "posix"},
+       {"sys_platform", "linux"},
+       {"platform_machine", "x86_64"},
+       {"platform_system", "Linux"},
+       {"platform_release", "4.15.0"},
+       {"platform_version", "#1 SMP"},
+       {"implementation_name", "cpython"},
+       {"implementation_version", "3.6.9"},
+       {"platform_python_implementation", "CPython"},
+       {"extra", "gpu"}},
+      {{"python_version", "3.11"},
+       {"python_full_version", "3.11.2"},
+       {"os_name", "nt"},
+       {"sys_platform", "win32"},
+       {"platform_machine", "AMD64"},
+       {"platform_system", "Windows"},
+       {"platform_release", "10"},
+       {"platform_version", "10.0"},
+       {"implementation_name", "pypy"},
+       {"implementation_version", "7.3.11"},
+       {"platform_python_implementation", "PyPy"},
+       {"extra", "test"}},
   };
   const char* marks[] = {
-      "python_version < \"3\"", "python_version >= '3.6'", "python_version == \"3.6\"", "python_version != '2.7'",
-      "python_version ~= \"3.6\"", "python_version == \"3.*\"", "python_full_version >= \"3.6.2\"",
-      "python_version > \"3.10\"", "python_version < \"3.10\"", "python_version in \"2.7 3.6\"",
-      "python_version not in '3.4, 3.5'", "'linux' in sys_platform", "sys_platform == \"linux\" or os_name == 'nt'",
+      "python_version < \"3\"",
+      "python_version >= '3.6'",
+      "python_version == \"3.6\"",
+      "python_version != '2.7'",
+      "python_version ~= \"3.6\"",
+      "python_version == \"3.*\"",
+      "python_full_version >= \"3.6.2\"",
+      "python_version > \"3.10\"",
+      "python_version < \"3.10\"",
+      "python_version in \"2.7 3.6\"",
+      "python_version not in '3.4, 3.5'",
+      "'linux' in sys_platform",
+      "sys_platform == \"linux\" or os_name == 'nt'",
       "os_name == 'posix' and python_version >= '3' or extra == 'test'",
       "os_name == 'posix' and (python_version >= '3' or extra == 'test')",
       "(os_name == 'nt' or sys_platform == 'linux2') and implementation_name == 'cpython'",
-      "extra == \"gpu\"", "extra != 'gpu'", "\"gpu\" == extra", "platform_machine == 'x86_64' and platform_system == 'Linux'",
-      "platform_release >= '4.15.0'", "implementation_version >= '3'", "platform_python_implementation != 'PyPy'",
-      "os.name == 'posix'", "sys.platform == 'linux'", "platform.machine == 'AMD64'",
-      "python_implementation == 'CPython'", "python_version > '3' and python_version < '3.7' or os_name == 'nt'",
-      "os_name < 'p'", "os_name ~= 'posix'", "python_version === '3.6'",
+      "extra == \"gpu\"",
+      "extra != 'gpu'",
+      "\"gpu\" == extra",
+      "platform_machine == 'x86_64' and platform_system == 'Linux'",
+      "platform_release >= '4.15.0'",
+      "implementation_version >= '3'",
+      "platform_python_implementation != 'PyPy'",
+      "os.name == 'posix'",
+      "sys.platform == 'linux'",
+      "platform.machine == 'AMD64'",
+      "python_implementation == 'CPython'",
+      "python_version > '3' and python_version < '3.7' or os_name == 'nt'",
+      "os_name < 'p'",
+      "os_name ~= 'posix'",
+      "python_version === '3.6'",
       // malformed
-      "python_version >< '3'", "python_version", "python_version == ", "(python_version == '3'", "foo == 'bar'",
-      "python_version == '3' and", "python_version == \"3'", "python_version = '3'",
-      "python_version == '3' or or os_name == 'nt'", "python_version=='3.6'and os_name=='posix'",
+      "python_version >< '3'",
+      "python_version",
+      "python_version == ",
+      "(python_version == '3'",
+      "foo == 'bar'",
+      "python_version == '3' and",
+      "python_version == \"3'",
+      "python_version = '3'",
+      "python_version == '3' or or os_name == 'nt'",
+      "python_version=='3.6'and os_name=='posix'",
   };
   for (const auto& env_map : envs) {
     Environment env{env_map};
@@ -204,15 +287,42 @@ TEST(PipOracle, MarkersRequirementsAndWheelNamesLikePip) {
   }
 
   const char* reqs[] = {
-      "numpy", "numpy>=1.13.3", "numpy >= 1.13.3, < 2", "numpy (>=1.0)", "numpy[extra1, extra2]>=1; python_version<'3'",
-      "tensorflow-gpu==1.6.*", "Foo_Bar.baz", "six @ https://example.com/six-1.0-py2.py3-none-any.whl",
-      "six @ https://example.com/six.whl ; python_version < '3'", "protobuf>=3.4.0;python_version>='3'",
-      "enum34>=1.1.6; python_version < \"3.4\"", "mock>=2.0.0; extra == 'test'", "name[]", "a", "a.b-c_d",
-      "numpy [ a ] ( >=1 ) ; os_name=='posix'", "a[b]@https://x/y.whl", "pkg @ file:///tmp/pkg-1.0-py3-none-any.whl",
-      "pkg==1.0.*,!=1.0.3", "pkg ; python_version < '3' and (os_name == 'nt' or extra == 'x')", "Pkg[X_Y]",
+      "numpy",
+      "numpy>=1.13.3",
+      "numpy >= 1.13.3, < 2",
+      "numpy (>=1.0)",
+      "numpy[extra1, extra2]>=1; python_version<'3'",
+      "tensorflow-gpu==1.6.*",
+      "Foo_Bar.baz",
+      "six @ https://example.com/six-1.0-py2.py3-none-any.whl",
+      "six @ https://example.com/six.whl ; python_version < '3'",
+      "protobuf>=3.4.0;python_version>='3'",
+      "enum34>=1.1.6; python_version < \"3.4\"",
+      "mock>=2.0.0; extra == 'test'",
+      "name[]",
+      "a",
+      "a.b-c_d",
+      "numpy [ a ] ( >=1 ) ; os_name=='posix'",
+      "a[b]@https://x/y.whl",
+      "pkg @ file:///tmp/pkg-1.0-py3-none-any.whl",
+      "pkg==1.0.*,!=1.0.3",
+      "pkg ; python_version < '3' and (os_name == 'nt' or extra == 'x')",
+      "Pkg[X_Y]",
       // malformed
-      "", ">=1.0", "numpy[", "numpy[a,]", "-numpy", "numpy-", "numpy ; ", "numpy; foo == 'x'",
-      "numpy >=1.0 )", "numpy (>=1.0", "numpy @ ", "numpy==1.0 extra", "num py", "numpy>=1.0;;",
+      "",
+      ">=1.0",
+      "numpy[",
+      "numpy[a,]",
+      "-numpy",
+      "numpy-",
+      "numpy ; ",
+      "numpy; foo == 'x'",
+      "numpy >=1.0 )",
+      "numpy (>=1.0",
+      "numpy @ ",
+      "numpy==1.0 extra",
+      "num py",
+      "numpy>=1.0;;",
   };
   for (const char* r : reqs) {
     auto p = parse_requirement(r);
@@ -222,8 +332,7 @@ TEST(PipOracle, MarkersRequirementsAndWheelNamesLikePip) {
       std::sort(extras.begin(), extras.end());
       std::string joined;
       for (const auto& e : extras) joined += (joined.empty() ? "" : ",") + e;
-      ours = "OK " + p->name + " " + joined + " " + (p->url.empty() ? "-" : p->url) + " " +
-             (p->marker ? "1" : "0");
+      ours = "OK " + p->name + " " + joined + " " + (p->url.empty() ? "-" : p->url) + " " + (p->marker ? "1" : "0");
     }
     o.ask({"req", r}, ours);
   }
@@ -232,15 +341,27 @@ TEST(PipOracle, MarkersRequirementsAndWheelNamesLikePip) {
   }
 
   const char* wheels[] = {
-      "torch-1.5.0+cu92-cp36-cp36m-linux_x86_64.whl", "six-1.16.0-py2.py3-none-any.whl",
+      "torch-1.5.0+cu92-cp36-cp36m-linux_x86_64.whl",
+      "six-1.16.0-py2.py3-none-any.whl",
       "numpy-1.19.5-cp36-cp36m-manylinux1_x86_64.manylinux2010_x86_64.whl",
-      "tensorflow_gpu-1.6.0-cp27-cp27mu-manylinux1_x86_64.whl", "pkg-1.0-1-py3-none-any.whl",
-      "pkg-1.0-10abc-py3-none-any.whl", "Pkg.Name-1.0-py3-none-any.whl", "pkg-1.0_beta1-py3-none-any.whl",
-      "pkg-1!2.0-PY3-NONE-ANY.whl", "pkg-1.0-py3-none-any.manylinux1_x86_64.whl",
+      "tensorflow_gpu-1.6.0-cp27-cp27mu-manylinux1_x86_64.whl",
+      "pkg-1.0-1-py3-none-any.whl",
+      "pkg-1.0-10abc-py3-none-any.whl",
+      "Pkg.Name-1.0-py3-none-any.whl",
+      "pkg-1.0_beta1-py3-none-any.whl",
+      "pkg-1!2.0-PY3-NONE-ANY.whl",
+      "pkg-1.0-py3-none-any.manylinux1_x86_64.whl",
       // malformed
-      "pkg-1.0-py3-none-any.zip", "pkg-1.0-py3-none.whl", "pkg-1.0-a-py3-none-any.whl", "pkg-1.0-1-2-py3-none-any.whl",
-      "pkg-not.a.version-py3-none-any.whl", "pk g-1.0-py3-none-any.whl", "pkg__x-1.0-py3-none-any.whl",
-      "pkg-1.0-py3-none-any", ".whl", "pkg-1.0--py3-none-any.whl",
+      "pkg-1.0-py3-none-any.zip",
+      "pkg-1.0-py3-none.whl",
+      "pkg-1.0-a-py3-none-any.whl",
+      "pkg-1.0-1-2-py3-none-any.whl",
+      "pkg-not.a.version-py3-none-any.whl",
+      "pk g-1.0-py3-none-any.whl",
+      "pkg__x-1.0-py3-none-any.whl",
+      "pkg-1.0-py3-none-any",
+      ".whl",
+      "pkg-1.0--py3-none-any.whl",
   };
   for (const char* w : wheels) {
     auto p = parse_wheel_filename(w);

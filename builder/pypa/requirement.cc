@@ -8,9 +8,7 @@
 namespace dl::pypa {
 namespace {
 
-bool name_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-}
+bool name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'; }
 bool space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
 
 struct Cursor {
@@ -45,7 +43,8 @@ Result<SpecifierSet> parse_specifiers(const Cursor& c, size_t begin, size_t end)
       if (!s.ok()) {
         const std::string& m = s.error().message();
         size_t cut = m.find("': ");
-        return c.fail(begin + lead, "version clause '" + clause + "': " + (cut == std::string::npos ? m : m.substr(cut + 3)));
+        return c.fail(begin + lead,
+                      "version clause '" + clause + "': " + (cut == std::string::npos ? m : m.substr(cut + 3)));
       }
     }
     pos = comma + 1;
@@ -64,8 +63,8 @@ Result<Requirement> parse_requirement(std::string_view text) {
   r.name = std::string(text.substr(start, c.i - start));
   if (r.name.empty()) return c.fail(start, "expected a project name, found " + c.found());
   if (!is_valid_name(r.name)) {
-    return c.fail(start, "invalid project name '" + r.name +
-                             "' (expected letters and digits, with '.', '-' or '_' only inside)");
+    return c.fail(
+        start, "invalid project name '" + r.name + "' (expected letters and digits, with '.', '-' or '_' only inside)");
   }
   c.ws();
   if (!c.at_end() && text[c.i] == '[') {
@@ -86,8 +85,8 @@ Result<Requirement> parse_requirement(std::string_view text) {
         continue;
       }
       if (!c.at_end() && text[c.i] == ']') break;
-      return c.fail(c.i, "expected ',' or ']' in the extras opened at column " + std::to_string(open + 1) +
-                             ", found " + c.found());
+      return c.fail(c.i, "expected ',' or ']' in the extras opened at column " + std::to_string(open + 1) + ", found " +
+                             c.found());
     }
     ++c.i;  // ']'
     c.ws();

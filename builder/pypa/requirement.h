@@ -17,7 +17,7 @@ struct Requirement {
   std::string name;                 // as written
   std::vector<std::string> extras;  // as written, in order
   SpecifierSet specifier;
-  std::string url;                  // after "@", "" if none
+  std::string url;  // after "@", "" if none
   std::optional<Marker> marker;
 
   std::string normalized_name() const;

@@ -29,8 +29,9 @@ std::string random_pieces(std::mt19937& rng, const std::vector<std::string>& pie
 TEST(RoundTrip, Versions) {
   std::mt19937 rng(1);
   int parsed = 0;
-  const std::vector<std::string> pieces = {"1", "0", "22", ".", "-", "_", "a", "b", "rc", "c", "post", "dev", "alpha",
-                                           "+", "local", "!", "v", "r", "pre", "preview", "beta"};
+  const std::vector<std::string> pieces = {"1",     "0",  "22", ".",    "-",   "_",       "a",
+                                           "b",     "rc", "c",  "post", "dev", "alpha",   "+",
+                                           "local", "!",  "v",  "r",    "pre", "preview", "beta"};
   for (int i = 0; i < 20000; ++i) {
     std::string t = i % 2 ? random_text(rng, "0123456789.-_+!abcdeprvlostABC ", 14) : random_pieces(rng, pieces, 8);
     auto v = Version::parse(t);
@@ -79,9 +80,35 @@ std::string random_marker(std::mt19937& rng, int depth) {
 
 TEST(RoundTrip, SpecifiersRequirementsAndMarkers) {
   std::mt19937 rng(2);
-  const std::vector<std::string> req_pieces = {"numpy", "a", "[", "]", "x", ",", " ", ">=", "==", "!=", "~=", "<", "1.0",
-                                               ".*", "2", ";", "python_version", "'3'", "\"2.7\"", "and", "or", "(",
-                                               ")", "extra", "in", "not", "@", "https://h/p.whl", "os_name"};
+  const std::vector<std::string> req_pieces = {"numpy",
+                                               "a",
+                                               "[",
+                                               "]",
+                                               "x",
+                                               ",",
+                                               " ",
+                                               ">=",
+                                               "==",
+                                               "!=",
+                                               "~=",
+                                               "<",
+                                               "1.0",
+                                               ".*",
+                                               "2",
+                                               ";",
+                                               "python_version",
+                                               "'3'",
+                                               "\"2.7\"",
+                                               "and",
+                                               "or",
+                                               "(",
+                                               ")",
+                                               "extra",
+                                               "in",
+                                               "not",
+                                               "@",
+                                               "https://h/p.whl",
+                                               "os_name"};
   int reqs = 0, markers = 0;
   for (int i = 0; i < 20000; ++i) {
     std::string t = random_pieces(rng, req_pieces, 12);
@@ -123,16 +150,17 @@ TEST(RoundTrip, SpecifiersRequirementsAndMarkers) {
 
 TEST(RoundTrip, WheelFilenamesNeverCrash) {
   std::mt19937 rng(3);
-  const std::vector<std::string> pieces = {"pkg", "-", "1.0", "_", ".", "py3", "none", "any", "cp36", "cp36m",
-                                           "manylinux1_x86_64", ".whl", "1", "+cu92", "%2B", "/", "#", "..", " "};
+  const std::vector<std::string> pieces = {
+      "pkg",  "-", "1.0",   "_",   ".", "py3", "none", "any", "cp36", "cp36m", "manylinux1_x86_64",
+      ".whl", "1", "+cu92", "%2B", "/", "#",   "..",   " "};
   int parsed = 0;
   for (int i = 0; i < 20000; ++i) {
     std::string f = random_pieces(rng, pieces, 14);
     if (i % 2) {
       f = pick_one(rng, {"pkg", "Pkg.Name", "a_b"}) + "-" + pick_one(rng, {"1.0", "2.0rc1", "1.5.0+cu92", "1!2"}) +
           pick_one(rng, {"", "-1", "-10abc"}) + "-" + pick_one(rng, {"py3", "py2.py3", "cp36"}) + "-" +
-          pick_one(rng, {"none", "cp36m", "abi3"}) + "-" + pick_one(rng, {"any", "linux_x86_64", "manylinux1_x86_64.manylinux2010_x86_64"}) +
-          ".whl";
+          pick_one(rng, {"none", "cp36m", "abi3"}) + "-" +
+          pick_one(rng, {"any", "linux_x86_64", "manylinux1_x86_64.manylinux2010_x86_64"}) + ".whl";
       if (rng() % 3 == 0) f = mutate(rng, f);
     }
     auto w = parse_wheel_filename(f);

@@ -135,10 +135,11 @@ Selection select_wheel(const std::string& project, const SpecifierSet& specifier
   for (size_t k = 0; k < sel.rejections.size() && k < kMax; ++k) {
     lines.push_back(sel.rejections[k].filename + " (" + sel.rejections[k].reason + ")");
   }
-  if (sel.rejections.size() > kMax) lines.push_back("... and " + std::to_string(sel.rejections.size() - kMax) + " more");
+  if (sel.rejections.size() > kMax)
+    lines.push_back("... and " + std::to_string(sel.rejections.size() - kMax) + " more");
   if (sel.winner) {
-    sel.explanation = subject + ": chose " + short_name(candidates[*sel.winner].filename) + " for " +
-                      supported.describe();
+    sel.explanation =
+        subject + ": chose " + short_name(candidates[*sel.winner].filename) + " for " + supported.describe();
     if (!lines.empty()) sel.explanation += "; not chosen: " + join(lines, "; ");
   } else if (candidates.empty()) {
     sel.explanation = "no wheel for " + subject + " matches " + supported.describe() + ": no candidate files";

@@ -18,8 +18,8 @@
 namespace dl::pypa {
 
 struct Candidate {
-  std::string filename;         // basename, path or URL of a .whl
-  bool yanked = false;          // PEP 592 (index data-yanked)
+  std::string filename;  // basename, path or URL of a .whl
+  bool yanked = false;   // PEP 592 (index data-yanked)
   std::string yanked_reason;
   std::string requires_python;  // PEP 503 data-requires-python, "" = any
 };
@@ -38,11 +38,11 @@ struct Rejection {
 };
 
 struct Selection {
-  std::optional<size_t> winner;            // index into the candidates
-  std::optional<WheelFilename> wheel;      // parsed winner
-  std::optional<size_t> tag_priority;      // winner's best tag priority
-  std::vector<size_t> applicable;          // all acceptable, best first
-  std::vector<Rejection> rejections;       // every candidate not acceptable
+  std::optional<size_t> winner;        // index into the candidates
+  std::optional<WheelFilename> wheel;  // parsed winner
+  std::optional<size_t> tag_priority;  // winner's best tag priority
+  std::vector<size_t> applicable;      // all acceptable, best first
+  std::vector<Rejection> rejections;   // every candidate not acceptable
   // "no wheel for tensorflow==1.6.* matches cp36-cp36m-manylinux_2_17_x86_64:
   //  tensorflow-1.6.0-cp27-cp27mu-linux_x86_64.whl (python tag cp27 not
   //  supported); ..." — also usable when a winner exists (lists the others).
@@ -56,7 +56,7 @@ Selection select_wheel(const std::string& project, const SpecifierSet& specifier
 
 // As select_wheel, but no winner is an error (not_found) carrying the explanation.
 Result<Selection> choose_wheel(const std::string& project, const SpecifierSet& specifier,
-                               const std::vector<Candidate>& candidates,
-                               const SupportedTags& supported, const SelectPolicy& policy = {});
+                               const std::vector<Candidate>& candidates, const SupportedTags& supported,
+                               const SelectPolicy& policy = {});
 
 }  // namespace dl::pypa

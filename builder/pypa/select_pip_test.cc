@@ -30,19 +30,30 @@ TEST(SelectAgainstPip, RandomScenariosPickTheSameWheel) {
     GTEST_SKIP() << "needs python3 and python3-pip-whl";
   }
   const char* names[] = {"pkg", "pkg", "pkg", "Pkg", "other"};
-  const char* versions[] = {"1.0", "1.0.0", "1.1", "2.0rc1", "2.0", "2.0.post1", "2.0+cu92", "2.0+cu100", "1!0.5",
-                            "0.9.dev1", "2.1b1"};
+  const char* versions[] = {"1.0",      "1.0.0",     "1.1",   "2.0rc1",   "2.0",  "2.0.post1",
+                            "2.0+cu92", "2.0+cu100", "1!0.5", "0.9.dev1", "2.1b1"};
   const char* builds[] = {"1", "2", "10", "2a"};
-  const char* tags[] = {"py3-none-any", "py2.py3-none-any", "cp36-cp36m-manylinux1_x86_64",
-                        "cp36-cp36m-manylinux2010_x86_64.manylinux2014_x86_64", "cp36-abi3-linux_x86_64",
-                        "cp35-abi3-manylinux1_x86_64", "cp27-cp27mu-manylinux1_x86_64", "cp27-cp27m-linux_x86_64",
-                        "cp311-cp311-manylinux_2_17_x86_64", "cp36-cp36m-macosx_10_9_x86_64", "py36-none-any",
-                        "cp36-none-any", "py2-none-any", "cp36-cp36m-manylinux_2_24_x86_64"};
+  const char* tags[] = {"py3-none-any",
+                        "py2.py3-none-any",
+                        "cp36-cp36m-manylinux1_x86_64",
+                        "cp36-cp36m-manylinux2010_x86_64.manylinux2014_x86_64",
+                        "cp36-abi3-linux_x86_64",
+                        "cp35-abi3-manylinux1_x86_64",
+                        "cp27-cp27mu-manylinux1_x86_64",
+                        "cp27-cp27m-linux_x86_64",
+                        "cp311-cp311-manylinux_2_17_x86_64",
+                        "cp36-cp36m-macosx_10_9_x86_64",
+                        "py36-none-any",
+                        "cp36-none-any",
+                        "py2-none-any",
+                        "cp36-cp36m-manylinux_2_24_x86_64"};
   const char* requires_python[] = {">=3.6", ">=3.7", "<3", ">=2.7,!=3.0.*", ">=3.6.5"};
-  const char* specs[] = {"", ">=1.0", "==2.0", "==2.0.*", "<2", "!=2.0", ">=2.0rc1", "~=1.0", "==2.0+cu92", ">2.0",
-                         "<=1.1", "==1.*"};
-  const Target targets[] = {{"3.6", "cp36m", "2.17", "3.6.9"}, {"2.7", "cp27mu", "2.17", "2.7.18"},
-                            {"3.11", "cp311", "2.27", "3.11.2"}, {"3.6", "cp36m", "2.5", "3.6.0"}};
+  const char* specs[] = {"",         ">=1.0", "==2.0",      "==2.0.*", "<2",    "!=2.0",
+                         ">=2.0rc1", "~=1.0", "==2.0+cu92", ">2.0",    "<=1.1", "==1.*"};
+  const Target targets[] = {{"3.6", "cp36m", "2.17", "3.6.9"},
+                            {"2.7", "cp27mu", "2.17", "2.7.18"},
+                            {"3.11", "cp311", "2.27", "3.11.2"},
+                            {"3.6", "cp36m", "2.5", "3.6.0"}};
 
   std::mt19937 rng(20261127);
   auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };

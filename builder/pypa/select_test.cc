@@ -42,7 +42,8 @@ TEST(Select, FiltersByNameSpecifierAndTagsWithReasons) {
   EXPECT_EQ(s.wheel->version.str(), "1.6.0");
   EXPECT_EQ(reason(s, c[0].filename), "python tag cp27 not supported");
   EXPECT_EQ(reason(s, c[2].filename), "version 1.7.0 not in ==1.6.*");
-  EXPECT_EQ(reason(s, c[3].filename), "version 1.6.0rc1 is a pre-release (allow pre-releases or name one in the specifier)");
+  EXPECT_EQ(reason(s, c[3].filename),
+            "version 1.6.0rc1 is a pre-release (allow pre-releases or name one in the specifier)");
   EXPECT_EQ(reason(s, c[4].filename), "wrong project name (not TensorFlow)");
   EXPECT_EQ(reason(s, c[5].filename), "platform tag macosx_10_11_x86_64 not supported");
   EXPECT_EQ(reason(s, c[6].filename), "abi tag cp36dm not supported");
@@ -67,8 +68,8 @@ TEST(Select, NoWinnerExplainsEveryRejection) {
 
 TEST(Select, HighestVersionThenTagPriorityThenBuildTag) {
   // A newer version beats a better tag.
-  auto c1 = files({"numpy-1.19.5-cp36-cp36m-manylinux2010_x86_64.whl", "numpy-1.19.4-cp36-cp36m-manylinux2014_x86_64.whl",
-                   "numpy-1.19.6-py3-none-any.whl"});
+  auto c1 = files({"numpy-1.19.5-cp36-cp36m-manylinux2010_x86_64.whl",
+                   "numpy-1.19.4-cp36-cp36m-manylinux2014_x86_64.whl", "numpy-1.19.6-py3-none-any.whl"});
   auto s1 = select_wheel("numpy", S(""), c1, cp36());
   EXPECT_EQ(winner(s1, c1), "numpy-1.19.6-py3-none-any.whl");
   // Same version: the most preferred tag wins (2014 > 2010 > 1 > linux > abi3 > py3-none-any).
@@ -80,9 +81,9 @@ TEST(Select, HighestVersionThenTagPriorityThenBuildTag) {
   std::vector<std::string> order;
   for (size_t i : s2.applicable) order.push_back(c2[i].filename);
   EXPECT_EQ(order, (std::vector<std::string>{
-                       "numpy-1.19.5-cp36-cp36m-manylinux2010_x86_64.whl", "numpy-1.19.5-cp36-cp36m-manylinux1_x86_64.whl",
-                       "numpy-1.19.5-cp36-cp36m-linux_x86_64.whl", "numpy-1.19.5-cp36-abi3-manylinux2014_x86_64.whl",
-                       "numpy-1.19.5-py3-none-any.whl"}));
+                       "numpy-1.19.5-cp36-cp36m-manylinux2010_x86_64.whl",
+                       "numpy-1.19.5-cp36-cp36m-manylinux1_x86_64.whl", "numpy-1.19.5-cp36-cp36m-linux_x86_64.whl",
+                       "numpy-1.19.5-cp36-abi3-manylinux2014_x86_64.whl", "numpy-1.19.5-py3-none-any.whl"}));
   // A compressed tag set ranks by its best member.
   auto c3 = files({"six-1.0-py3-none-any.whl", "six-1.0-py2.py36-none-any.whl"});
   EXPECT_EQ(winner(select_wheel("six", S(""), c3, cp36()), c3), "six-1.0-py2.py36-none-any.whl");
@@ -122,7 +123,8 @@ TEST(Select, LocalVersions) {
                   "torch-1.4.0+cu92-cp36-cp36m-linux_x86_64.whl"});
   // ==1.5.0 admits 1.5.0+cu92, which sorts above plain 1.5.0 even with a worse tag.
   EXPECT_EQ(winner(select_wheel("torch", S("==1.5.0"), c, cp36()), c), "torch-1.5.0+cu92-cp36-cp36m-linux_x86_64.whl");
-  EXPECT_EQ(winner(select_wheel("torch", S("==1.5.0+cu92"), c, cp36()), c), "torch-1.5.0+cu92-cp36-cp36m-linux_x86_64.whl");
+  EXPECT_EQ(winner(select_wheel("torch", S("==1.5.0+cu92"), c, cp36()), c),
+            "torch-1.5.0+cu92-cp36-cp36m-linux_x86_64.whl");
   // >1.5.0 does not admit 1.5.0+cu92.
   auto gt = select_wheel("torch", S(">1.4.0"), c, cp36());
   EXPECT_EQ(winner(gt, c), "torch-1.5.0+cu92-cp36-cp36m-linux_x86_64.whl");

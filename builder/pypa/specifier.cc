@@ -15,9 +15,8 @@ struct OpSpelling {
 };
 // Longest spelling first so "===" is not read as "==" + "=".
 constexpr OpSpelling kOps[] = {
-    {"===", Specifier::Op::arbitrary}, {"~=", Specifier::Op::compatible},
-    {"==", Specifier::Op::equal},      {"!=", Specifier::Op::not_equal},
-    {"<=", Specifier::Op::less_equal}, {">=", Specifier::Op::greater_equal},
+    {"===", Specifier::Op::arbitrary}, {"~=", Specifier::Op::compatible}, {"==", Specifier::Op::equal},
+    {"!=", Specifier::Op::not_equal},  {"<=", Specifier::Op::less_equal}, {">=", Specifier::Op::greater_equal},
     {"<", Specifier::Op::less},        {">", Specifier::Op::greater},
 };
 
@@ -147,14 +146,12 @@ bool Specifier::mentions_prerelease() const {
     case Op::equal:
     case Op::greater_equal:
     case Op::less_equal:
-    case Op::compatible:
-      return version_.is_prerelease();
+    case Op::compatible: return version_.is_prerelease();
     case Op::arbitrary: {
       auto v = Version::parse(text_);
       return v.ok() && v->is_prerelease();
     }
-    default:
-      return false;
+    default: return false;
   }
 }
 
@@ -166,8 +163,7 @@ bool Specifier::contains(const Version& v, std::optional<bool> prereleases) cons
 
 bool Specifier::match(const Version& v) const {
   switch (op_) {
-    case Op::arbitrary:
-      return lower(v.str()) == lower(text_);
+    case Op::arbitrary: return lower(v.str()) == lower(text_);
     case Op::equal:
     case Op::not_equal: {
       bool eq;
@@ -189,10 +185,8 @@ bool Specifier::match(const Version& v) const {
       parts.pop_back();
       return v.public_version() >= version_ && prefix_match(v, join(parts, "."));
     }
-    case Op::less_equal:
-      return v.public_version() <= version_;
-    case Op::greater_equal:
-      return v.public_version() >= version_;
+    case Op::less_equal: return v.public_version() <= version_;
+    case Op::greater_equal: return v.public_version() >= version_;
     case Op::less:
       // "<3.0" must not admit 3.0rc1 unless the bound itself is a pre-release.
       if (!(v < version_)) return false;
@@ -220,8 +214,8 @@ Result<SpecifierSet> SpecifierSet::parse(std::string_view text) {
     if (c.empty()) continue;
     auto s = Specifier::parse(c);
     if (!s.ok()) {
-      return invalid("invalid specifier '" + std::string(text) + "': clause '" + c + "': " +
-                     s.error().message().substr(s.error().message().find("': ") + 3));
+      return invalid("invalid specifier '" + std::string(text) + "': clause '" + c +
+                     "': " + s.error().message().substr(s.error().message().find("': ") + 3));
     }
     set.specs_.push_back(std::move(*s));
   }
@@ -242,12 +236,10 @@ std::optional<bool> SpecifierSet::prereleases() const {
 bool SpecifierSet::contains(const Version& v, std::optional<bool> prereleases) const {
   if (!prereleases.has_value()) prereleases = this->prereleases();
   if (v.is_prerelease() && !prereleases.value_or(false)) return false;
-  return std::all_of(specs_.begin(), specs_.end(),
-                     [&](const Specifier& s) { return s.contains(v, prereleases); });
+  return std::all_of(specs_.begin(), specs_.end(), [&](const Specifier& s) { return s.contains(v, prereleases); });
 }
 
-std::vector<size_t> SpecifierSet::filter(const std::vector<Version>& versions,
-                                         std::optional<bool> prereleases) const {
+std::vector<size_t> SpecifierSet::filter(const std::vector<Version>& versions, std::optional<bool> prereleases) const {
   if (!prereleases.has_value()) prereleases = this->prereleases();
   std::vector<size_t> out;
   if (!specs_.empty()) {
@@ -255,8 +247,8 @@ std::vector<size_t> SpecifierSet::filter(const std::vector<Version>& versions,
     // present there is no fall-back to pre-releases.
     bool allow = prereleases.value_or(false);
     for (size_t i = 0; i < versions.size(); ++i) {
-      bool ok = std::all_of(specs_.begin(), specs_.end(),
-                            [&](const Specifier& s) { return s.contains(versions[i], allow); });
+      bool ok =
+          std::all_of(specs_.begin(), specs_.end(), [&](const Specifier& s) { return s.contains(versions[i], allow); });
       if (ok) out.push_back(i);
     }
     return out;

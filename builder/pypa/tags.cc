@@ -24,16 +24,16 @@ bool parse_major_minor(std::string_view text, int& major, int& minor) {
 
 }  // namespace
 
-Result<Interpreter> Interpreter::make(std::string_view python, std::string_view abi,
-                                      std::string_view glibc, std::string_view arch) {
+Result<Interpreter> Interpreter::make(std::string_view python, std::string_view abi, std::string_view glibc,
+                                      std::string_view arch) {
   Interpreter i;
   if (!parse_major_minor(python, i.python_major, i.python_minor)) {
     return invalid("invalid python version '" + std::string(python) + "' (expected MAJOR.MINOR, e.g. 3.6)");
   }
   std::string want = "cp" + nodot(i.python_major, i.python_minor);
   if (abi.substr(0, want.size()) != want || abi.find_first_of("-. ") != std::string_view::npos) {
-    return invalid("invalid abi '" + std::string(abi) + "' for python " + std::string(python) +
-                   " (expected " + want + " followed by optional flags, e.g. " + want + "m)");
+    return invalid("invalid abi '" + std::string(abi) + "' for python " + std::string(python) + " (expected " + want +
+                   " followed by optional flags, e.g. " + want + "m)");
   }
   i.abi = std::string(abi);
   if (glibc.empty()) {
@@ -59,8 +59,8 @@ std::vector<std::string> linux_platforms(int glibc_major, int glibc_minor, std::
   const std::string a(arch);
   // packaging._manylinux: manylinux tags only for these architectures (armv7l
   // and i686 need an ABI check of the running interpreter that we assume passes).
-  bool manylinux_arch = a == "x86_64" || a == "i686" || a == "aarch64" || a == "ppc64" ||
-                        a == "ppc64le" || a == "s390x" || a == "armv7l";
+  bool manylinux_arch =
+      a == "x86_64" || a == "i686" || a == "aarch64" || a == "ppc64" || a == "ppc64le" || a == "s390x" || a == "armv7l";
   if (glibc_major >= 2 && manylinux_arch) {
     // The oldest glibc with a manylinux tag: 2.5 on x86, 2.17 elsewhere.
     int too_old_major = 2, too_old_minor = (a == "x86_64" || a == "i686") ? 4 : 16;
@@ -119,12 +119,11 @@ std::vector<Tag> compatible_tags(int major, int minor, std::string_view interpre
 }
 
 std::vector<Tag> supported_tags(const Interpreter& interp) {
-  std::vector<std::string> platforms =
-      interp.platforms.empty() ? linux_platforms(interp.glibc_major, interp.glibc_minor, interp.arch)
-                               : interp.platforms;
+  std::vector<std::string> platforms = interp.platforms.empty()
+                                           ? linux_platforms(interp.glibc_major, interp.glibc_minor, interp.arch)
+                                           : interp.platforms;
   std::vector<Tag> tags = cpython_tags(interp.python_major, interp.python_minor, {interp.abi}, platforms);
-  std::vector<Tag> more =
-      compatible_tags(interp.python_major, interp.python_minor, interp.python_tag(), platforms);
+  std::vector<Tag> more = compatible_tags(interp.python_major, interp.python_minor, interp.python_tag(), platforms);
   tags.insert(tags.end(), more.begin(), more.end());
   return tags;
 }
@@ -159,12 +158,8 @@ std::optional<size_t> SupportedTags::best_priority(const std::vector<Tag>& tags)
 
 std::string SupportedTags::describe() const { return tags_.empty() ? "(no tags)" : tags_.front().str(); }
 
-bool SupportedTags::supports_interpreter(std::string_view t) const {
-  return interpreters_.count(std::string(t)) != 0;
-}
+bool SupportedTags::supports_interpreter(std::string_view t) const { return interpreters_.count(std::string(t)) != 0; }
 bool SupportedTags::supports_abi(std::string_view t) const { return abis_.count(std::string(t)) != 0; }
-bool SupportedTags::supports_platform(std::string_view t) const {
-  return platforms_.count(std::string(t)) != 0;
-}
+bool SupportedTags::supports_platform(std::string_view t) const { return platforms_.count(std::string(t)) != 0; }
 
 }  // namespace dl::pypa

@@ -36,10 +36,10 @@ struct Interpreter {
 
   // From text: python "3.6", abi "cp36m", glibc "2.17" ("" = none), arch.
   // Error names the bad field and what was expected.
-  static Result<Interpreter> make(std::string_view python, std::string_view abi,
-                                  std::string_view glibc, std::string_view arch = "x86_64");
+  static Result<Interpreter> make(std::string_view python, std::string_view abi, std::string_view glibc,
+                                  std::string_view arch = "x86_64");
 
-  std::string python_tag() const;  // "cp36"
+  std::string python_tag() const;      // "cp36"
   std::string python_version() const;  // "3.6"
 };
 

@@ -48,7 +48,7 @@ struct Case {
   const char* arch = "x86_64";
 };
 const Case kCases[] = {
-    {"2.7", "cp27mu", "2.17"}, {"2.7", "cp27mu", "2.27"}, {"2.7", "cp27m", "2.17"}, {"2.7", "cp27m", "2.27"},
+    {"2.7", "cp27mu", "2.17"}, {"2.7", "cp27mu", "2.27"}, {"2.7", "cp27m", "2.17"},  {"2.7", "cp27m", "2.27"},
     {"3.6", "cp36m", "2.17"},  {"3.6", "cp36m", "2.27"},  {"3.11", "cp311", "2.17"}, {"3.11", "cp311", "2.27"},
 };
 
@@ -84,8 +84,8 @@ TEST(Tags, MatchLivePip) {
   cases.push_back({"3.10", "cp310", "2.17", "ppc64le"});
   cases.push_back({"3.8", "cp38", "2.12", "s390x"});
   // One Python process for all cases: importing pip is the slow part.
-  std::string cmd = std::string("PYTHONPATH=") + kPipWheel + " " + kPython + " " + fixture_dir() +
-                    "/gen_pip_tags.py --batch";
+  std::string cmd =
+      std::string("PYTHONPATH=") + kPipWheel + " " + kPython + " " + fixture_dir() + "/gen_pip_tags.py --batch";
   for (const auto& c : cases) cmd += std::string(" ") + c.python + ":" + c.abi + ":" + c.glibc + ":" + c.arch;
   FILE* p = popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
@@ -105,8 +105,9 @@ TEST(Tags, MatchLivePip) {
   }
   ASSERT_EQ(lists.size(), cases.size());
   for (size_t i = 0; i < cases.size(); ++i) {
-    expect_same(lists[i], ours(cases[i]), std::string("pip live: ") + cases[i].python + " " + cases[i].abi + " glibc " +
-                                              cases[i].glibc + " " + cases[i].arch);
+    expect_same(lists[i], ours(cases[i]),
+                std::string("pip live: ") + cases[i].python + " " + cases[i].abi + " glibc " + cases[i].glibc + " " +
+                    cases[i].arch);
   }
 }
 
@@ -141,8 +142,7 @@ TEST(Tags, Python2HasNoAbi3AndPyRange) {
 
 TEST(Tags, Abi3DescendsToCp32AndExplicitAbi3IsNotFirst) {
   auto t = strings(cpython_tags(3, 4, {"abi3", "cp34m", "none"}, {"p"}));
-  EXPECT_EQ(t, (std::vector<std::string>{"cp34-cp34m-p", "cp34-abi3-p", "cp34-none-p", "cp33-abi3-p",
-                                         "cp32-abi3-p"}));
+  EXPECT_EQ(t, (std::vector<std::string>{"cp34-cp34m-p", "cp34-abi3-p", "cp34-none-p", "cp33-abi3-p", "cp32-abi3-p"}));
 }
 
 TEST(Tags, PriorityLookup) {

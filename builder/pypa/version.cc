@@ -97,8 +97,8 @@ Result<Version> Version::parse(std::string_view raw) {
   auto fail = [&](const Cursor& c, std::string_view expected) -> Error {
     std::string at = c.done() ? std::string("end of text")
                               : "'" + std::string(1, c.peek()) + "' at offset " + std::to_string(c.pos() + 1);
-    return invalid("invalid version '" + original + "': unexpected " + at + " (expected " +
-                   std::string(expected) + ")");
+    return invalid("invalid version '" + original + "': unexpected " + at + " (expected " + std::string(expected) +
+                   ")");
   };
   if (text.empty()) return invalid("invalid version '" + original + "': empty (expected e.g. 1.0)");
 

@@ -68,9 +68,7 @@ class Version {
   // compare piecewise (numeric > alphanumeric, longer wins on equal prefix).
   int compare(const Version& other) const;
   bool operator==(const Version& o) const { return compare(o) == 0; }
-  std::strong_ordering operator<=>(const Version& o) const {
-    return compare(o) <=> 0;
-  }
+  std::strong_ordering operator<=>(const Version& o) const { return compare(o) <=> 0; }
 
  private:
   uint64_t epoch_ = 0;

@@ -59,9 +59,25 @@ TEST(Version, Normalisation) {
 }
 
 TEST(Version, InvalidNamesTextAndExpectation) {
-  const char* bad[] = {"", "   ", "1.0.", "1.0a..", "a1.0", "1.0+", "1.0+abc..1", "1.0-", "1..0", "1.0 beta",
-                       "1.0dev1a", "1.0.post1.post2", "1.0-beta-beta", "1.*", "1!", "1.0+a b",
-                       "99999999999999999999999.0", "1.0.dev1+", "=1.0"};
+  const char* bad[] = {"",
+                       "   ",
+                       "1.0.",
+                       "1.0a..",
+                       "a1.0",
+                       "1.0+",
+                       "1.0+abc..1",
+                       "1.0-",
+                       "1..0",
+                       "1.0 beta",
+                       "1.0dev1a",
+                       "1.0.post1.post2",
+                       "1.0-beta-beta",
+                       "1.*",
+                       "1!",
+                       "1.0+a b",
+                       "99999999999999999999999.0",
+                       "1.0.dev1+",
+                       "=1.0"};
   for (const char* b : bad) {
     auto v = Version::parse(b);
     EXPECT_FALSE(v.ok()) << "'" << b << "' parsed as " << (v.ok() ? v->str() : "");
@@ -79,11 +95,38 @@ TEST(Version, InvalidNamesTextAndExpectation) {
 // The ascending list from PEP 440 / packaging's test suite.
 TEST(Version, TotalOrderFromSpec) {
   const char* ordered[] = {
-      "1.0.dev456", "1.0a1", "1.0a2.dev456", "1.0a12.dev456", "1.0a12", "1.0b1.dev456", "1.0b2",
-      "1.0b2.post345.dev456", "1.0b2.post345", "1.0b2-346", "1.0c1.dev456", "1.0c1", "1.0rc2", "1.0c3",
-      "1.0", "1.0.post456.dev34", "1.0.post456", "1.1.dev1", "1.2+123abc", "1.2+123abc456", "1.2+abc",
-      "1.2+abc123", "1.2+abc123def", "1.2+1234.abc", "1.2+123456", "1.2.r32+123456", "1.2.rev33+123456",
-      "1!1.0b2.post345.dev456", "1!1.0b2.post345", "1!1.0", "1!1.0.post456", "1!1.2.rev33+123456",
+      "1.0.dev456",
+      "1.0a1",
+      "1.0a2.dev456",
+      "1.0a12.dev456",
+      "1.0a12",
+      "1.0b1.dev456",
+      "1.0b2",
+      "1.0b2.post345.dev456",
+      "1.0b2.post345",
+      "1.0b2-346",
+      "1.0c1.dev456",
+      "1.0c1",
+      "1.0rc2",
+      "1.0c3",
+      "1.0",
+      "1.0.post456.dev34",
+      "1.0.post456",
+      "1.1.dev1",
+      "1.2+123abc",
+      "1.2+123abc456",
+      "1.2+abc",
+      "1.2+abc123",
+      "1.2+abc123def",
+      "1.2+1234.abc",
+      "1.2+123456",
+      "1.2.r32+123456",
+      "1.2.rev33+123456",
+      "1!1.0b2.post345.dev456",
+      "1!1.0b2.post345",
+      "1!1.0",
+      "1!1.0.post456",
+      "1!1.2.rev33+123456",
   };
   const size_t n = sizeof(ordered) / sizeof(ordered[0]);
   for (size_t i = 0; i < n; ++i) {

@@ -35,7 +35,8 @@ TEST(WheelFilename, ParsesCompressedTagSets) {
 
   auto n = parse_wheel_filename("numpy-1.19.5-cp36-cp36m-manylinux1_x86_64.manylinux2010_x86_64.whl");
   ASSERT_TRUE(n.ok());
-  EXPECT_EQ(strs(n->tags), (std::vector<std::string>{"cp36-cp36m-manylinux1_x86_64", "cp36-cp36m-manylinux2010_x86_64"}));
+  EXPECT_EQ(strs(n->tags),
+            (std::vector<std::string>{"cp36-cp36m-manylinux1_x86_64", "cp36-cp36m-manylinux2010_x86_64"}));
   EXPECT_EQ(n->platform_tags.size(), 2u);
 }
 

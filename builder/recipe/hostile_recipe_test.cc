@@ -26,7 +26,8 @@ struct Fixture {
     EXPECT_TRUE(write_file_atomic(dir / "sub" / "motd", "hello\n").ok());
   }
   Result<Recipe> with_src(const std::string& src) {
-    EXPECT_TRUE(write_file_atomic(dir / "r.yaml", "schema: 1\nfiles:\n  - {src: \"" + src + "\", dest: /etc/x}\n").ok());
+    EXPECT_TRUE(
+        write_file_atomic(dir / "r.yaml", "schema: 1\nfiles:\n  - {src: \"" + src + "\", dest: /etc/x}\n").ok());
     return load_for_cell(dir.string(), "r", any_cell());
   }
 };

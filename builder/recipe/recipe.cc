@@ -16,9 +16,8 @@ namespace {
 
 using yamlsrc::Source;
 
-const std::vector<std::string> kKeys = {"schema", "name",  "extends", "wheels", "artifacts", "files", "env",
-                                        "labels", "ports", "cmd",     "entrypoint", "workdir", "catalog",
-                                        "apt"};
+const std::vector<std::string> kKeys = {"schema", "name",  "extends", "wheels",     "artifacts", "files",   "env",
+                                        "labels", "ports", "cmd",     "entrypoint", "workdir",   "catalog", "apt"};
 
 class Loader {
  public:
@@ -59,10 +58,15 @@ class Loader {
         DL_ASSIGN_OR_RETURN(w.requirement, render(src, item, "wheel requirement"));
       } else {
         DL_TRY(src.check_keys(item, {"require", "variant", "layer", "when"}, "wheels entry"));
-        if (!item["require"]) return src.error_at(item, "wheels entry has no 'require'; expected a PEP 508 requirement");
+        if (!item["require"])
+          return src.error_at(item, "wheels entry has no 'require'; expected a PEP 508 requirement");
         DL_ASSIGN_OR_RETURN(w.requirement, render(src, item["require"], "require"));
-        if (item["variant"]) { DL_ASSIGN_OR_RETURN(w.variant, render(src, item["variant"], "variant")); }
-        if (item["layer"]) { DL_ASSIGN_OR_RETURN(w.layer, src.scalar(item["layer"], "layer")); }
+        if (item["variant"]) {
+          DL_ASSIGN_OR_RETURN(w.variant, render(src, item["variant"], "variant"));
+        }
+        if (item["layer"]) {
+          DL_ASSIGN_OR_RETURN(w.layer, src.scalar(item["layer"], "layer"));
+        }
       }
       if (w.layer.empty()) w.layer = "framework";
       if (w.layer != "shared" && w.layer != "framework")
@@ -78,8 +82,12 @@ class Loader {
         if (!item[req]) return src.error_at(item, std::string("artifacts entry has no '") + req + "'");
       DL_ASSIGN_OR_RETURN(a.url, render(src, item["url"], "url"));
       DL_ASSIGN_OR_RETURN(a.dest, render(src, item["dest"], "dest"));
-      if (item["sha256"]) { DL_ASSIGN_OR_RETURN(a.sha256, src.scalar(item["sha256"], "sha256")); }
-      if (item["strip"]) { DL_ASSIGN_OR_RETURN(a.strip, src.integer(item["strip"], "strip")); }
+      if (item["sha256"]) {
+        DL_ASSIGN_OR_RETURN(a.sha256, src.scalar(item["sha256"], "sha256"));
+      }
+      if (item["strip"]) {
+        DL_ASSIGN_OR_RETURN(a.strip, src.integer(item["strip"], "strip"));
+      }
       bool remote = a.url.rfind("http://", 0) == 0 || a.url.rfind("https://", 0) == 0;
       if (remote && a.sha256.size() != 64)
         return src.error_at(item, "artifact " + a.url + " has no sha256; expected 64 hex digits for a download");
@@ -127,17 +135,26 @@ class Loader {
       }
     }
     for (auto [key, dest] : {std::pair{"cmd", &out.cmd}, {"entrypoint", &out.entrypoint}})
-      if (root[key]) { DL_ASSIGN_OR_RETURN(*dest, src.scalar_list(root[key], key)); }
-    if (root["workdir"]) { DL_ASSIGN_OR_RETURN(out.workdir, src.scalar(root["workdir"], "workdir")); }
+      if (root[key]) {
+        DL_ASSIGN_OR_RETURN(*dest, src.scalar_list(root[key], key));
+      }
+    if (root["workdir"]) {
+      DL_ASSIGN_OR_RETURN(out.workdir, src.scalar(root["workdir"], "workdir"));
+    }
     for (auto& item : entries(src, root["catalog"], "catalog")) {
       DL_TRY(src.check_keys(item, {"name", "version", "python", "variant", "url", "sha256"}, "catalog entry"));
       CatalogEntry e;
-      for (auto [key, dest] : {std::pair{"name", &e.name}, {"version", &e.version}, {"python", &e.python},
-                               {"variant", &e.variant}, {"url", &e.url}}) {
+      for (auto [key, dest] : {std::pair{"name", &e.name},
+                               {"version", &e.version},
+                               {"python", &e.python},
+                               {"variant", &e.variant},
+                               {"url", &e.url}}) {
         if (!item[key]) return src.error_at(item, std::string("catalog entry has no '") + key + "'");
         DL_ASSIGN_OR_RETURN(*dest, src.scalar(item[key], key));
       }
-      if (item["sha256"]) { DL_ASSIGN_OR_RETURN(e.sha256, src.scalar(item["sha256"], "sha256")); }
+      if (item["sha256"]) {
+        DL_ASSIGN_OR_RETURN(e.sha256, src.scalar(item["sha256"], "sha256"));
+      }
       out.catalog.push_back(e);
     }
     visiting.erase(name);
@@ -224,7 +241,6 @@ class Loader {
   }
 
  private:
-
   Result<std::string> render(const Source& src, const YAML::Node& n, const std::string& what) {
     DL_ASSIGN_OR_RETURN(auto text, src.scalar(n, what));
     size_t off = 0;

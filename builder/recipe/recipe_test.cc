@@ -96,7 +96,8 @@ TEST(Recipes, TensorflowCatalogHoldsTheGuidesTable) {
 TEST(Recipes, BadInputIsLocated) {
   TempDir d;
   auto c = cell_for("qingcloud/tensorflow:1.12-cpu");
-  ASSERT_TRUE(write_file_atomic(d.path() / "x.yaml", "schema: 1\nwheels:\n  - require: \"tensorflow=={versoin}\"\n").ok());
+  ASSERT_TRUE(
+      write_file_atomic(d.path() / "x.yaml", "schema: 1\nwheels:\n  - require: \"tensorflow=={versoin}\"\n").ok());
   auto r = load_for_cell(d.path().string(), "x", c);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message(), d.path().string() +
@@ -115,15 +116,19 @@ TEST(Recipes, FileModeMustBeOctal) {
   auto c = cell_for("qingcloud/tensorflow:1.12-cpu");
   for (const std::string bad : {"rw-r--r--", "0999", "644x", "077777"}) {
     SCOPED_TRACE(bad);
-    ASSERT_TRUE(write_file_atomic(d.path() / "m.yaml", "schema: 1\nfiles:\n  - dest: /etc/x\n    content: hi\n"
-                                                        "    mode: \"" + bad + "\"\n").ok());
+    ASSERT_TRUE(write_file_atomic(d.path() / "m.yaml",
+                                  "schema: 1\nfiles:\n  - dest: /etc/x\n    content: hi\n"
+                                  "    mode: \"" +
+                                      bad + "\"\n")
+                    .ok());
     auto r = load_for_cell(d.path().string(), "m", c);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().message(), d.path().string() + "/m.yaml:5:11: mode '" + bad +
                                        "': expected octal permissions such as '0644' or '0755'");
   }
   ASSERT_TRUE(write_file_atomic(d.path() / "m.yaml",
-                                "schema: 1\nfiles:\n  - dest: /etc/x\n    content: hi\n    mode: \"0755\"\n").ok());
+                                "schema: 1\nfiles:\n  - dest: /etc/x\n    content: hi\n    mode: \"0755\"\n")
+                  .ok());
   auto ok = load_for_cell(d.path().string(), "m", c);
   ASSERT_TRUE(ok.ok()) << ok.error().message();
   ASSERT_EQ(ok->files.size(), 1u);
@@ -138,9 +143,10 @@ namespace {
 
 TEST(RecipeApt, SectionsMergeWithWhenAndUnknownKeysAreLocated) {
   TempDir dir("dl-recipe-apt");
-  ASSERT_TRUE(write_file_atomic(dir.path() / "base.yaml",
-                                "schema: 1\nname: base\napt:\n  packages: [libgomp1]\n  allow_scripts: [foo/postinst]\n")
-                  .ok());
+  ASSERT_TRUE(
+      write_file_atomic(dir.path() / "base.yaml",
+                        "schema: 1\nname: base\napt:\n  packages: [libgomp1]\n  allow_scripts: [foo/postinst]\n")
+          .ok());
   ASSERT_TRUE(write_file_atomic(dir.path() / "r.yaml",
                                 "schema: 1\nname: r\nextends: [base]\napt:\n  packages:\n"
                                 "    - {name: python3.6, when: {python: \"3.6\"}}\n"
@@ -158,16 +164,21 @@ TEST(RecipeApt, SectionsMergeWithWhenAndUnknownKeysAreLocated) {
   EXPECT_EQ(names, (std::vector<std::string>{"libgomp1", "python3.6", "libhdf5-10=1.8.16+docs-4ubuntu1"}));
   EXPECT_EQ(r->apt_allow_scripts, std::vector<std::string>{"foo/postinst"});
 
-  ASSERT_TRUE(write_file_atomic(dir.path() / "bad.yaml", "schema: 1\nname: bad\napt:\n  packages: [a1]\n  recomends: true\n").ok());
+  ASSERT_TRUE(
+      write_file_atomic(dir.path() / "bad.yaml", "schema: 1\nname: bad\napt:\n  packages: [a1]\n  recomends: true\n")
+          .ok());
   auto bad = load_for_cell(dir.path().string(), "bad", c);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message().find("bad.yaml:5:3: "), std::string::npos) << bad.error().message();
   EXPECT_NE(bad.error().message().find("recommends"), std::string::npos) << bad.error().message();
   ASSERT_TRUE(write_file_atomic(dir.path() / "when.yaml",
-                                "schema: 1\nname: when\napt:\n  packages:\n    - {name: a1, when: {pyhton: \"3.6\"}}\n").ok());
+                                "schema: 1\nname: when\napt:\n  packages:\n    - {name: a1, when: {pyhton: \"3.6\"}}\n")
+                  .ok());
   auto w = load_for_cell(dir.path().string(), "when", c);
   ASSERT_FALSE(w.ok());
-  EXPECT_NE(w.error().message().find("unknown key 'pyhton'; expected a matrix variable (did you mean 'python'?)"), std::string::npos) << w.error().message();
+  EXPECT_NE(w.error().message().find("unknown key 'pyhton'; expected a matrix variable (did you mean 'python'?)"),
+            std::string::npos)
+      << w.error().message();
 }
 
 }  // namespace

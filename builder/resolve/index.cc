@@ -26,7 +26,8 @@ namespace {
 
 constexpr size_t kMaxPage = 32u << 20;
 constexpr uint64_t kTailGuess = 64 * 1024;
-const char* kAccept = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
+const char* kAccept =
+    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
 
 bool remote(const std::string& s) { return s.starts_with("http://") || s.starts_with("https://"); }
 
@@ -73,7 +74,8 @@ Result<std::unique_ptr<Index>> Index::open(std::vector<SourceSpec> sources, cons
     if (remote(s.location) || (s.location.empty() && !s.links.empty())) continue;
     if (s.location.find("://") != std::string::npos)
       return invalid("wheel source " + s.location + ": expected a directory or an http(s):// index URL");
-    if (!fs::is_directory(s.location)) return invalid("--wheels " + s.location + ": not a directory; expected a wheelhouse");
+    if (!fs::is_directory(s.location))
+      return invalid("--wheels " + s.location + ": not a directory; expected a wheelhouse");
   }
   DL_TRY(ensure_dir(cache_dir));
   return std::unique_ptr<Index>(new Index(std::move(sources), cache_dir, transport));
@@ -82,9 +84,11 @@ Result<std::unique_ptr<Index>> Index::open(std::vector<SourceSpec> sources, cons
 std::string Index::describe() const {
   std::vector<std::string> parts;
   for (auto& s : sources_)
-    if (s.location.empty()) parts.push_back(std::to_string(s.links.size()) + " catalog URLs");
-    else parts.push_back((remote(s.location) ? "index " + net::redact_url(s.location) : "wheelhouse " + s.location) +
-                    (s.variant.empty() ? "" : " [" + s.variant + "]"));
+    if (s.location.empty())
+      parts.push_back(std::to_string(s.links.size()) + " catalog URLs");
+    else
+      parts.push_back((remote(s.location) ? "index " + net::redact_url(s.location) : "wheelhouse " + s.location) +
+                      (s.variant.empty() ? "" : " [" + s.variant + "]"));
   return parts.empty() ? "no sources" : join(parts, ", ");
 }
 
@@ -166,7 +170,8 @@ Result<wheel::Metadata> check_metadata(const std::string& text, const wheel::Whe
   if (!md.ok()) return invalid("malformed " + md.error().message());
   DL_ASSIGN_OR_RETURN(auto fn, pypa::parse_wheel_filename(link.filename));
   if (pypa::normalize_name(md->name) != fn.normalized_name)
-    return invalid("malformed " + where + ": Name '" + md->name + "' (expected " + fn.name + ", as the file name says)");
+    return invalid("malformed " + where + ": Name '" + md->name + "' (expected " + fn.name +
+                   ", as the file name says)");
   auto v = pypa::Version::parse(md->version);
   if (!v.ok() || v->compare(fn.version) != 0)
     return invalid("malformed " + where + ": Version '" + md->version + "' (expected " + fn.version.str() + ")");
@@ -207,7 +212,8 @@ Result<std::string> Index::range_read(const wheel::WheelLink& link) {
     req.headers.set("Accept-Encoding", "identity");
     DL_ASSIGN_OR_RETURN(auto resp, http_->send(req));
     if (resp.status != 206)
-      return Error(ErrorKind::unsupported, net::redact_url(url) + ": no range support (HTTP " + std::to_string(resp.status) + ")");
+      return Error(ErrorKind::unsupported,
+                   net::redact_url(url) + ": no range support (HTTP " + std::to_string(resp.status) + ")");
     if (content_range) *content_range = resp.headers.get_or("Content-Range");
     return resp;
   };
@@ -215,15 +221,19 @@ Result<std::string> Index::range_read(const wheel::WheelLink& link) {
   DL_ASSIGN_OR_RETURN(auto tail_resp, get("-" + std::to_string(kTailGuess), &cr));
   // "bytes 100-199/200"
   size_t slash = cr.rfind('/');
-  if (slash == std::string::npos) return Error(ErrorKind::unsupported, net::redact_url(url) + ": no Content-Range total");
+  if (slash == std::string::npos)
+    return Error(ErrorKind::unsupported, net::redact_url(url) + ": no Content-Range total");
   uint64_t total = std::strtoull(cr.c_str() + slash + 1, nullptr, 10);
-  if (total < tail_resp.body.size()) return invalid(net::redact_url(url) + ": Content-Range '" + cr + "' smaller than its body");
+  if (total < tail_resp.body.size())
+    return invalid(net::redact_url(url) + ": Content-Range '" + cr + "' smaller than its body");
   sizes_[link.url] = total;
   ZipTail tail{tail_resp.body, total};
   RangeReader read_at = [&](uint64_t off, uint64_t len) -> Result<std::string> {
     if (len == 0) return std::string();
     DL_ASSIGN_OR_RETURN(auto r, get(std::to_string(off) + "-" + std::to_string(off + len - 1), nullptr));
-    if (r.body.size() != len) return invalid(net::redact_url(url) + ": range read returned " + std::to_string(r.body.size()) + " bytes, asked " + std::to_string(len));
+    if (r.body.size() != len)
+      return invalid(net::redact_url(url) + ": range read returned " + std::to_string(r.body.size()) +
+                     " bytes, asked " + std::to_string(len));
     return r.body;
   };
   DL_ASSIGN_OR_RETURN(auto fn, pypa::parse_wheel_filename(link.filename));
@@ -254,7 +264,8 @@ Result<std::string> Index::from_file(const std::string& path, const wheel::Wheel
   // zip64 and friends: the full reader handles them.
   DL_ASSIGN_OR_RETURN(auto contents, wheel::inspect_wheel(path, link.filename));
   (void)contents;
-  return Error(ErrorKind::unsupported, link.filename + ": METADATA of a zip64 wheel cannot be read without installing it");
+  return Error(ErrorKind::unsupported,
+               link.filename + ": METADATA of a zip64 wheel cannot be read without installing it");
 }
 
 Result<std::string> Index::fetch_metadata_text(const wheel::WheelLink& link, std::string* how) {
@@ -273,7 +284,8 @@ Result<std::string> Index::fetch_metadata_text(const wheel::WheelLink& link, std
     *how = "range";
     return ranged;
   }
-  if (ranged.error().kind() != ErrorKind::unsupported) return ranged.error().wrap("reading METADATA of " + link.filename);
+  if (ranged.error().kind() != ErrorKind::unsupported)
+    return ranged.error().wrap("reading METADATA of " + link.filename);
   *how = "download";
   ++stats_.full_downloads;
   DL_ASSIGN_OR_RETURN(auto file, download(link));
@@ -307,16 +319,19 @@ Result<const wheel::Metadata*> Index::metadata(const wheel::WheelLink& link) {
 
 Result<wheel::CachedFile> Index::download(const wheel::WheelLink& link) {
   auto file = cache_.fetch(link.url.substr(0, link.url.find('#')), link.sha256);
-  if (!file.ok()) return file.error().wrap("downloading " + pypa::normalize_name(link.filename.substr(0, link.filename.find('-'))) + " wheel " + link.filename + " from " + link.source);
+  if (!file.ok())
+    return file.error().wrap("downloading " + pypa::normalize_name(link.filename.substr(0, link.filename.find('-'))) +
+                             " wheel " + link.filename + " from " + link.source);
   if (auto it = metadata_from_.find(link.url); it != metadata_from_.end() && it->second == "sidecar") {
     DL_ASSIGN_OR_RETURN(auto own_text, from_file(file->path.string(), link));
     DL_ASSIGN_OR_RETURN(auto own, check_metadata(own_text, link));
     const wheel::Metadata& side = metadata_[link.url];
     if (own.requires_dist != side.requires_dist || own.requires_python != side.requires_python ||
         own.provides_extra != side.provides_extra || own.name != side.name || own.version != side.version)
-      return Error(ErrorKind::integrity, "metadata sidecar of " + shown(link) +
-                                             " disagrees with the wheel's own METADATA (Requires-Dist, Requires-Python, "
-                                             "Provides-Extra, Name or Version differ); the index is inconsistent");
+      return Error(ErrorKind::integrity,
+                   "metadata sidecar of " + shown(link) +
+                       " disagrees with the wheel's own METADATA (Requires-Dist, Requires-Python, "
+                       "Provides-Extra, Name or Version differ); the index is inconsistent");
   }
   return file;
 }
@@ -339,26 +354,35 @@ Result<std::vector<wheel::WheelLink>> parse_json_page(const std::string& text, c
   size_t i = 0;
   for (auto& f : j["files"]) {
     std::string at = where + ": files[" + std::to_string(i++) + "]";
-    if (!f.is_object() || !f.contains("filename") || !f["filename"].is_string() || !f.contains("url") || !f["url"].is_string())
+    if (!f.is_object() || !f.contains("filename") || !f["filename"].is_string() || !f.contains("url") ||
+        !f["url"].is_string())
       return invalid(at + ": expected an object with \"filename\" and \"url\" strings");
     wheel::WheelLink l;
     l.filename = f["filename"].get<std::string>();
     if (!l.filename.ends_with(".whl")) continue;
     DL_ASSIGN_OR_RETURN(l.url, net::resolve_url(page_url, f["url"].get<std::string>()));
-    if (f.contains("hashes") && f["hashes"].is_object() && f["hashes"].contains("sha256") && f["hashes"]["sha256"].is_string())
+    if (f.contains("hashes") && f["hashes"].is_object() && f["hashes"].contains("sha256") &&
+        f["hashes"]["sha256"].is_string())
       l.sha256 = to_lower(f["hashes"]["sha256"].get<std::string>());
-    if (f.contains("requires-python") && f["requires-python"].is_string()) l.requires_python = f["requires-python"].get<std::string>();
+    if (f.contains("requires-python") && f["requires-python"].is_string())
+      l.requires_python = f["requires-python"].get<std::string>();
     if (f.contains("yanked")) {
       auto& y = f["yanked"];
-      if (y.is_string()) { l.yanked = true; l.yanked_reason = y.get<std::string>(); }
-      else if (y.is_boolean()) l.yanked = y.get<bool>();
+      if (y.is_string()) {
+        l.yanked = true;
+        l.yanked_reason = y.get<std::string>();
+      } else if (y.is_boolean())
+        l.yanked = y.get<bool>();
     }
     for (const char* key : {"core-metadata", "dist-info-metadata"}) {
       if (!f.contains(key) || !l.core_metadata.empty()) continue;
       auto& m = f[key];
-      if (m.is_boolean() && m.get<bool>()) l.core_metadata = "true";
-      else if (m.is_object() && m.contains("sha256") && m["sha256"].is_string()) l.core_metadata = "sha256=" + to_lower(m["sha256"].get<std::string>());
-      else if (m.is_object()) l.core_metadata = "true";
+      if (m.is_boolean() && m.get<bool>())
+        l.core_metadata = "true";
+      else if (m.is_object() && m.contains("sha256") && m["sha256"].is_string())
+        l.core_metadata = "sha256=" + to_lower(m["sha256"].get<std::string>());
+      else if (m.is_object())
+        l.core_metadata = "true";
     }
     if (f.contains("size") && f["size"].is_number_unsigned()) l.size = f["size"].get<uint64_t>();
     out.push_back(std::move(l));

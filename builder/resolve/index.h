@@ -35,12 +35,12 @@ struct SourceSpec {
 };
 
 struct FetchStats {
-  size_t index_pages = 0;    // project pages requested
-  size_t sidecars = 0;       // PEP 658 .metadata fetched
-  size_t range_reads = 0;    // wheels whose METADATA came by Range requests
-  size_t full_downloads = 0; // wheels downloaded whole for METADATA
-  size_t local_reads = 0;    // wheelhouse files opened
-  size_t cache_hits = 0;     // METADATA found in <cache>/metadata
+  size_t index_pages = 0;     // project pages requested
+  size_t sidecars = 0;        // PEP 658 .metadata fetched
+  size_t range_reads = 0;     // wheels whose METADATA came by Range requests
+  size_t full_downloads = 0;  // wheels downloaded whole for METADATA
+  size_t local_reads = 0;     // wheelhouse files opened
+  size_t cache_hits = 0;      // METADATA found in <cache>/metadata
   // Network metadata fetches per wheel URL: the benchmark checks each is 1.
   std::map<std::string, size_t> per_wheel;
   std::string str() const;
@@ -87,9 +87,9 @@ class Index {
   wheel::WheelCache cache_;
   std::map<size_t, std::map<std::string, std::vector<wheel::WheelLink>>> dirs_;  // source -> project -> links
   std::map<std::string, std::vector<wheel::WheelLink>> projects_;
-  std::map<std::string, wheel::Metadata> metadata_;     // url -> parsed
-  std::map<std::string, std::string> metadata_from_;    // url -> how ("sidecar", "range", ...)
-  std::map<std::string, uint64_t> sizes_;               // url -> size learned from a range read
+  std::map<std::string, wheel::Metadata> metadata_;   // url -> parsed
+  std::map<std::string, std::string> metadata_from_;  // url -> how ("sidecar", "range", ...)
+  std::map<std::string, uint64_t> sizes_;             // url -> size learned from a range read
   FetchStats stats_;
 };
 

@@ -62,7 +62,10 @@ Result<int> Provider::root_requirement(const std::string& text, bool* applies) {
 }
 
 Result<int> Provider::spec_requirement(const pypa::Requirement& r) {
-  if (!r.url.empty()) return Error(ErrorKind::unsupported, "requirement " + r.str() + ": direct URL requirements are not supported; add the wheel to a --wheels directory");
+  if (!r.url.empty())
+    return Error(ErrorKind::unsupported,
+                 "requirement " + r.str() +
+                     ": direct URL requirements are not supported; add the wheel to a --wheels directory");
   Req q;
   q.kind = ReqKind::specifier;
   q.name = r.normalized_name();
@@ -133,13 +136,14 @@ Result<std::vector<const wheel::WheelLink*>> Provider::links_for(const std::stri
   std::string variant = env_.variant_for(name);
   std::vector<const wheel::WheelLink*> out;
   for (auto& l : *all)
-    if ((l.variant.empty() || l.variant == variant) &&  // labelled files: that build only
+    if ((l.variant.empty() || l.variant == variant) &&                        // labelled files: that build only
         (l.python.empty() || l.python == env_.interpreter.python_version()))  // catalog rows name their Python
       out.push_back(&l);
   return links_[name] = out;
 }
 
-Result<std::vector<int>> Provider::found_candidates(const std::vector<int>& ireqs, const std::vector<int>& incompatible) {
+Result<std::vector<int>> Provider::found_candidates(const std::vector<int>& ireqs,
+                                                    const std::vector<int>& incompatible) {
   if (ireqs.empty()) return std::vector<int>{};
   const std::string& name = reqs_[size_t(ireqs[0])].name;
   std::vector<std::string> specs;
@@ -156,7 +160,8 @@ Result<std::vector<int>> Provider::found_candidates(const std::vector<int>& ireq
   policy.allow_prereleases = opts_.allow_prereleases;
   policy.python_full_version = env_.python_full;
   auto sel = pypa::select_wheel(name, spec, files, tags_, policy);
-  bool all_yanked = std::all_of(sel.applicable.begin(), sel.applicable.end(), [&](size_t i) { return links[i]->yanked; });
+  bool all_yanked =
+      std::all_of(sel.applicable.begin(), sel.applicable.end(), [&](size_t i) { return links[i]->yanked; });
   bool pinned = is_pinned(spec);
   std::vector<std::string> ex(extras.begin(), extras.end());
   std::vector<pypa::Version> seen;
@@ -166,7 +171,8 @@ Result<std::vector<int>> Provider::found_candidates(const std::vector<int>& ireq
     if (!(all_yanked && pinned) && l->yanked) continue;  // PEP 592
     auto fn = pypa::parse_wheel_filename(l->filename);
     if (!fn.ok()) continue;
-    if (std::any_of(seen.begin(), seen.end(), [&](const pypa::Version& v) { return v.compare(fn->version) == 0; })) continue;
+    if (std::any_of(seen.begin(), seen.end(), [&](const pypa::Version& v) { return v.compare(fn->version) == 0; }))
+      continue;
     seen.push_back(fn->version);  // the best file of each version stands for it
     int c = base_candidate(l, fn->version, name);
     if (!ex.empty()) c = extras_candidate(c, ex);
@@ -177,7 +183,8 @@ Result<std::vector<int>> Provider::found_candidates(const std::vector<int>& ireq
   if (auto it = opts_.preferred.find(name); it != opts_.preferred.end()) {
     auto want = pypa::Version::parse(it->second);
     if (want.ok()) {
-      auto hit = std::find_if(out.begin(), out.end(), [&](int c) { return cands_[size_t(c)].version.compare(*want) == 0; });
+      auto hit =
+          std::find_if(out.begin(), out.end(), [&](int c) { return cands_[size_t(c)].version.compare(*want) == 0; });
       if (hit != out.end()) std::rotate(out.begin(), hit, hit + 1);
     }
   }
@@ -192,10 +199,12 @@ Result<std::vector<int>> Provider::find_matches(const std::string& id, const std
   };
   for (int r : requirements) {
     const Req& q = reqs_[size_t(r)];
-    if (q.kind == ReqKind::explicit_candidate) add(q.cand);
+    if (q.kind == ReqKind::explicit_candidate)
+      add(q.cand);
     else if (q.kind == ReqKind::python) {
       if (satisfied(r, python_)) add(python_);
-    } else ireqs.push_back(r);
+    } else
+      ireqs.push_back(r);
   }
   // "a[x]": explicit pins of the base "a" carry over (pip's
   // _iter_explicit_candidates_from_base).
@@ -210,7 +219,8 @@ Result<std::vector<int>> Provider::find_matches(const std::string& id, const std
     if (std::find(incompatible.begin(), incompatible.end(), c) != incompatible.end()) continue;
     if (std::all_of(requirements.begin(), requirements.end(), [&](int r) { return satisfied(r, c); })) out.push_back(c);
   }
-  std::sort(out.begin(), out.end(), [&](int a, int b) { return cands_[size_t(a)].version.compare(cands_[size_t(b)].version) > 0; });
+  std::sort(out.begin(), out.end(),
+            [&](int a, int b) { return cands_[size_t(a)].version.compare(cands_[size_t(b)].version) > 0; });
   return out;
 }
 

@@ -4,8 +4,8 @@
 // discarding the last pin, remembering it (and what it learnt) as
 // incompatible.
 #include <algorithm>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include "base/strings.h"
@@ -84,7 +84,10 @@ class Solver {
       std::optional<Preference> best_pref;
       for (auto& k : unsatisfied) {
         Preference pref = p_.preference(k, state().criteria.get(k)->information, state().backtrack_causes);
-        if (!best_pref || pref < *best_pref) { best_pref = pref; best = k; }
+        if (!best_pref || pref < *best_pref) {
+          best_pref = pref;
+          best = k;
+        }
       }
       DL_ASSIGN_OR_RETURN(auto failures, attempt_to_pin(best));
       if (failures.empty()) {

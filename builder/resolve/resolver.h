@@ -27,7 +27,7 @@ struct Pin {
   std::string name;     // PEP 503 normalised
   std::string version;  // normalised
   wheel::WheelLink file;
-  std::vector<std::string> extras;  // extras that were activated, sorted
+  std::vector<std::string> extras;     // extras that were activated, sorted
   std::vector<std::string> requires_;  // names of the pins it depends on, sorted
 };
 

@@ -17,8 +17,8 @@ namespace dl::resolve {
 using RangeReader = std::function<Result<std::string>(uint64_t offset, uint64_t len)>;
 
 struct ZipTail {
-  std::string bytes;   // the last bytes of the archive
-  uint64_t size = 0;   // total archive size
+  std::string bytes;  // the last bytes of the archive
+  uint64_t size = 0;  // total archive size
 };
 
 // Finds "<name>-<version>.dist-info/METADATA" (any top-level *.dist-info
@@ -26,7 +26,7 @@ struct ZipTail {
 // bounded (1 MiB). `where` prefixes every error (the wheel's URL).
 // Errors are kind unsupported for archives this reader does not handle
 // (zip64, encryption): the caller then downloads the whole wheel.
-Result<std::string> read_metadata_member(const ZipTail& tail, const RangeReader& read_at,
-                                         const std::string& project, const std::string& where);
+Result<std::string> read_metadata_member(const ZipTail& tail, const RangeReader& read_at, const std::string& project,
+                                         const std::string& where);
 
 }  // namespace dl::resolve

@@ -23,7 +23,8 @@ std::string repository_of(const std::string& ref) {
 }
 
 Result<std::string> read_small_blob(store::ImageStore& repo, const store::BlobRef& b, size_t max) {
-  if (b.size > max) return invalid("blob " + b.digest.str() + " is " + std::to_string(b.size) + " bytes; a payload is < 64 KiB");
+  if (b.size > max)
+    return invalid("blob " + b.digest.str() + " is " + std::to_string(b.size) + " bytes; a payload is < 64 KiB");
   DL_ASSIGN_OR_RETURN(auto src, repo.open_blob(b));
   std::string out;
   DL_TRY(src->write_to([&](const char* d, size_t n) -> Status {
@@ -31,7 +32,8 @@ Result<std::string> read_small_blob(store::ImageStore& repo, const store::BlobRe
     out.append(d, n);
     return {};
   }));
-  if (Digest::of(out) != b.digest) return Error(ErrorKind::integrity, "blob " + b.digest.str() + " does not match its digest");
+  if (Digest::of(out) != b.digest)
+    return Error(ErrorKind::integrity, "blob " + b.digest.str() + " does not match its digest");
   return out;
 }
 
@@ -48,7 +50,8 @@ Result<json> existing_layers(store::ImageStore& repo, const std::string& tag) {
   if (j.is_discarded() || !j.is_object() || !j.contains("layers") || !j["layers"].is_array())
     return invalid(what + ": not a signature manifest (no layers)");
   if (j["layers"].size() > kMaxSignatures)
-    return invalid(what + ": " + std::to_string(j["layers"].size()) + " signatures; at most " + std::to_string(kMaxSignatures));
+    return invalid(what + ": " + std::to_string(j["layers"].size()) + " signatures; at most " +
+                   std::to_string(kMaxSignatures));
   return j["layers"];
 }
 
@@ -110,12 +113,14 @@ Result<Payload> parse_payload(std::string_view bytes, const std::string& what) {
     if (k != "critical" && k != "optional") return bad("unknown field '" + k + "'");
   if (!j.contains("critical") || !j["critical"].is_object()) return bad("no 'critical'");
   const auto& c = j["critical"];
-  if (c.size() != 3 || c.value("type", "") != kPayloadType) return bad("'critical.type' is not '" + std::string(kPayloadType) + "'");
+  if (c.size() != 3 || c.value("type", "") != kPayloadType)
+    return bad("'critical.type' is not '" + std::string(kPayloadType) + "'");
   const auto& id = c.contains("identity") ? c["identity"] : json();
   const auto& im = c.contains("image") ? c["image"] : json();
   if (!id.is_object() || id.size() != 1 || !id.contains("docker-reference") || !id["docker-reference"].is_string())
     return bad("'critical.identity' must hold exactly docker-reference");
-  if (!im.is_object() || im.size() != 1 || !im.contains("docker-manifest-digest") || !im["docker-manifest-digest"].is_string())
+  if (!im.is_object() || im.size() != 1 || !im.contains("docker-manifest-digest") ||
+      !im["docker-manifest-digest"].is_string())
     return bad("'critical.image' must hold exactly docker-manifest-digest");
   auto d = Digest::parse(im["docker-manifest-digest"].get<std::string>());
   if (!d.ok()) return bad(d.error().message());
@@ -141,9 +146,10 @@ Result<bool> attach_signature(store::ImageStore& repo, const std::string& docker
   std::string config = signature_config(layers);
   json m = {{"schemaVersion", 2},
             {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-            {"config", {{"mediaType", "application/vnd.oci.image.config.v1+json"},
-                        {"digest", Digest::of(config).str()},
-                        {"size", config.size()}}},
+            {"config",
+             {{"mediaType", "application/vnd.oci.image.config.v1+json"},
+              {"digest", Digest::of(config).str()},
+              {"size", config.size()}}},
             {"layers", layers}};
   // Blobs before the manifest: a reader never finds a tag naming nothing.
   DL_TRY(repo.put_blobs({store::memory_blob(payload, std::string(kSimpleSigningMediaType)),

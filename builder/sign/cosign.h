@@ -57,8 +57,8 @@ Result<bool> attach_signature(store::ImageStore& repo, const std::string& docker
                               const PrivateKey& key);
 
 struct SignatureCheck {
-  int signatures = 0;  // simple-signing layers found
-  int valid = 0;       // by the key, over a payload naming this digest and reference
+  int signatures = 0;                 // simple-signing layers found
+  int valid = 0;                      // by the key, over a payload naming this digest and reference
   std::vector<std::string> problems;  // one line per layer that did not verify
 };
 // not_found when the repository has no signature tag for `manifest`.

@@ -50,7 +50,8 @@ int pass_cb(char* buf, int size, int /*rwflag*/, void* u) {
 
 // cosign keys are ECDSA on P-256; anything else is refused by name.
 Status require_p256(EVP_PKEY* k, const std::string& what) {
-  if (EVP_PKEY_get_base_id(k) != EVP_PKEY_EC) return invalid(what + ": not an EC key; expected ECDSA P-256 (cosign generate-key-pair)");
+  if (EVP_PKEY_get_base_id(k) != EVP_PKEY_EC)
+    return invalid(what + ": not an EC key; expected ECDSA P-256 (cosign generate-key-pair)");
   char group[64] = {0};
   size_t len = 0;
   if (EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len) != 1 ||
@@ -99,8 +100,7 @@ Result<PrivateKey> PrivateKey::load(const std::string& path, std::string_view pa
 Result<PrivateKey> PrivateKey::from_pem(std::string_view pem, std::string_view passphrase, const std::string& what) {
   PkeyPtr key;
   if (has_label(pem, "ENCRYPTED SIGSTORE PRIVATE KEY") || has_label(pem, "ENCRYPTED COSIGN PRIVATE KEY")) {
-    if (passphrase.empty())
-      return invalid(what + ": the key is encrypted and COSIGN_PASSWORD is not set (or empty)");
+    if (passphrase.empty()) return invalid(what + ": the key is encrypted and COSIGN_PASSWORD is not set (or empty)");
     DL_ASSIGN_OR_RETURN(auto der, decrypt_sigstore_key(pem, passphrase, what));
     const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
     PKCS8_PRIV_KEY_INFO* info = d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, long(der.size()));
@@ -114,12 +114,14 @@ Result<PrivateKey> PrivateKey::from_pem(std::string_view pem, std::string_view p
     Pass pass{passphrase};
     key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, pass_cb, &pass));
     if (!key) {
-      bool encrypted = has_label(pem, "ENCRYPTED PRIVATE KEY") || pem.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos;
+      bool encrypted =
+          has_label(pem, "ENCRYPTED PRIVATE KEY") || pem.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos;
       if (encrypted && passphrase.empty())
         return invalid(what + ": the key is encrypted and COSIGN_PASSWORD is not set (or empty)");
       if (encrypted) return invalid(what + ": cannot decrypt the key: wrong passphrase (COSIGN_PASSWORD)?");
-      return invalid(what + ": not a PEM private key; expected EC PRIVATE KEY, PRIVATE KEY, ENCRYPTED PRIVATE KEY or "
-                            "ENCRYPTED SIGSTORE PRIVATE KEY");
+      return invalid(what +
+                     ": not a PEM private key; expected EC PRIVATE KEY, PRIVATE KEY, ENCRYPTED PRIVATE KEY or "
+                     "ENCRYPTED SIGSTORE PRIVATE KEY");
     }
   }
   DL_TRY(require_p256(key.get(), what));
@@ -132,7 +134,8 @@ Result<std::string> PrivateKey::sign(std::string_view message) const {
   MdCtxPtr ctx(EVP_MD_CTX_new());
   size_t len = 0;
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, impl_->key.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1)
+      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(message.data()),
+                     message.size()) != 1)
     return Error(ErrorKind::internal, "ECDSA signing failed");
   std::string der(len, '\0');
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(der.data()), &len,

@@ -23,7 +23,8 @@ class KeyTest : public ::testing::Test {
  protected:
   void SetUp() override {
     d_ = tmp_.path().string();
-    sh("cd " + d_ + " && openssl ecparam -name prime256v1 -genkey -noout -out ec.pem 2>/dev/null"
+    sh("cd " + d_ +
+       " && openssl ecparam -name prime256v1 -genkey -noout -out ec.pem 2>/dev/null"
        " && openssl pkey -in ec.pem -pubout -out pub.pem"
        " && openssl pkcs8 -topk8 -nocrypt -in ec.pem -out p8.pem"
        " && openssl pkcs8 -topk8 -v2 aes-256-cbc -passout pass:s3cret -in ec.pem -out p8enc.pem"
@@ -48,7 +49,8 @@ void expect_signs(const PrivateKey& k, const PublicKey& pub) {
 TEST_F(KeyTest, EveryPemFormSignsAndVerifies) {
   auto pub = PublicKey::load(p("pub.pem"));
   ASSERT_TRUE(pub.ok()) << pub.error().message();
-  for (auto [file, pass] : {std::pair{"ec.pem", ""}, {"p8.pem", ""}, {"p8enc.pem", "s3cret"}, {"legacy.pem", "s3cret"}}) {
+  for (auto [file, pass] :
+       {std::pair{"ec.pem", ""}, {"p8.pem", ""}, {"p8enc.pem", "s3cret"}, {"legacy.pem", "s3cret"}}) {
     SCOPED_TRACE(file);
     auto k = PrivateKey::load(p(file), pass);
     ASSERT_TRUE(k.ok()) << k.error().message();
@@ -105,7 +107,8 @@ TEST_F(KeyTest, WrongKeyDoesNotVerify) {
 // go-securesystemslib's encrypted.Encrypt does: scrypt(N=32768, r=8, p=1)
 // over a 32-byte salt, NaCl secretbox with a 24-byte nonce, PKCS#8 inside.
 TEST_F(KeyTest, CosignEncryptedSigstoreKey) {
-  sh("cd " + d_ + " && openssl pkcs8 -topk8 -nocrypt -outform DER -in ec.pem -out p8.der && /usr/bin/python3 - <<'PY'\n"
+  sh("cd " + d_ +
+     " && openssl pkcs8 -topk8 -nocrypt -outform DER -in ec.pem -out p8.der && /usr/bin/python3 - <<'PY'\n"
      "import base64, hashlib, json, os, nacl.secret\n"
      "der = open('p8.der','rb').read()\n"
      "salt, nonce = os.urandom(32), os.urandom(24)\n"
@@ -115,7 +118,8 @@ TEST_F(KeyTest, CosignEncryptedSigstoreKey) {
      "doc = {'kdf': {'name': 'scrypt', 'params': {'N': 32768, 'r': 8, 'p': 1}, 'salt': b64(salt)},\n"
      "       'cipher': {'name': 'nacl/secretbox', 'nonce': b64(nonce)}, 'ciphertext': b64(box)}\n"
      "body = base64.encodebytes(json.dumps(doc).encode()).decode()\n"
-     "open('cosign.key','w').write('-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\\n' + body + '-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\\n')\n"
+     "open('cosign.key','w').write('-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\\n' + body + '-----END ENCRYPTED "
+     "SIGSTORE PRIVATE KEY-----\\n')\n"
      "PY");
   auto pub = PublicKey::load(p("pub.pem"));
   ASSERT_TRUE(pub.ok());

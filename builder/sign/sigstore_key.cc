@@ -1,12 +1,12 @@
 #include "builder/sign/sigstore_key.h"
 
-#include <nlohmann/json.hpp>
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/pem.h>
 #include <sodium.h>
+#include <nlohmann/json.hpp>
 
 #include <memory>
 
@@ -27,8 +27,7 @@ Result<std::string> pem_body(std::string_view pem, const std::string& what) {
   char *name = nullptr, *header = nullptr;
   unsigned char* data = nullptr;
   long len = 0;
-  if (!bio || PEM_read_bio(bio.get(), &name, &header, &data, &len) != 1)
-    return invalid(what + ": not a PEM file");
+  if (!bio || PEM_read_bio(bio.get(), &name, &header, &data, &len) != 1) return invalid(what + ": not a PEM file");
   std::string body(reinterpret_cast<char*>(data), size_t(len));
   OPENSSL_free(name);
   OPENSSL_free(header);
@@ -37,7 +36,8 @@ Result<std::string> pem_body(std::string_view pem, const std::string& what) {
 }
 
 Result<std::string> b64_field(const nlohmann::json& j, const char* key, const std::string& what) {
-  if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return invalid(what + ": encrypted key has no '" + std::string(key) + "'");
+  if (!j.is_object() || !j.contains(key) || !j[key].is_string())
+    return invalid(what + ": encrypted key has no '" + std::string(key) + "'");
   auto r = base64_decode(j[key].get<std::string>());
   if (!r.ok()) return invalid(what + ": encrypted key field '" + std::string(key) + "' is not base64");
   return r;
@@ -56,15 +56,17 @@ Result<std::string> decrypt_sigstore_key(std::string_view pem, std::string_view 
   if (!kdf.is_object() || kdf.value("name", "") != "scrypt")
     return invalid(what + ": key derivation '" + (kdf.is_object() ? kdf.value("name", "") : "") + "'; expected scrypt");
   if (!cipher.is_object() || cipher.value("name", "") != "nacl/secretbox")
-    return invalid(what + ": cipher '" + (cipher.is_object() ? cipher.value("name", "") : "") + "'; expected nacl/secretbox");
+    return invalid(what + ": cipher '" + (cipher.is_object() ? cipher.value("name", "") : "") +
+                   "'; expected nacl/secretbox");
   const auto& params = kdf.contains("params") ? kdf["params"] : nlohmann::json();
   auto num = [&](const char* k) -> std::uint64_t {
-    return params.is_object() && params.contains(k) && params[k].is_number_unsigned() ? params[k].get<std::uint64_t>() : 0;
+    return params.is_object() && params.contains(k) && params[k].is_number_unsigned() ? params[k].get<std::uint64_t>()
+                                                                                      : 0;
   };
   std::uint64_t n = num("N"), r = num("r"), p = num("p");
   if (n < 2 || (n & (n - 1)) != 0 || n > kMaxScryptN || r == 0 || r > kMaxScryptR || p == 0 || p > kMaxScryptP)
-    return invalid(what + ": scrypt parameters N=" + std::to_string(n) + " r=" + std::to_string(r) + " p=" +
-                   std::to_string(p) + " are out of bounds (N a power of two <= 2^20, r <= 32, p <= 16)");
+    return invalid(what + ": scrypt parameters N=" + std::to_string(n) + " r=" + std::to_string(r) +
+                   " p=" + std::to_string(p) + " are out of bounds (N a power of two <= 2^20, r <= 32, p <= 16)");
   DL_ASSIGN_OR_RETURN(auto salt, b64_field(kdf, "salt", what));
   DL_ASSIGN_OR_RETURN(auto nonce, b64_field(cipher, "nonce", what));
   DL_ASSIGN_OR_RETURN(auto box, b64_field(j, "ciphertext", what));

@@ -36,7 +36,10 @@ class TempOut {
     DL_TRY(lock_temp_file(fd, tmpl));  // live until we finish; see sweep_dead_temp
     return out;
   }
-  TempOut(TempOut&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) { o.fd_ = -1; o.path_.clear(); }
+  TempOut(TempOut&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) {
+    o.fd_ = -1;
+    o.path_.clear();
+  }
   TempOut& operator=(TempOut&&) = delete;
   ~TempOut() {
     if (fd_ >= 0) ::close(fd_);

@@ -93,8 +93,8 @@ Status DirectorySink::add(const InstallEntry& entry, const Reader& read) {
       written += *n;
     }
     if (written != entry.size)
-      return Error(ErrorKind::internal, entry.path + ": announced " + std::to_string(entry.size) +
-                                            " bytes, got " + std::to_string(written));
+      return Error(ErrorKind::internal,
+                   entry.path + ": announced " + std::to_string(entry.size) + " bytes, got " + std::to_string(written));
     if (::fchmod(tmp.fd, entry.mode & 07777) != 0) return io_error(tmp.path.string() + ": chmod: " + errno_text());
     if (fsync_ && ::fsync(tmp.fd) != 0) return io_error(tmp.path.string() + ": fsync: " + errno_text());
     ::close(tmp.fd);

@@ -15,49 +15,61 @@ struct Case {
 
 const Case kCases[] = {
     {"traversal",
-     "traversal-1.0-py3-none-any.whl: entry ../evil.py: unsafe path: \"..\" component (expected a relative path with \"/\" separators and no \"..\")"},
+     "traversal-1.0-py3-none-any.whl: entry ../evil.py: unsafe path: \"..\" component (expected a relative path with "
+     "\"/\" separators and no \"..\")"},
     {"absolute",
-     "absolute-1.0-py3-none-any.whl: entry /etc/evil: unsafe path: absolute path (expected a relative path with \"/\" separators and no \"..\")"},
+     "absolute-1.0-py3-none-any.whl: entry /etc/evil: unsafe path: absolute path (expected a relative path with \"/\" "
+     "separators and no \"..\")"},
     {"backslash",
-     "backslash-1.0-py3-none-any.whl: entry backslash/../../evil.py: unsafe path: \"..\" component (expected a relative path with \"/\" separators and no \"..\")"},
+     "backslash-1.0-py3-none-any.whl: entry backslash/../../evil.py: unsafe path: \"..\" component (expected a "
+     "relative path with \"/\" separators and no \"..\")"},
     {"datatraversal",
-     "datatraversal-1.0-py3-none-any.whl: entry datatraversal-1.0.data/scripts/../../../evil: unsafe path: \"..\" component (expected a relative path with \"/\" separators and no \"..\")"},
+     "datatraversal-1.0-py3-none-any.whl: entry datatraversal-1.0.data/scripts/../../../evil: unsafe path: \"..\" "
+     "component (expected a relative path with \"/\" separators and no \"..\")"},
     {"dotcomponent",
-     "dotcomponent-1.0-py3-none-any.whl: entry dotcomponent/./x.py: unsafe path: \".\" component (expected a relative path with \"/\" separators and no \"..\")"},
+     "dotcomponent-1.0-py3-none-any.whl: entry dotcomponent/./x.py: unsafe path: \".\" component (expected a relative "
+     "path with \"/\" separators and no \"..\")"},
     {"hashmismatch",
-     "hashmismatch-1.0-py3-none-any.whl: entry hashmismatch/__init__.py: content hash sha256=4T34xEr13qHkEkA5ELmcxaSPLMv2imazN01quc75_GU does not match RECORD (expected sha256=PabEs1WASyZezvGd_llF_ieQqMw43J0FR_sWNMlMu-c)"},
+     "hashmismatch-1.0-py3-none-any.whl: entry hashmismatch/__init__.py: content hash "
+     "sha256=4T34xEr13qHkEkA5ELmcxaSPLMv2imazN01quc75_GU does not match RECORD (expected "
+     "sha256=PabEs1WASyZezvGd_llF_ieQqMw43J0FR_sWNMlMu-c)"},
     {"sizemismatch",
-     "sizemismatch-1.0-py3-none-any.whl: entry sizemismatch/__init__.py: zip directory declares 10 bytes but RECORD says 99"},
+     "sizemismatch-1.0-py3-none-any.whl: entry sizemismatch/__init__.py: zip directory declares 10 bytes but RECORD "
+     "says 99"},
     {"md5hash",
-     "md5hash-1.0-py3-none-any.whl: entry md5hash/__init__.py: RECORD hash \"md5=O3whLYBURWbILmP2DhwLJQ\" (expected sha256=...)"},
-    {"unlisted",
-     "unlisted-1.0-py3-none-any.whl: entry unlisted/extra.py: not listed in unlisted-1.0.dist-info/RECORD"},
+     "md5hash-1.0-py3-none-any.whl: entry md5hash/__init__.py: RECORD hash \"md5=O3whLYBURWbILmP2DhwLJQ\" (expected "
+     "sha256=...)"},
+    {"unlisted", "unlisted-1.0-py3-none-any.whl: entry unlisted/extra.py: not listed in unlisted-1.0.dist-info/RECORD"},
     {"ghost",
      "ghost-1.0-py3-none-any.whl: ghost-1.0.dist-info/RECORD:1: lists ghost/missing.py but the wheel has no such file"},
-    {"norecord",
-     "norecord-1.0-py3-none-any.whl: missing norecord-1.0.dist-info/RECORD"},
+    {"norecord", "norecord-1.0-py3-none-any.whl: missing norecord-1.0.dist-info/RECORD"},
     {"duplicate",
      "duplicate-1.0-py3-none-any.whl: entry duplicate/a.py: appears twice in the zip (expected unique names)"},
     {"symlink",
-     "symlink-1.0-py3-none-any.whl: entry symlink/link: is a symlink to /etc/passwd (expected only regular files and directories)"},
+     "symlink-1.0-py3-none-any.whl: entry symlink/link: is a symlink to /etc/passwd (expected only regular files and "
+     "directories)"},
     {"device",
-     "device-1.0-py3-none-any.whl: entry device/null: is a character device (expected only regular files and directories)"},
+     "device-1.0-py3-none-any.whl: entry device/null: is a character device (expected only regular files and "
+     "directories)"},
     {"distinfo",
-     "distinfo-1.0-py3-none-any.whl: .dist-info directory other-1.0.dist-info does not match the filename (expected distinfo-1.0.dist-info)"},
+     "distinfo-1.0-py3-none-any.whl: .dist-info directory other-1.0.dist-info does not match the filename (expected "
+     "distinfo-1.0.dist-info)"},
     {"wheelversion",
-     "wheelversion-1.0-py3-none-any.whl: wheelversion-1.0.dist-info/WHEEL: Wheel-Version 2.0 is not supported (expected 1.x)"},
+     "wheelversion-1.0-py3-none-any.whl: wheelversion-1.0.dist-info/WHEEL: Wheel-Version 2.0 is not supported "
+     "(expected 1.x)"},
     {"nopurelib",
      "nopurelib-1.0-py3-none-any.whl: nopurelib-1.0.dist-info/WHEEL: missing Root-Is-Purelib (expected true or false)"},
     {"metaname",
-     "metaname-1.0-py3-none-any.whl: metaname-1.0.dist-info/METADATA: Name \"othername\" does not match the filename (expected metaname)"},
+     "metaname-1.0-py3-none-any.whl: metaname-1.0.dist-info/METADATA: Name \"othername\" does not match the filename "
+     "(expected metaname)"},
     {"metaversion",
-     "metaversion-1.0-py3-none-any.whl: metaversion-1.0.dist-info/METADATA: Version \"1.1\" does not match the filename (expected 1.0)"},
+     "metaversion-1.0-py3-none-any.whl: metaversion-1.0.dist-info/METADATA: Version \"1.1\" does not match the "
+     "filename (expected 1.0)"},
     {"unknownscheme",
-     "unknownscheme-1.0-py3-none-any.whl: entry unknownscheme-1.0.data/unknown/x.txt: unknown .data scheme \"unknown\" (expected purelib, platlib, scripts, headers or data)"},
-    {"nodistinfo",
-     "nodistinfo-1.0-py3-none-any.whl: no .dist-info directory (expected nodistinfo-1.0.dist-info/)"},
-    {"bomb",
-     "bomb-1.0-py3-none-any.whl: entry bomb/zeros.bin: inflates past its declared size 1000 (zip bomb?)"},
+     "unknownscheme-1.0-py3-none-any.whl: entry unknownscheme-1.0.data/unknown/x.txt: unknown .data scheme \"unknown\" "
+     "(expected purelib, platlib, scripts, headers or data)"},
+    {"nodistinfo", "nodistinfo-1.0-py3-none-any.whl: no .dist-info directory (expected nodistinfo-1.0.dist-info/)"},
+    {"bomb", "bomb-1.0-py3-none-any.whl: entry bomb/zeros.bin: inflates past its declared size 1000 (zip bomb?)"},
 };
 
 class Hostile : public ::testing::TestWithParam<Case> {};

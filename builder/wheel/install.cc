@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <map>
 #include <memory>
-#include <tuple>
 #include <set>
+#include <tuple>
 
 #include "base/sha256.h"
 #include "builder/wheel/scripts.h"
@@ -31,7 +31,7 @@ namespace {
 
 // What happens to one zip entry.
 struct Target {
-  std::string dest;        // image-root-relative
+  std::string dest;  // image-root-relative
   uint32_t mode = 0644;
   bool is_script = false;  // from .data/scripts: "#!python" may be rewritten
 };
@@ -44,9 +44,9 @@ struct Generated {
 
 struct WheelPlan {
   WheelContents w;
-  std::string lib;                           // purelib or platlib: home of .dist-info
-  std::map<std::string, Target> targets;     // zip entry -> destination (RECORD excluded)
-  std::vector<Generated> generated;          // wrappers + INSTALLER, sorted by dest
+  std::string lib;                        // purelib or platlib: home of .dist-info
+  std::map<std::string, Target> targets;  // zip entry -> destination (RECORD excluded)
+  std::vector<Generated> generated;       // wrappers + INSTALLER, sorted by dest
   std::vector<std::string> scripts;
 };
 
@@ -65,10 +65,14 @@ Result<WheelPlan> plan_wheel(WheelContents w, const InterpreterLayout& layout) {
       std::string rest = e.name.substr(w.data_dir.size() + 1);
       std::string scheme = rest.substr(0, rest.find('/'));
       std::string path = rest.substr(scheme.size() + 1);
-      if (scheme == "purelib") t.dest = join_path(layout.purelib, path);
-      else if (scheme == "platlib") t.dest = join_path(layout.platlib, path);
-      else if (scheme == "headers") t.dest = join_path(join_path(layout.headers, w.name), path);
-      else if (scheme == "data") t.dest = join_path(layout.data, path);
+      if (scheme == "purelib")
+        t.dest = join_path(layout.purelib, path);
+      else if (scheme == "platlib")
+        t.dest = join_path(layout.platlib, path);
+      else if (scheme == "headers")
+        t.dest = join_path(join_path(layout.headers, w.name), path);
+      else if (scheme == "data")
+        t.dest = join_path(layout.data, path);
       else {  // scripts (inspect_wheel refused every other scheme)
         t.dest = join_path(layout.scripts, path);
         t.mode = 0755;
@@ -114,7 +118,8 @@ Status check_conflicts(const std::vector<WheelPlan>& plans) {
     for (size_t slash = dest.find('/'); slash != std::string::npos; slash = dest.find('/', slash + 1)) {
       auto it = owner.find(dest.substr(0, slash));
       if (it != owner.end())
-        return invalid(*it->second + " installs the file " + it->first + " but " + *wheel + " needs it to be a directory for " + dest);
+        return invalid(*it->second + " installs the file " + it->first + " but " + *wheel +
+                       " needs it to be a directory for " + dest);
     }
   }
   return {};
@@ -166,9 +171,8 @@ class Emitter {
 
 // A .data/scripts file: its first line is read ahead; a "#!python" line is
 // replaced, the rest streams through unchanged and is hashed on the way.
-Status emit_script(Emitter& out, const WheelPlan& p, const ArchiveEntry& e, const Target& t,
-                   const ContentReader& in, const InterpreterLayout& layout, std::string& hash_out,
-                   uint64_t& size_out) {
+Status emit_script(Emitter& out, const WheelPlan& p, const ArchiveEntry& e, const Target& t, const ContentReader& in,
+                   const InterpreterLayout& layout, std::string& hash_out, uint64_t& size_out) {
   std::string head;
   char c;
   while (head.size() < kMaxShebangLine) {
@@ -248,8 +252,8 @@ Status install_one(Emitter& out, const WheelPlan& p, const InterpreterLayout& la
 
 }  // namespace
 
-Result<std::vector<InstalledWheel>> install_wheels(const std::vector<fs::path>& wheels,
-                                                   const InterpreterLayout& layout, InstallSink& sink) {
+Result<std::vector<InstalledWheel>> install_wheels(const std::vector<fs::path>& wheels, const InterpreterLayout& layout,
+                                                   InstallSink& sink) {
   std::vector<WheelContents> inspected;
   for (auto& whl : wheels) {
     DL_ASSIGN_OR_RETURN(WheelContents w, inspect_wheel(whl));

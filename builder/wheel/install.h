@@ -63,18 +63,17 @@ class DirectorySink : public InstallSink {
 
 // Where one interpreter's schemes live, relative to the image root.
 struct InterpreterLayout {
-  std::string python_version = "3.11";             // "3.6"
+  std::string python_version = "3.11";  // "3.6"
   std::string purelib = "usr/local/lib/python3.11/dist-packages";
   std::string platlib = "usr/local/lib/python3.11/dist-packages";
   std::string scripts = "usr/local/bin";
   std::string headers = "usr/local/include/python3.11";  // + "/<project name>"
   std::string data = "usr/local";
-  std::string interpreter = "/usr/bin/python3";    // replaces "#!python" in scripts
+  std::string interpreter = "/usr/bin/python3";  // replaces "#!python" in scripts
 
   // Debian's layout for pip-installed ("local") packages of python X.Y; with
   // site_packages given, purelib = platlib = site_packages.
-  static InterpreterLayout debian(const std::string& python_version,
-                                  const std::string& interpreter = "",
+  static InterpreterLayout debian(const std::string& python_version, const std::string& interpreter = "",
                                   const std::string& site_packages = "");
 };
 

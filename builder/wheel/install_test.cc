@@ -70,7 +70,9 @@ TEST(Install, GoodWheelIntoDirectory) {
   EXPECT_EQ(slurp(R / kSite / "good_extra.py"), "EXTRA = 1\n");  // .data/purelib
   EXPECT_EQ(slurp(R / "usr/local/include/python3.11/good/good.h"), "#define GOOD 1\n");
   EXPECT_EQ(slurp(R / "usr/local/share/good/readme.txt"), "data file\n");
-  EXPECT_EQ(slurp(R / kSite / "plat/_native.so"), "\x7f" "ELF fake");
+  EXPECT_EQ(slurp(R / kSite / "plat/_native.so"),
+            "\x7f"
+            "ELF fake");
   EXPECT_EQ(slurp(R / kSite / "good-1.0.dist-info/INSTALLER"), "dlimage\n");
   // #!python and #!pythonw -u both become the interpreter, as pip does.
   EXPECT_EQ(slurp(R / "usr/local/bin/good-script"), "#!/usr/bin/python3\nprint('script')\n");
@@ -106,8 +108,8 @@ TEST(Install, GoodWheelIntoDirectory) {
   }
 
   // The installed console script runs and finds its package.
-  std::string cmd = "PYTHONPATH=" + (R / kSite).string() + " python3 " + (R / "usr/local/bin/good").string() +
-                    " a b 2>&1";
+  std::string cmd =
+      "PYTHONPATH=" + (R / kSite).string() + " python3 " + (R / "usr/local/bin/good").string() + " a b 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
   char line[256] = {};
@@ -141,8 +143,10 @@ TEST(Install, SameOrderAndBytesEveryTimeDirsFirst) {
     EXPECT_EQ(a.items[i].entry.path, b.items[i].entry.path);
     EXPECT_EQ(a.items[i].content, b.items[i].content);
     const std::string& path = a.items[i].entry.path;
-    if (a.items[i].entry.type == InstallEntry::Type::dir) dirs.insert(path);
-    else EXPECT_TRUE(dirs.count(path.substr(0, path.rfind('/')))) << path << " came before its directory";
+    if (a.items[i].entry.type == InstallEntry::Type::dir)
+      dirs.insert(path);
+    else
+      EXPECT_TRUE(dirs.count(path.substr(0, path.rfind('/')))) << path << " came before its directory";
   }
   // dep sorts before good; each wheel ends with its RECORD.
   EXPECT_EQ(a.items.back().entry.path, kSite + "/good-1.0.dist-info/RECORD");
@@ -154,9 +158,8 @@ TEST(Install, TwoWheelsSamePathNamesBoth) {
   auto r = install_wheels({fixture("good-1.0-py3-none-any.whl"), fixture("clash-1.0-py3-none-any.whl")},
                           InterpreterLayout::debian("3.11"), sink);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message(),
-            "clash-1.0-py3-none-any.whl and good-1.0-py3-none-any.whl both install " + kSite +
-                "/good/core.py (expected each path from one wheel)");
+  EXPECT_EQ(r.error().message(), "clash-1.0-py3-none-any.whl and good-1.0-py3-none-any.whl both install " + kSite +
+                                     "/good/core.py (expected each path from one wheel)");
   EXPECT_TRUE(sink.items.empty()) << "nothing may reach the sink before conflicts are ruled out";
 }
 

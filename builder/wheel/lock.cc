@@ -30,8 +30,8 @@ void sort_wheels(std::vector<LockedWheel>& v) {
 
 bool credential_param(std::string key) {
   key = to_lower(key);
-  for (const char* k : {"token", "auth", "key", "secret", "password", "passwd", "pwd", "signature", "sig",
-                        "credential", "session", "x-amz-", "x-goog-", "access"})
+  for (const char* k : {"token", "auth", "key", "secret", "password", "passwd", "pwd", "signature", "sig", "credential",
+                        "session", "x-amz-", "x-goog-", "access"})
     if (key.find(k) != std::string::npos) return true;
   return false;
 }
@@ -67,7 +67,9 @@ Result<LockedWheel> parse_wheel(const json& w, const std::string& at) {
   if (!w.is_object()) return invalid(at + ": expected an object");
   static const std::set<std::string> known = {"name", "version", "filename", "url", "sha256", "size", "requires"};
   for (auto& [k, _] : w.items())
-    if (!known.count(k)) return invalid(at + ": unknown key \"" + k + "\" (expected one of name, version, filename, url, sha256, size, requires)");
+    if (!known.count(k))
+      return invalid(at + ": unknown key \"" + k +
+                     "\" (expected one of name, version, filename, url, sha256, size, requires)");
   LockedWheel lw;
   DL_ASSIGN_OR_RETURN(lw.name, string_field(w, "name", at));
   DL_ASSIGN_OR_RETURN(lw.version, string_field(w, "version", at));
@@ -75,7 +77,8 @@ Result<LockedWheel> parse_wheel(const json& w, const std::string& at) {
   DL_ASSIGN_OR_RETURN(lw.url, string_field(w, "url", at));
   DL_ASSIGN_OR_RETURN(lw.sha256, string_field(w, "sha256", at));
   DL_ASSIGN_OR_RETURN(lw.requires_, string_list(w, "requires", at));
-  if (!w.contains("size") || !w["size"].is_number_unsigned()) return invalid(at + ": missing \"size\" (expected a byte count)");
+  if (!w.contains("size") || !w["size"].is_number_unsigned())
+    return invalid(at + ": missing \"size\" (expected a byte count)");
   lw.size = w["size"].get<uint64_t>();
   if (lw.sha256.size() != 64 || lw.sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
     return invalid(at + ": sha256 \"" + lw.sha256 + "\" (expected 64 lowercase hex digits)");
@@ -86,7 +89,9 @@ Result<LockedEnvironment> parse_environment(const json& e, const std::string& at
   if (!e.is_object()) return invalid(at + ": expected an object");
   static const std::set<std::string> known = {"cell", "python", "abi", "glibc", "variant", "requirements", "wheels"};
   for (auto& [k, _] : e.items())
-    if (!known.count(k)) return invalid(at + ": unknown key \"" + k + "\" (expected one of cell, python, abi, glibc, variant, requirements, wheels)");
+    if (!known.count(k))
+      return invalid(at + ": unknown key \"" + k +
+                     "\" (expected one of cell, python, abi, glibc, variant, requirements, wheels)");
   LockedEnvironment env;
   DL_ASSIGN_OR_RETURN(env.cell, string_field(e, "cell", at));
   DL_ASSIGN_OR_RETURN(env.python, string_field(e, "python", at));
@@ -191,14 +196,18 @@ std::string lock_to_json(const Lock& lock) {
     out += first ? "\n" : ",\n";
     first = false;
     out += "    " + json(key).dump() + ": {\n";
-    for (auto [k, v] : {std::pair{"cell", &env.cell}, {"python", &env.python}, {"abi", &env.abi},
-                        {"glibc", &env.glibc}, {"variant", &env.variant}})
+    for (auto [k, v] : {std::pair{"cell", &env.cell},
+                        {"python", &env.python},
+                        {"abi", &env.abi},
+                        {"glibc", &env.glibc},
+                        {"variant", &env.variant}})
       out += "      " + json(k).dump() + ": " + json(*v).dump() + ",\n";
     out += "      \"requirements\": " + json(env.requirements).dump() + ",\n";
     out += "      \"wheels\": [";
     auto wheels = env.wheels;
     sort_wheels(wheels);
-    for (size_t i = 0; i < wheels.size(); ++i) out += std::string(i ? ",\n" : "\n") + "        " + wheel_json(wheels[i]).dump();
+    for (size_t i = 0; i < wheels.size(); ++i)
+      out += std::string(i ? ",\n" : "\n") + "        " + wheel_json(wheels[i]).dump();
     out += wheels.empty() ? "]\n" : "\n      ]\n";
     out += "    }";
   }
@@ -219,7 +228,8 @@ Result<Lock> parse_lock(const std::string& text, const std::string& where) {
     if (!j["apt"].is_object()) return invalid(where + ": \"apt\" (expected an object)");
     lock.apt = j["apt"].dump();
   }
-  if (!j.contains("environments") || !j["environments"].is_object()) return invalid(where + ": missing \"environments\" object");
+  if (!j.contains("environments") || !j["environments"].is_object())
+    return invalid(where + ": missing \"environments\" object");
   for (auto& [key, e] : j["environments"].items()) {
     DL_ASSIGN_OR_RETURN(auto env, parse_environment(e, where + ": environments[" + json(key).dump() + "]"));
     lock.environments[key] = std::move(env);

@@ -37,7 +37,7 @@ struct LockedWheel {
 struct LockedEnvironment {
   std::string cell;  // image reference: "qingcloud/tensorflow:1.12-py27-cpu"
   std::string python, abi, glibc;
-  std::string variant;  // "tensorflow=cpu-avx,torch=cpu"; "" = unlabelled sources only
+  std::string variant;                    // "tensorflow=cpu-avx,torch=cpu"; "" = unlabelled sources only
   std::vector<std::string> requirements;  // top-level, as the recipe renders them for this cell
   std::vector<LockedWheel> wheels;        // sorted by normalised name
   bool operator==(const LockedEnvironment&) const = default;
@@ -50,7 +50,7 @@ struct LockedEnvironment {
 
 struct Lock {
   std::map<std::string, LockedEnvironment> environments;  // key: lock_key(cell, python)
-  std::string apt = "{}";  // OS packages (JSON object), owned by the apt installer
+  std::string apt = "{}";                                 // OS packages (JSON object), owned by the apt installer
   bool operator==(const Lock&) const = default;
 };
 

@@ -36,7 +36,8 @@ LockedEnvironment env(std::string cell, std::vector<LockedWheel> wheels) {
 
 Lock sample() {
   Lock l;
-  l.environments["cell-b python3.11"] = env("cell-b", {locked("good-1.0-py3-none-any.whl"), locked("dep-1.5-py3-none-any.whl")});
+  l.environments["cell-b python3.11"] =
+      env("cell-b", {locked("good-1.0-py3-none-any.whl"), locked("dep-1.5-py3-none-any.whl")});
   l.environments["cell-a python3.11"] = env("cell-a", {locked("dep-1.5-py3-none-any.whl")});
   l.environments["cell-c python3.11"] = env("cell-c", {locked("plat-2.0-cp311-cp311-linux_x86_64.whl")});
   return l;
@@ -68,11 +69,13 @@ TEST(Lock, RoundTripIsCanonicalWithOneLinePerWheel) {
 }
 
 TEST(Lock, ParseErrorsNameEntryAndWheel) {
-  std::string e = R"({"version": 2, "environments": {"c1 python2.7": {"cell": "c1", "python": "2.7", "abi": "cp27mu", "wheels": [{"name": "x"}]}}})";
+  std::string e =
+      R"({"version": 2, "environments": {"c1 python2.7": {"cell": "c1", "python": "2.7", "abi": "cp27mu", "wheels": [{"name": "x"}]}}})";
   EXPECT_EQ(parse_lock(e, "w.lock").error().message(),
             "w.lock: environments[\"c1 python2.7\"]: wheels[0]: missing \"version\" string");
   EXPECT_EQ(parse_lock("[]", "w.lock").error().message(), "w.lock: not a JSON object (expected a wheel lock)");
-  EXPECT_NE(parse_lock("{\"version\": 1, \"cells\": {}}", "w.lock").error().message().find("(expected 2"), std::string::npos);
+  EXPECT_NE(parse_lock("{\"version\": 1, \"cells\": {}}", "w.lock").error().message().find("(expected 2"),
+            std::string::npos);
   std::string typo = R"({"version": 2, "environments": {}, "enviroments": {}})";
   EXPECT_NE(parse_lock(typo, "w.lock").error().message().find("unknown key \"enviroments\""), std::string::npos);
 }

@@ -16,8 +16,7 @@ Error bad(const std::string& where, int line, const std::string& what) {
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
   return true;
 }
 
@@ -85,8 +84,7 @@ Result<WheelFile> parse_wheel_file(std::string_view text, const std::string& whe
   if (parts.size() != 2 || !to_int(parts[0], w.major) || !to_int(parts[1], w.minor))
     return invalid(where + ": Wheel-Version \"" + *version + "\" is not MAJOR.MINOR");
   if (w.major != 1)
-    return Error(ErrorKind::unsupported,
-                 where + ": Wheel-Version " + *version + " is not supported (expected 1.x)");
+    return Error(ErrorKind::unsupported, where + ": Wheel-Version " + *version + " is not supported (expected 1.x)");
   auto pure = h.get("Root-Is-Purelib");
   if (!pure) return invalid(where + ": missing Root-Is-Purelib (expected true or false)");
   std::string p = to_lower(*pure);
@@ -131,7 +129,11 @@ Result<std::vector<RecordLine>> parse_record(std::string_view text, const std::s
           if (i >= text.size()) return bad(where, row_line, "unterminated quoted field");
           char c = text[i++];
           if (c == '"') {
-            if (i < text.size() && text[i] == '"') { cur += '"'; ++i; continue; }
+            if (i < text.size() && text[i] == '"') {
+              cur += '"';
+              ++i;
+              continue;
+            }
             break;
           }
           if (c == '\n') ++line;
@@ -144,7 +146,10 @@ Result<std::vector<RecordLine>> parse_record(std::string_view text, const std::s
       }
       fields.push_back(std::move(cur));
       cur.clear();
-      if (i < text.size() && text[i] == ',') { ++i; continue; }
+      if (i < text.size() && text[i] == ',') {
+        ++i;
+        continue;
+      }
       if (i < text.size() && text[i] == '\r') ++i;
       if (i < text.size() && text[i] == '\n') ++i;
       ++line;
@@ -226,15 +231,21 @@ std::string record_hash_from_hex(std::string_view hex) {
   size_t i = 0;
   for (; i + 2 < bytes.size(); i += 3) {
     uint32_t v = uint32_t(uint8_t(bytes[i])) << 16 | uint32_t(uint8_t(bytes[i + 1])) << 8 | uint8_t(bytes[i + 2]);
-    out += k[v >> 18 & 63]; out += k[v >> 12 & 63]; out += k[v >> 6 & 63]; out += k[v & 63];
+    out += k[v >> 18 & 63];
+    out += k[v >> 12 & 63];
+    out += k[v >> 6 & 63];
+    out += k[v & 63];
   }
   size_t rest = bytes.size() - i;
   if (rest == 1) {
     uint32_t v = uint32_t(uint8_t(bytes[i])) << 16;
-    out += k[v >> 18 & 63]; out += k[v >> 12 & 63];
+    out += k[v >> 18 & 63];
+    out += k[v >> 12 & 63];
   } else if (rest == 2) {
     uint32_t v = uint32_t(uint8_t(bytes[i])) << 16 | uint32_t(uint8_t(bytes[i + 1])) << 8;
-    out += k[v >> 18 & 63]; out += k[v >> 12 & 63]; out += k[v >> 6 & 63];
+    out += k[v >> 18 & 63];
+    out += k[v >> 12 & 63];
+    out += k[v >> 6 & 63];
   }
   return out;
 }

@@ -54,8 +54,7 @@ struct RecordLine {
 // CSV with RFC 4180 quoting; three fields per row.
 Result<std::vector<RecordLine>> parse_record(std::string_view text, const std::string& where);
 // One CSV row (with trailing "\n"), quoting the path when it needs it.
-std::string format_record_line(std::string_view path, std::string_view hash,
-                               std::optional<uint64_t> size);
+std::string format_record_line(std::string_view path, std::string_view hash, std::optional<uint64_t> size);
 
 struct EntryPoint {
   std::string group;   // "console_scripts"

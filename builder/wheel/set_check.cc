@@ -37,8 +37,8 @@ Status require_complete(const std::vector<WheelContents>& wheels, const std::str
   DL_ASSIGN_OR_RETURN(pypa::TargetEnvironment target, cpython_target(python_version));
   auto problems = check_wheel_set(wheels, {target});
   if (problems.empty()) return {};
-  std::string msg = "incomplete wheel set for " + target.label + " (" + std::to_string(problems.size()) +
-                    " problem" + (problems.size() == 1 ? "" : "s") + "): ";
+  std::string msg = "incomplete wheel set for " + target.label + " (" + std::to_string(problems.size()) + " problem" +
+                    (problems.size() == 1 ? "" : "s") + "): ";
   for (size_t i = 0; i < problems.size(); ++i) msg += (i ? "; " : "") + problems[i].message;
   return invalid(msg);
 }

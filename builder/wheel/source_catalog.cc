@@ -68,7 +68,8 @@ Result<std::vector<CatalogEntry>> parse_catalog(const std::string& text, const s
     DL_TRY(field("sha256", e.sha256, false));
     if (!e.url.ends_with(".whl") && e.url.find(".whl?") == std::string::npos)
       return invalid(at + ": url \"" + e.url + "\" does not name a .whl file");
-    if (!e.sha256.empty() && (e.sha256.size() != 64 || e.sha256.find_first_not_of("0123456789abcdef") != std::string::npos))
+    if (!e.sha256.empty() &&
+        (e.sha256.size() != 64 || e.sha256.find_first_not_of("0123456789abcdef") != std::string::npos))
       return invalid(at + ": sha256 \"" + e.sha256 + "\" (expected 64 lowercase hex digits)");
     out.push_back(std::move(e));
   }

@@ -15,16 +15,29 @@ namespace {
 std::string html_unescape(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '&') { out += s[i]; continue; }
+    if (s[i] != '&') {
+      out += s[i];
+      continue;
+    }
     size_t semi = s.find(';', i);
-    if (semi == std::string_view::npos || semi - i > 8) { out += s[i]; continue; }
+    if (semi == std::string_view::npos || semi - i > 8) {
+      out += s[i];
+      continue;
+    }
     std::string_view ent = s.substr(i + 1, semi - i - 1);
-    if (ent == "lt") out += '<';
-    else if (ent == "gt") out += '>';
-    else if (ent == "amp") out += '&';
-    else if (ent == "quot") out += '"';
-    else if (ent == "apos" || ent == "#39" || ent == "#x27") out += '\'';
-    else { out += s.substr(i, semi - i + 1); }
+    if (ent == "lt")
+      out += '<';
+    else if (ent == "gt")
+      out += '>';
+    else if (ent == "amp")
+      out += '&';
+    else if (ent == "quot")
+      out += '"';
+    else if (ent == "apos" || ent == "#39" || ent == "#x27")
+      out += '\'';
+    else {
+      out += s.substr(i, semi - i + 1);
+    }
     i = semi;
   }
   return out;
@@ -63,8 +76,10 @@ std::string resolve(const std::string& base, const std::string& ref) {
     size_t slash = path.find('/', i);
     std::string seg = path.substr(i, slash == std::string::npos ? std::string::npos : slash - i);
     trailing = slash == std::string::npos ? false : slash == path.size() - 1;
-    if (seg == "..") { if (!out.empty()) out.pop_back(); }
-    else if (seg != "." && !(seg.empty() && slash == std::string::npos)) out.push_back(seg);
+    if (seg == "..") {
+      if (!out.empty()) out.pop_back();
+    } else if (seg != "." && !(seg.empty() && slash == std::string::npos))
+      out.push_back(seg);
     if (slash == std::string::npos) break;
     i = slash + 1;
   }
@@ -160,8 +175,10 @@ Result<std::vector<WheelLink>> parse_simple_page(const std::string& html, const 
     if (!allowed.ok()) return allowed.error();
     if (auto rp = attribute(tag, "data-requires-python")) l.requires_python = *rp;
     // PEP 714 renamed PEP 658's attribute; indexes may send either.
-    if (auto m = attribute(tag, "data-core-metadata")) l.core_metadata = m->empty() ? "true" : *m;
-    else if (auto m2 = attribute(tag, "data-dist-info-metadata")) l.core_metadata = m2->empty() ? "true" : *m2;
+    if (auto m = attribute(tag, "data-core-metadata"))
+      l.core_metadata = m->empty() ? "true" : *m;
+    else if (auto m2 = attribute(tag, "data-dist-info-metadata"))
+      l.core_metadata = m2->empty() ? "true" : *m2;
     if (auto y = attribute(tag, "data-yanked")) {
       l.yanked = true;
       l.yanked_reason = *y;
@@ -171,8 +188,7 @@ Result<std::vector<WheelLink>> parse_simple_page(const std::string& html, const 
   return out;
 }
 
-std::unique_ptr<WheelSource> simple_index_source(std::string index_url, std::string variant,
-                                                 net::HttpClient* http) {
+std::unique_ptr<WheelSource> simple_index_source(std::string index_url, std::string variant, net::HttpClient* http) {
   return std::make_unique<SimpleIndex>(std::move(index_url), std::move(variant), http);
 }
 

@@ -35,7 +35,9 @@ class LocalDirectory : public WheelSource {
     std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.filename < b.filename; });
     return out;
   }
-  std::string describe() const override { return "wheelhouse " + dir_ + (variant_.empty() ? "" : " [" + variant_ + "]"); }
+  std::string describe() const override {
+    return "wheelhouse " + dir_ + (variant_.empty() ? "" : " [" + variant_ + "]");
+  }
 
  private:
   std::string dir_, variant_;

@@ -25,8 +25,8 @@ Status check_installable(const WheelContents& w, const Target& target, const pyp
   if (rp.empty()) return {};
   auto spec = pypa::SpecifierSet::parse(rp);
   if (!spec.ok()) return {};  // pip: "invalid Requires-Python", ignored
-  std::string full = target.python_full_version.empty() ? target.interpreter.python_version()
-                                                        : target.python_full_version;
+  std::string full =
+      target.python_full_version.empty() ? target.interpreter.python_version() : target.python_full_version;
   auto version = pypa::Version::parse(full);
   if (!version.ok()) return version.error().wrap("target Python version");
   if (spec->contains(*version)) return {};

@@ -32,7 +32,8 @@ std::filesystem::path make_cp36_wheel(const TempDir& dir) {
   std::string cmd = "python3 -c \"import sys; sys.path.insert(0, '" + std::string(DL_SOURCE_DIR) +
                     "/tests/fixtures/wheels'); import make_wheels as m; "
                     "f, di = m.basic('old', '1.0', purelib=False, tag='cp36-cp36m-manylinux1_x86_64'); "
-                    "m.write_wheel('" + (dir.path() / name).string() + "', f, di)\"";
+                    "m.write_wheel('" +
+                    (dir.path() / name).string() + "', f, di)\"";
   EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
   return dir.path() / name;
 }

@@ -50,7 +50,7 @@ std::string unsafe_reason(const std::string& name) {
     size_t slash = name.find('/', start);
     std::string part = name.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
     if (part == "..") return "\"..\" component";
-    if (part == "." ) return "\".\" component";
+    if (part == ".") return "\".\" component";
     if (part.empty() && slash != std::string::npos) return "empty component";
     if (slash == std::string::npos) break;
     start = slash + 1;
@@ -113,7 +113,8 @@ Result<WheelContents> inspect_wheel(const std::filesystem::path& whl, const std:
     std::string stem = top.substr(0, top.size() - 10);
     auto dash = stem.rfind('-');
     if (dash == std::string::npos) return false;
-    return pypa::normalize_name(stem.substr(0, dash)) == fn->normalized_name && stem.substr(dash + 1) == fn->version.str();
+    return pypa::normalize_name(stem.substr(0, dash)) == fn->normalized_name &&
+           stem.substr(dash + 1) == fn->version.str();
   };
   std::set<std::string> names;
   std::set<std::string> dist_infos;
@@ -122,8 +123,7 @@ Result<WheelContents> inspect_wheel(const std::filesystem::path& whl, const std:
   while (true) {
     int r = archive_read_next_header(a.get(), &e);
     if (r == ARCHIVE_EOF) break;
-    if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-      return invalid(label + ": corrupt zip: " + archive_message(a.get()));
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return invalid(label + ": corrupt zip: " + archive_message(a.get()));
     const char* raw = archive_entry_pathname(e);
     std::string name = raw ? raw : "";
     mode_t type = archive_entry_filetype(e);
@@ -138,8 +138,7 @@ Result<WheelContents> inspect_wheel(const std::filesystem::path& whl, const std:
     if (type != AE_IFREG && !is_dir) {
       std::string what = type_name(type);
       if (type == AE_IFLNK && archive_entry_symlink(e)) what += std::string(" to ") + archive_entry_symlink(e);
-      return invalid(label + ": entry " + name + ": is " + what +
-                     " (expected only regular files and directories)");
+      return invalid(label + ": entry " + name + ": is " + what + " (expected only regular files and directories)");
     }
     if (!names.insert(name + (is_dir ? "/" : "")).second)
       return invalid(label + ": entry " + name + ": appears twice in the zip (expected unique names)");
@@ -163,8 +162,7 @@ Result<WheelContents> inspect_wheel(const std::filesystem::path& whl, const std:
     w.entries.push_back(std::move(ae));
   }
 
-  if (dist_infos.empty())
-    return invalid(label + ": no .dist-info directory (expected " + expected_dist_info + "/)");
+  if (dist_infos.empty()) return invalid(label + ": no .dist-info directory (expected " + expected_dist_info + "/)");
   if (dist_infos.size() > 1 || !is_expected(*dist_infos.begin())) {
     std::string found;
     for (auto& d : dist_infos) found += (found.empty() ? "" : ", ") + d;
@@ -215,12 +213,11 @@ Result<WheelContents> inspect_wheel(const std::filesystem::path& whl, const std:
         return invalid(label + ": entry " + ae.name + ": unknown .data scheme \"" + scheme +
                        "\" (expected purelib, platlib, scripts, headers or data)");
     }
-    if (ae.name == record_name || (ae.name.starts_with(w.dist_info + "/") &&
-                                   is_signature(ae.name.substr(w.dist_info.size() + 1))))
+    if (ae.name == record_name ||
+        (ae.name.starts_with(w.dist_info + "/") && is_signature(ae.name.substr(w.dist_info.size() + 1))))
       continue;
     auto it = by_path.find(ae.name);
-    if (it == by_path.end())
-      return invalid(label + ": entry " + ae.name + ": not listed in " + record_name);
+    if (it == by_path.end()) return invalid(label + ": entry " + ae.name + ": not listed in " + record_name);
     const RecordLine& rl = *it->second;
     if (!rl.hash.starts_with("sha256="))
       return invalid(label + ": entry " + ae.name + ": RECORD hash \"" + rl.hash + "\" (expected sha256=...)");
@@ -265,8 +262,7 @@ Status stream_wheel(const WheelContents& w, const EntryVisitor& visit) {
       size_t want = cap;
       if (uint64_t(want) > ae.size - got + 1) want = size_t(ae.size - got + 1);
       la_ssize_t n = archive_read_data(a.get(), buf, want);
-      if (n < 0)
-        return Error(ErrorKind::integrity, label + ": entry " + ae.name + ": " + archive_message(a.get()));
+      if (n < 0) return Error(ErrorKind::integrity, label + ": entry " + ae.name + ": " + archive_message(a.get()));
       got += uint64_t(n);
       if (got > ae.size)
         return Error(ErrorKind::integrity, label + ": entry " + ae.name + ": inflates past its declared size " +

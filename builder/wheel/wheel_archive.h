@@ -23,20 +23,20 @@ namespace dl::wheel {
 
 // A regular file inside the wheel.
 struct ArchiveEntry {
-  std::string name;   // path inside the zip: "pip/__init__.py"
-  uint64_t size = 0;  // uncompressed size from the zip directory (== RECORD size)
+  std::string name;      // path inside the zip: "pip/__init__.py"
+  uint64_t size = 0;     // uncompressed size from the zip directory (== RECORD size)
   uint32_t mode = 0644;  // permission bits from the zip (0644 or 0755 after sanitising)
-  std::string hash;   // "sha256=..." from RECORD ("" only for RECORD itself)
+  std::string hash;      // "sha256=..." from RECORD ("" only for RECORD itself)
 };
 
 struct WheelContents {
-  std::filesystem::path file;  // the .whl on disk
-  std::string filename;        // basename, the prefix of every message
-  std::string name;            // METADATA Name, as written
-  std::string normalized_name; // PEP 503
-  std::string version;         // METADATA Version, as written
-  std::string dist_info;       // "pip-23.0.1.dist-info"
-  std::string data_dir;        // "pip-23.0.1.data" (may be absent from the zip)
+  std::filesystem::path file;   // the .whl on disk
+  std::string filename;         // basename, the prefix of every message
+  std::string name;             // METADATA Name, as written
+  std::string normalized_name;  // PEP 503
+  std::string version;          // METADATA Version, as written
+  std::string dist_info;        // "pip-23.0.1.dist-info"
+  std::string data_dir;         // "pip-23.0.1.data" (may be absent from the zip)
   WheelFile wheel;
   Metadata metadata;
   std::vector<EntryPoint> entry_points;

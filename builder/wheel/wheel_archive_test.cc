@@ -53,8 +53,10 @@ TEST(Metadata, RecordCsvQuoting) {
 }
 
 TEST(Metadata, EntryPoints) {
-  auto e = parse_entry_points("[console_scripts]\npip = pip._internal.cli.main:main\n"
-                              "x=mod:Cls.run [extra]\n# c\n[other]\ny = z\n", "E");
+  auto e = parse_entry_points(
+      "[console_scripts]\npip = pip._internal.cli.main:main\n"
+      "x=mod:Cls.run [extra]\n# c\n[other]\ny = z\n",
+      "E");
   ASSERT_TRUE(e.ok()) << e.error().message();
   ASSERT_EQ(e->size(), 3u);
   EXPECT_EQ((*e)[0].module, "pip._internal.cli.main");
@@ -92,7 +94,7 @@ TEST(WheelArchive, StreamHandsOutVerifiedBytes) {
   std::string core;
   Status s = stream_wheel(*w, [&](const ArchiveEntry& e, const ContentReader& read) -> Status {
     if (e.name != "good/core.py") return {};  // left unread: stream_wheel still verifies it
-    char buf[7];  // small on purpose: many calls
+    char buf[7];                              // small on purpose: many calls
     while (true) {
       auto n = read(buf, sizeof buf);
       if (!n.ok()) return n.error();

@@ -15,8 +15,8 @@ namespace dl::wheel::testing {
 inline const std::filesystem::path& fixture_wheels() {
   static TempDir dir("dl-wheel-fixtures");
   static bool made = [] {
-    std::string cmd = std::string("python3 -W ignore ") + DL_SOURCE_DIR +
-                      "/tests/fixtures/wheels/make_wheels.py " + dir.path().string();
+    std::string cmd = std::string("python3 -W ignore ") + DL_SOURCE_DIR + "/tests/fixtures/wheels/make_wheels.py " +
+                      dir.path().string();
     if (std::system(cmd.c_str()) != 0) throw std::runtime_error("fixture generation failed: " + cmd);
     return true;
   }();

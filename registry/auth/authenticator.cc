@@ -5,19 +5,19 @@
 
 #include "base/json_limits.h"
 #include "base/strings.h"
-#include "registry/auth/base64.h"
 #include "net/url.h"
+#include "registry/auth/base64.h"
 
 namespace dl::registry {
 
-using net::HttpClient;
-using net::Request;
-using net::Response;
+using net::add_query;
 using net::BodySink;
 using net::http_error;
-using net::resolve_url;
+using net::HttpClient;
 using net::redact_url;
-using net::add_query;
+using net::Request;
+using net::resolve_url;
+using net::Response;
 using net::url_encode;
 using net::url_host;
 using net::url_origin;
@@ -99,8 +99,8 @@ Status Authenticator::check_realm(const std::string& realm, const std::string& o
 }
 
 Result<Authenticator::CachedToken> Authenticator::fetch_token(const Challenge& c, const Credential& cred,
-                                                               const std::vector<std::string>& scopes,
-                                                               const std::string& origin) {
+                                                              const std::vector<std::string>& scopes,
+                                                              const std::string& origin) {
   std::string realm = c.param("realm");
   if (realm.empty()) return Error(ErrorKind::remote, "bearer challenge without realm");
   DL_TRY(check_realm(realm, origin, cred));
@@ -127,7 +127,9 @@ Result<Authenticator::CachedToken> Authenticator::fetch_token(const Challenge& c
   }
   auto r = http_.send(req);
   if (!r.ok()) return r.error().wrap("fetching token");
-  std::string who = cred.empty() ? "anonymously" : cred.username.empty() ? "with identity token" : "as '" + cred.username + "'";
+  std::string who = cred.empty()            ? "anonymously"
+                    : cred.username.empty() ? "with identity token"
+                                            : "as '" + cred.username + "'";
   if (r->status != 200)
     return http_error(req.method, realm, *r).wrap("authenticating " + who + " for " + join(scopes, " "));
   DL_TRY(check_json_limits(r->body, "token response from " + redact_url(realm), {1u << 20, 16}));
@@ -149,7 +151,7 @@ Result<Authenticator::CachedToken> Authenticator::fetch_token(const Challenge& c
 }
 
 Result<std::string> Authenticator::authorization(const std::string& registry_name, const std::string& origin,
-                                                  const std::vector<std::string>& scopes, bool force_refresh) {
+                                                 const std::vector<std::string>& scopes, bool force_refresh) {
   OriginState st;
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -217,12 +219,14 @@ Result<std::string> Authenticator::authorization(const std::string& registry_nam
   }
   if (find_scheme(st.challenges, "basic")) {
     if (cred.username.empty())
-      return Error(ErrorKind::remote, registry_name + " requires basic authentication and no credentials are "
-                                                      "configured (docker config: " + CredentialStore::default_path() + ")");
+      return Error(ErrorKind::remote, registry_name +
+                                          " requires basic authentication and no credentials are "
+                                          "configured (docker config: " +
+                                          CredentialStore::default_path() + ")");
     return "Basic " + base64_encode(cred.username + ":" + cred.password);
   }
-  return Error(ErrorKind::unsupported, registry_name + ": unsupported authentication scheme '" +
-                                           st.challenges.front().scheme + "'");
+  return Error(ErrorKind::unsupported,
+               registry_name + ": unsupported authentication scheme '" + st.challenges.front().scheme + "'");
 }
 
 namespace {

@@ -24,16 +24,16 @@
 #include <vector>
 
 #include "base/result.h"
+#include "net/http.h"
 #include "registry/auth/challenge.h"
 #include "registry/auth/credentials.h"
-#include "net/http.h"
 
 namespace dl::registry {
 
+using net::BodySink;
 using net::HttpClient;
 using net::Request;
 using net::Response;
-using net::BodySink;
 
 // "repository:NAME:pull" / "repository:NAME:pull,push".
 std::string pull_scope(const std::string& repository);
@@ -48,9 +48,8 @@ class Authenticator {
   // = the name itself, with req.url's scheme), with credentials for
   // `scopes` when req.url is on that origin. A 401 is answered once with a
   // fresh token; a streamed body is reopened for that second try.
-  Result<Response> send(const std::string& registry_name, const Request& req,
-                        const std::vector<std::string>& scopes, const BodySink& sink = {},
-                        const std::string& registry_base = "");
+  Result<Response> send(const std::string& registry_name, const Request& req, const std::vector<std::string>& scopes,
+                        const BodySink& sink = {}, const std::string& registry_base = "");
 
   // Realm hosts ("host" or "host:port") that may receive credentials over
   // plain http (--insecure-realm).

@@ -4,18 +4,18 @@
 
 #include <gtest/gtest.h>
 
-#include "registry/auth/base64.h"
 #include "net/fake_clock_test_util.h"
+#include "registry/auth/base64.h"
 #include "tests/support/registry_fixture.h"
 
 namespace dl::registry {
 
+using net::FakeClock;
+using net::http_error;
 using net::HttpClient;
 using net::Request;
 using net::Response;
 using net::TransportOptions;
-using net::http_error;
-using net::FakeClock;
 namespace {
 
 #define REQUIRE_REGISTRY() \
@@ -40,7 +40,8 @@ struct Rig {
     rig->http = std::make_unique<HttpClient>(opts, rig->clock);
     auto store = CredentialStore::load(rig->reg->docker_config_dir() + "/config.json");
     EXPECT_TRUE(store.ok()) << store.error().message();
-    if (!password_override.empty()) store->set(rig->reg->host(), Credential{rig->reg->username(), password_override, ""});
+    if (!password_override.empty())
+      store->set(rig->reg->host(), Credential{rig->reg->username(), password_override, ""});
     rig->auth = std::make_unique<Authenticator>(*rig->http, *store);
     return rig;
   }

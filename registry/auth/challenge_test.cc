@@ -18,7 +18,8 @@ TEST(Challenge, DockerHubBearerWithCommaInScope) {
 }
 
 TEST(Challenge, SeveralChallengesSpacingEscapesAndTokens) {
-  auto cs = parse_challenges(R"(Basic realm="Registry Realm" , BEARER Realm = "a\"b", Service=svc, error="insufficient_scope")");
+  auto cs = parse_challenges(
+      R"(Basic realm="Registry Realm" , BEARER Realm = "a\"b", Service=svc, error="insufficient_scope")");
   ASSERT_EQ(cs.size(), 2u);
   EXPECT_EQ(cs[0].scheme, "basic");
   EXPECT_EQ(cs[0].param("realm"), "Registry Realm");

@@ -6,13 +6,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "base/fs.h"
@@ -89,8 +89,10 @@ Result<std::string> run_program(const std::string& program, const std::vector<st
 std::string normalize_registry_key(std::string_view key) {
   std::string lowered = to_lower(key);
   std::string_view k = lowered;
-  if (k.rfind("https://", 0) == 0) k.remove_prefix(8);
-  else if (k.rfind("http://", 0) == 0) k.remove_prefix(7);
+  if (k.rfind("https://", 0) == 0)
+    k.remove_prefix(8);
+  else if (k.rfind("http://", 0) == 0)
+    k.remove_prefix(7);
   if (auto slash = k.find('/'); slash != std::string_view::npos) k = k.substr(0, slash);
   std::string h(k);
   if (h == "index.docker.io" || h == "registry-1.docker.io" || h == "registry.hub.docker.com") h = "docker.io";
@@ -157,8 +159,8 @@ Result<Credential> CredentialStore::run_helper(const std::string& name, const st
   if (code != 0) {
     // Helpers report a missing entry on stdout with a non-zero exit.
     if (out->find("not found") != std::string::npos) return Credential{};
-    return Error(ErrorKind::remote, "credential helper " + program + " failed for " + server + " (exit " +
-                                        std::to_string(code) + ")");
+    return Error(ErrorKind::remote,
+                 "credential helper " + program + " failed for " + server + " (exit " + std::to_string(code) + ")");
   }
   auto j = nlohmann::json::parse(*out, nullptr, false);
   if (j.is_discarded() || !j.is_object())
@@ -166,7 +168,8 @@ Result<Credential> CredentialStore::run_helper(const std::string& name, const st
                    ": output is not JSON (expected {\"Username\":..., \"Secret\":...})");
   Credential c;
   std::string user = json_string(j, "Username"), secret = json_string(j, "Secret");
-  if (user == "<token>") c.identity_token = secret;
+  if (user == "<token>")
+    c.identity_token = secret;
   else {
     c.username = user;
     c.password = secret;

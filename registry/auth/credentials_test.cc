@@ -20,11 +20,13 @@ TEST(Credentials, AuthsInAllForms) {
   auto cfg = dir.path() / "config.json";
   ASSERT_TRUE(write_file_atomic(cfg, R"({
     "auths": {
-      "https://index.docker.io/v1/": {"auth": ")" + base64_encode("hubuser:hub:pass") + R"("},
+      "https://index.docker.io/v1/": {"auth": ")" +
+                                         base64_encode("hubuser:hub:pass") + R"("},
       "registry.example.com": {"username": "u2", "password": "p2"},
       "http://10.0.0.1:5000/v2/": {"identitytoken": "refresh-me"}
     }
-  })").ok());
+  })")
+                  .ok());
   auto store = CredentialStore::load(cfg.string());
   ASSERT_TRUE(store.ok()) << store.error().message();
   auto hub = store->lookup("docker.io");
@@ -49,7 +51,8 @@ TEST(Credentials, MissingFileIsAnonymousMalformedFileNamesItWithoutSecrets) {
   ASSERT_FALSE(b.ok());
   EXPECT_NE(b.error().message().find(bad.string()), std::string::npos);
   auto noncolon = dir.path() / "c.json";
-  ASSERT_TRUE(write_file_atomic(noncolon, R"({"auths":{"h.io":{"auth":")" + base64_encode("secretnocolon") + R"("}}})").ok());
+  ASSERT_TRUE(
+      write_file_atomic(noncolon, R"({"auths":{"h.io":{"auth":")" + base64_encode("secretnocolon") + R"("}}})").ok());
   auto c = CredentialStore::load(noncolon.string());
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().message().find("secretnocolon"), std::string::npos);
@@ -59,19 +62,23 @@ TEST(Credentials, MissingFileIsAnonymousMalformedFileNamesItWithoutSecrets) {
 TEST(Credentials, HelpersAndStoreGetServerUrlOnStdin) {
   TempDir dir;
   // The helper echoes what it was asked, so the test sees the server URL.
-  ASSERT_TRUE(write_script(dir.path() / "docker-credential-echo",
-                           "#!/bin/sh\n[ \"$1\" = get ] || exit 2\nread url\n"
-                           "printf '{\"ServerURL\":\"%s\",\"Username\":\"u-%s\",\"Secret\":\"s3\"}' \"$url\" \"$url\"\n")
-                  .ok());
+  ASSERT_TRUE(
+      write_script(dir.path() / "docker-credential-echo",
+                   "#!/bin/sh\n[ \"$1\" = get ] || exit 2\nread url\n"
+                   "printf '{\"ServerURL\":\"%s\",\"Username\":\"u-%s\",\"Secret\":\"s3\"}' \"$url\" \"$url\"\n")
+          .ok());
   ASSERT_TRUE(write_script(dir.path() / "docker-credential-tok",
-                           "#!/bin/sh\nread url\nprintf '{\"Username\":\"<token>\",\"Secret\":\"idtok\"}'\n").ok());
+                           "#!/bin/sh\nread url\nprintf '{\"Username\":\"<token>\",\"Secret\":\"idtok\"}'\n")
+                  .ok());
   ASSERT_TRUE(write_script(dir.path() / "docker-credential-none",
-                           "#!/bin/sh\necho 'credentials not found in native keychain'\nexit 1\n").ok());
+                           "#!/bin/sh\necho 'credentials not found in native keychain'\nexit 1\n")
+                  .ok());
   ASSERT_TRUE(write_script(dir.path() / "docker-credential-broken", "#!/bin/sh\nexit 3\n").ok());
   auto cfg = dir.path() / "config.json";
   ASSERT_TRUE(write_file_atomic(cfg, R"({"credsStore":"echo",
      "credHelpers":{"tok.io":"tok","none.io":"none","broken.io":"broken"},
-     "auths":{"plain.io":{"username":"pu","password":"pp"}}})").ok());
+     "auths":{"plain.io":{"username":"pu","password":"pp"}}})")
+                  .ok());
   auto store = CredentialStore::load(cfg.string());
   ASSERT_TRUE(store.ok());
   store->set_helper_dir(dir.path().string());

@@ -57,8 +57,8 @@ Status run_helper(const std::string& dir, const std::string& name, const std::st
     if (verb == "erase" && out->find("not found") != std::string::npos)
       return not_found("not logged in to " + server + " (credential helper " + program + ")");
     // Helper output is not echoed: it may repeat what it was given.
-    return Error(ErrorKind::remote,
-                 "credential helper " + program + " " + verb + " failed for " + server + " (exit " + std::to_string(code) + ")");
+    return Error(ErrorKind::remote, "credential helper " + program + " " + verb + " failed for " + server + " (exit " +
+                                        std::to_string(code) + ")");
   }
   return {};
 }

@@ -10,15 +10,15 @@
 
 namespace dl::registry {
 
-using net::Headers;
-using net::HttpClient;
-using net::Request;
-using net::Response;
-using net::BodySink;
-using net::http_error;
-using net::resolve_url;
 using net::add_query;
 using net::backoff_delay;
+using net::BodySink;
+using net::Headers;
+using net::http_error;
+using net::HttpClient;
+using net::Request;
+using net::resolve_url;
+using net::Response;
 
 namespace {
 
@@ -125,8 +125,8 @@ Status RegistryClient::fetch_blob(const Reference& repo, const Digest& digest, i
     break;
   }
   if (expected_size >= 0 && got != static_cast<uint64_t>(expected_size))
-    return Error(ErrorKind::integrity, what + ": got " + std::to_string(got) + " bytes, expected " +
-                                           std::to_string(expected_size));
+    return Error(ErrorKind::integrity,
+                 what + ": got " + std::to_string(got) + " bytes, expected " + std::to_string(expected_size));
   std::string actual = hash.hex_digest();
   if (actual != digest.hex)
     return Error(ErrorKind::integrity, what + ": content has digest sha256:" + actual + ", expected " + digest.str());
@@ -135,10 +135,13 @@ Status RegistryClient::fetch_blob(const Reference& repo, const Digest& digest, i
 
 Result<std::string> RegistryClient::fetch_blob_bytes(const Reference& repo, const Digest& digest, uint64_t max_size) {
   std::string out;
-  DL_TRY(fetch_blob(repo, digest, -1, [&](const char* d, size_t n) -> Status {
-    out.append(d, n);
-    return {};
-  }, max_size));
+  DL_TRY(fetch_blob(
+      repo, digest, -1,
+      [&](const char* d, size_t n) -> Status {
+        out.append(d, n);
+        return {};
+      },
+      max_size));
   return out;
 }
 
@@ -150,8 +153,8 @@ Result<ManifestData> RegistryClient::get_manifest(const Reference& ref) {
   if (!r.ok()) return r.error().wrap("fetching manifest " + ref.str());
   if (r->status != 200) return http_error("GET", req.url, *r).wrap("fetching manifest " + ref.str());
   if (r->body.size() > opts_.max_manifest_size)
-    return Error(ErrorKind::remote, "manifest " + ref.str() + " is larger than " +
-                                        std::to_string(opts_.max_manifest_size) + " bytes");
+    return Error(ErrorKind::remote,
+                 "manifest " + ref.str() + " is larger than " + std::to_string(opts_.max_manifest_size) + " bytes");
   DL_TRY(check_json_limits(r->body, "manifest " + ref.str(), {opts_.max_manifest_size, 32}));
   ManifestData m;
   m.bytes = std::move(r->body);
@@ -160,8 +163,8 @@ Result<ManifestData> RegistryClient::get_manifest(const Reference& ref) {
   if (!ref.digest.empty() && m.digest.str() != ref.digest)
     return Error(ErrorKind::integrity, "manifest " + ref.str() + ": content has digest " + m.digest.str());
   if (auto dcd = r->headers.get("Docker-Content-Digest"); dcd && ref.digest.empty() && *dcd != m.digest.str())
-    return Error(ErrorKind::integrity, "manifest " + ref.str() + ": registry says digest " + *dcd +
-                                           " but content has " + m.digest.str());
+    return Error(ErrorKind::integrity,
+                 "manifest " + ref.str() + ": registry says digest " + *dcd + " but content has " + m.digest.str());
   return m;
 }
 
@@ -203,8 +206,8 @@ Result<Digest> RegistryClient::put_manifest(const Reference& ref, const std::str
   if (!r.ok()) return r.error().wrap("pushing manifest " + ref.str());
   if (r->status != 201 && r->status != 200) return http_error("PUT", req.url, *r).wrap("pushing manifest " + ref.str());
   if (auto dcd = r->headers.get("Docker-Content-Digest"); dcd && *dcd != computed.str())
-    return Error(ErrorKind::integrity, "pushing manifest " + ref.str() + ": registry stored digest " + *dcd +
-                                           ", expected " + computed.str());
+    return Error(ErrorKind::integrity,
+                 "pushing manifest " + ref.str() + ": registry stored digest " + *dcd + ", expected " + computed.str());
   return computed;
 }
 

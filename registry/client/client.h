@@ -24,10 +24,10 @@
 
 namespace dl::registry {
 
+using net::BodyReader;
+using net::BodySink;
 using net::Request;
 using net::Response;
-using net::BodySink;
-using net::BodyReader;
 using store::BlobSource;
 using store::file_blob;
 using store::memory_blob;
@@ -46,7 +46,7 @@ struct ClientOptions {
   uint64_t fallback_chunk_size = 16ull << 20;  // after a 413
   int jobs = 4;                                // parallel blob transfers in push_blobs
   uint64_t max_manifest_size = 4ull << 20;
-  int max_resumes = 5;                         // per blob
+  int max_resumes = 5;  // per blob
   // Tag listing: a registry that paginates forever is cut here.
   int max_tag_pages = 1000;
   uint64_t max_tags = 100000;

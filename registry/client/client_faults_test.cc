@@ -2,19 +2,19 @@
 // connections mid-upload and mid-download, and a 413 body limit.
 #include <gtest/gtest.h>
 
+#include "net/fake_clock_test_util.h"
 #include "registry/client/client.h"
 #include "registry/client/test_image_test_util.h"
-#include "net/fake_clock_test_util.h"
 #include "tests/support/fault_proxy.h"
 #include "tests/support/registry_fixture.h"
 #include "tests/support/registry_test.h"
 
 namespace dl::registry {
 
-using net::HttpClient;
-using net::TransportOptions;
-using net::Millis;
 using net::FakeClock;
+using net::HttpClient;
+using net::Millis;
+using net::TransportOptions;
 namespace {
 
 using testing::noise;
@@ -53,9 +53,10 @@ class ClientFaults : public test::PlainRegistryTest {
 };
 
 TEST_F(ClientFaults, TransientStatusesAreRetried) {
-  through("status 503 method=HEAD nth=1 retry-after=1\n"
-          "status 429 method=POST nth=1 retry-after=2\n"
-          "status 502 method=PUT path=/manifests/ nth=1");
+  through(
+      "status 503 method=HEAD nth=1 retry-after=1\n"
+      "status 429 method=POST nth=1 retry-after=2\n"
+      "status 502 method=PUT path=/manifests/ nth=1");
   auto img = testing::make_image("retry\n", true);
   Reference r = ref("demo/retry:v1");
   ASSERT_TRUE(client_->push_blobs(r, img.blobs()).ok());

@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
-#include "registry/client/test_image_test_util.h"
 #include "net/tiny_server_test_util.h"
+#include "registry/client/test_image_test_util.h"
 #include "tests/support/process.h"
 #include "tests/support/registry_fixture.h"
 #include "tests/support/registry_test.h"
@@ -18,8 +18,8 @@
 namespace dl::registry {
 
 using net::HttpClient;
-using net::TransportOptions;
 using net::TinyServer;
+using net::TransportOptions;
 namespace {
 
 using testing::make_image;
@@ -102,7 +102,8 @@ TEST_F(ClientTest, PushesAndPullsDockerAndOciImages) {
 
   std::string skopeo = test::find_program("skopeo");
   if (skopeo.empty()) GTEST_SKIP() << "skopeo not installed (Debian package skopeo)";
-  auto insp = test::run({skopeo, "inspect", "--raw", "--tls-verify=false", "docker://" + reg_->host() + "/demo/app:v1"});
+  auto insp =
+      test::run({skopeo, "inspect", "--raw", "--tls-verify=false", "docker://" + reg_->host() + "/demo/app:v1"});
   ASSERT_TRUE(insp.ok());
   ASSERT_TRUE(insp->ok()) << insp->describe();
   EXPECT_EQ(insp->out, make_image("hello docker\n", false).manifest);
@@ -163,8 +164,7 @@ TEST(ClientPagination, FollowsRelativeLinkHeaders) {
     for (size_t i = from; i < std::min(all.size(), from + 2); ++i) page["tags"].push_back(all[i]);
     std::string body = page.dump();
     std::string link;
-    if (from + 2 < all.size())
-      link = "Link: </v2/x/y/tags/list?last=" + all[from + 1] + "&n=2>; rel=\"next\"\r\n";
+    if (from + 2 < all.size()) link = "Link: </v2/x/y/tags/list?last=" + all[from + 1] + "&n=2>; rel=\"next\"\r\n";
     return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + link +
            "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
   });

@@ -40,8 +40,8 @@ TEST(HostileRegistry, EndlessTagPaginationIsBounded) {
   Rig rig(reg.host(), o);
   auto tags = rig.client->list_tags(*parse_reference(reg.host() + "/x:latest"));
   ASSERT_FALSE(tags.ok());
-  EXPECT_EQ(tags.error().message(), "listing tags of " + reg.host() +
-                                        "/x: more than 20 pages (the registry's Link pagination does not end)");
+  EXPECT_EQ(tags.error().message(),
+            "listing tags of " + reg.host() + "/x: more than 20 pages (the registry's Link pagination does not end)");
   EXPECT_LE(reg.requests().size(), 22u);
 
   ClientOptions few;
@@ -66,7 +66,8 @@ TEST(HostileRegistry, DeeplyNestedOrHugeJsonIsRefused) {
     if (r.path() == "/v2/") return {200, {}, "{}"};
     if (r.path().find("/tags/") != std::string::npos)
       return {200, {}, "{\"tags\":" + std::string(10000, '[') + std::string(10000, ']') + "}"};
-    return {200, {{"Content-Type", media::kOciManifest}}, "{\"a\":" + std::string(100, '[') + std::string(100, ']') + "}"};
+    return {
+        200, {{"Content-Type", media::kOciManifest}}, "{\"a\":" + std::string(100, '[') + std::string(100, ']') + "}"};
   });
   Rig rig(reg.host());
   auto tags = rig.client->list_tags(*parse_reference(reg.host() + "/x:latest"));
@@ -123,7 +124,8 @@ TEST(HostileRegistry, UploadLocationOnAnotherHostGetsNoCredentials) {
   Status st = rig1.client->push_blob(*parse_reference(reg.host() + "/x:v1"), *img.layer);
   ASSERT_FALSE(st.ok()) << "the blob never appears on the registry, so the push must fail";
   ASSERT_FALSE(storage.requests().empty());
-  for (auto& s : storage.requests()) EXPECT_EQ(s.header("Authorization"), "") << "credentials reached " << storage.host();
+  for (auto& s : storage.requests())
+    EXPECT_EQ(s.header("Authorization"), "") << "credentials reached " << storage.host();
   bool registry_got_credentials = false;
   for (auto& s : reg.requests()) registry_got_credentials |= !s.header("Authorization").empty();
   EXPECT_TRUE(registry_got_credentials);

@@ -9,15 +9,17 @@
 #include <vector>
 
 #include "base/sha256.h"
-#include "registry/store/blob_source.h"
 #include "registry/client/client.h"
+#include "registry/store/blob_source.h"
 
 namespace dl::registry::testing {
 
 // A POSIX ustar archive holding one regular file.
 inline std::string tar_with_file(const std::string& name, const std::string& content) {
   std::string h(512, '\0');
-  auto put = [&](size_t off, size_t len, const std::string& v) { std::memcpy(&h[off], v.data(), std::min(len, v.size())); };
+  auto put = [&](size_t off, size_t len, const std::string& v) {
+    std::memcpy(&h[off], v.data(), std::min(len, v.size()));
+  };
   auto octal = [](uint64_t v, int width) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%0*llo", width - 1, static_cast<unsigned long long>(v));
@@ -57,11 +59,14 @@ struct TestImage {
 inline TestImage make_image(const std::string& file_content, bool oci) {
   TestImage img;
   std::string tar = tar_with_file("hello.txt", file_content);
-  std::string layer_mt = oci ? "application/vnd.oci.image.layer.v1.tar" : "application/vnd.docker.image.rootfs.diff.tar";
-  std::string config_mt = oci ? "application/vnd.oci.image.config.v1+json" : "application/vnd.docker.container.image.v1+json";
+  std::string layer_mt =
+      oci ? "application/vnd.oci.image.layer.v1.tar" : "application/vnd.docker.image.rootfs.diff.tar";
+  std::string config_mt =
+      oci ? "application/vnd.oci.image.config.v1+json" : "application/vnd.docker.container.image.v1+json";
   img.layer = memory_blob(tar, layer_mt);
-  std::string config = R"({"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"]},"rootfs":{"type":"layers","diff_ids":[")" +
-                       img.layer->digest().str() + R"("]}})";
+  std::string config =
+      R"({"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"]},"rootfs":{"type":"layers","diff_ids":[")" +
+      img.layer->digest().str() + R"("]}})";
   img.config = memory_blob(config, config_mt);
   img.media_type = oci ? media::kOciManifest : media::kDockerManifest;
   img.manifest = R"({"schemaVersion":2,"mediaType":")" + img.media_type + R"(","config":{"mediaType":")" + config_mt +

@@ -8,19 +8,19 @@
 #include <cstring>
 #include <thread>
 
-#include "registry/client/client.h"
 #include "net/url.h"
+#include "registry/client/client.h"
 
 namespace dl::registry {
 
-using net::Request;
-using net::BodyReader;
-using net::BodyOpener;
-using net::http_error;
-using net::resolve_url;
-using net::redact_url;
 using net::add_query;
 using net::backoff_delay;
+using net::BodyOpener;
+using net::BodyReader;
+using net::http_error;
+using net::redact_url;
+using net::Request;
+using net::resolve_url;
 
 namespace {
 
@@ -103,9 +103,10 @@ Status RegistryClient::upload_chunk(const Reference& repo, UploadSession& s, con
   }
   uint64_t expected = s.offset + len;
   if (auto range = r->headers.get("Range"); range && range_end(*range) && *range_end(*range) != expected)
-    return Error(ErrorKind::remote, "PATCH " + redact_url(req.url) + ": registry has " +
-                                        std::to_string(*range_end(*range)) + " bytes, expected " +
-                                        std::to_string(expected), /*temporary=*/true);
+    return Error(ErrorKind::remote,
+                 "PATCH " + redact_url(req.url) + ": registry has " + std::to_string(*range_end(*range)) +
+                     " bytes, expected " + std::to_string(expected),
+                 /*temporary=*/true);
   s.offset = expected;
   return {};
 }
@@ -207,11 +208,13 @@ Status RegistryClient::confirm_stored(const Reference& repo, const BlobSource& s
   auto size = blob_exists(repo, src.digest(), /*for_push=*/true);
   if (!size.ok()) return size.error();
   if (!*size)
-    return Error(ErrorKind::remote, "the registry accepted blob " + src.digest().str() +
-                                        " but does not have it afterwards (HEAD: 404)", /*temporary=*/true);
+    return Error(ErrorKind::remote,
+                 "the registry accepted blob " + src.digest().str() + " but does not have it afterwards (HEAD: 404)",
+                 /*temporary=*/true);
   if (**size != src.size())
-    return Error(ErrorKind::integrity, "the registry stored blob " + src.digest().str() + " with " +
-                                           std::to_string(**size) + " bytes, expected " + std::to_string(src.size()),
+    return Error(ErrorKind::integrity,
+                 "the registry stored blob " + src.digest().str() + " with " + std::to_string(**size) +
+                     " bytes, expected " + std::to_string(src.size()),
                  /*temporary=*/true);
   return {};
 }
@@ -227,8 +230,10 @@ Status RegistryClient::push_blob(const Reference& repo, const BlobSource& src, c
                                                 : blob_exists(repo, src.digest(), /*for_push=*/true);
     if (!exists.ok()) return exists.error().wrap(what);
     if (*exists) {
-      if (restart == 0) stats_.blobs_existing++;
-      else stats_.blobs_uploaded++;  // the lost response had in fact committed it
+      if (restart == 0)
+        stats_.blobs_existing++;
+      else
+        stats_.blobs_uploaded++;  // the lost response had in fact committed it
       return {};
     }
     Status st = upload_once(repo, src, restart == 0 ? from : "");
@@ -245,9 +250,9 @@ Status RegistryClient::push_blobs(const Reference& repo, const std::vector<std::
   std::vector<std::shared_ptr<BlobSource>> order = blobs;
   // Largest first: the long transfers start early and small ones fill gaps.
   std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a->size() > b->size(); });
-  order.erase(std::unique(order.begin(), order.end(),
-                          [](const auto& a, const auto& b) { return a->digest() == b->digest(); }),
-              order.end());
+  order.erase(
+      std::unique(order.begin(), order.end(), [](const auto& a, const auto& b) { return a->digest() == b->digest(); }),
+      order.end());
   std::atomic<size_t> next{0};
   std::mutex mu;
   std::optional<Error> first_error;

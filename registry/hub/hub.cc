@@ -54,9 +54,11 @@ Status check_page(const Page& p, const std::string& dw, const std::string& rw) {
 }
 
 Status HubClient::login(const std::string& username, const std::string& pat) {
-  if (username.empty() || pat.empty()) return invalid("hub: expected a Docker Hub user name and a personal access token");
+  if (username.empty() || pat.empty())
+    return invalid("hub: expected a Docker Hub user name and a personal access token");
   // The token is a secret: TLS, or plain http to this machine only (tests).
-  bool loopback = starts_with(api_, "http://127.") || starts_with(api_, "http://localhost") || starts_with(api_, "http://[::1]");
+  bool loopback =
+      starts_with(api_, "http://127.") || starts_with(api_, "http://localhost") || starts_with(api_, "http://[::1]");
   if (!starts_with(api_, "https://") && !loopback)
     return invalid("hub: '" + api_ + "': expected an https:// URL (a token is never sent in clear text)");
   net::Request req;
@@ -68,7 +70,8 @@ Status HubClient::login(const std::string& username, const std::string& pat) {
   DL_ASSIGN_OR_RETURN(auto resp, http_.send(req));
   if (resp.status == 401 || resp.status == 403)
     return Error(ErrorKind::remote, "hub: " + req.url + " refused the token for '" + username + "' (HTTP " +
-                                      std::to_string(resp.status) + "); expected a personal access token with write access");
+                                        std::to_string(resp.status) +
+                                        "); expected a personal access token with write access");
   if (resp.status != 200) return net::http_error(req.method, req.url, resp);
   auto j = nlohmann::json::parse(resp.body, nullptr, false);
   for (const char* key : {"access_token", "token"})
@@ -93,7 +96,7 @@ Status HubClient::describe(const Page& p) {
     return not_found("hub: " + p.repository + ": no such repository on Docker Hub (push an image to it first)");
   if (resp.status == 401 || resp.status == 403)
     return Error(ErrorKind::remote, "hub: " + p.repository + ": not allowed (HTTP " + std::to_string(resp.status) +
-                                      "); the token needs write access to the repository");
+                                        "); the token needs write access to the repository");
   if (resp.status != 200) return net::http_error(req.method, req.url, resp);
   return {};
 }

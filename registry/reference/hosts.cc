@@ -23,8 +23,10 @@ bool is_loopback_host(std::string_view host_port) {
   if (h.rfind("127.", 0) != 0) return false;
   int dots = 0;
   for (char c : h) {
-    if (c == '.') ++dots;
-    else if (c < '0' || c > '9') return false;
+    if (c == '.')
+      ++dots;
+    else if (c < '0' || c > '9')
+      return false;
   }
   return dots == 3;
 }
@@ -41,8 +43,7 @@ Result<std::string> parse_host(std::string_view spec, bool* plain) {
   while (!s.empty() && s.back() == '/') s.remove_suffix(1);
   if (s.empty()) return invalid("registry host '" + std::string(spec) + "': empty host");
   if (s.find_first_of("/@?# ") != std::string_view::npos)
-    return invalid("registry host '" + std::string(spec) +
-                   "': expected HOST[:PORT] without path, user or query");
+    return invalid("registry host '" + std::string(spec) + "': expected HOST[:PORT] without path, user or query");
   // Reuse the reference grammar for the host syntax.
   auto probe = parse_reference(std::string(s) + "/x");
   if (probe.ok() && probe->registry == (s == "index.docker.io" ? std::string(kDockerHub) : std::string(s)))
@@ -132,7 +133,8 @@ Status check_namespace(std::string_view ns) {
     bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
     bool sep = c == '.' || c == '_' || c == '-' || c == '/';
     if (!alnum && !sep) return bad(std::string("'") + c + "' is not allowed");
-    if (sep && (prev == '/' || prev == '.' || prev == '_' || prev == '-')) return bad("a separator must follow a letter or digit");
+    if (sep && (prev == '/' || prev == '.' || prev == '_' || prev == '-'))
+      return bad("a separator must follow a letter or digit");
     prev = c;
   }
   if (!((prev >= 'a' && prev <= 'z') || (prev >= '0' && prev <= '9'))) return bad("it must end with a letter or digit");

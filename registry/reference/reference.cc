@@ -45,8 +45,7 @@ bool valid_domain(std::string_view d) {
   size_t start = 0;
   while (true) {
     auto dot = host.find('.', start);
-    if (!valid_domain_component(host.substr(start, dot == host.npos ? host.npos : dot - start)))
-      return false;
+    if (!valid_domain_component(host.substr(start, dot == host.npos ? host.npos : dot - start))) return false;
     if (dot == host.npos) return true;
     start = dot + 1;
   }
@@ -92,9 +91,7 @@ std::string Reference::str() const {
   return s;
 }
 
-std::string Reference::api_host() const {
-  return registry == kDockerHub ? std::string(kDockerHubApi) : registry;
-}
+std::string Reference::api_host() const { return registry == kDockerHub ? std::string(kDockerHubApi) : registry; }
 
 Reference Reference::with_tag(std::string t) const {
   Reference r = *this;
@@ -168,8 +165,7 @@ Result<Reference> parse_reference(std::string_view text, bool default_tag) {
     ref.repository = "library/" + std::string(path);
   else
     ref.repository = std::string(path);
-  if (ref.repository.size() == 64 + 8 && ref.repository.rfind("library/", 0) == 0 &&
-      all_hex(ref.repository.substr(8)))
+  if (ref.repository.size() == 64 + 8 && ref.repository.rfind("library/", 0) == 0 && all_hex(ref.repository.substr(8)))
     return fail("repository name cannot be a 64-character hexadecimal string (looks like an image ID)");
 
   size_t start = 0;

@@ -19,8 +19,8 @@ Result<std::unique_ptr<Session>> Session::open(const SessionOptions& opts) {
   if (!opts.push_registry.empty()) DL_TRY(s->hosts_.set_push_registry(opts.push_registry));
   if (!opts.push_namespace.empty()) DL_TRY(s->hosts_.set_push_namespace(opts.push_namespace));
   s->http_ = std::make_unique<HttpClient>(transport_options(opts));
-  auto creds = opts.registry_config.empty() ? CredentialStore::load_default()
-                                            : CredentialStore::load(opts.registry_config);
+  auto creds =
+      opts.registry_config.empty() ? CredentialStore::load_default() : CredentialStore::load(opts.registry_config);
   if (!creds.ok()) return creds.error();
   s->auth_ = std::make_unique<Authenticator>(*s->http_, std::move(*creds));
   for (const auto& h : opts.insecure_realms) s->auth_->allow_insecure_realm(h);

@@ -28,9 +28,9 @@ struct SessionOptions {
   std::string push_namespace;           // --namespace NS
   bool tls_verify = true;
   std::string ca_file;
-  std::string registry_config;          // docker config.json; "" = default
+  std::string registry_config;               // docker config.json; "" = default
   std::vector<std::string> insecure_realms;  // --insecure-realm HOST[:PORT]
-  bool verbose = false;                 // log each HTTP exchange to stderr
+  bool verbose = false;                      // log each HTTP exchange to stderr
 };
 
 // The transport every network access of a command uses (registries, wheel

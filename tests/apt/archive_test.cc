@@ -48,11 +48,11 @@ struct Archive {
 fs::path test_dir() { return fs::path(DL_BINARY_DIR) / "apt-archive-cache"; }
 
 std::vector<std::string> apt_args(const fs::path& dir, const fs::path& status) {
-  return {"-o", "Dir::Etc=" + (dir / "etc").string(), "-o", "Dir::State=" + (dir / "state").string(),
-          "-o", "Dir::State::status=" + status.string(), "-o", "Dir::Cache=" + (dir / "aptcache").string(),
-          "-o", "Debug::NoLocking=1", "-o", "APT::Install-Recommends=false", "-o", "APT::Architecture=amd64",
-          "-o", "APT::Architectures::=amd64", "-o", "Dir::Etc::Trusted=/nonexistent",
-          "-o", "Dir::Etc::TrustedParts=/nonexistent",
+  return {"-o", "Dir::Etc=" + (dir / "etc").string(), "-o", "Dir::State=" + (dir / "state").string(), "-o",
+          "Dir::State::status=" + status.string(), "-o", "Dir::Cache=" + (dir / "aptcache").string(), "-o",
+          "Debug::NoLocking=1", "-o", "APT::Install-Recommends=false", "-o", "APT::Architecture=amd64", "-o",
+          "APT::Architectures::=amd64", "-o", "Dir::Etc::Trusted=/nonexistent", "-o",
+          "Dir::Etc::TrustedParts=/nonexistent",
           // No pkgcache.bin/srcpkgcache.bin: each simulation has its own
           // status, so a shared binary cache would be rewritten under the
           // feet of a parallel process.
@@ -79,8 +79,7 @@ class DirLock {
 
 // "Inst libc6 [2.36-9] (2.36-9+deb12u14 Debian:12.12/stable [amd64])" -> "libc6 2.36-9+deb12u14 amd64"
 std::vector<std::string> apt_simulate(const Archive& a, const std::string& status_text,
-                                      const std::vector<std::string>& pkgs, std::string* err,
-                                      bool recommends = false) {
+                                      const std::vector<std::string>& pkgs, std::string* err, bool recommends = false) {
   fs::path status = a.dir / ("oracle-status." + std::to_string(::getpid()));
   write_file_atomic(status, status_text).ok();
   std::vector<std::string> argv = {"apt-get"};
@@ -195,8 +194,8 @@ Archive* archive() {
   return instance;
 }
 
-std::vector<std::string> ours(const std::string& status, const std::vector<std::string>& pkgs,
-                              std::string* err, bool recommends = false) {
+std::vector<std::string> ours(const std::string& status, const std::vector<std::string>& pkgs, std::string* err,
+                              bool recommends = false) {
   ResolveRequest req;
   req.recommends = recommends;
   for (const auto& p : pkgs) req.packages.push_back(*parse_package_spec(p));

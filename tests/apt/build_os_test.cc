@@ -25,8 +25,7 @@ using test::LocalRepo;
 
 std::vector<FakeDeb> archive() {
   return {
-      {"Package: base-files\nVersion: 12.4\nArchitecture: amd64\nEssential: yes\n",
-       {{"etc/debian_version", "12.4\n"}}},
+      {"Package: base-files\nVersion: 12.4\nArchitecture: amd64\nEssential: yes\n", {{"etc/debian_version", "12.4\n"}}},
       {"Package: usr-is-merged\nVersion: 37\nArchitecture: all\nEssential: yes\n"},
       {"Package: libc6\nVersion: 2.36-9\nArchitecture: amd64\nMulti-Arch: same\n",
        {{"usr/lib/x86_64-linux-gnu/libc.so.6", "ELF libc"}}},
@@ -58,16 +57,23 @@ struct Fixture {
         "schema: 1\n"
         "bases:\n"
         "  b:\n"
-        "    ref: " + base_ref + "\n"
+        "    ref: " +
+        base_ref +
+        "\n"
         "    glibc: \"2.36\"\n"
         "    pythons:\n"
-        "      \"3.11\": {abi: cp311, interpreter: /usr/bin/python3, site_packages: usr/local/lib/python3.11/dist-packages}\n"
+        "      \"3.11\": {abi: cp311, interpreter: /usr/bin/python3, site_packages: "
+        "usr/local/lib/python3.11/dist-packages}\n"
         "    apt:\n"
         "      sources:\n"
-        "        - uris: [" + uri + "]\n"
+        "        - uris: [" +
+        uri +
+        "]\n"
         "          suites: [stable]\n"
         "          components: [main]\n"
-        "          signed_by: " + keyring + "\n"
+        "          signed_by: " +
+        keyring +
+        "\n"
         "pythons:\n"
         "  \"3.11\": {tag: \"-py311\"}\n"
         "accelerators:\n"
@@ -120,7 +126,9 @@ std::vector<std::string> layer_paths(const layout::Layout& l, const image::Descr
   return out;
 }
 
-bool has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+bool has(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
 
 TEST(BuildOs, ScratchBaseIsTheEssentialSetPlusTheRequestAsOneLayer) {
   Fixture f;
@@ -178,8 +186,8 @@ TEST(BuildOs, OnAnImageOnlyWhatItsDpkgStatusLacks) {
   auto img = layout::read_image(*std::make_unique<layout::LayoutStore>(l), "test/app:1");
   ASSERT_TRUE(img.ok()) << img.error().message();
   for (const auto& d : img->manifest.layers) {
-    auto run = test::run({"tar", "-xzf", (l.root() / "blobs" / "sha256" / d.digest.hex).string(), "-C",
-                          root.path().string()});
+    auto run =
+        test::run({"tar", "-xzf", (l.root() / "blobs" / "sha256" / d.digest.hex).string(), "-C", root.path().string()});
     ASSERT_TRUE(run.ok() && run->ok());
   }
   auto q = test::run({"dpkg-query", "--admindir=" + (root.path() / "var/lib/dpkg").string(), "-W",
@@ -203,7 +211,8 @@ TEST(BuildOs, TheLockRecordsEveryDebAndRebuildsWithoutTheNetwork) {
   // One line per .deb, with its identity and digest; the InRelease digest.
   size_t python3_lines = 0;
   for (const auto& line : split(*text, '\n'))
-    if (line.find("\"name\": \"python3\"") != std::string::npos || line.find("\"name\":\"python3\"") != std::string::npos) {
+    if (line.find("\"name\": \"python3\"") != std::string::npos ||
+        line.find("\"name\":\"python3\"") != std::string::npos) {
       ++python3_lines;
       for (const char* k : {"\"version\"", "\"arch\"", "\"filename\"", "\"size\"", "\"sha256\"", "\"url\""})
         EXPECT_NE(line.find(k), std::string::npos) << k << " in " << line;

@@ -25,14 +25,18 @@ void gen_key(const fs::path& home) {
   fs::permissions(home, fs::perms::owner_all);
   SpawnOptions o;
   o.env["GNUPGHOME"] = home.string();
-  must_run({"gpg", "--batch", "--passphrase", "", "--quick-gen-key", "dlimage test <test@invalid>", "ed25519",
-            "sign", "never"}, o);
+  must_run({"gpg", "--batch", "--passphrase", "", "--quick-gen-key", "dlimage test <test@invalid>", "ed25519", "sign",
+            "never"},
+           o);
 }
 
 }  // namespace
 
 LocalRepo::LocalRepo(const std::vector<FakeDeb>& debs, const std::string& release_extra, const std::string& suite)
-    : dir_("dlimage-repo"), root_(dir_.path() / "repo"), suite_(suite), gnupg_(dir_.path() / "gnupg"),
+    : dir_("dlimage-repo"),
+      root_(dir_.path() / "repo"),
+      suite_(suite),
+      gnupg_(dir_.path() / "gnupg"),
       server_([this](const std::string& head) { return serve(head); }) {
   fs::path pool = root_ / "pool" / "main";
   fs::path bin = dist() / "main" / "binary-amd64";
@@ -61,8 +65,8 @@ LocalRepo::LocalRepo(const std::vector<FakeDeb>& debs, const std::string& releas
       if (starts_with(line, "Package: ")) name += line.substr(9);
     for (const auto& line : split(d.control, '\n'))
       if (starts_with(line, "Version: ")) name += "_" + line.substr(9);
-    must_run({"dpkg-deb", "--root-owner-group", "-Zgzip", "--build", build.string(),
-              (pool / (name + ".deb")).string()});
+    must_run(
+        {"dpkg-deb", "--root-owner-group", "-Zgzip", "--build", build.string(), (pool / (name + ".deb")).string()});
   }
   SpawnOptions in_root;
   in_root.cwd = root_.string();
@@ -76,9 +80,9 @@ LocalRepo::LocalRepo(const std::vector<FakeDeb>& debs, const std::string& releas
   }
   SpawnOptions in_dist;
   in_dist.cwd = dist().string();
-  std::string release = must_run({"apt-ftparchive", "-o", "APT::FTPArchive::Release::Suite=" + suite,
-                                  "-o", "APT::FTPArchive::Release::Architectures=amd64",
-                                  "-o", "APT::FTPArchive::Release::Components=main", "release", "."},
+  std::string release = must_run({"apt-ftparchive", "-o", "APT::FTPArchive::Release::Suite=" + suite, "-o",
+                                  "APT::FTPArchive::Release::Architectures=amd64", "-o",
+                                  "APT::FTPArchive::Release::Components=main", "release", "."},
                                  in_dist);
   write_file_atomic(dist() / "Release", release_extra + release).ok();
   gen_key(gnupg_);
@@ -94,10 +98,12 @@ void LocalRepo::sign() {
   g.env["GNUPGHOME"] = gnupg_.string();
   fs::remove(dist() / "InRelease");
   fs::remove(dist() / "Release.gpg");
-  must_run({"gpg", "--batch", "--yes", "--clearsign", "-o", (dist() / "InRelease").string(),
-            (dist() / "Release").string()}, g);
+  must_run(
+      {"gpg", "--batch", "--yes", "--clearsign", "-o", (dist() / "InRelease").string(), (dist() / "Release").string()},
+      g);
   must_run({"gpg", "--batch", "--yes", "--detach-sign", "-o", (dist() / "Release.gpg").string(),
-            (dist() / "Release").string()}, g);
+            (dist() / "Release").string()},
+           g);
 }
 
 fs::path LocalRepo::other_keyring() {
@@ -112,9 +118,9 @@ fs::path LocalRepo::other_keyring() {
 
 fs::path LocalRepo::sources_file(const fs::path& keyring_path) {
   fs::path out = dir_.path() / "test.sources";
-  write_file_atomic(out, "Types: deb\nURIs: " + uri() + "\nSuites: " + suite_ +
-                             "\nComponents: main\nSigned-By: " +
-                             (keyring_path.empty() ? keyring() : keyring_path).string() + "\n").ok();
+  write_file_atomic(out, "Types: deb\nURIs: " + uri() + "\nSuites: " + suite_ + "\nComponents: main\nSigned-By: " +
+                             (keyring_path.empty() ? keyring() : keyring_path).string() + "\n")
+      .ok();
   return out;
 }
 
@@ -126,7 +132,9 @@ std::vector<std::string> LocalRepo::requests() {
 
 // GET /repo/<path> from the tree; anything else is a 404.
 std::string LocalRepo::serve(const std::string& head) {
-  auto not_found = [] { return std::string("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"); };
+  auto not_found = [] {
+    return std::string("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  };
   if (!starts_with(head, "GET /repo/")) return not_found();
   std::string path = head.substr(10, head.find(' ', 4) - 10);
   if (path.find("..") != std::string::npos) return not_found();

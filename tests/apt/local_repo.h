@@ -31,8 +31,8 @@ class LocalRepo {
   std::string uri() const { return "http://127.0.0.1:" + std::to_string(server_.port()) + "/repo"; }
   const fs::path& root() const { return root_; }
   fs::path dist() const { return root_ / "dists" / suite_; }
-  fs::path keyring() const { return dir_.path() / "key.gpg"; }       // binary public key
-  fs::path keyring_asc() const { return dir_.path() / "key.asc"; }   // armored
+  fs::path keyring() const { return dir_.path() / "key.gpg"; }      // binary public key
+  fs::path keyring_asc() const { return dir_.path() / "key.asc"; }  // armored
   // A second, unrelated key: the "unknown key" case.
   fs::path other_keyring();
   // Re-signs dists/<suite>/Release into InRelease and Release.gpg.

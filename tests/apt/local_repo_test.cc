@@ -86,8 +86,7 @@ TEST(LocalRepo, FetchesVerifiesAndResolves) {
   ASSERT_EQ(repos->size(), 1u);
   EXPECT_EQ((*repos)[0].release_url, f.repo.uri() + "/dists/stable/InRelease");
   EXPECT_EQ((*repos)[0].release_sha256, Sha256::hex(*read_file(f.repo.dist() / "InRelease")));
-  EXPECT_EQ((*repos)[0].packages_sha256,
-            Sha256::hex(*read_file(f.repo.dist() / "main/binary-amd64/Packages")));
+  EXPECT_EQ((*repos)[0].packages_sha256, Sha256::hex(*read_file(f.repo.dist() / "main/binary-amd64/Packages")));
 
   // Depends with a version, Pre-Depends, alternatives through a virtual
   // package (the first provider by name, as apt would pick), no Recommends.
@@ -168,7 +167,8 @@ TEST(LocalRepo, UnsatisfiableAndUnknown) {
   EXPECT_NE(un.error().message().find("needs-new-libc"), std::string::npos) << un.error().message();
   EXPECT_NE(un.error().message().find("libc6"), std::string::npos) << un.error().message();
   EXPECT_EQ(un.error().message().find('\n'), std::string::npos);
-  EXPECT_EQ(un.error().message(), "cannot install needs-new-libc: nothing provides libc6 >= 3.0 needed by needs-new-libc-1.amd64");
+  EXPECT_EQ(un.error().message(),
+            "cannot install needs-new-libc: nothing provides libc6 >= 3.0 needed by needs-new-libc-1.amd64");
   auto brk = resolve_names(*repos, {"clash", "libc6"});
   ASSERT_FALSE(brk.ok());
   EXPECT_NE(brk.error().message().find("clash"), std::string::npos) << brk.error().message();

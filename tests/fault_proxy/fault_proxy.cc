@@ -169,8 +169,7 @@ struct FaultProxy::Impl {
     if (r.retry_after == FaultRule::RetryAfter::seconds)
       out += "Retry-After: " + std::to_string(r.retry_after_seconds) + "\r\n";
     if (r.retry_after == FaultRule::RetryAfter::date)
-      out += "Retry-After: " +
-             http_date(std::time(nullptr) + static_cast<std::time_t>(r.retry_after_seconds)) + "\r\n";
+      out += "Retry-After: " + http_date(std::time(nullptr) + static_cast<std::time_t>(r.retry_after_seconds)) + "\r\n";
     if (close) out += "Connection: close\r\n";
     return out + "\r\n" + body;
   }
@@ -249,8 +248,7 @@ struct FaultProxy::Impl {
         if (!sent) drop_upstream();  // a stale keep-alive connection: reconnect once
       }
       if (!sent) {
-        wire::send_all(c.client,
-                       "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        wire::send_all(c.client, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         break;
       }
       schedule.count_forwarded();

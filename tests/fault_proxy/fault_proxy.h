@@ -27,8 +27,8 @@
 namespace dl::test {
 
 struct FaultProxyOptions {
-  int listen_port = 0;        // 0: any free port
-  std::string log_path;       // fault log file (appended); empty: in memory only
+  int listen_port = 0;   // 0: any free port
+  std::string log_path;  // fault log file (appended); empty: in memory only
   // A schedule file re-read whenever its modification time changes (the
   // "control file" for scripts); the new rules replace the old ones and
   // start counting from zero. Parse errors keep the old rules and are logged.
@@ -40,9 +40,9 @@ struct FaultProxyOptions {
 };
 
 struct FaultCounters {
-  std::uint64_t requests = 0;    // requests read from clients
-  std::uint64_t forwarded = 0;   // requests sent upstream (including cut ones)
-  std::uint64_t faults = 0;      // injected faults (delays included)
+  std::uint64_t requests = 0;                      // requests read from clients
+  std::uint64_t forwarded = 0;                     // requests sent upstream (including cut ones)
+  std::uint64_t faults = 0;                        // injected faults (delays included)
   std::map<std::string, std::uint64_t> by_action;  // "status", "drop-response", ...
   std::map<int, std::uint64_t> injected_status;    // status code -> injected count
   LinkCounters link;                               // bytes through the link emulation

@@ -46,8 +46,8 @@ class FaultProxySkopeoTest : public ::testing::Test {
 TEST_F(FaultProxySkopeoTest, TransparentWithoutFaults) {
   auto proxy = FaultProxy::start(reg_->host(), "");
   ASSERT_TRUE(proxy.ok()) << proxy.error().message();
-  auto r = skopeo({"copy", "--dest-tls-verify=false", image_.skopeo_ref(),
-                   "docker://" + (*proxy)->host() + "/proxy/tiny:v1"});
+  auto r = skopeo(
+      {"copy", "--dest-tls-verify=false", image_.skopeo_ref(), "docker://" + (*proxy)->host() + "/proxy/tiny:v1"});
   ASSERT_TRUE(r.ok()) << r.describe();
   EXPECT_EQ(digest_at(reg_->host()), image_.manifest_digest);  // stored upstream
   EXPECT_EQ(digest_at((*proxy)->host()), image_.manifest_digest);
@@ -79,14 +79,14 @@ TEST_F(FaultProxySkopeoTest, A503OnTheManifestPutReachesTheClientOnce) {
 // A blob download cut after 10 bytes reaches skopeo as "unexpected EOF"
 // (which skopeo 1.9 does not retry); the next pull is untouched.
 TEST_F(FaultProxySkopeoTest, ADroppedBlobDownloadFailsOnePull) {
-  auto push = skopeo({"copy", "--dest-tls-verify=false", image_.skopeo_ref(),
-                      "docker://" + reg_->host() + "/proxy/tiny:v1"});
+  auto push =
+      skopeo({"copy", "--dest-tls-verify=false", image_.skopeo_ref(), "docker://" + reg_->host() + "/proxy/tiny:v1"});
   ASSERT_TRUE(push.ok()) << push.describe();
   auto proxy = FaultProxy::start(reg_->host(), "drop-response 10 method=GET path=/blobs/sha256: nth=1");
   ASSERT_TRUE(proxy.ok()) << proxy.error().message();
   std::string out_layout = (tmp_.path() / "pulled").string();
-  std::vector<std::string> pull = {"copy", "--src-tls-verify=false",
-                                   "docker://" + (*proxy)->host() + "/proxy/tiny:v1", "oci:" + out_layout + ":v1"};
+  std::vector<std::string> pull = {"copy", "--src-tls-verify=false", "docker://" + (*proxy)->host() + "/proxy/tiny:v1",
+                                   "oci:" + out_layout + ":v1"};
   auto first = skopeo(pull);
   EXPECT_FALSE(first.ok());
   EXPECT_NE(first.err.find("unexpected EOF"), std::string::npos) << first.describe();

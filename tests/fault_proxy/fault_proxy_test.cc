@@ -53,7 +53,6 @@ class FaultProxyTest : public PlainRegistryTest {
     auto r = http_request(url);
     return r.ok() ? r->status : -1;
   }
-
 };
 
 TEST_F(FaultProxyTest, InjectsStatusOnTheNthMatchingRequestOnly) {

@@ -58,10 +58,12 @@ Result<FaultRule> parse_fault_rule(std::string_view line) {
   rule.text = trim(line);
   auto w = words(line);
   if (w.empty()) return invalid("empty rule");
-  static const std::pair<const char*, FaultAction> kActions[] = {
-      {"status", FaultAction::status},           {"close", FaultAction::close},
-      {"drop-request", FaultAction::drop_request}, {"drop-response", FaultAction::drop_response},
-      {"delay", FaultAction::delay},             {"max-body", FaultAction::max_body}};
+  static const std::pair<const char*, FaultAction> kActions[] = {{"status", FaultAction::status},
+                                                                 {"close", FaultAction::close},
+                                                                 {"drop-request", FaultAction::drop_request},
+                                                                 {"drop-response", FaultAction::drop_response},
+                                                                 {"delay", FaultAction::delay},
+                                                                 {"max-body", FaultAction::max_body}};
   bool known = false;
   std::vector<std::string> names;
   for (const auto& [name, action] : kActions) {
@@ -99,7 +101,8 @@ Result<FaultRule> parse_fault_rule(std::string_view line) {
     } else if (key == "nth") {
       if (!parse_u64(value, rule.nth) || rule.nth == 0) return invalid("nth must be a number >= 1: " + w[i]);
     } else if (key == "count") {
-      if (value == "all") rule.count = 0;
+      if (value == "all")
+        rule.count = 0;
       else if (!parse_u64(value, rule.count) || rule.count == 0)
         return invalid("count must be a number >= 1 or 'all': " + w[i]);
     } else if (key == "rate") {
@@ -119,8 +122,7 @@ Result<FaultRule> parse_fault_rule(std::string_view line) {
         if (!parse_u64(value, rule.retry_after_seconds)) return invalid("bad " + w[i]);
       }
     } else {
-      return invalid("unknown key '" + key +
-                     "' (expected method, path, nth, count, rate, seed, retry-after)");
+      return invalid("unknown key '" + key + "' (expected method, path, nth, count, rate, seed, retry-after)");
     }
   }
   return rule;

@@ -42,17 +42,17 @@ const char* to_string(FaultAction action);
 
 struct FaultRule {
   FaultAction action = FaultAction::status;
-  std::uint64_t arg = 0;       // status code, byte count or milliseconds
-  std::string method_regex;    // empty: any
-  std::string path_regex;      // empty: any
+  std::uint64_t arg = 0;     // status code, byte count or milliseconds
+  std::string method_regex;  // empty: any
+  std::string path_regex;    // empty: any
   std::uint64_t nth = 1;
-  std::uint64_t count = 1;     // 0: unlimited
-  double rate = -1;            // >= 0: probabilistic selection instead of nth/count
+  std::uint64_t count = 1;  // 0: unlimited
+  double rate = -1;         // >= 0: probabilistic selection instead of nth/count
   std::uint64_t seed = 1;
   // Retry-After header for `status`: none, delta-seconds, or HTTP-date.
   enum class RetryAfter { none, seconds, date } retry_after = RetryAfter::none;
   std::uint64_t retry_after_seconds = 1;
-  std::string text;            // the source line, for logs
+  std::string text;  // the source line, for logs
 };
 
 // Parses a schedule; errors name `source` and the 1-based line.

@@ -154,8 +154,7 @@ FaultDecision FaultSchedule::decide(const wire::Head& h) {
     }
     if (d.has_terminal) continue;
     if (r.action == FaultAction::max_body) {
-      bool larger =
-          body.kind == wire::Framing::chunked || (body.kind == wire::Framing::length && body.length > r.arg);
+      bool larger = body.kind == wire::Framing::chunked || (body.kind == wire::Framing::length && body.length > r.arg);
       if (!larger) continue;
       count_fault("max-body", 413);
       log_fault(d.seq, i, r, h,

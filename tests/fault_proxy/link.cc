@@ -37,8 +37,8 @@ Result<double> number_with_unit(std::string_view key, std::string_view v, const 
   std::string num(v.substr(0, digits));
   std::string unit = to_lower(v.substr(digits));
   if (num.empty() || num.find('.') != num.rfind('.'))
-    return invalid("link " + std::string(key) + "=" + std::string(v) + ": expected a number with a unit (" +
-                   expected + ")");
+    return invalid("link " + std::string(key) + "=" + std::string(v) + ": expected a number with a unit (" + expected +
+                   ")");
   for (size_t i = 0; i < n; ++i)
     if (unit == units[i].name) return std::stod(num) * units[i].factor;
   return invalid("link " + std::string(key) + "=" + std::string(v) + ": unknown unit '" + unit + "' (expected " +

@@ -82,8 +82,8 @@ class LinkTest : public PlainRegistryTest {
     put.body = data;
     put.timeout_ms = 60000;
     put.headers.push_back("Content-Type: application/octet-stream");
-    auto p = http_request(loc + (loc.find('?') == std::string::npos ? "?" : "&") + "digest=" + Digest::of(data).str(),
-                          put);
+    auto p =
+        http_request(loc + (loc.find('?') == std::string::npos ? "?" : "&") + "digest=" + Digest::of(data).str(), put);
     return p.ok() ? p->status : -1;
   }
 };
@@ -143,7 +143,7 @@ TEST_F(LinkTest, ResponsesComeBackThroughTheDownstreamCap) {
   if (setup_stopped()) return;
   std::string a = random_bytes(1 << 20, 3);
   ASSERT_EQ(push_blob(reg_->base_url(), "link/down", a), 201);  // straight to the registry
-  auto p = proxy("rate=8mbit");  // 1 MB/s
+  auto p = proxy("rate=8mbit");                                 // 1 MB/s
   ASSERT_TRUE(p);
   auto t0 = Clock::now();
   auto r = http_request(p->base_url() + "/v2/link/down/blobs/" + Digest::of(a).str());

@@ -200,17 +200,12 @@ CopyResult copy_text(const std::string& s, int dst, std::int64_t& budget, std::u
 
 }  // namespace
 
-CopyResult copy_body(Reader& src, int dst, const BodyFraming& framing, std::int64_t budget,
-                     std::uint64_t& copied) {
+CopyResult copy_body(Reader& src, int dst, const BodyFraming& framing, std::int64_t budget, std::uint64_t& copied) {
   switch (framing.kind) {
-    case Framing::none:
-      return CopyResult::done;
-    case Framing::length:
-      return copy_n(src, dst, framing.length, budget, copied, false);
-    case Framing::until_close:
-      return copy_n(src, dst, UINT64_MAX, budget, copied, true);
-    case Framing::chunked:
-      break;
+    case Framing::none: return CopyResult::done;
+    case Framing::length: return copy_n(src, dst, framing.length, budget, copied, false);
+    case Framing::until_close: return copy_n(src, dst, UINT64_MAX, budget, copied, true);
+    case Framing::chunked: break;
   }
   // Chunked: forward the framing verbatim while following it.
   for (;;) {

@@ -35,9 +35,9 @@ class Reader {
 struct Head {
   std::string first_line;  // request line or status line
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string method, target;  // requests
-  int status = 0;              // responses
-  std::string header(const std::string& name) const;  // case-insensitive, "" if absent
+  std::string method, target;                                               // requests
+  int status = 0;                                                           // responses
+  std::string header(const std::string& name) const;                        // case-insensitive, "" if absent
   bool has_token(const std::string& name, const std::string& token) const;  // e.g. Connection: close
   void remove(const std::string& name);
   void set(const std::string& name, const std::string& value);
@@ -58,8 +58,7 @@ BodyFraming response_framing(const Head& head, const std::string& request_method
 enum class CopyResult { done, budget_exhausted, source_closed, sink_failed };
 // Copies one body from `src` to `dst_fd` (-1: discard), stopping after
 // `budget` bytes (-1: unlimited). `copied` counts the bytes written.
-CopyResult copy_body(Reader& src, int dst_fd, const BodyFraming& framing, std::int64_t budget,
-                     std::uint64_t& copied);
+CopyResult copy_body(Reader& src, int dst_fd, const BodyFraming& framing, std::int64_t budget, std::uint64_t& copied);
 
 bool send_all(int fd, const char* data, size_t len);
 inline bool send_all(int fd, const std::string& s) { return send_all(fd, s.data(), s.size()); }

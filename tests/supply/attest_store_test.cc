@@ -24,9 +24,10 @@ image::Descriptor fake_image(layout::LayoutStore& s) {
   std::string config = "{}";
   auto cd = s.put_manifest(std::string(image::media::kOciConfig), config, "");  // any blob
   EXPECT_TRUE(cd.ok());
-  std::string m = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{"
-                  "\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" +
-                  Digest::of(config).str() + "\",\"size\":2},\"layers\":[]}";
+  std::string m =
+      "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{"
+      "\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" +
+      Digest::of(config).str() + "\",\"size\":2},\"layers\":[]}";
   auto d = s.put_manifest(std::string(image::media::kOciManifest), m, "");
   EXPECT_TRUE(d.ok());
   return image::describe(image::media::kOciManifest, m);
@@ -36,7 +37,9 @@ TEST(AttestStore, BuildKitIndexAndReferrersAreFoundAndForeignReferrersKept) {
   TempDir t;
   auto store = make_store(t.path() / "oci");
   auto img = fake_image(*store);
-  Statement sbom{std::string(kSpdxPredicate), {{"pkg:docker/x:1?platform=linux%2Famd64", img.digest}}, {{"spdxVersion", "SPDX-2.3"}}};
+  Statement sbom{std::string(kSpdxPredicate),
+                 {{"pkg:docker/x:1?platform=linux%2Famd64", img.digest}},
+                 {{"spdxVersion", "SPDX-2.3"}}};
   Statement prov{std::string(kSlsaPredicate), {{"x", img.digest}}, {{"buildDefinition", nlohmann::json::object()}}};
   auto a = attach(*store, img, {"amd64", "linux", "", "", {}},
                   {{sbom.predicate_type, serialize(sbom)}, {prov.predicate_type, serialize(prov)}});
@@ -81,8 +84,9 @@ TEST(Sbom, SameBytesWhateverTheInputOrder) {
   c.created_epoch = 1700000000;
   c.tool = "dlimage-0.1.0";
   c.debs = {{"zlib1g", "1:1.2.8.dfsg-2ubuntu4", "amd64", "", "base"}, {"bash", "4.3-14ubuntu1", "amd64", "", "base"}};
-  c.wheels = {{"numpy", "1.16.4", "numpy-1.16.4-cp27-cp27mu-linux_x86_64.whl", "https://x/n.whl", std::string(64, 'a'), "2.7"},
-              {"Six", "1.12.0", "six-1.12.0-py2.py3-none-any.whl", "https://x/s.whl", std::string(64, 'b'), "2.7"}};
+  c.wheels = {
+      {"numpy", "1.16.4", "numpy-1.16.4-cp27-cp27mu-linux_x86_64.whl", "https://x/n.whl", std::string(64, 'a'), "2.7"},
+      {"Six", "1.12.0", "six-1.12.0-py2.py3-none-any.whl", "https://x/s.whl", std::string(64, 'b'), "2.7"}};
   c.artifacts = {{"caffe/caffe.tar.gz", "/opt/caffe", std::string(64, 'c')}};
   ImageContents r = c;
   std::reverse(r.debs.begin(), r.debs.end());

@@ -62,20 +62,24 @@ TEST(CosignStore, AttachIsIdempotentPerKeyAndKeepsOthers) {
 TEST(CosignPayload, MatchesCosignAndParsesStrictly) {
   Digest d = Digest::of("m");
   std::string p = simple_signing_payload("docker.io/team/app:1", d);
-  EXPECT_EQ(p, "{\"critical\":{\"identity\":{\"docker-reference\":\"docker.io/team/app:1\"},\"image\":{\"docker-manifest-"
-               "digest\":\"" + d.str() + "\"},\"type\":\"cosign container image signature\"},\"optional\":null}");
+  EXPECT_EQ(p,
+            "{\"critical\":{\"identity\":{\"docker-reference\":\"docker.io/team/app:1\"},\"image\":{\"docker-manifest-"
+            "digest\":\"" +
+                d.str() + "\"},\"type\":\"cosign container image signature\"},\"optional\":null}");
   auto parsed = parse_payload(p, "p");
   ASSERT_TRUE(parsed.ok()) << parsed.error().message();
   EXPECT_EQ(parsed->docker_reference, "docker.io/team/app:1");
   EXPECT_EQ(parsed->manifest, d);
-  for (const std::string& bad : std::vector<std::string>{"[]", "{\"critical\":{}}",
-                          "{\"critical\":{\"identity\":{\"docker-reference\":\"x\"},\"image\":{\"docker-manifest-digest\":\"" +
-                              d.str() + "\"},\"type\":\"other\"},\"optional\":null}",
-                          "{\"critical\":{\"identity\":{\"docker-reference\":\"x\",\"extra\":1},\"image\":{\"docker-manifest-"
-                          "digest\":\"" + d.str() + "\"},\"type\":\"cosign container image signature\"},\"optional\":null}",
-                          "{\"critical\":{\"identity\":{\"docker-reference\":\"x\"},\"image\":{\"docker-manifest-digest\":"
-                          "\"sha256:zz\"},\"type\":\"cosign container image signature\"},\"optional\":null}",
-                          p.substr(0, p.size() - 1) + ",\"more\":1}"})
+  for (const std::string& bad : std::vector<std::string>{
+           "[]", "{\"critical\":{}}",
+           "{\"critical\":{\"identity\":{\"docker-reference\":\"x\"},\"image\":{\"docker-manifest-digest\":\"" +
+               d.str() + "\"},\"type\":\"other\"},\"optional\":null}",
+           "{\"critical\":{\"identity\":{\"docker-reference\":\"x\",\"extra\":1},\"image\":{\"docker-manifest-"
+           "digest\":\"" +
+               d.str() + "\"},\"type\":\"cosign container image signature\"},\"optional\":null}",
+           "{\"critical\":{\"identity\":{\"docker-reference\":\"x\"},\"image\":{\"docker-manifest-digest\":"
+           "\"sha256:zz\"},\"type\":\"cosign container image signature\"},\"optional\":null}",
+           p.substr(0, p.size() - 1) + ",\"more\":1}"})
     EXPECT_FALSE(parse_payload(bad, "p").ok()) << bad;
 }
 

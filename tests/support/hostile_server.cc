@@ -84,10 +84,12 @@ struct HostileServer::Impl {
     if (strcasecmp(req.header("Expect").c_str(), "100-continue") == 0) send_all(c, "HTTP/1.1 100 Continue\r\n\r\n");
     if (!req.header("Content-Length").empty()) {
       size_t want = std::stoul(req.header("Content-Length"));
-      while (rest.size() < want && read_some(c, rest)) {}
+      while (rest.size() < want && read_some(c, rest)) {
+      }
       req.body = rest.substr(0, want);
     } else if (strcasecmp(req.header("Transfer-Encoding").c_str(), "chunked") == 0) {
-      while (rest.find("\r\n0\r\n\r\n") == std::string::npos && rest.rfind("0\r\n\r\n", 0) != 0 && read_some(c, rest)) {}
+      while (rest.find("\r\n0\r\n\r\n") == std::string::npos && rest.rfind("0\r\n\r\n", 0) != 0 && read_some(c, rest)) {
+      }
       for (size_t i = 0; i < rest.size();) {
         size_t e = rest.find("\r\n", i);
         if (e == std::string::npos) break;
@@ -199,10 +201,10 @@ HostileServer::Handler registry_that_stores_nothing() {
       }
       auto it = manifests->find(name);
       if (it == manifests->end()) return {404, {}, R"({"errors":[{"code":"MANIFEST_UNKNOWN"}]})"};
-      return {200,
-              {{"Content-Type", it->second.first},
-               {"Docker-Content-Digest", "sha256:" + Sha256::hex(it->second.second)}},
-              it->second.second};
+      return {
+          200,
+          {{"Content-Type", it->second.first}, {"Docker-Content-Digest", "sha256:" + Sha256::hex(it->second.second)}},
+          it->second.second};
     }
     return {404, {}, ""};
   };

@@ -54,8 +54,7 @@ Result<HttpReply> http_request(const std::string& url, const HttpRequest& req) {
     auto colon = h.find(':');
     if (colon != std::string::npos) r.headers.add(h.substr(0, colon), trim(h.substr(colon + 1)));
   }
-  if (!req.username.empty())
-    r.headers.set("Authorization", "Basic " + base64(req.username + ":" + req.password));
+  if (!req.username.empty()) r.headers.set("Authorization", "Basic " + base64(req.username + ":" + req.password));
   std::string body;
   auto resp = http.send(r, [&](const char* d, size_t n) -> Status {
     body.append(d, n);

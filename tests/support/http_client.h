@@ -15,8 +15,8 @@ struct HttpRequest {
   std::string method = "GET";
   std::vector<std::string> headers;  // "Name: value"
   std::string body;
-  std::string ca_file;               // trust this CA (PEM) for https
-  std::string username, password;    // basic auth when username is set
+  std::string ca_file;             // trust this CA (PEM) for https
+  std::string username, password;  // basic auth when username is set
   long timeout_ms = 10000;
 };
 

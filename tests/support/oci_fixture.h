@@ -9,7 +9,7 @@
 namespace dl::test {
 
 struct OciImage {
-  std::string layout_dir;       // the OCI image layout directory
+  std::string layout_dir;  // the OCI image layout directory
   std::string tag;
   std::string manifest_digest;  // "sha256:..." of the tagged manifest
   // "oci:<layout_dir>:<tag>" for skopeo.

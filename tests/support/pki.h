@@ -15,8 +15,8 @@ namespace dl::test {
 // A certificate and its private key, held as PEM plus DER of the cert.
 struct CertifiedKey {
   std::string cert_pem;
-  std::string key_pem;    // PKCS#8
-  std::string cert_der;   // raw DER bytes (for JWT x5c)
+  std::string key_pem;   // PKCS#8
+  std::string cert_der;  // raw DER bytes (for JWT x5c)
 };
 
 // Self-signed CA certificate (basicConstraints CA:TRUE, keyCertSign).
@@ -27,7 +27,7 @@ Result<CertifiedKey> make_leaf(const CertifiedKey& ca, const std::string& common
                                const std::vector<std::string>& dns, const std::vector<std::string>& ips);
 
 std::string base64(std::string_view data);
-std::string base64url(std::string_view data);  // unpadded, RFC 7515
+std::string base64url(std::string_view data);      // unpadded, RFC 7515
 std::string base64_decode(std::string_view text);  // standard or url alphabet, padding optional
 
 // Compact JWS "header.payload.signature" with alg ES256, signed with the

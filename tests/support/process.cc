@@ -122,14 +122,21 @@ Result<ChildProcess> ChildProcess::spawn(const std::vector<std::string>& argv, c
   int out_fd = null_fd, err_fd = null_fd;
   if (!opts.stdout_path.empty()) {
     auto fd = open_out(opts.stdout_path);
-    if (!fd.ok()) { ::close(null_fd); return fd.error(); }
+    if (!fd.ok()) {
+      ::close(null_fd);
+      return fd.error();
+    }
     out_fd = *fd;
   }
   if (opts.merge_stderr) {
     err_fd = out_fd;
   } else if (!opts.stderr_path.empty()) {
     auto fd = open_out(opts.stderr_path);
-    if (!fd.ok()) { ::close(null_fd); if (out_fd != null_fd) ::close(out_fd); return fd.error(); }
+    if (!fd.ok()) {
+      ::close(null_fd);
+      if (out_fd != null_fd) ::close(out_fd);
+      return fd.error();
+    }
     err_fd = *fd;
   }
   auto pid = fork_exec(argv, opts, null_fd, out_fd, err_fd);
@@ -233,20 +240,32 @@ Result<ProcessResult> run(const std::vector<std::string>& argv, const SpawnOptio
   size_t in_off = 0;
   int in_w = in_pipe[1];
   ::fcntl(in_w, F_SETFL, O_NONBLOCK);
-  if (opts.stdin_data.empty()) { ::close(in_w); in_w = -1; }
+  if (opts.stdin_data.empty()) {
+    ::close(in_w);
+    in_w = -1;
+  }
   int fds[2] = {out_pipe[0], err_pipe[0]};
   std::string* sinks[2] = {&res.out, &res.err};
   auto deadline = Clock::now() + timeout;
   bool timed_out = false;
   while (fds[0] >= 0 || fds[1] >= 0 || in_w >= 0) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) { timed_out = true; break; }
+    if (left <= 0) {
+      timed_out = true;
+      break;
+    }
     pollfd pfd[3];
     int n = 0;
     int idx[3];
     for (int i = 0; i < 2; ++i)
-      if (fds[i] >= 0) { pfd[n] = {fds[i], POLLIN, 0}; idx[n++] = i; }
-    if (in_w >= 0) { pfd[n] = {in_w, POLLOUT, 0}; idx[n++] = 2; }
+      if (fds[i] >= 0) {
+        pfd[n] = {fds[i], POLLIN, 0};
+        idx[n++] = i;
+      }
+    if (in_w >= 0) {
+      pfd[n] = {in_w, POLLOUT, 0};
+      idx[n++] = 2;
+    }
     int r = ::poll(pfd, n, static_cast<int>(std::min<long long>(left, 1000)));
     if (r < 0 && errno != EINTR) break;
     for (int k = 0; k < n; ++k) {
@@ -254,7 +273,10 @@ Result<ProcessResult> run(const std::vector<std::string>& argv, const SpawnOptio
       if (idx[k] == 2) {
         ssize_t w = ::write(in_w, opts.stdin_data.data() + in_off, opts.stdin_data.size() - in_off);
         if (w > 0) in_off += static_cast<size_t>(w);
-        if (w < 0 || in_off == opts.stdin_data.size()) { ::close(in_w); in_w = -1; }
+        if (w < 0 || in_off == opts.stdin_data.size()) {
+          ::close(in_w);
+          in_w = -1;
+        }
         continue;
       }
       char buf[65536];

@@ -19,17 +19,17 @@ struct SpawnOptions {
   // inherited unless clear_env is set.
   std::map<std::string, std::string> env;
   bool clear_env = false;
-  std::string cwd;          // empty: inherit
-  std::string stdout_path;  // empty: captured into ProcessResult::out (run) or /dev/null (spawn)
-  std::string stderr_path;  // empty: captured into ProcessResult::err (run) or /dev/null (spawn)
+  std::string cwd;            // empty: inherit
+  std::string stdout_path;    // empty: captured into ProcessResult::out (run) or /dev/null (spawn)
+  std::string stderr_path;    // empty: captured into ProcessResult::err (run) or /dev/null (spawn)
   bool merge_stderr = false;  // stderr goes where stdout goes
-  std::string stdin_data;   // run() only: fed to the child's stdin
+  std::string stdin_data;     // run() only: fed to the child's stdin
 };
 
 struct ProcessResult {
-  int exit_code = -1;   // exit status, or 128+signal when killed by a signal
-  std::string out;      // captured stdout (when not redirected to a file)
-  std::string err;      // captured stderr (when not redirected to a file)
+  int exit_code = -1;  // exit status, or 128+signal when killed by a signal
+  std::string out;     // captured stdout (when not redirected to a file)
+  std::string err;     // captured stderr (when not redirected to a file)
   bool ok() const { return exit_code == 0; }
   // "exit 1: <stderr tail>" for assertion messages.
   std::string describe() const;

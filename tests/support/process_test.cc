@@ -74,8 +74,10 @@ TEST(ProcessTest, SpawnedChildIsKilledWithItsProcessGroup) {
   std::string grandchild;
   for (int i = 0; i < 500 && grandchild.empty(); ++i) {
     auto text = read_file(out);
-    if (text.ok() && !text->empty() && text->back() == '\n') grandchild = trim(*text);
-    else std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (text.ok() && !text->empty() && text->back() == '\n')
+      grandchild = trim(*text);
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_FALSE(grandchild.empty());
   EXPECT_TRUE(c->running());

@@ -81,7 +81,7 @@ struct RegistryServer::Impl {
   std::unique_ptr<ChildProcess> child;
 
   ~Impl() {
-    child.reset();   // SIGTERM, SIGKILL after the grace period
+    child.reset();  // SIGTERM, SIGKILL after the grace period
     token.reset();
     const char* keep_env = std::getenv("DL_TEST_KEEP_REGISTRY");
     if (!dir.empty() && !opts.keep_dir && !(keep_env && *keep_env && std::string(keep_env) != "0")) {
@@ -127,8 +127,7 @@ struct RegistryServer::Impl {
 
   Status write_docker_config() {
     std::string auths = "{}";
-    if (!username.empty())
-      auths = "{\"" + host() + "\": {\"auth\": \"" + base64(username + ":" + password) + "\"}}";
+    if (!username.empty()) auths = "{\"" + host() + "\": {\"auth\": \"" + base64(username + ":" + password) + "\"}}";
     DL_TRY(ensure_dir(path("docker")));
     return write_file_atomic(path("docker/config.json"), "{\"auths\": " + auths + "}\n");
   }
@@ -166,7 +165,8 @@ struct RegistryServer::Impl {
     so.env["HOME"] = dir;
     so.stdout_path = path("registry.log");
     so.merge_stderr = true;
-    DL_ASSIGN_OR_RETURN(ChildProcess proc, ChildProcess::spawn({registry_binary(opts), "serve", path("config.yml")}, so));
+    DL_ASSIGN_OR_RETURN(ChildProcess proc,
+                        ChildProcess::spawn({registry_binary(opts), "serve", path("config.yml")}, so));
     child = std::make_unique<ChildProcess>(std::move(proc));
 
     HttpRequest probe;
@@ -182,8 +182,8 @@ struct RegistryServer::Impl {
           retry = true;
           return Error(ErrorKind::network, "port taken", true);
         }
-        return Error(ErrorKind::internal, "docker-registry exited during startup; log " + path("registry.log") +
-                                              ":\n" + log);
+        return Error(ErrorKind::internal,
+                     "docker-registry exited during startup; log " + path("registry.log") + ":\n" + log);
       }
       auto reply = http_request(url, probe);
       if (reply.ok() && (reply->status == 200 || reply->status == 401)) return {};
@@ -233,9 +233,7 @@ std::string RegistryServer::dir() const { return impl_->dir; }
 std::string RegistryServer::storage_dir() const { return impl_->path("storage"); }
 int RegistryServer::registry_pid() const { return impl_->child ? impl_->child->pid() : -1; }
 std::string RegistryServer::token_realm() const { return impl_->token ? impl_->token->realm() : ""; }
-std::string RegistryServer::token_service() const {
-  return impl_->token ? impl_->token->config().service : "";
-}
+std::string RegistryServer::token_service() const { return impl_->token ? impl_->token->config().service : ""; }
 std::uint64_t RegistryServer::token_requests() const { return impl_->token ? impl_->token->requests() : 0; }
 
 bool registry_available() {

@@ -75,14 +75,14 @@ class RegistryServer {
   // (for DOCKER_CONFIG / credential loading tests). Exists in every mode; in
   // plain mode it is {"auths": {}}.
   std::string docker_config_dir() const;
-  std::string log_path() const;      // registry stdout+stderr
-  std::string dir() const;           // the temp dir with everything above
-  std::string storage_dir() const;   // filesystem storage root
-  int registry_pid() const;          // the docker-registry process (its own process group)
+  std::string log_path() const;     // registry stdout+stderr
+  std::string dir() const;          // the temp dir with everything above
+  std::string storage_dir() const;  // filesystem storage root
+  int registry_pid() const;         // the docker-registry process (its own process group)
 
   // Token mode only ("" / 0 otherwise).
-  std::string token_realm() const;   // "http://127.0.0.1:TPORT/token"
-  std::string token_service() const; // the `service` the registry expects
+  std::string token_realm() const;    // "http://127.0.0.1:TPORT/token"
+  std::string token_service() const;  // the `service` the registry expects
   // Number of requests the token server answered (any outcome); lets client
   // tests assert that tokens are cached.
   std::uint64_t token_requests() const;

@@ -14,7 +14,7 @@
 namespace dl::test {
 namespace {
 
-#define REQUIRE_REGISTRY()                                                        \
+#define REQUIRE_REGISTRY() \
   if (!registry_available()) GTEST_SKIP() << "docker-registry not installed (Debian package docker-registry)"
 
 TEST(RegistryServerTest, PlainAnswersV2With200) {
@@ -23,8 +23,8 @@ TEST(RegistryServerTest, PlainAnswersV2With200) {
   auto reg = RegistryServer::start(RegistryMode::plain);
   ASSERT_TRUE(reg.ok()) << reg.error().message();
   auto elapsed = std::chrono::steady_clock::now() - start;
-  std::cout << "plain registry ready in "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() << " ms\n";
+  std::cout << "plain registry ready in " << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()
+            << " ms\n";
   EXPECT_EQ(reg->host(), "127.0.0.1:" + std::to_string(reg->port()));
   EXPECT_EQ(reg->base_url(), "http://" + reg->host());
   EXPECT_TRUE(reg->username().empty());
@@ -107,8 +107,7 @@ TEST(RegistryServerTest, HtpasswdTlsRequiresBasicAuthAndCa) {
   auto cfg = read_file(reg->docker_config_dir() + "/config.json");
   ASSERT_TRUE(cfg.ok());
   auto j = nlohmann::json::parse(*cfg);
-  EXPECT_EQ(base64_decode(j["auths"][reg->host()]["auth"].get<std::string>()),
-            reg->username() + ":" + reg->password());
+  EXPECT_EQ(base64_decode(j["auths"][reg->host()]["auth"].get<std::string>()), reg->username() + ":" + reg->password());
 }
 
 std::string fetch_token(const RegistryServer& reg, const std::string& scope, bool with_creds, long* status) {

@@ -77,9 +77,9 @@ TEST_F(SkopeoHarnessTest, CopiesIntoHtpasswdTlsRegistryWithCredsAndCa) {
   auto r = skopeo({"copy", "--dest-creds", creds, "--dest-cert-dir", reg->cert_dir(), image_->skopeo_ref(), ref});
   ASSERT_TRUE(r.ok()) << r.describe();
   // The generated docker config works as an auth file too.
-  EXPECT_EQ(remote_digest({"--cert-dir", reg->cert_dir(), "--authfile", reg->docker_config_dir() + "/config.json"},
-                          ref),
-            image_->manifest_digest);
+  EXPECT_EQ(
+      remote_digest({"--cert-dir", reg->cert_dir(), "--authfile", reg->docker_config_dir() + "/config.json"}, ref),
+      image_->manifest_digest);
 }
 
 TEST_F(SkopeoHarnessTest, CopiesIntoTokenRegistryAndCountsTokenRequests) {

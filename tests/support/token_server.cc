@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -14,7 +15,6 @@
 #include <ctime>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <openssl/rand.h>
 #include <thread>
 
 #include "base/strings.h"
@@ -51,8 +51,10 @@ std::vector<std::pair<std::string, std::string>> parse_form(std::string_view q) 
   for (const auto& part : split(q, '&')) {
     if (part.empty()) continue;
     auto eq = part.find('=');
-    if (eq == std::string::npos) out.emplace_back(url_decode(part), "");
-    else out.emplace_back(url_decode(part.substr(0, eq)), url_decode(part.substr(eq + 1)));
+    if (eq == std::string::npos)
+      out.emplace_back(url_decode(part), "");
+    else
+      out.emplace_back(url_decode(part.substr(0, eq)), url_decode(part.substr(eq + 1)));
   }
   return out;
 }
@@ -115,8 +117,8 @@ bool read_request(int fd, Request& req) {
 std::string response(int status, const std::string& reason, const std::string& body,
                      const std::string& extra_headers = "") {
   return "HTTP/1.1 " + std::to_string(status) + " " + reason +
-         "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n" + extra_headers + "\r\n" + body;
+         "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n" + extra_headers + "\r\n" + body;
 }
 
 }  // namespace
@@ -187,15 +189,17 @@ struct TokenServer::Impl {
       std::string grant;
       for (const auto& [k, v] : parse_form(req.body)) {
         if (k == "grant_type") grant = v;
-        if (k == "username") { user = v; has_credentials = true; }
+        if (k == "username") {
+          user = v;
+          has_credentials = true;
+        }
         if (k == "password") pass = v;
         if (k == "service") service = v;
         if (k == "scope")
           for (const auto& s : split(v, ' '))
             if (!s.empty()) scope_list.push_back(s);
       }
-      if (grant != "password")
-        return response(400, "Bad Request", R"({"error":"unsupported_grant_type"})");
+      if (grant != "password") return response(400, "Bad Request", R"({"error":"unsupported_grant_type"})");
     } else {
       return response(405, "Method Not Allowed", R"({"error":"method_not_allowed"})");
     }
@@ -239,10 +243,8 @@ struct TokenServer::Impl {
     nlohmann::json header = {{"typ", "JWT"}, {"alg", "ES256"}, {"x5c", {base64(cfg.signing_cert_der)}}};
     auto jwt = sign_es256_jws(header.dump(), claims.dump(), cfg.signing_key_pem);
     if (!jwt.ok()) return response(500, "Internal Server Error", R"({"error":"signing failed"})");
-    nlohmann::json body = {{"token", *jwt},
-                           {"access_token", *jwt},
-                           {"expires_in", cfg.ttl_seconds},
-                           {"issued_at", rfc3339(now)}};
+    nlohmann::json body = {
+        {"token", *jwt}, {"access_token", *jwt}, {"expires_in", cfg.ttl_seconds}, {"issued_at", rfc3339(now)}};
     return response(200, "OK", body.dump());
   }
 };

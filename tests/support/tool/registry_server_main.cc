@@ -33,16 +33,24 @@ int main(int argc, char** argv) {
   bool keep = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--mode" && i + 1 < argc) mode_name = argv[++i];
-    else if (a == "--state-dir" && i + 1 < argc) state_dir = argv[++i];
-    else if (a == "--keep") keep = true;
-    else return usage("unknown or incomplete argument '" + a + "'");
+    if (a == "--mode" && i + 1 < argc)
+      mode_name = argv[++i];
+    else if (a == "--state-dir" && i + 1 < argc)
+      state_dir = argv[++i];
+    else if (a == "--keep")
+      keep = true;
+    else
+      return usage("unknown or incomplete argument '" + a + "'");
   }
   dl::test::RegistryMode mode;
-  if (mode_name == "plain") mode = dl::test::RegistryMode::plain;
-  else if (mode_name == "htpasswd_tls" || mode_name == "tls") mode = dl::test::RegistryMode::htpasswd_tls;
-  else if (mode_name == "token") mode = dl::test::RegistryMode::token;
-  else return usage("--mode must be plain, htpasswd_tls or token (got '" + mode_name + "')");
+  if (mode_name == "plain")
+    mode = dl::test::RegistryMode::plain;
+  else if (mode_name == "htpasswd_tls" || mode_name == "tls")
+    mode = dl::test::RegistryMode::htpasswd_tls;
+  else if (mode_name == "token")
+    mode = dl::test::RegistryMode::token;
+  else
+    return usage("--mode must be plain, htpasswd_tls or token (got '" + mode_name + "')");
   if (state_dir.empty()) return usage("--state-dir is required");
 
   sigset_t set;
