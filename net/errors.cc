@@ -68,6 +68,7 @@ Error http_error(std::string_view method, std::string_view url, const Response& 
       if (!b.empty()) msg += ": " + b;
     }
   }
+  if (!resp.hint.empty()) msg += "; " + resp.hint;
   ErrorKind kind = resp.status == 404 ? ErrorKind::not_found : ErrorKind::remote;
   return Error(kind, msg, is_retryable_status(resp.status)).with_status(resp.status);
 }

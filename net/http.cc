@@ -193,6 +193,19 @@ std::string timeout_text(const TransportOptions& opts, SteadyTime deadline, cons
   return errbuf[0] ? errbuf : "timed out";
 }
 
+// What to try after a TLS failure: the flags that fix it, named.
+std::string tls_hint(CURLcode rc, const std::string& why, const std::string& url) {
+  std::string host = url_host(url);
+  if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
+    return " (" + host + "'s certificate is not trusted here: give its CA with --ca-file FILE, or skip the check " +
+           "with --tls-verify=false)";
+  // A plain-HTTP server answering a TLS handshake: OpenSSL reads its reply
+  // as a record of an unknown version.
+  if (rc == CURLE_SSL_CONNECT_ERROR && why.find("wrong version number") != std::string::npos)
+    return " (" + host + " does not speak TLS: if it is a plain-HTTP registry, add --plain-http " + host + ")";
+  return "";
+}
+
 // One exchange on one connection: no redirects, no retries.
 Result<Response> perform(CURL* h, CURLSH* share, const TransportOptions& opts, const std::string& method,
                          const std::string& url, const Headers& headers, const Request& req, bool with_body,
@@ -294,6 +307,7 @@ Result<Response> perform(CURL* h, CURLSH* share, const TransportOptions& opts, c
   if (rc != CURLE_OK) {
     std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
     if (rc == CURLE_OPERATION_TIMEDOUT) why = timeout_text(opts, deadline, errbuf);
+    why += tls_hint(rc, why, url);
     return Error(ErrorKind::network, method + " " + redact_url(url) + ": " + why, curl_error_is_temporary(rc));
   }
   long code = 0;

@@ -82,6 +82,10 @@ struct Response {
   std::string body;       // non-2xx bodies, or 2xx bodies when no sink was given
   uint64_t streamed = 0;  // bytes handed to the sink
   int attempts = 0;
+  // What to try, added by whoever understands the answer (the registry
+  // authenticator on a 401: which credentials, from which file; `dlimage
+  // login`); http_error() appends it.
+  std::string hint;
 };
 
 struct TransportOptions {

@@ -46,7 +46,12 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
   app.add_option("--level", o.compression.level, "compression level (0 = default)");
   app.add_option("--threads", o.compression.threads, "compression threads (0 = all cores)");
   app.add_flag("--timings", a->timings, "print the time of each phase");
-  app.add_option("--report", a->r.report_file, "write a self-contained HTML report of the run");
+  app.add_option("--report", a->r.report_file,
+                 "write a self-contained HTML report of the run to sign it off (also when it fails)");
+  app.add_option("--previous", a->r.previous_results,
+                 "results file (--json) of an earlier run: what the report's and results' \"changes\" compare with "
+                 "(default: the output layout as it was before this build)")
+      ->check(CLI::ExistingFile);
   a->out.add_to(app, /*progress_flag=*/true, /*table=*/true);
   app.add_flag("--push", a->r.push,
                "publish every tag of every built image (as built: OCI unless --manifest-format docker)");
@@ -59,6 +64,8 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
   return [a] {
     auto& b = a->r.build;
     check(apply_build_environment(b));
+    a->r.run = pipeline::run_info(command_line());
+    a->r.count_sizes = a->out.json;
     // OCI whether or not the run pushes, so a cell has one digest: Docker
     // 18.09 (the platform's hosts) pulls OCI manifests (docs/FORMATS.md).
     b.format = get(image::parse_format(a->format));

@@ -63,16 +63,17 @@ Registration reg("resolve", "List the image tags a machine can run, best first",
                               std::pair{"version", o->version}, std::pair{"python", o->python}})
       if (!value.empty()) o->matrix.filters.push_back(std::string(key) + "=" + value);
     std::vector<matrix::Cell> cells;
+    cpu::CellDigests digests;
     if (o->from.empty()) {
       cells = o->matrix.select();
     } else {
       if (o->from.rfind("docker://", 0) != 0)
         throw Failure(invalid("--from '" + o->from + "': expected docker://REPO"));
-      auto repo = get(registry::parse_reference(o->from.substr(9)));
+      auto canonical = get(registry::parse_reference(o->from.substr(9), /*default_tag=*/false));
       auto session = get(registry::Session::open(o->registry));
-      repo = session->hosts().for_pull(repo);
       auto filter = get(matrix::parse_filters(o->matrix.filters));
-      for (auto& c : get(pipeline::published_cells(session->client(), repo)))
+      for (auto& c :
+           get(pipeline::published_cells(session->client(), session->hosts().for_pull(canonical), canonical, &digests)))
         if (filter.matches(c)) cells.push_back(c);
     }
     auto result = cpu::resolve(cells, described.machine, drivers);
@@ -80,9 +81,9 @@ Registration reg("resolve", "List the image tags a machine can run, best first",
     if (o->quiet) {
       if (!result.runnable.empty()) std::cout << result.runnable.front().cell->ref() << "\n";
     } else if (o->format == "table") {
-      std::cout << cpu::format_table(result, described.machine, o->explain);
+      std::cout << cpu::format_table(result, described.machine, o->explain, digests);
     } else if (o->format == "json") {
-      std::cout << cpu::format_json(result, described.machine);
+      std::cout << cpu::format_json(result, described.machine, digests);
     } else {
       std::cout << cpu::format_tags(result, described.machine);
       if (o->explain) std::cerr << cpu::format_explain(result);

@@ -35,6 +35,9 @@ struct CommandDef {
 };
 std::vector<CommandDef>& commands();
 
+// The words of this invocation (argv), for reports.
+const std::vector<std::string>& command_line();
+
 class Failure : public std::runtime_error {
  public:
   explicit Failure(const Error& e, int code = kExitFailure) : std::runtime_error(e.message()), code_(code) {}

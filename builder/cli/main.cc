@@ -16,6 +16,12 @@ std::vector<CommandDef>& commands() {
   return all;
 }
 
+std::vector<std::string>& args() {
+  static std::vector<std::string> a;
+  return a;
+}
+const std::vector<std::string>& command_line() { return args(); }
+
 Registration::Registration(std::string name, std::string help, Setup setup) {
   commands().push_back({std::move(name), std::move(help), std::move(setup)});
 }
@@ -72,6 +78,7 @@ int parse_error(CLI::App& app, const CLI::ParseError& e) {
 
 int main(int argc, char** argv) {
   using namespace dl::cli;
+  args().assign(argv, argv + argc);
   CLI::App app{"dlimage: build, publish and resolve deep-learning container images"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("dlimage ") + std::string(dl::dlimage_version()) + " (commit " +

@@ -29,11 +29,16 @@ std::string pad(const std::string& s, size_t w) {
 
 }  // namespace
 
-std::string docker_run_line(const matrix::Cell& c) {
+std::string digest_of(const CellDigests& d, const matrix::Cell& c) {
+  auto it = d.find(c.id);
+  return it == d.end() ? "" : it->second;
+}
+
+std::string docker_run_line(const matrix::Cell& c, const std::string& digest) {
   std::string flags;
   if (c.accelerator.kind == "cuda") flags = " --gpus all";
   if (c.accelerator.kind == "rocm") flags = " --device=/dev/kfd --device=/dev/dri --group-add video";
-  return "docker run -it --rm" + flags + " " + c.ref();
+  return "docker run -it --rm" + flags + " " + c.ref() + (digest.empty() ? "" : "@" + digest);
 }
 
 std::string format_explain(const Resolution& r) {
@@ -72,7 +77,7 @@ std::vector<AutoPick> auto_picks(const Resolution& r, const Machine& m) {
   return out;
 }
 
-std::string format_table(const Resolution& r, const Machine& m, bool explain) {
+std::string format_table(const Resolution& r, const Machine& m, bool explain, const CellDigests& digests) {
   std::string out = machine_line(m);
   size_t w_ref = 3, w_acc = 11, w_isa = 3;
   for (const auto& v : r.runnable) {
@@ -83,15 +88,19 @@ std::string format_table(const Resolution& r, const Machine& m, bool explain) {
   if (r.runnable.empty()) {
     out += "(no compatible image)\n";
   } else {
-    out += pad("TAG", w_ref) + pad("ACCELERATOR", w_acc) + pad("ISA", w_isa) + "ALIASES\n";
+    bool with_digest = !digests.empty();
+    out += pad("TAG", w_ref) + (with_digest ? pad("DIGEST", 71) : "") + pad("ACCELERATOR", w_acc) + pad("ISA", w_isa) +
+           "ALIASES\n";
     for (const auto& v : r.runnable) {
       std::vector<std::string> aliases(v.cell->tags.begin() + 1, v.cell->tags.end());
-      std::string line = pad(v.cell->ref(), w_ref) + pad(accelerator_of(*v.cell), w_acc) + pad(v.cell->isa.key, w_isa) +
-                         join(aliases, ", ");
+      std::string line = pad(v.cell->ref(), w_ref) + (with_digest ? pad(digest_of(digests, *v.cell), 71) : "") +
+                         pad(accelerator_of(*v.cell), w_acc) + pad(v.cell->isa.key, w_isa) + join(aliases, ", ");
       out += trim(line) + "\n";
     }
   }
-  if (!r.runnable.empty()) out += "run the best: " + docker_run_line(*r.runnable.front().cell) + "\n";
+  if (!r.runnable.empty())
+    out += "run the best: " + docker_run_line(*r.runnable.front().cell, digest_of(digests, *r.runnable.front().cell)) +
+           "\n";
   auto autos = auto_picks(r, m);
   if (!autos.empty()) {
     out +=
@@ -114,7 +123,7 @@ std::string format_tags(const Resolution& r, const Machine&) {
   return out;
 }
 
-std::string format_json(const Resolution& r, const Machine& m) {
+std::string format_json(const Resolution& r, const Machine& m, const CellDigests& digests) {
   nlohmann::json j;
   j["schema"] = 1;  // the --json document version (README "Output for scripts")
   j["kind"] = "dlimage.resolve";
@@ -138,7 +147,8 @@ std::string format_json(const Resolution& r, const Machine& m) {
                                {"python", c.python},
                                {"accelerator", accelerator_of(c)},
                                {"isa", c.isa.key},
-                               {"docker_run", docker_run_line(c)}});
+                               {"digest", digest_of(digests, c)},  // "" = from the matrix, not published
+                               {"docker_run", docker_run_line(c, digest_of(digests, c))}});
   }
   j["auto"] = nlohmann::json::array();
   for (auto& a : auto_picks(r, m))

@@ -321,6 +321,9 @@ TEST(DockerRun, FlagsFollowTheAccelerator) {
   EXPECT_EQ(docker_run_line(cell("rocm", "rocm26")),
             "docker run -it --rm --device=/dev/kfd --device=/dev/dri --group-add video example/dl:rocm");
   EXPECT_EQ(docker_run_line(cell("cpu", "cpu")), "docker run -it --rm example/dl:cpu");
+  // Published images (resolve --from): pinned to the digest the tag names.
+  EXPECT_EQ(docker_run_line(cell("cu91", "cu91"), "sha256:" + std::string(64, 'a')),
+            "docker run -it --rm --gpus all example/dl:cu91@sha256:" + std::string(64, 'a'));
 }
 
 }  // namespace

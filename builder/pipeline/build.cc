@@ -160,6 +160,10 @@ Result<BuildReport> build(const BuildOptions& opts, registry::LazySession& regis
         DL_TRY(fail(i, "build-images", r.error()));
         continue;
       }
+      for (auto& py : cells[i].pythons)
+        if (auto e = ctx->lock().environments.find(wheel::lock_key(cells[i].ref(), py));
+            e != ctx->lock().environments.end())
+          for (auto& w : e->second.wheels) r->wheels.push_back(w.name + " " + w.version + " (python" + py + ")");
       report.cells.push_back(std::move(*r));
     }
     if (progress) progress("build-images", cells.size(), cells.size(), "");

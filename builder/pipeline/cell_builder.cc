@@ -92,6 +92,7 @@ Result<LayerReport> realize(BuildContext& ctx, LayerPlan& plan) {
         r.descriptor.digest = *d;
         r.descriptor.size = j.value("size", std::int64_t(0));
         r.diff_id = j.value("diffID", "");
+        r.uncompressed_size = j.value("uncompressedSize", std::uint64_t(0));
         // Re-hashed before reuse: a corrupt layer is rebuilt (and the new
         // blob replaces it), never pushed.
         if (out.verify_blob(r.descriptor).ok()) return r;
@@ -108,10 +109,12 @@ Result<LayerReport> realize(BuildContext& ctx, LayerPlan& plan) {
   r.built = true;
   r.descriptor = blob->descriptor(info.oci_media_type());
   r.diff_id = info.diff_id.str();
+  r.uncompressed_size = info.tar_size;
   nlohmann::json j = {{"mediaType", r.descriptor.media_type},
                       {"digest", r.descriptor.digest.str()},
                       {"size", r.descriptor.size},
-                      {"diffID", r.diff_id}};
+                      {"diffID", r.diff_id},
+                      {"uncompressedSize", r.uncompressed_size}};
   DL_TRY(write_file_atomic(cache_file, j.dump()));
   return r;
 }

@@ -32,6 +32,7 @@ struct LayerReport {
   std::string kind;    // "base", "wheels:shared", ...
   bool built = false;  // false: cache hit or base layer
   std::string diff_id;
+  std::uint64_t uncompressed_size = 0;  // the tar's size; 0 = not known (a base layer; the report counts it)
 };
 
 struct CellResult {
@@ -46,6 +47,7 @@ struct CellResult {
   std::uint64_t size = 0;                         // config + layers, compressed
   std::vector<std::string> os_packages;           // "name version arch" installed by its OS-package layer
   std::vector<std::string> acknowledged_scripts;  // "pkg/script" skipped knowingly (apt.allow_scripts)
+  std::vector<std::string> wheels;                // "name version (pythonX.Y)" as locked for it
 };
 
 // The cell's recipe as rendered for it (recipes dir: --recipes, else next

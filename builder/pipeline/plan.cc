@@ -11,6 +11,7 @@
 #include "builder/layout/layout_store.h"
 #include "builder/pipeline/build.h"
 #include "builder/pipeline/cell_builder.h"
+#include "builder/pipeline/changes.h"
 #include "builder/pipeline/provenance.h"
 #include "builder/pipeline/published.h"
 #include "builder/pipeline/push.h"
@@ -19,13 +20,6 @@
 namespace dl::pipeline {
 
 namespace {
-
-std::string label(const std::map<std::string, std::string>& l, std::string_view key) {
-  auto it = l.find(std::string(key));
-  return it == l.end() ? "" : it->second;
-}
-
-std::string short_digest(const std::string& d) { return d.size() > 19 ? d.substr(0, 19) : d; }
 
 // The digest each base reference names now: in a --base layout (as the
 // build looks them up), else in its registry. Asked once per base.
@@ -63,30 +57,24 @@ Result<PlannedCell> plan_cell(const BuildOptions& o, const matrix::Cell& c, cons
   p.ref = ref.str();
   DL_ASSIGN_OR_RETURN(auto published, published_image(s.client(), ref));
   if (!published) {
-    p.reasons.push_back("not published");
+    p.reasons.push_back(kNotPublished);
     return p;
   }
   p.published = published->digest.str();
-  const auto& l = published->labels;
-  if (label(l, kRecipeDigestLabel).empty()) {
+  RecordedInputs then = inputs_of(published->labels);
+  if (!then.recorded()) {
     p.reasons.push_back("no provenance labels (built before dlimage recorded its inputs)");
     return p;
   }
   DL_ASSIGN_OR_RETURN(auto base_now, bases.of(c.base.ref));
-  std::string base_then = label(l, image::annotation::kBaseDigest);
-  if (base_then != base_now)
-    p.reasons.push_back("base digest changed (" + c.base.ref + ": " + short_digest(base_then) + " -> " +
-                        short_digest(base_now) + ")");
   DL_ASSIGN_OR_RETURN(auto rec, recipe_of(o, c));
-  std::string lock_now = lock_fingerprint(lock, c.ref(), c.pythons);
-  if (rec.wheels.empty()) {
-    // No wheels: the lock has nothing for this cell.
-  } else if (lock_now.empty())
-    p.reasons.push_back("not in the lock (" + (o.lock_file.empty() ? std::string("no --lock") : o.lock_file) +
-                        "): wheels would be resolved");
-  else if (lock_now != label(l, kLockDigestLabel))
-    p.reasons.push_back("lock changed");
-  if (recipe_fingerprint(rec) != label(l, kRecipeDigestLabel)) p.reasons.push_back("recipe changed (" + c.recipe + ")");
+  // No wheels: the lock has nothing for this cell, and nothing to compare.
+  std::string lock_now = rec.wheels.empty() ? "" : lock_fingerprint(lock, c.ref(), c.pythons);
+  p.reasons = input_changes(then, {c.base.ref, base_now, lock_now, recipe_fingerprint(rec)}, c.recipe);
+  if (!rec.wheels.empty() && lock_now.empty())
+    p.reasons.insert(p.reasons.begin() + (then.base_digest != base_now),
+                     "not in the lock (" + (o.lock_file.empty() ? std::string("no --lock") : o.lock_file) +
+                         "): wheels would be resolved");
   return p;
 }
 

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <map>
 
+#include "base/sha256.h"
 #include "base/strings.h"
 #include "builder/attest/attach.h"
 #include "builder/image/image_config.h"
@@ -18,9 +19,12 @@ std::string label(const std::map<std::string, std::string>& l, const std::string
   return it == l.end() ? "" : it->second;
 }
 
-// The linux/amd64 image manifest behind a tag (following an index).
-Result<image::Manifest> image_manifest(registry::RegistryClient& client, const registry::Reference& ref) {
+// The linux/amd64 image manifest behind a tag (following an index), and
+// the digest the tag names (the index's, when it is one).
+Result<image::Manifest> image_manifest(registry::RegistryClient& client, const registry::Reference& ref,
+                                       Digest* tag_digest = nullptr) {
   DL_ASSIGN_OR_RETURN(auto data, client.get_manifest(ref));
+  if (tag_digest) *tag_digest = Digest::of(data.bytes);
   DL_ASSIGN_OR_RETURN(auto doc, image::parse_document(data.bytes, ref.str(), data.media_type));
   if (doc.kind == image::Document::Kind::manifest) return doc.manifest;
   for (auto& m : doc.index.manifests) {
@@ -48,7 +52,9 @@ Result<std::optional<PublishedImage>> published_image(registry::RegistryClient& 
   return std::optional<PublishedImage>(PublishedImage{head->digest, config.config.labels});
 }
 
-Result<std::vector<matrix::Cell>> published_cells(registry::RegistryClient& client, const registry::Reference& repo) {
+Result<std::vector<matrix::Cell>> published_cells(registry::RegistryClient& client, const registry::Reference& repo,
+                                                  const registry::Reference& shown,
+                                                  std::map<std::string, std::string>* digests) {
   DL_ASSIGN_OR_RETURN(auto tags, client.list_tags(repo));
   std::map<std::string, size_t> by_config;  // config digest -> cell index (aliases share it)
   std::vector<matrix::Cell> cells;
@@ -56,7 +62,8 @@ Result<std::vector<matrix::Cell>> published_cells(registry::RegistryClient& clie
   for (auto& tag : tags) {
     if (attest::is_attachment_tag(tag)) continue;
     auto ref = repo.with_tag(tag);
-    DL_ASSIGN_OR_RETURN(auto manifest, image_manifest(client, ref));
+    Digest tag_digest;
+    DL_ASSIGN_OR_RETURN(auto manifest, image_manifest(client, ref, &tag_digest));
     auto key = manifest.config.digest.str();
     if (auto it = by_config.find(key); it != by_config.end()) {
       cells[it->second].tags.push_back(tag);
@@ -68,7 +75,7 @@ Result<std::vector<matrix::Cell>> published_cells(registry::RegistryClient& clie
     if (label(l, "cell").empty()) continue;  // not built by dlimage
     matrix::Cell c;
     c.id = label(l, "cell");
-    c.repo = repo.registry == "docker.io" ? repo.repository : repo.name();
+    c.repo = shown.name();  // canonical, "docker.io/..." even when read through a mirror
     c.framework = label(l, "framework");
     c.version = label(l, "version");
     c.python = label(l, "python");
@@ -90,6 +97,7 @@ Result<std::vector<matrix::Cell>> published_cells(registry::RegistryClient& clie
     c.base.arch = platform.size() == 2 ? platform[1] : config.architecture;
     c.tags.push_back(tag);
     primaries[c.id] = label(l, "tag");
+    if (digests) (*digests)[c.id] = tag_digest.str();
     by_config[key] = cells.size();
     cells.push_back(std::move(c));
   }

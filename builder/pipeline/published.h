@@ -16,7 +16,13 @@
 
 namespace dl::pipeline {
 
-Result<std::vector<matrix::Cell>> published_cells(registry::RegistryClient& client, const registry::Reference& repo);
+// Read from `repo` (a --mirror's host, say), shown as `shown` (the
+// canonical name the user asked for). `digests` (if given) gets each
+// cell's digest by cell id: what its first tag names (aliases of one image
+// share a config, so they are one cell; a tag moved since reads apart).
+Result<std::vector<matrix::Cell>> published_cells(registry::RegistryClient& client, const registry::Reference& repo,
+                                                  const registry::Reference& shown,
+                                                  std::map<std::string, std::string>* digests = nullptr);
 
 // What one tag names: its manifest digest and its image config's labels
 // (the linux/amd64 image of an index). nullopt when the tag does not exist.

@@ -1,6 +1,7 @@
 #include "builder/pipeline/release.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "base/fs.h"
 #include "base/strings.h"
@@ -24,10 +25,9 @@ Result<PushReport> push(const ReleaseOptions& opts, const BuildReport& built, re
   return push_cells(from, built.cells, s.client(), po);
 }
 
-}  // namespace
+std::string strip_oci(const std::string& s) { return starts_with(s, "oci:") ? s.substr(4) : s; }
 
-Result<ReleaseReport> release(const ReleaseOptions& opts, const Progress& progress) {
-  ReleaseReport r;
+Status run_phases(const ReleaseOptions& opts, const Progress& progress, ReleaseReport& r) {
   registry::LazySession session(opts.build.registry);
   std::optional<sign::PrivateKey> sign_key;
   std::optional<sign::PublicKey> verify_key;
@@ -71,8 +71,44 @@ Result<ReleaseReport> release(const ReleaseOptions& opts, const Progress& progre
       DL_ASSIGN_OR_RETURN(r.signature_problems, verify_cell_signatures(r.build.cells, s->client(), *verify_key, 8));
     }
   }
-  if (!opts.report_file.empty())
-    DL_TRY(write_file_atomic(opts.report_file, render_html_report(r.build, r.push ? &*r.push : nullptr)));
+  return {};
+}
+
+}  // namespace
+
+Result<ReleaseReport> release(const ReleaseOptions& opts, const Progress& progress) {
+  ReleaseReport r;
+  r.run = opts.run;
+  r.run.started = utc_now();
+  auto start = std::chrono::steady_clock::now();
+  if (opts.push)
+    r.run.registry = opts.build.registry.push_registry.empty() ? "docker.io (the matrix's references)"
+                                                               : opts.build.registry.push_registry;
+  // What the last run left, read before this one rewrites the layout's index.
+  std::string dir = strip_oci(opts.build.output_layout);
+  if (!opts.previous_results.empty()) {
+    DL_ASSIGN_OR_RETURN(r.previous, previous_from_results(opts.previous_results));
+  } else if (!dir.empty()) {
+    auto prev = previous_from_layout(dir);
+    if (prev.ok()) r.previous = std::move(*prev);  // an unreadable old layout: the build will say why
+  }
+  Status s = run_phases(opts, progress, r);
+  if (!s.ok()) r.error = s.error().message();
+  if (!dir.empty()) {
+    auto d = cell_details(dir, r.build.cells, r.previous, opts.count_sizes || !opts.report_file.empty());
+    if (d.ok())
+      r.details = std::move(*d);
+    else if (s.ok())
+      s = d.error();
+  }
+  r.run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!opts.report_file.empty()) {
+    Status w = write_file_atomic(opts.report_file, render_html_report(r));
+    if (!w.ok() && s.ok()) return w.error();
+    if (!w.ok())
+      return Error(s.error().kind(), s.error().message() + "; the report was not written: " + w.error().message());
+  }
+  if (!s.ok()) return s.error();
   return r;
 }
 

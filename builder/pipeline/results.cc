@@ -29,7 +29,9 @@ const PushedCell* pushed_of(const CellResult& c, const std::optional<PushReport>
 
 Json images_json(const ReleaseReport& rr) {
   auto a = Json::array();
-  for (auto& c : rr.build.cells) {
+  for (size_t i = 0; i < rr.build.cells.size(); ++i) {
+    const CellResult& c = rr.build.cells[i];
+    const CellDetails d = i < rr.details.size() ? rr.details[i] : CellDetails{};
     int fresh = 0, reused = 0, base = 0;
     for (auto& l : c.layers) (l.kind == "base" ? base : l.built ? fresh : reused)++;
     const PushedCell* p = pushed_of(c, rr.push);
@@ -42,11 +44,16 @@ Json images_json(const ReleaseReport& rr) {
                  {"tags", c.cell.refs()},
                  {"framework", c.cell.framework},
                  {"layers", layers},
+                 {"base", {{"ref", d.inputs.base_ref}, {"digest", d.inputs.base_digest}}},
+                 {"inputs", {{"lock_digest", d.inputs.lock_digest}, {"recipe_digest", d.inputs.recipe_digest}}},
                  {"os_packages", c.os_packages},
+                 {"wheels", c.wheels},
                  {"acknowledged_scripts", c.acknowledged_scripts},
                  {"digest", c.manifest.digest.str()},
                  {"media_type", c.manifest.media_type},
                  {"size", c.size},
+                 {"uncompressed_size", d.uncompressed},  // 0: not known
+                 {"changes", d.changes},
                  {"pushed", pushed},
                  {"pushed_tags", pushed ? p->tags : std::vector<std::string>{}},
                  {"layers_new", fresh},
@@ -63,6 +70,9 @@ std::string results_json(const ReleaseReport& rr) {
   Json j;
   j["schema"] = kResultsSchema;
   j["kind"] = "dlimage.build";
+  j["run"] = {{"version", rr.run.version},   {"commit", rr.run.commit},   {"command_line", rr.run.command_line},
+              {"registry", rr.run.registry}, {"started", rr.run.started}, {"seconds", rr.run.seconds}};
+  j["previous"] = rr.previous.source;
   j["images"] = images_json(rr);
   j["dedup"] = {{"images", r.dedup.images},
                 {"logical_bytes", r.dedup.logical_bytes},
@@ -77,6 +87,7 @@ std::string results_json(const ReleaseReport& rr) {
                  {"check_seconds", p->check_seconds},   {"publish_seconds", p->publish_seconds}};
   if (const auto& s = rr.signing) j["signing"] = {{"signed", s->signed_tags}, {"already_signed", s->already}};
   j["failures"] = failures_json(rr.failures);
+  if (!rr.error.empty()) j["error"] = rr.error;
   return j.dump(2) + "\n";
 }
 

@@ -6,9 +6,16 @@
 //
 // Schema 1 (the "schema" field; a reader refuses any other):
 //   {"schema": 1, "kind": "dlimage.build",
+//    "run": {"version", "commit", "command_line", "registry", "started", "seconds"},
+//    "previous": "what the changes are against ("" = nothing)",
 //    "images": [{"id", "tags": [REF...], "digest", "media_type", "size",
+//                "uncompressed_size" (0 = unknown), "base": {"ref", "digest"},
+//                "inputs": {"lock_digest", "recipe_digest"}, "os_packages",
+//                "wheels", "changes": ["unchanged" | reasons],
 //                "pushed", "pushed_tags": [REF...], "layers_*"}],
-//    "dedup": {...}, "phases": [...], "push": {...}, "failures": [...]}
+//    "dedup": {...}, "phases": [...], "push": {...}, "failures": [...],
+//    "error": "what stopped the run" (only when it stopped)}
+// Fields are only ever added within a schema; a reader ignores unknown ones.
 #pragma once
 
 #include <string>

@@ -48,6 +48,12 @@ int Authenticator::token_fetches() const {
   return token_fetches_;
 }
 
+Response Authenticator::refused(const std::string& registry_name, Response resp) {
+  auto cred = creds_.lookup(registry_name);
+  resp.hint = refused_hint(registry_name, cred.ok() ? *cred : Credential{});
+  return resp;
+}
+
 Status Authenticator::ping(const std::string& origin_url) {
   Request req;
   req.method = "GET";
@@ -212,6 +218,8 @@ Result<std::string> Authenticator::authorization(const std::string& registry_nam
         return "Bearer " + it->second.token;
     }
     auto t = fetch_token(*bearer, cred, scopes, origin);
+    if (!t.ok() && (t.error().status() == 401 || t.error().status() == 403))
+      return Error(t.error().kind(), t.error().message() + "; " + refused_hint(registry_name, cred)).with_status(401);
     if (!t.ok()) return t.error();
     std::lock_guard<std::mutex> l(mu_);
     tokens_[key] = *t;
@@ -219,14 +227,22 @@ Result<std::string> Authenticator::authorization(const std::string& registry_nam
   }
   if (find_scheme(st.challenges, "basic")) {
     if (cred.username.empty())
-      return Error(ErrorKind::remote, registry_name +
-                                          " requires basic authentication and no credentials are "
-                                          "configured (docker config: " +
-                                          CredentialStore::default_path() + ")");
+      return Error(ErrorKind::remote, registry_name + " requires basic authentication and there are no credentials (" +
+                                          creds_.describe(registry_name) + "): run `dlimage login " + registry_name +
+                                          "`")
+          .with_status(401);
     return "Basic " + base64_encode(cred.username + ":" + cred.password);
   }
   return Error(ErrorKind::unsupported,
                registry_name + ": unsupported authentication scheme '" + st.challenges.front().scheme + "'");
+}
+
+std::string Authenticator::refused_hint(const std::string& registry_name, const Credential& cred) const {
+  std::string login = "`dlimage login " + registry_name + "`";
+  if (cred.empty())
+    return "sent no credentials (" + creds_.describe(registry_name) +
+           "): if the repository exists and is private, run " + login;
+  return "the registry refused " + creds_.describe(registry_name) + ": check them, or run " + login;
 }
 
 namespace {
@@ -269,7 +285,8 @@ Result<Response> Authenticator::send(const std::string& registry_name, const Req
     auto resp = http_.send(r, sink);
     if (resp.ok() && resp->status == 401 && url_origin(resp->url) != registry_origin)
       return foreign_401(req, *resp, base);
-    if (!resp.ok() || resp->status != 401 || round > 0) return resp;
+    if (!resp.ok() || resp->status != 401) return resp;
+    if (round > 0) return refused(registry_name, std::move(*resp));
     // 401: the origin may have changed its challenge (or a token expired
     // early); learn the challenge from this response and try once more.
     OriginState st;
@@ -278,7 +295,7 @@ Result<Response> Authenticator::send(const std::string& registry_name, const Req
       auto cs = parse_challenges(h);
       st.challenges.insert(st.challenges.end(), cs.begin(), cs.end());
     }
-    if (st.challenges.empty()) return resp;
+    if (st.challenges.empty()) return refused(registry_name, std::move(*resp));
     std::lock_guard<std::mutex> l(mu_);
     origins_[base] = std::move(st);
   }

@@ -47,7 +47,9 @@ class Authenticator {
   // API lives at `registry_base` (e.g. "https://registry-1.docker.io"; ""
   // = the name itself, with req.url's scheme), with credentials for
   // `scopes` when req.url is on that origin. A 401 is answered once with a
-  // fresh token; a streamed body is reopened for that second try.
+  // fresh token; a streamed body is reopened for that second try. A 401
+  // after that carries a hint (Response::hint, in its http_error) naming
+  // the credentials tried and their config file, and `dlimage login`.
   Result<Response> send(const std::string& registry_name, const Request& req, const std::vector<std::string>& scopes,
                         const BodySink& sink = {}, const std::string& registry_base = "");
 
@@ -75,6 +77,10 @@ class Authenticator {
   Result<CachedToken> fetch_token(const Challenge& c, const Credential& cred, const std::vector<std::string>& scopes,
                                   const std::string& origin);
   Status check_realm(const std::string& realm, const std::string& origin, const Credential& cred) const;
+  // A 401 the registry still answers after credentials (or a fresh token)
+  // were tried, with the hint saying which credentials and what to try.
+  Response refused(const std::string& registry_name, Response resp);
+  std::string refused_hint(const std::string& registry_name, const Credential& cred) const;
 
   HttpClient& http_;
   CredentialStore creds_;

@@ -100,20 +100,45 @@ std::string normalize_registry_key(std::string_view key) {
 }
 
 std::string CredentialStore::default_path() {
+  if (const char* f = std::getenv("REGISTRY_AUTH_FILE"); f && *f) return f;
   if (const char* d = std::getenv("DOCKER_CONFIG"); d && *d) return std::string(d) + "/config.json";
   if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.docker/config.json";
   return "";
 }
 
+std::string CredentialStore::describe_default_path() {
+  std::string p = default_path();
+  if (p.empty()) return "no docker config (neither REGISTRY_AUTH_FILE, DOCKER_CONFIG nor HOME is set)";
+  const char* f = std::getenv("REGISTRY_AUTH_FILE");
+  const char* d = std::getenv("DOCKER_CONFIG");
+  return p + (f && *f ? " (from $REGISTRY_AUTH_FILE)" : d && *d ? " (from $DOCKER_CONFIG)" : " (the default)");
+}
+
 Result<CredentialStore> CredentialStore::load_default() {
   std::string p = default_path();
-  if (p.empty()) return CredentialStore();
-  return load(p);
+  CredentialStore store;
+  if (!p.empty()) {
+    DL_ASSIGN_OR_RETURN(store, load(p));
+  }
+  store.described_ = describe_default_path();
+  return store;
+}
+
+std::string CredentialStore::describe(std::string_view registry) const {
+  std::string host = normalize_registry_key(registry);
+  std::string file = described_.empty() ? "no docker config" : described_;
+  if (explicit_.count(host)) return "the credentials given for " + host;
+  if (auto it = helpers_.find(host); it != helpers_.end())
+    return "credential helper docker-credential-" + it->second + " (credHelpers in " + file + ")";
+  if (auths_.count(host)) return "the auths entry for " + host + " in " + file;
+  if (!store_.empty()) return "credential helper docker-credential-" + store_ + " (credsStore in " + file + ")";
+  return "no entry for " + host + " in " + file;
 }
 
 Result<CredentialStore> CredentialStore::load(const std::string& config_path) {
   CredentialStore store;
   store.source_ = config_path;
+  store.described_ = config_path + " (--registry-config)";
   std::error_code ec;
   if (!std::filesystem::exists(config_path, ec)) return store;
   auto text = read_file(config_path);

@@ -1,5 +1,6 @@
-// Registry credentials as Docker keeps them: $DOCKER_CONFIG/config.json
-// (default ~/.docker/config.json) with
+// Registry credentials as Docker keeps them: $REGISTRY_AUTH_FILE (as podman
+// and skopeo read it), else $DOCKER_CONFIG/config.json, else
+// ~/.docker/config.json, with
 //   "auths":       {"host": {"auth": base64(user:pass)} | {"username","password"} | {"identitytoken"}}
 //   "credHelpers": {"host": "NAME"}   -> docker-credential-NAME get
 //   "credsStore":  "NAME"             -> for every host without a helper
@@ -29,9 +30,19 @@ class CredentialStore {
   CredentialStore() = default;  // anonymous everywhere
   // A missing file is an empty store; a malformed one is an error naming it.
   static Result<CredentialStore> load(const std::string& config_path);
-  // $DOCKER_CONFIG/config.json, else $HOME/.docker/config.json.
+  // $REGISTRY_AUTH_FILE, else $DOCKER_CONFIG/config.json, else
+  // $HOME/.docker/config.json.
   static Result<CredentialStore> load_default();
   static std::string default_path();
+  // Which of those default_path() is and why: "/x/config.json (from $DOCKER_CONFIG)".
+  static std::string describe_default_path();
+
+  // The file read, and why it was that one, for messages.
+  const std::string& source() const { return described_; }
+  // Where the credentials for `registry` come from, for an error that
+  // says what to check: "the auths entry for HOST in FILE", "credential
+  // helper docker-credential-NAME", or "no entry for HOST in FILE".
+  std::string describe(std::string_view registry) const;
 
   // Explicit credentials for a registry (e.g. from --creds), which win.
   void set(const std::string& registry, Credential c);
@@ -46,7 +57,8 @@ class CredentialStore {
  private:
   Result<Credential> run_helper(const std::string& name, const std::string& server) const;
 
-  std::string source_;  // config path, for messages
+  std::string source_;     // config path, for messages
+  std::string described_;  // source_ and why it was chosen
   std::map<std::string, Credential> explicit_;
   std::map<std::string, Credential> auths_;     // key: normalised host
   std::map<std::string, std::string> helpers_;  // key: normalised host

@@ -90,6 +90,13 @@ chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --d
 grep -q 'id="grid"' "$work/report-dom.html" || fail "no grid in the rendered report"
 [ "$(grep -o 'data-cell="' "$work/report-dom.html" | wc -l)" = 5 ] || fail "the grid does not show the 5 images"
 [ "$(grep -o 'class="cell pushed"' "$work/report-dom.html" | wc -l)" = 5 ] || fail "statuses missing from the grid"
+# Per image: OS packages and wheels with versions, the base digest, full digests.
+grep -q 'libgomp1 [0-9][^ ]* amd64' "$work/report-dom.html" || fail "no OS packages with versions in the report"
+grep -qF 'numpy 1.19.5 (python3.11)' "$work/report-dom.html" || fail "no wheels with versions in the report"
+for d in $(json "$work/push1.json" "' '.join(i['digest'] for i in d['images'])"); do
+  grep -qF "<code class=\"digest\">$d</code>" "$work/report-dom.html" || fail "report: no full digest $d"
+done
+grep -q '<code class="base-digest">sha256:[0-9a-f]\{64\}</code>' "$work/report-dom.html" || fail "report: no base digest"
 
 step "resolve from what is published (tags + image labels)"
 best() { "$DL" resolve --from "docker://$host/qingcloud/tensorflow" --plain-http "$host" --format tags "$@" | head -1; }
