@@ -256,7 +256,7 @@ TEST(AptLock, RoundTripsAndRefusesBrokenEntries) {
   auto e = parse_apt_lock(bad, "dlimage.lock");
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.error().message(),
-            "dlimage.lock: apt[\"qingcloud/x:1\"]: debs[0]: \"sha256\" (expected 64 lowercase hex digits)");
+            "dlimage.lock: apt[\"qingcloud/x:1\"]: debs[0]: sha256 \"xyz\" (expected 64 lowercase hex digits)");
   bad = text;
   bad.replace(bad.find("pool/main/p/python3/python3_3.11.2-1_amd64.deb"), 5, "../..");
   EXPECT_FALSE(parse_apt_lock(bad, "dlimage.lock").ok());
