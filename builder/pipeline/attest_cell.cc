@@ -1,7 +1,7 @@
 #include "builder/pipeline/attest_cell.h"
 
 #include "base/version.h"
-#include "builder/apt/control.h"
+#include "builder/apt/status.h"
 #include "builder/attest/provenance.h"
 #include "builder/attest/statement.h"
 #include "builder/layer/compress.h"
