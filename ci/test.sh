@@ -6,7 +6,7 @@
 # `ctest --test-dir build -L bench` for those.
 # Each extra step has a switch: DL_FORMAT_CHECK, DL_TIDY, DL_SANITIZE, DL_FUZZ
 # (1 = run, 0 = skip). Formatting is checked by default; .ci/run turns on the
-# sanitizer and fuzz steps.
+# clang-tidy, sanitizer and fuzz steps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
