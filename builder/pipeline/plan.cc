@@ -11,6 +11,7 @@
 #include "builder/layout/layout_store.h"
 #include "builder/pipeline/build.h"
 #include "builder/pipeline/cell_builder.h"
+#include "builder/pipeline/cell_plan.h"
 #include "builder/pipeline/changes.h"
 #include "builder/pipeline/provenance.h"
 #include "builder/pipeline/published.h"
@@ -67,11 +68,11 @@ Result<PlannedCell> plan_cell(const BuildOptions& o, const matrix::Cell& c, cons
     return p;
   }
   DL_ASSIGN_OR_RETURN(auto base_now, bases.of(c.base.ref));
-  DL_ASSIGN_OR_RETURN(auto rec, recipe_of(o, c));
+  DL_ASSIGN_OR_RETURN(auto plan, make_cell_plan(o, c));
   // No wheels: the lock has nothing for this cell, and nothing to compare.
-  std::string lock_now = rec.wheels.empty() ? "" : lock_fingerprint(lock, c.ref(), c.pythons);
-  p.reasons = input_changes(then, {c.base.ref, base_now, lock_now, recipe_fingerprint(rec)}, c.recipe);
-  if (!rec.wheels.empty() && lock_now.empty())
+  std::string lock_now = plan.recipe.wheels.empty() ? "" : lock_fingerprint(lock, c.ref(), c.pythons).label();
+  p.reasons = input_changes(then, {c.base.ref, base_now, lock_now, plan.recipe_digest}, c.recipe);
+  if (!plan.recipe.wheels.empty() && lock_now.empty())
     p.reasons.insert(p.reasons.begin() + (then.base_digest != base_now),
                      "not in the lock (" + (o.lock_file.empty() ? std::string("no --lock") : o.lock_file) +
                          "): wheels would be resolved");
