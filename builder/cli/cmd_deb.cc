@@ -13,6 +13,7 @@
 #include "builder/apt/resolve.h"
 #include "builder/apt/sources.h"
 #include "builder/cli/command.h"
+#include "builder/cli/output_flags.h"
 #include "builder/pipeline/deb_install.h"
 #include "net/http.h"
 
@@ -26,7 +27,8 @@ struct DebOptions {
   std::string arch;
   std::string cache;
   std::string verifier = "gpgv";
-  bool recommends = false, essential = false, offline = false, json = false;
+  bool recommends = false, essential = false, offline = false;
+  OutputOptions out;
   std::vector<std::string> packages;
   std::string root;                        // install
   std::vector<std::string> allow_scripts;  // install
@@ -100,11 +102,14 @@ int resolve(const DebOptions& o) {
   net::HttpClient http;
   auto repos = get(apt::fetch_indexes(sources, fo, http));
   auto pkgs = get(apt::resolve(repos, installed, req));
-  if (o.json) {
+  if (o.out.json) {
     std::cout << to_json(apt::make_lock(repos, pkgs), pkgs).dump(2) << "\n";
     return 0;
   }
-  for (const auto& p : pkgs) std::cout << p.name << " " << p.version << " " << p.arch << "\n";
+  // -q: NAME:ARCH=VERSION, a request that installs exactly these again.
+  for (const auto& p : pkgs)
+    std::cout << (o.out.quiet ? p.name + ":" + p.arch + "=" + p.version : p.name + " " + p.version + " " + p.arch)
+              << "\n";
   return 0;
 }
 
@@ -127,6 +132,17 @@ int install(const DebOptions& o) {
   req.fetch.verifier = o.verifier;
   req.allow_scripts = o.allow_scripts;
   auto r = get(pipeline::install_into_directory(req));
+  if (o.out.json) {
+    auto j = json_document("deb.install");
+    j["root"] = o.root;
+    j["packages"] = nlohmann::ordered_json::array();
+    for (const auto& p : r.report.packages)
+      j["packages"].push_back({{"name", p.name}, {"version", p.version}, {"arch", p.arch}});
+    j["not_run"] = r.report.acknowledged;  // maintainer scripts skipped by --allow-script
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  if (o.out.quiet) return 0;
   for (const auto& p : r.report.packages) std::cout << p.name << " " << p.version << " " << p.arch << "\n";
   for (const auto& s : r.report.acknowledged) std::cout << "not run (allow_scripts): " << s << "\n";
   return 0;
@@ -151,7 +167,9 @@ Registration reg("deb", "Debian packages from apt repositories, without apt", []
   res->add_option("--cache", o->cache, "download cache (default ~/.cache/dlimage)");
   res->add_flag("--offline", o->offline, "use only the cache");
   res->add_option("--verifier", o->verifier, "signature checker: gpgv or sqv")->capture_default_str();
-  res->add_flag("--json", o->json, "print JSON with filenames, sizes, sha256 and the InRelease digests (lock data)");
+  res->add_flag("--json", o->out.json,
+                "print JSON with filenames, sizes, sha256 and the InRelease digests (lock data)");
+  res->add_flag("-q,--quiet", o->out.quiet, "print NAME:ARCH=VERSION per package (a request for exactly these)");
   res->add_option("packages", o->packages, "NAME[:ARCH][=VERSION]...")->required();
   CLI::App* ins = app.add_subcommand("install", "Install packages into a directory, merging with its dpkg database");
   ins->add_option("--root", o->root, "the tree to install into (created if missing)")->required();
@@ -167,6 +185,7 @@ Registration reg("deb", "Debian packages from apt repositories, without apt", []
   ins->add_flag("--offline", o->offline, "use only the cache");
   ins->add_option("--verifier", o->verifier, "signature checker: gpgv or sqv")->capture_default_str();
   ins->add_option("packages", o->packages, "NAME[:ARCH][=VERSION] or FILE.deb ...");
+  o->out.add_to(*ins);
   return [o, res, ins]() -> int {
     if (res->parsed()) return resolve(*o);
     if (ins->parsed()) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "builder/cli/command.h"
+#include "builder/cli/output_flags.h"
 #include "builder/cli/wheel_resolve.h"
 #include "builder/pypa/tags.h"
 #include "builder/pypa/wheel_filename.h"
@@ -25,6 +26,7 @@ struct WheelOptions {
   std::string root;
   bool allow_missing = false;
   std::vector<std::string> wheels;
+  OutputOptions out;
 };
 
 // The target interpreter: --python X.Y[.Z], --abi, --glibc, --arch.
@@ -61,12 +63,22 @@ int install(const WheelOptions& o) {
   }
   wheel::DirectorySink sink(o.root);
   auto done = get(wheel::install_inspected(std::move(inspected), layout, sink));
+  if (o.out.json) {
+    auto j = json_document("wheel.install");
+    j["root"] = o.root;
+    j["installed"] = nlohmann::ordered_json::array();
+    for (auto& w : done)
+      j["installed"].push_back({{"name", w.name}, {"version", w.version}, {"files", w.files}, {"bytes", w.bytes}});
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  if (o.out.quiet) return 0;
   for (auto& w : done)
     std::cout << "installed " << w.name << " " << w.version << " (" << w.files << " files, " << w.bytes << " bytes)\n";
   return 0;
 }
 
-int inspect(const std::string& path) {
+int inspect(const std::string& path, const OutputOptions& out) {
   auto w = get(wheel::inspect_wheel(path));
   auto fn = get(pypa::parse_wheel_filename(w.filename));
   nlohmann::ordered_json j;
@@ -88,15 +100,24 @@ int inspect(const std::string& path) {
   j["entry_points"] = eps;
   j["files"] = w.entries.size();
   j["unpacked_size"] = w.total_size;
+  if (out.quiet) {  // JSON is its only other form: --json changes nothing
+    std::cout << w.name << " " << w.version << "\n";
+    return 0;
+  }
   std::cout << j.dump(2) << "\n";
   return 0;
 }
 
-int verify(const std::vector<std::string>& paths) {
+int verify(const std::vector<std::string>& paths, const OutputOptions& out) {
+  auto j = json_document("wheel.verify");
+  j["wheels"] = nlohmann::ordered_json::array();
   for (auto& p : paths) {
-    auto w = get(wheel::verify_wheel(p));
-    std::cout << w.filename << ": OK (" << w.entries.size() << " files verified against RECORD)\n";
+    auto w = get(wheel::verify_wheel(p));  // the first bad wheel is the error (exit 1)
+    j["wheels"].push_back({{"filename", w.filename}, {"files", w.entries.size()}, {"ok", true}});
+    if (!out.json && !out.quiet)
+      std::cout << w.filename << ": OK (" << w.entries.size() << " files verified against RECORD)\n";
   }
+  if (out.json) std::cout << j.dump(2) << "\n";
   return 0;
 }
 
@@ -119,17 +140,22 @@ Registration reg(
       inst->add_option("--root", o->root, "Image root directory")->required();
       inst->add_flag("--allow-missing", o->allow_missing, "Install even if a Requires-Dist is not met by the set");
       inst->add_option("wheels", o->wheels, "Wheel files")->required()->check(CLI::ExistingFile);
+      o->out.add_to(*inst);
       CLI::App* insp = app.add_subcommand("inspect", "Print a wheel's name, version, tags and requirements as JSON");
       insp->add_option("wheel", *inspect_path, "Wheel file")->required();
+      auto insp_out = std::make_shared<OutputOptions>();
+      insp_out->add_to(*insp);
       CLI::App* ver = app.add_subcommand("verify", "Check every file of each wheel against its RECORD");
       auto verify_paths = std::make_shared<std::vector<std::string>>();
       ver->add_option("wheels", *verify_paths, "Wheel files")->required();
+      auto ver_out = std::make_shared<OutputOptions>();
+      ver_out->add_to(*ver);
       auto resolve_cmds = add_wheel_resolve_commands(app);
       return [=]() -> int {
         if (int rc = resolve_cmds(); rc >= 0) return rc;
         if (inst->parsed()) return install(*o);
-        if (insp->parsed()) return inspect(*inspect_path);
-        return verify(*verify_paths);
+        if (insp->parsed()) return inspect(*inspect_path, *insp_out);
+        return verify(*verify_paths, *ver_out);
       };
     });
 

@@ -6,8 +6,10 @@
 #include <memory>
 
 #include "builder/cli/command.h"
+#include "builder/cli/output_flags.h"
 #include "builder/cli/wheel_resolve.h"
 #include "builder/resolve/resolver.h"
+#include "net/url.h"
 
 namespace dl::cli {
 namespace {
@@ -16,6 +18,7 @@ struct ResolveArgs {
   std::string python = "3.6", abi, glibc = "2.17", variant, cache, dest;
   std::vector<std::string> indexes, wheels, requirements;
   bool pre = false, stats = false;
+  OutputOptions out;
 };
 
 int run_resolve(const ResolveArgs& a) {
@@ -42,7 +45,22 @@ int run_resolve(const ResolveArgs& a) {
                                  std::filesystem::copy_options::overwrite_existing);
     }
   }
-  std::cout << resolve::format_pins(r);
+  if (a.out.json) {
+    auto j = json_document("wheel.resolve");
+    j["python"] = a.python;
+    j["pins"] = nlohmann::ordered_json::array();
+    for (auto& p : r.pins)
+      j["pins"].push_back({{"name", p.name},
+                           {"version", p.version},
+                           {"filename", p.file.filename},
+                           {"url", net::strip_secrets(p.file.url)},
+                           {"sha256", p.file.sha256}});
+    std::cout << j.dump(2) << "\n";
+  } else if (a.out.quiet) {
+    for (auto& p : r.pins) std::cout << p.name << "==" << p.version << "\n";  // a requirements.txt
+  } else {
+    std::cout << resolve::format_pins(r);
+  }
   if (a.stats)
     std::cerr << "dlimage: " << r.pins.size() << " wheels in " << r.rounds << " rounds, " << r.backtracks
               << " backtracks; " << index->stats().str() << "\n";
@@ -51,7 +69,15 @@ int run_resolve(const ResolveArgs& a) {
 
 int run_tags(const ResolveArgs& a) {
   auto env = get(resolve::Environment::make(a.python, a.abi, a.glibc));
-  for (auto& t : pypa::supported_tags(env.interpreter)) std::cout << t.str() << "\n";
+  auto tags = pypa::supported_tags(env.interpreter);
+  if (a.out.json) {
+    auto j = json_document("wheel.tags");
+    j["tags"] = nlohmann::ordered_json::array();
+    for (auto& t : tags) j["tags"].push_back(t.str());
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  for (auto& t : tags) std::cout << t.str() << "\n";  // -q: the same lines, nothing else to drop
   return 0;
 }
 
@@ -73,10 +99,12 @@ std::function<int()> add_wheel_resolve_commands(CLI::App& wheel) {
   res->add_flag("--pre", a->pre, "Allow pre-releases");
   res->add_flag("--stats", a->stats, "Print rounds, backtracks and metadata fetches to stderr");
   res->add_option("requirements", a->requirements, "PEP 508 requirements")->required();
+  a->out.add_to(*res);
   CLI::App* tags = wheel.add_subcommand("tags", "Print the supported wheel tags in pip's priority order");
   tags->add_option("--python", a->python, "Target Python X.Y")->capture_default_str();
   tags->add_option("--abi", a->abi, "Target ABI (default: CPython's for --python)");
   tags->add_option("--glibc", a->glibc, "Target glibc version (\"\" = none)")->capture_default_str();
+  a->out.add_to(*tags);
   return [=]() -> int {
     if (res->parsed()) return run_resolve(*a);
     if (tags->parsed()) return run_tags(*a);
