@@ -104,7 +104,8 @@ import sys
 t0, t1, t2, t3, t4, t5 = map(float, sys.argv[1:7])
 a, b, l1, l2, n_dl, n_mm = sys.argv[7:13]
 dl, mm, img = t1 - t0, t3 - t2, t5 - t4
-print(f"rootfs_bench: Essential + python3, warm caches, no network, same run:")
+import os
+print(f"rootfs_bench: Essential + python3, warm caches, no network, same run (load average {os.getloadavg()[0]:.1f}):")
 print(f"  dlimage deb install --offline: {dl:.2f} s ({n_dl} packages)")
 print(f"  mmdebstrap --variant=essential --format=directory (apt lists + .debs synced in): {mm:.2f} s ({n_mm} .debs)")
 print(f"  ratio mmdebstrap/dlimage: {mm/dl:.1f}x (goal >= 5x): {'met' if mm / dl >= 5 else 'MISSED'}")

@@ -42,6 +42,7 @@ inline std::vector<FakeDeb> archive() {
 struct Fixture {
   std::unique_ptr<LocalRepo> repo;
   std::string uri, keyring;
+  std::string etc_apt, apt_verifier;  // BuildOptions' (--etc-apt, --apt-verifier); "" = default
   TempDir dir{"dl-build-os"};
 
   explicit Fixture(const std::vector<FakeDeb>& debs = archive()) { serve(debs); }
@@ -104,6 +105,8 @@ struct Fixture {
     o.base_layouts = bases;
     o.cache_dir = (dir.path() / "cache").string();
     o.source_date_epoch = 1700000000;
+    if (!etc_apt.empty()) o.etc_apt = etc_apt;
+    if (!apt_verifier.empty()) o.apt_verifier = apt_verifier;
     registry::LazySession session(o.registry);
     return pipeline::build(o, session);
   }

@@ -189,6 +189,89 @@ TEST(BuildOs, ADebThatDoesNotMatchItsIndexIsRefused) {
   EXPECT_EQ(m.find('\n'), std::string::npos) << m;
 }
 
+// A correctly signed repository whose index lists a hostile or corrupt
+// .deb (the digest matches: only the content is bad; a truncated one is
+// refused by digest, ADebThatDoesNotMatchItsIndexIsRefused, and by the
+// reader, deb_test.cc). The build stops with
+// one line naming the cell and the package's URL, and leaves nothing: no
+// tag, no layer blob, no temp file in the layout.
+TEST(BuildOs, AHostileOrTruncatedDebThatMatchesItsIndexLeavesNothing) {
+  std::string craft = std::string(DL_SOURCE_DIR) + "/tests/fixtures/debs/craft_deb.py ";
+  struct Case {
+    std::string kind, package, message;
+  };
+  for (const Case& c : {Case{"dotdot", "evil-dotdot", "path './etc/../../evil' in data.tar climbs out with '..'"},
+                        Case{"slip", "evil-slip", "would be written through the package's own symlink 'etc/link'"},
+                        Case{"corrupt", "python3", "truncated or corrupt"}}) {
+    SCOPED_TRACE(c.kind);
+    Fixture f;
+    fs::path pool = f.repo->root() / "pool" / "main";
+    std::string file = c.kind == "corrupt" ? "python3_3.11.2-1.deb" : c.package + "_1.0.deb";
+    if (c.kind == "corrupt") {
+      // data.tar.gz, the last member, damaged where apt-ftparchive (which
+      // reads the control member) does not look.
+      auto bytes = read_file(pool / file);
+      ASSERT_TRUE(bytes.ok());
+      std::string broken = *bytes;
+      for (size_t i = broken.size() - 40; i < broken.size() - 8; ++i) broken[i] = char(~broken[i]);
+      ASSERT_TRUE(write_file_atomic(pool / file, broken).ok());
+    } else {
+      auto r = test::run({"sh", "-c", craft + (pool / file).string() + " " + c.package + " " + c.kind});
+      ASSERT_TRUE(r.ok() && r->ok());
+    }
+    f.repo->reindex();
+    f.write("scratch", c.kind == "corrupt" ? "python3" : "python3, " + c.package);
+    auto r = f.build();
+    ASSERT_FALSE(r.ok());
+    const std::string& m = r.error().message();
+    EXPECT_TRUE(starts_with(m, "test/app:1: ")) << m;
+    EXPECT_NE(m.find(f.uri + "/pool/main/" + file), std::string::npos) << m;
+    EXPECT_NE(m.find(c.message), std::string::npos) << m;
+    EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+    std::vector<std::string> left;
+    if (fs::exists(f.out()))
+      for (const auto& e : fs::recursive_directory_iterator(f.out()))
+        if (e.is_regular_file() && e.path().filename() != "oci-layout" && e.path().filename() != "index.json" &&
+            e.path().filename() != "index.json.lock")
+          left.push_back(fs::relative(e.path(), f.out()).string());
+    EXPECT_TRUE(left.empty()) << join(left, ", ");
+    if (fs::exists(f.out() / "index.json")) {
+      EXPECT_EQ(read_file(f.out() / "index.json")->find("test/app"), std::string::npos);
+    }
+  }
+}
+
+// apt: sections without sources read the apt configuration of --etc-apt
+// (default /etc/apt, as `dlimage deb` does), checked by --apt-verifier.
+TEST(BuildOs, WithoutSourcesTheAptConfigurationOfEtcAptIsUsed) {
+  Fixture f;
+  f.write("scratch", "python3");
+  std::string m = *read_file(f.matrix());
+  auto a = m.find("    apt:\n"), b = m.find("\npythons:\n");
+  ASSERT_TRUE(a != std::string::npos && b != std::string::npos) << m;
+  ASSERT_TRUE(write_file_atomic(f.matrix(), m.substr(0, a) + m.substr(b + 1)).ok());
+  fs::path etc = f.dir.path() / "etc-apt";
+  ASSERT_TRUE(ensure_dir(etc / "sources.list.d").ok());
+  ASSERT_TRUE(write_file_atomic(etc / "sources.list.d" / "test.list",
+                                "deb [signed-by=" + f.keyring + "] " + f.uri + " stable main\n")
+                  .ok());
+  f.etc_apt = etc.string();
+  for (const char* verifier : {"gpgv", "sqv"}) {
+    f.apt_verifier = verifier;
+    fs::remove_all(f.out());
+    fs::remove_all(f.dir.path() / "cache");
+    auto r = f.build();
+    ASSERT_TRUE(r.ok()) << verifier << ": " << r.error().message();
+    EXPECT_EQ(r->cells[0].layers.size(), 1u);
+  }
+  // An empty configuration: no sources at all is an error naming the image.
+  ASSERT_TRUE(write_file_atomic(etc / "sources.list.d" / "test.list", "").ok());
+  fs::remove_all(f.out());
+  auto r = f.build();
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(starts_with(r.error().message(), "test/app:1: ")) << r.error().message();
+}
+
 TEST(BuildOs, AMissingInterpreterIsStillAnError) {
   Fixture f;
   f.write("scratch", "libgomp1");  // no python3
