@@ -12,6 +12,7 @@
 #include "builder/apt/lock.h"
 #include "builder/apt/resolve.h"
 #include "builder/apt/sources.h"
+#include "builder/cli/build_flags.h"
 #include "builder/cli/command.h"
 #include "builder/cli/output_flags.h"
 #include "builder/pipeline/deb_install.h"
@@ -32,6 +33,7 @@ struct DebOptions {
   std::vector<std::string> packages;
   std::string root;                        // install
   std::vector<std::string> allow_scripts;  // install
+  std::int64_t source_date_epoch = 0;      // install
 };
 
 std::string host_arch() {
@@ -131,6 +133,9 @@ int install(const DebOptions& o) {
   req.fetch.offline = o.offline;
   req.fetch.verifier = o.verifier;
   req.allow_scripts = o.allow_scripts;
+  req.source_date_epoch = o.source_date_epoch;
+  if (const char* e = std::getenv("SOURCE_DATE_EPOCH"); e && req.source_date_epoch == 0)
+    req.source_date_epoch = get(parse_epoch(e, "SOURCE_DATE_EPOCH"));
   auto r = get(pipeline::install_into_directory(req));
   if (o.out.json) {
     auto j = json_document("deb.install");
@@ -181,6 +186,9 @@ Registration reg("deb", "Debian packages from apt repositories, without apt", []
   ins->add_flag("--recommends", o->recommends, "also install Recommends");
   ins->add_flag("--essential", o->essential, "also install every Essential: yes package (a tree from nothing)");
   ins->add_option("--allow-script", o->allow_scripts, "PKG or PKG/SCRIPT: install without reproducing its script");
+  ins->add_option("--source-date-epoch", o->source_date_epoch,
+                  "upper bound for every file time, and the time of generated files (default $SOURCE_DATE_EPOCH, "
+                  "else 0), as in a layer");
   ins->add_option("--cache", o->cache, "download cache (default ~/.cache/dlimage)");
   ins->add_flag("--offline", o->offline, "use only the cache");
   ins->add_option("--verifier", o->verifier, "signature checker: gpgv or sqv")->capture_default_str();
