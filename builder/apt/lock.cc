@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/json_fields.h"
 #include "base/sha256.h"
 #include "base/strings.h"
 #include "net/url.h"
@@ -13,6 +14,10 @@ namespace dl::apt {
 namespace {
 
 using json = nlohmann::json;
+using json_fields::bool_at;
+using json_fields::known_keys;
+using json_fields::string_at;
+using json_fields::strings_at;
 
 std::string spec_text(const PackageSpec& p) {
   return p.name + (p.arch.empty() ? "" : ":" + p.arch) + (p.version.empty() ? "" : "=" + p.version);
@@ -29,49 +34,18 @@ std::string source_line(const Source& s) {
   return line;
 }
 
-Result<std::string> get_string(const json& o, const char* key, const std::string& where) {
-  if (!o.contains(key) || !o[key].is_string()) return invalid(where + ": missing \"" + key + "\" (expected a string)");
-  return o[key].get<std::string>();
-}
-
-Result<std::vector<std::string>> get_strings(const json& o, const char* key, const std::string& where) {
-  std::vector<std::string> out;
-  if (!o.contains(key) || !o[key].is_array()) return invalid(where + ": missing \"" + key + "\" (expected a list)");
-  for (const auto& v : o[key]) {
-    if (!v.is_string()) return invalid(where + ": \"" + key + "\" (expected strings only)");
-    out.push_back(v.get<std::string>());
-  }
-  return out;
-}
-
-Result<bool> get_bool(const json& o, const char* key, const std::string& where) {
-  if (!o.contains(key) || !o[key].is_boolean())
-    return invalid(where + ": missing \"" + key + "\" (expected true or false)");
-  return o[key].get<bool>();
-}
-
-Status known_keys(const json& o, const std::vector<std::string>& keys, const std::string& where) {
-  for (const auto& [k, _] : o.items())
-    if (std::find(keys.begin(), keys.end(), k) == keys.end())
-      return invalid(where + ": unknown key \"" + k + "\" (expected " + join(keys, ", ") + ")");
-  return {};
-}
-
 Result<LockedDeb> parse_deb(const json& d, const std::string& where) {
   if (!d.is_object()) return invalid(where + ": expected an object");
   DL_TRY(known_keys(d, {"arch", "filename", "name", "sha256", "size", "url", "version"}, where));
   LockedDeb x;
-  DL_ASSIGN_OR_RETURN(x.name, get_string(d, "name", where));
-  DL_ASSIGN_OR_RETURN(x.version, get_string(d, "version", where));
-  DL_ASSIGN_OR_RETURN(x.arch, get_string(d, "arch", where));
-  DL_ASSIGN_OR_RETURN(x.filename, get_string(d, "filename", where));
-  DL_ASSIGN_OR_RETURN(x.sha256, get_string(d, "sha256", where));
-  DL_ASSIGN_OR_RETURN(x.url, get_string(d, "url", where));
-  if (!d.contains("size") || !d["size"].is_number_unsigned())
-    return invalid(where + ": missing \"size\" (expected bytes)");
-  x.size = d["size"].get<std::uint64_t>();
-  if (x.sha256.size() != 64 || x.sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
-    return invalid(where + ": \"sha256\" (expected 64 lowercase hex digits)");
+  DL_ASSIGN_OR_RETURN(x.name, string_at(d, "name", where));
+  DL_ASSIGN_OR_RETURN(x.version, string_at(d, "version", where));
+  DL_ASSIGN_OR_RETURN(x.arch, string_at(d, "arch", where));
+  DL_ASSIGN_OR_RETURN(x.filename, string_at(d, "filename", where));
+  DL_ASSIGN_OR_RETURN(x.sha256, string_at(d, "sha256", where));
+  DL_ASSIGN_OR_RETURN(x.url, string_at(d, "url", where));
+  DL_ASSIGN_OR_RETURN(x.size, json_fields::uint_at(d, "size", where, "bytes"));
+  DL_TRY(json_fields::check_sha256_hex(x.sha256, where));
   if (x.filename.empty() || x.filename.front() == '/' || x.filename.find("..") != std::string::npos)
     return invalid(where + ": \"filename\" " + x.filename + " (expected a relative pool path without '..')");
   return x;
@@ -81,12 +55,12 @@ Result<LockedImage> parse_image(const json& e, const std::string& where) {
   if (!e.is_object()) return invalid(where + ": expected an object");
   DL_TRY(known_keys(e, {"arch", "base", "debs", "essential", "recommends", "releases", "request", "sources"}, where));
   LockedImage img;
-  DL_ASSIGN_OR_RETURN(img.inputs.arch, get_string(e, "arch", where));
-  DL_ASSIGN_OR_RETURN(img.inputs.base, get_string(e, "base", where));
-  DL_ASSIGN_OR_RETURN(img.inputs.essential, get_bool(e, "essential", where));
-  DL_ASSIGN_OR_RETURN(img.inputs.recommends, get_bool(e, "recommends", where));
-  DL_ASSIGN_OR_RETURN(img.inputs.request, get_strings(e, "request", where));
-  DL_ASSIGN_OR_RETURN(img.inputs.sources, get_strings(e, "sources", where));
+  DL_ASSIGN_OR_RETURN(img.inputs.arch, string_at(e, "arch", where));
+  DL_ASSIGN_OR_RETURN(img.inputs.base, string_at(e, "base", where));
+  DL_ASSIGN_OR_RETURN(img.inputs.essential, bool_at(e, "essential", where));
+  DL_ASSIGN_OR_RETURN(img.inputs.recommends, bool_at(e, "recommends", where));
+  DL_ASSIGN_OR_RETURN(img.inputs.request, strings_at(e, "request", where));
+  DL_ASSIGN_OR_RETURN(img.inputs.sources, strings_at(e, "sources", where));
   if (!e.contains("releases") || !e["releases"].is_array())
     return invalid(where + ": missing \"releases\" (expected a list)");
   for (size_t i = 0; i < e["releases"].size(); ++i) {
@@ -95,8 +69,8 @@ Result<LockedImage> parse_image(const json& e, const std::string& where) {
     if (!r.is_object()) return invalid(w + ": expected an object");
     DL_TRY(known_keys(r, {"sha256", "url"}, w));
     LockedRelease rel;
-    DL_ASSIGN_OR_RETURN(rel.url, get_string(r, "url", w));
-    DL_ASSIGN_OR_RETURN(rel.sha256, get_string(r, "sha256", w));
+    DL_ASSIGN_OR_RETURN(rel.url, string_at(r, "url", w));
+    DL_ASSIGN_OR_RETURN(rel.sha256, string_at(r, "sha256", w));
     img.lock.releases.push_back(rel);
   }
   if (!e.contains("debs") || !e["debs"].is_array()) return invalid(where + ": missing \"debs\" (expected a list)");

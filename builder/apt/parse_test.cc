@@ -4,27 +4,29 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
-#include "builder/apt/control.h"
 #include "builder/apt/fetch.h"
 #include "builder/apt/lock.h"
 #include "builder/apt/sources.h"
 #include "builder/apt/spec.h"
+#include "builder/apt/status.h"
+#include "builder/deb/deb822.h"
 
 namespace dl::apt {
 namespace {
 
 TEST(Control, ParagraphsContinuationsAndLines) {
-  auto r = parse_control("Package: a\nDescription: x\n more\n .\n end\n\n\nPackage: b\nVersion: 1\n", "P");
+  auto r = deb::parse_deb822("Package: a\nDescription: x\n more\n .\n end\n\n\nPackage: b\nVersion: 1\n", "P");
   ASSERT_TRUE(r.ok()) << r.error().message();
   ASSERT_EQ(r->size(), 2u);
-  EXPECT_EQ((*r)[0].get("description"), "x\nmore\n\nend");
+  EXPECT_EQ((*r)[0].folded("description"), "x\nmore\n\nend");
+  EXPECT_EQ((*r)[0].get("description"), "x\n more\n .\n end");
   EXPECT_EQ((*r)[1].line, 8);
   EXPECT_EQ((*r)[1].get("VERSION"), "1");
-  auto bad = parse_control("Package: a\nbroken line\n", "Packages");
+  auto bad = deb::parse_deb822("Package: a\nbroken line\n", "Packages");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().message().rfind("Packages:2: ", 0), 0u) << bad.error().message();
-  EXPECT_FALSE(parse_control(" leading\n", "f").ok());
-  EXPECT_FALSE(parse_control("A: 1\n\nB: 2\n\nC: 3\n", "f", 2).ok());
+  EXPECT_FALSE(deb::parse_deb822(" leading\n", "f").ok());
+  EXPECT_FALSE(deb::parse_deb822("A: 1\n\nB: 2\n\nC: 3\n", "f", {.max_paragraphs = 2}).ok());
 }
 
 TEST(Status, KeepsPresentPackagesAndTheirText) {
@@ -254,7 +256,7 @@ TEST(AptLock, RoundTripsAndRefusesBrokenEntries) {
   auto e = parse_apt_lock(bad, "dlimage.lock");
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.error().message(),
-            "dlimage.lock: apt[\"qingcloud/x:1\"]: debs[0]: \"sha256\" (expected 64 lowercase hex digits)");
+            "dlimage.lock: apt[\"qingcloud/x:1\"]: debs[0]: sha256 \"xyz\" (expected 64 lowercase hex digits)");
   bad = text;
   bad.replace(bad.find("pool/main/p/python3/python3_3.11.2-1_amd64.deb"), 5, "../..");
   EXPECT_FALSE(parse_apt_lock(bad, "dlimage.lock").ok());

@@ -2,8 +2,8 @@
 #include <ctime>
 
 #include "base/strings.h"
-#include "builder/apt/control.h"
 #include "builder/apt/fetch.h"
+#include "builder/deb/deb822.h"
 
 namespace dl::apt {
 
@@ -14,10 +14,10 @@ const ReleaseFile::Entry* ReleaseFile::find(std::string_view path) const {
 }
 
 Result<ReleaseFile> parse_release(std::string_view text, const std::string& url) {
-  auto paras = parse_control(text, url, 1);
+  auto paras = deb::parse_deb822(text, url, {.max_paragraphs = 1});
   if (!paras.ok()) return Error(ErrorKind::integrity, paras.error().message());
   if (paras->empty()) return Error(ErrorKind::integrity, url + ": empty Release file");
-  const Paragraph& p = (*paras)[0];
+  const deb::Paragraph& p = (*paras)[0];
   ReleaseFile r;
   r.suite = p.get("Suite");
   r.codename = p.get("Codename");
@@ -29,7 +29,7 @@ Result<ReleaseFile> parse_release(std::string_view text, const std::string& url)
     if (!w.empty()) r.architectures.push_back(w);
   for (auto& w : split(p.get("Components"), ' '))
     if (!w.empty()) r.components.push_back(w);
-  for (const auto& line : split(p.get("SHA256"), '\n')) {
+  for (const auto& line : split(p.folded("SHA256"), '\n')) {
     std::vector<std::string> w;
     for (auto& x : split(line, ' '))
       if (!x.empty()) w.push_back(x);

@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "base/result.h"
-#include "builder/apt/control.h"
 #include "builder/apt/fetch.h"
 #include "builder/apt/spec.h"
+#include "builder/apt/status.h"
 
 namespace dl::apt {
 

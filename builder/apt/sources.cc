@@ -5,7 +5,7 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
-#include "builder/apt/control.h"
+#include "builder/deb/deb822.h"
 
 namespace dl::apt {
 
@@ -98,7 +98,7 @@ bool weakening(std::string_view f) {
 }  // namespace
 
 Result<std::vector<Source>> parse_deb822_sources(std::string_view text, const std::string& file) {
-  DL_ASSIGN_OR_RETURN(auto paras, parse_control(text, file, 4096));
+  DL_ASSIGN_OR_RETURN(auto paras, deb::parse_deb822(text, file, {.max_paragraphs = 4096}));
   std::vector<Source> out;
   for (const auto& p : paras) {
     std::string where = loc(file, p.line);
@@ -126,7 +126,7 @@ Result<std::vector<Source>> parse_deb822_sources(std::string_view text, const st
     s.suites = words(p.get("Suites"));
     s.components = words(p.get("Components"));
     s.architectures = words(p.get("Architectures"));
-    set_signed_by(s, p.get("Signed-By"));
+    set_signed_by(s, p.folded("Signed-By"));
     DL_TRY(check_source(s, where));
     out.push_back(std::move(s));
   }

@@ -13,35 +13,52 @@ bool iequal(std::string_view a, std::string_view b) {
 }
 }  // namespace
 
-std::string Paragraph::get(std::string_view name) const {
-  for (const auto& [k, v] : fields)
-    if (iequal(k, name)) return v;
-  return "";
+const Field* Paragraph::find(std::string_view name) const {
+  for (const auto& f : fields)
+    if (iequal(f.name, name)) return &f;
+  return nullptr;
 }
 
-bool Paragraph::has(std::string_view name) const {
-  for (const auto& f : fields)
-    if (iequal(f.first, name)) return true;
-  return false;
+std::string Paragraph::get(std::string_view name) const {
+  const Field* f = find(name);
+  return f ? f->value : std::string();
 }
+
+std::string Paragraph::folded(std::string_view name) const {
+  std::string out;
+  bool first = true;
+  for (const auto& text : split(get(name), '\n')) {
+    std::string_view l = text;
+    if (!first) {
+      out += '\n';
+      if (!l.empty() && (l[0] == ' ' || l[0] == '\t')) l.remove_prefix(1);
+      if (l == ".") l = {};
+    }
+    out.append(l);
+    first = false;
+  }
+  return trim(out);
+}
+
+bool Paragraph::has(std::string_view name) const { return find(name) != nullptr; }
 
 void Paragraph::set(std::string_view name, std::string value) {
-  for (auto& [k, v] : fields)
-    if (iequal(k, name)) {
-      v = std::move(value);
+  for (auto& f : fields)
+    if (iequal(f.name, name)) {
+      f.value = std::move(value);
       return;
     }
-  fields.emplace_back(std::string(name), std::move(value));
+  fields.push_back(Field{std::string(name), std::move(value), 0});
 }
 
 void Paragraph::erase(std::string_view name) {
-  std::erase_if(fields, [&](const auto& f) { return iequal(f.first, name); });
+  std::erase_if(fields, [&](const Field& f) { return iequal(f.name, name); });
 }
 
 Result<std::vector<Paragraph>> parse_deb822(std::string_view text, std::string_view what, const Deb822Limits& limits) {
   std::vector<Paragraph> out;
   Paragraph cur;
-  size_t line_no = 0;
+  int line_no = 0;
   auto where = [&] { return std::string(what) + ":" + std::to_string(line_no) + ": "; };
   auto flush = [&]() -> Status {
     if (cur.fields.empty()) return {};
@@ -62,12 +79,12 @@ Result<std::vector<Paragraph>> parse_deb822(std::string_view text, std::string_v
       DL_TRY(flush());
       continue;
     }
-    if (line[0] == '#' && cur.fields.empty()) continue;  // comments (sources files) only between fields
+    if (line[0] == '#') continue;
     if (line[0] == ' ' || line[0] == '\t') {
       if (cur.fields.empty()) return invalid(where() + "continuation line before any field");
-      std::string& v = cur.fields.back().second;
+      std::string& v = cur.fields.back().value;
       if (v.size() + line.size() > limits.max_field_bytes)
-        return invalid(where() + "field '" + cur.fields.back().first + "' is longer than " +
+        return invalid(where() + "field '" + cur.fields.back().name + "' is longer than " +
                        std::to_string(limits.max_field_bytes) + " bytes");
       v += "\n";
       v += line;
@@ -83,7 +100,11 @@ Result<std::vector<Paragraph>> parse_deb822(std::string_view text, std::string_v
     // Leading blanks go; trailing ones are kept, as dpkg keeps them.
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && (value[0] == ' ' || value[0] == '\t')) value.remove_prefix(1);
-    cur.fields.emplace_back(std::move(name), std::string(value));
+    if (value.size() > limits.max_field_bytes)
+      return invalid(where() + "field '" + name + "' is longer than " + std::to_string(limits.max_field_bytes) +
+                     " bytes");
+    if (cur.fields.empty()) cur.line = line_no;
+    cur.fields.push_back(Field{std::move(name), std::string(value), line_no});
   }
   DL_TRY(flush());
   return out;
@@ -91,11 +112,11 @@ Result<std::vector<Paragraph>> parse_deb822(std::string_view text, std::string_v
 
 std::string render(const Paragraph& p) {
   std::string s;
-  for (const auto& [k, v] : p.fields) {
-    s += k;
+  for (const auto& f : p.fields) {
+    s += f.name;
     s += ':';
-    if (!v.empty() && v[0] != '\n') s += ' ';
-    s += v;
+    if (!f.value.empty() && f.value[0] != '\n') s += ' ';
+    s += f.value;
     s += '\n';
   }
   return s;

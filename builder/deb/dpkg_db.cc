@@ -43,9 +43,9 @@ Paragraph installed_entry(const Paragraph& control, const std::vector<std::strin
   }
   Paragraph out;
   for (const auto& f : dpkg_field_order())
-    if (in.has(f)) out.fields.emplace_back(f, in.get(f));
-  for (const auto& [k, v] : in.fields)
-    if (!out.has(k)) out.fields.emplace_back(k, v);
+    if (const Field* x = in.find(f)) out.fields.push_back(Field{f, x->value, x->line});
+  for (const auto& x : in.fields)
+    if (!out.has(x.name)) out.fields.push_back(x);
   return out;
 }
 

@@ -51,7 +51,7 @@ Status unpack_one(InstallState& st, const DebPackage& deb, Unpacked& u) {
   const std::string* pkg = nullptr;
   auto on_control = [&](const DebControl& c) -> Status {
     u.control = c;
-    pkg = &u.control.control.fields.front().second;
+    pkg = &u.control.control.find("Package")->value;
     for (const auto& f : parse_conffiles(c.members.count("conffiles") ? c.members.at("conffiles") : ""))
       conffiles.insert(f);
     have_md5sums = c.members.count("md5sums") > 0;

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/version.h"
-#include "builder/apt/control.h"
+#include "builder/apt/status.h"
 #include "builder/attest/provenance.h"
 #include "builder/attest/statement.h"
 #include "builder/layer/compress.h"

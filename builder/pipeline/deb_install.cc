@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "base/strings.h"
-#include "builder/apt/control.h"
+#include "builder/apt/status.h"
 #include "builder/deb/dpkg_db.h"
 #include "builder/layout/layout_store.h"
 #include "builder/layout/store_image.h"

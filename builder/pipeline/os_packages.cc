@@ -4,7 +4,7 @@
 
 #include "base/sha256.h"
 #include "base/strings.h"
-#include "builder/apt/control.h"
+#include "builder/apt/status.h"
 #include "builder/pipeline/tree_scan.h"
 
 namespace dl::pipeline {

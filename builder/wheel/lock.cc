@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
+#include "base/json_fields.h"
 #include "base/strings.h"
 #include "builder/pypa/name.h"
 
@@ -20,6 +21,8 @@ namespace dl::wheel {
 namespace {
 
 using json = nlohmann::json;
+using json_fields::string_at;
+using json_fields::strings_at;
 
 void sort_wheels(std::vector<LockedWheel>& v) {
   std::sort(v.begin(), v.end(), [](const LockedWheel& a, const LockedWheel& b) {
@@ -43,62 +46,31 @@ json wheel_json(const LockedWheel& w) {
   return j;
 }
 
-Result<std::string> string_field(const json& o, const char* key, const std::string& at, bool required = true) {
-  if (!o.contains(key)) {
-    if (!required) return std::string();
-    return invalid(at + ": missing \"" + key + "\" string");
-  }
-  if (!o[key].is_string()) return invalid(at + ": \"" + key + "\" (expected a string)");
-  return o[key].get<std::string>();
-}
-
-Result<std::vector<std::string>> string_list(const json& o, const char* key, const std::string& at) {
-  std::vector<std::string> out;
-  if (!o.contains(key)) return out;
-  if (!o[key].is_array()) return invalid(at + ": \"" + key + "\" (expected an array of strings)");
-  for (auto& s : o[key]) {
-    if (!s.is_string()) return invalid(at + ": \"" + key + "\" (expected an array of strings)");
-    out.push_back(s.get<std::string>());
-  }
-  return out;
-}
-
 Result<LockedWheel> parse_wheel(const json& w, const std::string& at) {
   if (!w.is_object()) return invalid(at + ": expected an object");
-  static const std::set<std::string> known = {"name", "version", "filename", "url", "sha256", "size", "requires"};
-  for (auto& [k, _] : w.items())
-    if (!known.count(k))
-      return invalid(at + ": unknown key \"" + k +
-                     "\" (expected one of name, version, filename, url, sha256, size, requires)");
+  DL_TRY(json_fields::known_keys(w, {"name", "version", "filename", "url", "sha256", "size", "requires"}, at));
   LockedWheel lw;
-  DL_ASSIGN_OR_RETURN(lw.name, string_field(w, "name", at));
-  DL_ASSIGN_OR_RETURN(lw.version, string_field(w, "version", at));
-  DL_ASSIGN_OR_RETURN(lw.filename, string_field(w, "filename", at));
-  DL_ASSIGN_OR_RETURN(lw.url, string_field(w, "url", at));
-  DL_ASSIGN_OR_RETURN(lw.sha256, string_field(w, "sha256", at));
-  DL_ASSIGN_OR_RETURN(lw.requires_, string_list(w, "requires", at));
-  if (!w.contains("size") || !w["size"].is_number_unsigned())
-    return invalid(at + ": missing \"size\" (expected a byte count)");
-  lw.size = w["size"].get<uint64_t>();
-  if (lw.sha256.size() != 64 || lw.sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
-    return invalid(at + ": sha256 \"" + lw.sha256 + "\" (expected 64 lowercase hex digits)");
+  DL_ASSIGN_OR_RETURN(lw.name, string_at(w, "name", at));
+  DL_ASSIGN_OR_RETURN(lw.version, string_at(w, "version", at));
+  DL_ASSIGN_OR_RETURN(lw.filename, string_at(w, "filename", at));
+  DL_ASSIGN_OR_RETURN(lw.url, string_at(w, "url", at));
+  DL_ASSIGN_OR_RETURN(lw.sha256, string_at(w, "sha256", at));
+  DL_ASSIGN_OR_RETURN(lw.requires_, strings_at(w, "requires", at, false));
+  DL_ASSIGN_OR_RETURN(lw.size, json_fields::uint_at(w, "size", at, "a byte count"));
+  DL_TRY(json_fields::check_sha256_hex(lw.sha256, at));
   return lw;
 }
 
 Result<LockedEnvironment> parse_environment(const json& e, const std::string& at) {
   if (!e.is_object()) return invalid(at + ": expected an object");
-  static const std::set<std::string> known = {"cell", "python", "abi", "glibc", "variant", "requirements", "wheels"};
-  for (auto& [k, _] : e.items())
-    if (!known.count(k))
-      return invalid(at + ": unknown key \"" + k +
-                     "\" (expected one of cell, python, abi, glibc, variant, requirements, wheels)");
+  DL_TRY(json_fields::known_keys(e, {"cell", "python", "abi", "glibc", "variant", "requirements", "wheels"}, at));
   LockedEnvironment env;
-  DL_ASSIGN_OR_RETURN(env.cell, string_field(e, "cell", at));
-  DL_ASSIGN_OR_RETURN(env.python, string_field(e, "python", at));
-  DL_ASSIGN_OR_RETURN(env.abi, string_field(e, "abi", at));
-  DL_ASSIGN_OR_RETURN(env.glibc, string_field(e, "glibc", at, false));
-  DL_ASSIGN_OR_RETURN(env.variant, string_field(e, "variant", at, false));
-  DL_ASSIGN_OR_RETURN(env.requirements, string_list(e, "requirements", at));
+  DL_ASSIGN_OR_RETURN(env.cell, string_at(e, "cell", at));
+  DL_ASSIGN_OR_RETURN(env.python, string_at(e, "python", at));
+  DL_ASSIGN_OR_RETURN(env.abi, string_at(e, "abi", at));
+  DL_ASSIGN_OR_RETURN(env.glibc, string_at(e, "glibc", at, false));
+  DL_ASSIGN_OR_RETURN(env.variant, string_at(e, "variant", at, false));
+  DL_ASSIGN_OR_RETURN(env.requirements, strings_at(e, "requirements", at, false));
   if (!e.contains("wheels") || !e["wheels"].is_array()) return invalid(at + ": missing \"wheels\" array");
   for (size_t i = 0; i < e["wheels"].size(); ++i) {
     DL_ASSIGN_OR_RETURN(auto w, parse_wheel(e["wheels"][i], at + ": wheels[" + std::to_string(i) + "]"));
@@ -220,9 +192,7 @@ Result<Lock> parse_lock(const std::string& text, const std::string& where) {
   if (j.is_discarded() || !j.is_object()) return invalid(where + ": not a JSON object (expected a wheel lock)");
   if (!j.contains("version") || j["version"] != 2)
     return invalid(where + ": \"version\" (expected 2; delete the file and run `dlimage lock` to regenerate it)");
-  for (auto& [k, _] : j.items())
-    if (k != "version" && k != "apt" && k != "environments")
-      return invalid(where + ": unknown key \"" + k + "\" (expected version, apt, environments)");
+  DL_TRY(json_fields::known_keys(j, {"version", "apt", "environments"}, where));
   Lock lock;
   if (j.contains("apt")) {
     if (!j["apt"].is_object()) return invalid(where + ": \"apt\" (expected an object)");

@@ -72,7 +72,7 @@ TEST(Lock, ParseErrorsNameEntryAndWheel) {
   std::string e =
       R"({"version": 2, "environments": {"c1 python2.7": {"cell": "c1", "python": "2.7", "abi": "cp27mu", "wheels": [{"name": "x"}]}}})";
   EXPECT_EQ(parse_lock(e, "w.lock").error().message(),
-            "w.lock: environments[\"c1 python2.7\"]: wheels[0]: missing \"version\" string");
+            "w.lock: environments[\"c1 python2.7\"]: wheels[0]: missing \"version\" (expected a string)");
   EXPECT_EQ(parse_lock("[]", "w.lock").error().message(), "w.lock: not a JSON object (expected a wheel lock)");
   EXPECT_NE(parse_lock("{\"version\": 1, \"cells\": {}}", "w.lock").error().message().find("(expected 2"),
             std::string::npos);

@@ -29,8 +29,9 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
-#include "builder/apt/control.h"
 #include "builder/apt/resolve.h"
+#include "builder/apt/status.h"
+#include "builder/deb/deb822.h"
 #include "tests/support/process.h"
 
 namespace dl::apt {
@@ -164,7 +165,7 @@ Archive* archive() {
     std::map<std::string, std::string> stanza;  // "name version arch" -> paragraph
     for (const auto& r : a->repos) {
       auto text = read_file(r.packages_path);
-      auto paras = parse_control(*text, r.packages_path);
+      auto paras = deb::parse_deb822(*text, r.packages_path);
       for (const auto& p : *paras) {
         std::string key = p.get("Package") + " " + p.get("Version") + " " + p.get("Architecture");
         if (p.get("Essential") == "yes") essential.insert(p.get("Package"));
@@ -175,9 +176,7 @@ Archive* archive() {
           if (f.name == "Package" || f.name == "Filename" || f.name == "Size" || f.name == "MD5sum" ||
               f.name == "SHA256" || f.name == "Description-md5")
             continue;
-          auto vl = split(f.value, '\n');
-          s += f.name + ": " + vl[0] + "\n";
-          for (size_t i = 1; i < vl.size(); ++i) s += " " + (vl[i].empty() ? std::string(".") : vl[i]) + "\n";
+          s += f.name + ": " + f.value + "\n";  // continuation lines as written
         }
         stanza[key] = s;
       }
