@@ -6,7 +6,7 @@
 # `ctest --test-dir build -L bench` for those.
 # Each extra step has a switch: DL_FORMAT_CHECK, DL_TIDY, DL_SANITIZE, DL_FUZZ
 # (1 = run, 0 = skip). Formatting is checked by default; .ci/run turns on the
-# sanitizer and fuzz steps.
+# clang-tidy, sanitizer and fuzz steps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -46,7 +46,7 @@ no_skips build/ctest.log
 # and the build above is the warnings gate.
 if [ "${DL_SANITIZE:-0}" = 1 ]; then
   step "sanitizer build"
-  cmake -S . -B build-asan -G Ninja -DDLIMAGE_SANITIZE=ON -DDLIMAGE_DEV=OFF \
+  cmake -S . -B build-asan -G Ninja -DDLIMAGE_SANITIZE=ON -DDLIMAGE_DEV=OFF "${launcher[@]}" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1"
   cmake --build build-asan -j"$(nproc)"
   step "unit tests under ASan+UBSan"
@@ -60,7 +60,7 @@ fi
 if [ "${DL_FUZZ:-0}" = 1 ]; then
   step "fuzz build"
   cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DDLIMAGE_FUZZ=ON -DDLIMAGE_DEV=OFF \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1"
+    "${launcher[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1"
   cmake --build build-fuzz -j"$(nproc)" --target fuzz
   step "fuzzing"
   ctest --test-dir build-fuzz --output-on-failure -L fuzz -j2 | tee build-fuzz/ctest.log

@@ -212,4 +212,38 @@ TEST(Architecture, TheExceptionCheckCatchesAThrow) {
   EXPECT_TRUE(is_library_source("builder/wheel/lock.cc"));
 }
 
+// The cell <-> image label schema lives in one table
+// (builder/pipeline/image_labels.h): library code that spells a label key as
+// a string literal elsewhere has a second list to keep in step.
+std::vector<std::string> label_literals(const std::string& rel, const std::string& text) {
+  if (rel == "builder/pipeline/image_labels.h") return {};
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n)
+    if (line.substr(0, line.find("//")).find("\"io.qingcloud.dlimage.") != std::string::npos)
+      out.push_back(rel + ":" + std::to_string(n) + ": spells an image label; use builder/pipeline/image_labels.h");
+  return out;
+}
+
+TEST(Architecture, ImageLabelsAreSpelledInOnePlace) {
+  std::vector<std::string> uses;
+  for (const char* top : {"base", "net", "builder", "registry"})
+    for (auto& e : fs::recursive_directory_iterator(kRoot / top)) {
+      std::string rel = fs::relative(e.path(), kRoot).string();
+      if (!e.is_regular_file() || !is_library_source(rel)) continue;
+      for (auto& u : label_literals(rel, slurp(e.path()))) uses.push_back(u);
+    }
+  std::string all;
+  for (auto& u : uses) all += u + "\n";
+  EXPECT_TRUE(uses.empty()) << all;
+}
+
+TEST(Architecture, TheLabelCheckCatchesASecondList) {
+  EXPECT_EQ(label_literals("builder/pipeline/published.cc", "auto k = \"io.qingcloud.dlimage.isa\";\n").size(), 1u);
+  EXPECT_TRUE(label_literals("builder/pipeline/plan.h", "// io.qingcloud.dlimage.lock.digest vs the lock\n").empty());
+  EXPECT_TRUE(
+      label_literals("builder/pipeline/image_labels.h", "kLabelPrefix[] = \"io.qingcloud.dlimage.\";\n").empty());
+}
+
 }  // namespace

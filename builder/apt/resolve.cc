@@ -2,6 +2,9 @@
 
 // libsolv's Solvable has a member named `requires`, a C++20 keyword; the
 // rename only changes the spelling, not the layout, and is undone below.
+#ifdef __clang__
+#pragma clang diagnostic ignored "-Wkeyword-macro"
+#endif
 #define requires solv_requires
 extern "C" {
 #include <solv/evr.h>

@@ -26,6 +26,7 @@ struct Subject {
   Digest digest;     // the image manifest
 };
 
+// NOLINTNEXTLINE(bugprone-exception-escape): nlohmann::json members; a throw here is a bad_alloc.
 struct Statement {
   std::string predicate_type;
   std::vector<Subject> subjects;

@@ -70,7 +70,9 @@ int parse_error(CLI::App& app, const CLI::ParseError& e) {
 }  // namespace
 }  // namespace dl::cli
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_cli(int argc, char** argv) {
   using namespace dl::cli;
   CLI::App app{"dlimage: build, publish and resolve deep-learning container images"};
   app.require_subcommand(1);
@@ -99,4 +101,19 @@ int main(int argc, char** argv) {
     return kExitFailure;
   }
   return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Building the command table can throw too (CLI11 reports a bad option
+  // definition by exception); a user still gets one line, never a crash.
+  try {
+    return run_cli(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "dlimage: error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "dlimage: error: unexpected failure\n";
+  }
+  return dl::cli::kExitFailure;
 }

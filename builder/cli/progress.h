@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
@@ -99,7 +100,7 @@ class ProgressPrinter {
     if (s.bytes_total > 0)
       line += "  " + size(double(s.bytes_done)) + "/" + size(double(s.bytes_total)) + "  " + size(s.rate()) + "/s";
     double eta = s.eta();
-    if (eta >= 0 && s.items_done < s.items_total) line += "  ETA " + std::to_string(int(eta + 0.5)) + "s";
+    if (eta >= 0 && s.items_done < s.items_total) line += "  ETA " + std::to_string(std::lround(eta)) + "s";
     std::fprintf(stderr, "\r\033[K%s", line.c_str());
     std::fflush(stderr);
     live_ = true;

@@ -1,14 +1,11 @@
 #include "builder/pipeline/attest_cell.h"
 
-#include <nlohmann/json.hpp>
-
 #include "base/version.h"
 #include "builder/apt/status.h"
 #include "builder/attest/provenance.h"
 #include "builder/attest/statement.h"
 #include "builder/layer/compress.h"
 #include "builder/pipeline/tree_scan.h"
-#include "builder/wheel/lock.h"
 #include "registry/reference/reference.h"
 
 namespace dl::pipeline {
@@ -33,21 +30,8 @@ std::string full_reference(const std::string& ref) {
   return r.ok() ? r->str() : ref;
 }
 
-// sha256 over this cell's lock entries only: another cell's change in the
-// same file leaves this image's provenance (and digest) alone.
-Digest lock_digest(const wheel::Lock& lock, const matrix::Cell& cell) {
-  wheel::Lock mine;
-  for (auto& py : cell.pythons) {
-    auto key = wheel::lock_key(cell.ref(), py);
-    if (auto it = lock.environments.find(key); it != lock.environments.end()) mine.environments[key] = it->second;
-  }
-  // The image's OS-package entry too (builder/apt/lock.h).
-  auto apt = nlohmann::json::parse(lock.apt, nullptr, false);
-  if (apt.is_object() && apt.contains(cell.ref())) mine.apt = nlohmann::json{{cell.ref(), apt[cell.ref()]}}.dump();
-  return Digest::of(wheel::lock_to_json(mine));
-}
-
-attest::BuildParameters parameters(BuildContext& ctx, const matrix::Cell& cell, const layout::StoredImage& base) {
+attest::BuildParameters parameters(BuildContext& ctx, const CellPlan& plan, const layout::StoredImage& base) {
+  const auto& cell = plan.cell;
   const auto& o = ctx.options();
   attest::BuildParameters p;
   // File names, not paths: where the checkout sits must not change the digest.
@@ -58,7 +42,7 @@ attest::BuildParameters parameters(BuildContext& ctx, const matrix::Cell& cell, 
   p.revision = o.revision;
   p.source_url = o.source_url;
   p.lock_file = o.lock_file.empty() ? "" : fs::path(o.lock_file).filename().string();
-  p.lock_digest = lock_digest(ctx.lock(), cell);
+  p.lock_digest = plan.lock_digest;  // the label's entries (provenance.h)
   if (!cell.base.scratch()) {
     p.base_reference = full_reference(cell.base.ref);
     p.base_digest = base.manifest_descriptor.digest;
@@ -78,8 +62,10 @@ attest::BuildParameters parameters(BuildContext& ctx, const matrix::Cell& cell, 
 
 }  // namespace
 
-Status attest_cell(BuildContext& ctx, const matrix::Cell& cell, const layout::StoredImage& base,
-                   const CellInputs& inputs, const layout::StoredRefs& image, CellResult& result) {
+Status attest_cell(BuildContext& ctx, const CellPlan& plan, const layout::StoredImage& base,
+                   const layout::StoredRefs& image, CellResult& result) {
+  const auto& cell = plan.cell;
+  const auto& inputs = plan.inputs;
   attest::ImageContents c;
   c.reference = cell.ref();
   if (!cell.base.scratch()) {
@@ -102,7 +88,7 @@ Status attest_cell(BuildContext& ctx, const matrix::Cell& cell, const layout::St
       {attest::docker_purl(cell.ref(), platform.os, platform.architecture), image.manifest.digest}};
   attest::Statement sbom{std::string(attest::kSpdxPredicate), subject, attest::spdx_document(c)};
   attest::Statement prov{std::string(attest::kSlsaPredicate), subject,
-                         attest::slsa_provenance(parameters(ctx, cell, base))};
+                         attest::slsa_provenance(parameters(ctx, plan, base))};
   DL_ASSIGN_OR_RETURN(auto attached, attest::attach(ctx.out_store(), image.manifest, platform,
                                                     {{sbom.predicate_type, attest::serialize(sbom)},
                                                      {prov.predicate_type, attest::serialize(prov)}}));

@@ -13,20 +13,15 @@
 #include "builder/attest/sbom.h"
 #include "builder/layout/store_image.h"
 #include "builder/pipeline/cell_builder.h"
+#include "builder/pipeline/cell_plan.h"
 
 namespace dl::pipeline {
-
-// What build_cell knows about a cell's contents as it goes.
-struct CellInputs {
-  std::vector<attest::SbomDeb> debs;  // installed by the cell's OS-package layer (origin "build")
-  std::vector<attest::SbomWheel> wheels;
-  std::vector<attest::SbomArtifact> artifacts;
-};
 
 // Writes the SBOM and provenance of `image` (the cell's stored image
 // manifest) into the layout, points every tag of the cell at the BuildKit
 // index, and records the index and the referrers in `result`.
-Status attest_cell(BuildContext& ctx, const matrix::Cell& cell, const layout::StoredImage& base,
-                   const CellInputs& inputs, const layout::StoredRefs& image, CellResult& result);
+// The plan gives the SBOM's inputs and the lock digest.
+Status attest_cell(BuildContext& ctx, const CellPlan& plan, const layout::StoredImage& base,
+                   const layout::StoredRefs& image, CellResult& result);
 
 }  // namespace dl::pipeline

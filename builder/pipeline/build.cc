@@ -144,18 +144,35 @@ Result<BuildReport> build(const BuildOptions& opts, registry::LazySession& regis
     report.failures.push_back({cells[i].ref(), phase, e.message()});
     return {};
   };
+  // One plan per cell, made once: every later phase reads it (cell_plan.h).
+  std::vector<CellPlan> plans(cells.size());
+  {
+    auto t = report.phases.time("plan");
+    for (size_t i = 0; i < cells.size(); ++i) {
+      auto p = make_cell_plan(opts, cells[i]);
+      if (!p.ok()) {
+        DL_TRY(fail(i, "plan", p.error()));
+        continue;
+      }
+      plans[i] = std::move(*p);
+    }
+  }
   {
     auto t = report.phases.time("resolve-wheels");
     if (progress) progress("resolve-wheels", 0, cells.size(), "");
-    DL_TRY(resolve_wheels(ctx->lock(), opts, cells, all,
-                          [&](size_t i, const Error& e) { return fail(i, "resolve-wheels", e); }));
+    std::vector<const CellPlan*> planned;
+    std::vector<size_t> index;  // into cells
+    for (size_t i = 0; i < cells.size(); ++i)
+      if (!failed[i]) planned.push_back(&plans[i]), index.push_back(i);
+    DL_TRY(resolve_wheels(ctx->lock(), opts, planned, all,
+                          [&](size_t i, const Error& e) { return fail(index[i], "resolve-wheels", e); }));
   }
   {
     auto t = report.phases.time("build-images");
     for (size_t i = 0; i < cells.size(); ++i) {
       if (failed[i]) continue;
       if (progress) progress("build-images", i, cells.size(), cells[i].ref());
-      auto r = build_cell(*ctx, cells[i]);
+      auto r = build_cell(*ctx, plans[i]);
       if (!r.ok()) {
         DL_TRY(fail(i, "build-images", r.error()));
         continue;

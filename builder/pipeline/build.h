@@ -1,6 +1,6 @@
 // `dlimage build`: the release driver. A straight list of named, timed
-// phases: expand -> resolve wheels -> build layers and images -> (push) ->
-// report. Pushing lives in push.h so a build without a registry needs none.
+// phases: expand -> plan (one CellPlan per cell, cell_plan.h) -> resolve
+// wheels -> build layers and images -> auto indexes. Pushing lives in push.h so a build without a registry needs none.
 #pragma once
 
 #include <functional>
@@ -30,7 +30,7 @@ struct DedupReport {
 // --report (build and push failures alike).
 struct CellFailure {
   std::string cell;   // cell reference (primary tag)
-  std::string phase;  // "resolve-wheels", "build-images", "check", "push"
+  std::string phase;  // "plan", "resolve-wheels", "build-images", "check", "push"
   std::string error;
 };
 

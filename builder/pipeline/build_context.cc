@@ -109,4 +109,15 @@ Result<layout::StoredImage> BuildContext::copy_base(store::ImageStore& from, con
   return img;
 }
 
+Result<std::shared_ptr<const wheel::WheelContents>> BuildContext::inspect(const wheel::FetchedWheel& w) {
+  // The cache file is named by its sha256; the real name is part of the key
+  // because every message (and the installed RECORD) is named after it.
+  std::string key = w.wheel.sha256 + " " + w.wheel.filename;
+  if (auto it = inspected_.find(key); it != inspected_.end()) return it->second;
+  DL_ASSIGN_OR_RETURN(auto c, wheel::inspect_wheel(w.file.path, w.wheel.filename));
+  auto shared = std::make_shared<const wheel::WheelContents>(std::move(c));
+  inspected_[key] = shared;
+  return shared;
+}
+
 }  // namespace dl::pipeline

@@ -1,7 +1,8 @@
-// Builds one matrix cell into a layout: base image (copied unchanged; none
-// for `scratch`) -> OS-package layer -> shared wheel layer -> framework
-// wheel layer -> artifact layers -> file layer, ordered from most to least
-// widely shared, then config + manifest.
+// Builds one planned cell (cell_plan.h) into a layout: base image (copied
+// unchanged; none for `scratch`) -> OS-package layer -> shared wheel layer
+// -> framework wheel layer -> artifact layers -> file layer, ordered from
+// most to least widely shared, then config + manifest. plan_layers() adds
+// the layer plans to the cell's plan; assembling reads only the plan.
 // Layers are cached by input key in the layout, so a cell whose inputs did
 // not change is re-assembled without re-compressing anything.
 #pragma once
@@ -18,11 +19,13 @@
 #include "builder/layout/layout_store.h"
 #include "builder/layout/store_image.h"
 #include "builder/matrix/matrix.h"
+#include "builder/pipeline/cell_plan.h"
 #include "builder/pipeline/options.h"
 #include "builder/recipe/recipe.h"
 #include "builder/wheel/cache.h"
 #include "builder/wheel/lock.h"
 #include "builder/wheel/source.h"
+#include "builder/wheel/wheel_archive.h"
 #include "registry/session/session.h"
 
 namespace dl::pipeline {
@@ -47,10 +50,6 @@ struct CellResult {
   std::vector<std::string> os_packages;           // "name version arch" installed by its OS-package layer
   std::vector<std::string> acknowledged_scripts;  // "pkg/script" skipped knowingly (apt.allow_scripts)
 };
-
-// The cell's recipe as rendered for it (recipes dir: --recipes, else next
-// to the matrix).
-Result<recipe::Recipe> recipe_of(const BuildOptions& o, const matrix::Cell& cell);
 
 // The names a base reference may be stored under in a --base layout: as
 // written, Docker-normalised, and the bare tag (what umoci and skopeo write).
@@ -77,6 +76,11 @@ class BuildContext {
   // and those this run resolved anew (written after the images are built).
   const apt::AptLockFile& apt_locked() const { return apt_locked_; }
   apt::AptLockFile& apt_resolved() { return apt_resolved_; }
+  // A fetched wheel inspected (zip directory and RECORD checked) once per
+  // build, however many cells and Pythons install it; the result goes to
+  // the installer.
+  Result<std::shared_ptr<const wheel::WheelContents>> inspect(const wheel::FetchedWheel& w);
+  size_t inspections() const { return inspected_.size(); }  // distinct wheels inspected so far
 
  private:
   BuildContext(BuildOptions o, registry::LazySession& r) : opts_(std::move(o)), registry_(r) {}
@@ -89,12 +93,18 @@ class BuildContext {
   std::unique_ptr<net::HttpClient> http_;
   std::unique_ptr<wheel::WheelCache> cache_;
   std::map<std::string, layout::StoredImage> base_cache_;
+  std::map<std::string, std::shared_ptr<const wheel::WheelContents>> inspected_;  // by sha256 and filename
   std::map<std::string, std::vector<apt::RepoIndex>> apt_indexes_;
   apt::AptLockFile apt_locked_, apt_resolved_;
   registry::LazySession& registry_;  // opened on the first registry pull
   wheel::Lock lock_;
 };
 
-Result<CellResult> build_cell(BuildContext& ctx, const matrix::Cell& cell);
+// The layer plans of `plan` above `base`, with the SBOM inputs and the lock
+// fingerprint: OS packages resolved, wheels fetched and inspected, artifacts
+// fetched, files read.
+Status plan_layers(BuildContext& ctx, CellPlan& plan, const layout::StoredImage& base, CellResult& result);
+
+Result<CellResult> build_cell(BuildContext& ctx, CellPlan& plan);
 
 }  // namespace dl::pipeline

@@ -12,7 +12,7 @@
 #include "builder/layout/layout.h"
 #include "builder/layout/layout_store.h"
 #include "builder/layout/store_image.h"
-#include "builder/pipeline/provenance.h"
+#include "builder/pipeline/image_labels.h"
 #include "builder/wheel/lock.h"
 
 namespace dl::pipeline {
@@ -37,8 +37,13 @@ std::vector<std::string> why_images_differ(const layout::StoredImage& a, const l
   };
   cmp(image::annotation::kBaseName, "base image");
   cmp(image::annotation::kBaseDigest, "base digest");
-  cmp(kLockDigestLabel, "lock");
-  cmp(kRecipeDigestLabel, "recipe");
+  // The recorded inputs, as the one label table reads them (image_labels.h).
+  auto ia = from_labels(a.config.config.labels), ib = from_labels(b.config.config.labels);
+  LabelledImage none;
+  const LabelledImage& la = ia ? *ia : none;
+  const LabelledImage& lb = ib ? *ib : none;
+  if (la.lock_digest != lb.lock_digest) why.push_back("lock changed");
+  if (la.recipe_digest != lb.recipe_digest) why.push_back("recipe changed");
   if (why.empty()) {
     std::set<std::string> keys;
     for (auto* c : {&a.config, &b.config})

@@ -49,14 +49,14 @@ std::string strip_components(const std::string& path, int strip) {
   return join(kept, "/");
 }
 
-Status repack_artifact(const LayerPlan& plan, layer::LayerWriter& w) {
+Status repack_artifact(const ArtifactLayer& plan, layer::LayerWriter& w) {
   std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
   archive_read_support_format_tar(a.get());
   archive_read_support_format_gnutar(a.get());
   archive_read_support_filter_all(a.get());
-  const std::string& path = plan.artifact_path;
+  const std::string& path = plan.path;
   if (archive_read_open_filename(a.get(), path.c_str(), 1 << 16) != ARCHIVE_OK)
-    return invalid("artifact " + plan.artifact.url + ": cannot open " + path + ": " + archive_error_string(a.get()));
+    return invalid("artifact " + plan.shown + ": cannot open " + path + ": " + archive_error_string(a.get()));
   std::string dest = plan.artifact.dest;
   while (!dest.empty() && dest.front() == '/') dest.erase(0, 1);
   archive_entry* ent = nullptr;
@@ -86,100 +86,129 @@ Status repack_artifact(const LayerPlan& plan, layer::LayerWriter& w) {
       archive* ar = a.get();
       DL_TRY(w.add(e, [ar, &plan](char* buf, size_t cap) -> Result<size_t> {
         la_ssize_t n = archive_read_data(ar, buf, cap);
-        if (n < 0) return invalid("artifact " + plan.artifact.url + ": " + archive_error_string(ar));
+        if (n < 0) return invalid("artifact " + plan.shown + ": " + archive_error_string(ar));
         return size_t(n);
       }));
     } else {
-      return invalid("artifact " + plan.artifact.url + ": entry " + archive_entry_pathname(ent) +
+      return invalid("artifact " + plan.shown + ": entry " + archive_entry_pathname(ent) +
                      " is not a file, directory or link; expected only those");
     }
   }
-  if (r != ARCHIVE_EOF) return invalid("artifact " + plan.artifact.url + ": " + archive_error_string(a.get()));
+  if (r != ARCHIVE_EOF) return invalid("artifact " + plan.shown + ": " + archive_error_string(a.get()));
   return {};
 }
 
 }  // namespace
 
-void compute_key(LayerPlan& plan, const layer::LayerOptions& opts) {
-  Sha256 h;
-  auto put = [&h](const std::string& s) {
-    h.update(s);
-    h.update("\n", 1);
-  };
-  put("dlimage-layer-v1");
-  put(plan.kind);
-  // Algorithm, level and the engine as this machine runs it: a layer made
-  // by another engine (other bytes) is never taken for this one's.
-  put(layer::compression_identity(opts.compression));
-  put(std::to_string(opts.source_date_epoch));
-  for (auto& wi : plan.wheels) {
+void OsPackagesLayer::hash(const KeyPut& put) const {
+  // The merged dpkg database depends on the base's, so the base is an input.
+  const DebInstall& d = *debs;
+  put("base " + d.base_key);
+  std::vector<std::string> sorted = d.sha256s;
+  std::sort(sorted.begin(), sorted.end());  // the installer orders them itself
+  for (auto& x : sorted) put("deb " + x);
+  for (auto& a : d.options.allow_scripts) put("allow " + a);  // a std::set: sorted
+  put(d.options.merged_usr ? "merged-usr" : "as-is");
+  put(std::to_string(d.options.source_date_epoch));
+}
+
+Status OsPackagesLayer::write(layer::LayerWriter& w) const {
+  deb::LayerTreeSink sink(w);
+  auto r = deb::install_debs(debs->debs, *debs->base, debs->options, sink);
+  if (!r.ok()) return r.error();
+  return {};
+}
+
+void WheelsLayer::hash(const KeyPut& put) const {
+  for (auto& wi : installs) {
     for (auto* s : {&wi.layout.python_version, &wi.layout.purelib, &wi.layout.platlib, &wi.layout.scripts,
                     &wi.layout.headers, &wi.layout.data, &wi.layout.interpreter})
       put(*s);
     // The installer orders wheels itself, so the key must not depend on the
     // order the lock or the recipe lists them in.
-    std::vector<std::string> wheels;
-    for (size_t i = 0; i < wi.sha256s.size(); ++i) wheels.push_back(wi.filenames[i] + "=" + wi.sha256s[i]);
-    std::sort(wheels.begin(), wheels.end());
-    for (auto& w : wheels) put(w);
+    std::vector<std::string> sorted;
+    for (size_t i = 0; i < wi.wheels.size(); ++i) sorted.push_back(wi.wheels[i]->filename + "=" + wi.sha256s[i]);
+    std::sort(sorted.begin(), sorted.end());
+    for (auto& x : sorted) put(x);
   }
-  if (!plan.artifact_sha256.empty())
-    put(plan.artifact_sha256 + " " + plan.artifact.dest + " " + std::to_string(plan.artifact.strip));
-  for (auto& f : plan.files) {
-    put(f.dest + " " + std::to_string(f.mode));
-    if (!f.content.empty() || f.src.empty())
-      put(Sha256::hex(f.content));
-    else {
-      auto data = read_file(f.src);
-      put(data.ok() ? Sha256::hex(*data) : "unreadable:" + f.src);
-    }
-  }
-  if (plan.debs) {
-    // The merged dpkg database depends on the base's, so the base is an input.
-    const DebInstall& d = *plan.debs;
-    put("base " + d.base_key);
-    std::vector<std::string> debs = d.sha256s;
-    std::sort(debs.begin(), debs.end());  // the installer orders them itself
-    for (auto& x : debs) put("deb " + x);
-    for (auto& a : d.options.allow_scripts) put("allow " + a);  // a std::set: sorted
-    put(d.options.merged_usr ? "merged-usr" : "as-is");
-    put(std::to_string(d.options.source_date_epoch));
-  }
-  plan.key = h.hex_digest();
 }
 
-Status write_layer_content(const LayerPlan& plan, layer::LayerWriter& w) {
-  if (plan.debs) {
-    deb::LayerTreeSink sink(w);
-    auto r = deb::install_debs(plan.debs->debs, *plan.debs->base, plan.debs->options, sink);
-    if (!r.ok()) return r.error();
-    return {};
+Status WheelsLayer::write(layer::LayerWriter& w) const {
+  LayerInstallSink sink(w);
+  for (auto& wi : installs) {
+    std::vector<wheel::WheelContents> inspected;
+    for (auto& c : wi.wheels) inspected.push_back(*c);
+    auto r = wheel::install_inspected(std::move(inspected), wi.layout, sink);
+    if (!r.ok()) return r.error().wrap("installing wheels for Python " + wi.layout.python_version);
   }
-  if (starts_with(plan.kind, "wheels")) {
-    LayerInstallSink sink(w);
-    for (auto& wi : plan.wheels) {
-      std::vector<std::filesystem::path> paths;
-      std::vector<wheel::WheelContents> inspected;
-      for (size_t i = 0; i < wi.wheel_paths.size(); ++i) {
-        DL_ASSIGN_OR_RETURN(auto c, wheel::inspect_wheel(wi.wheel_paths[i], wi.filenames[i]));
-        inspected.push_back(std::move(c));
-      }
-      auto r = wheel::install_inspected(std::move(inspected), wi.layout, sink);
-      if (!r.ok()) return r.error().wrap("installing wheels for Python " + wi.layout.python_version);
-    }
-    return {};
-  }
-  if (plan.kind == "artifact") return repack_artifact(plan, w);
-  for (auto& f : plan.files) {
+  return {};
+}
+
+void ArtifactLayer::hash(const KeyPut& put) const {
+  put(sha256 + " " + artifact.dest + " " + std::to_string(artifact.strip));
+}
+
+Status ArtifactLayer::write(layer::LayerWriter& w) const { return repack_artifact(*this, w); }
+
+Result<FilesLayer> FilesLayer::make(const std::vector<recipe::FileSpec>& specs) {
+  FilesLayer out;
+  for (auto& f : specs) {
     std::string data = f.content;
     if (!f.src.empty()) {
       auto r = read_file(f.src);
       if (!r.ok()) return invalid("file " + f.src + " for " + f.dest + ": " + r.error().message());
-      data = *r;
+      data = std::move(*r);
     }
-    DL_TRY(w.add_bytes(f.dest.substr(1), data, f.mode));
+    out.files.push_back({f, std::move(data)});
   }
+  return out;
+}
+
+void FilesLayer::hash(const KeyPut& put) const {
+  for (auto& f : files) {
+    put(f.spec.dest + " " + std::to_string(f.spec.mode));
+    put(Sha256::hex(f.data));
+  }
+}
+
+Status FilesLayer::write(layer::LayerWriter& w) const {
+  for (auto& f : files) DL_TRY(w.add_bytes(f.spec.dest.substr(1), f.data, f.spec.mode));
   return {};
+}
+
+std::string LayerPlan::kind() const {
+  return std::visit([](const auto& c) { return c.kind(); }, content);
+}
+
+std::string LayerPlan::created_by() const {
+  return std::visit(
+      [](const auto& c) -> std::string {
+        if constexpr (requires { c.created_by(); })
+          return c.created_by();
+        else
+          return c.created_by;
+      },
+      content);
+}
+
+std::string LayerPlan::key(const layer::LayerOptions& opts) const {
+  Sha256 h;
+  KeyPut put = [&h](const std::string& s) {
+    h.update(s);
+    h.update("\n", 1);
+  };
+  put("dlimage-layer-v1");
+  put(kind());
+  // Algorithm, level and the engine as this machine runs it: a layer made
+  // by another engine (other bytes) is never taken for this one's.
+  put(layer::compression_identity(opts.compression));
+  put(std::to_string(opts.source_date_epoch));
+  std::visit([&put](const auto& c) { c.hash(put); }, content);
+  return h.hex_digest();
+}
+
+Status LayerPlan::write(layer::LayerWriter& w) const {
+  return std::visit([&w](const auto& c) { return c.write(w); }, content);
 }
 
 }  // namespace dl::pipeline

@@ -111,12 +111,10 @@ Result<OsPackages> plan_os_packages(BuildContext& ctx, const matrix::Cell& cell,
   auto acknowledged = deb::preflight_debs(in->debs, in->options);
   if (!acknowledged.ok()) return where(acknowledged.error());
   out.acknowledged_scripts = std::move(acknowledged).value();
-  LayerPlan plan;
-  plan.kind = "os-packages";
-  plan.created_by = "dlimage: " + std::to_string(out.packages.size()) + " OS packages (" +
-                    (scratch ? "Essential + " : "") + std::to_string(rec.apt.packages.size()) + " requested)";
-  plan.debs = std::move(in);
-  out.plan = std::move(plan);
+  OsPackagesLayer layer{std::move(in), "dlimage: " + std::to_string(out.packages.size()) + " OS packages (" +
+                                           (scratch ? "Essential + " : "") + std::to_string(rec.apt.packages.size()) +
+                                           " requested)"};
+  out.plan = LayerPlan{std::move(layer)};
   return out;
 }
 

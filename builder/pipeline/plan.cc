@@ -11,6 +11,8 @@
 #include "builder/layout/layout_store.h"
 #include "builder/pipeline/build.h"
 #include "builder/pipeline/cell_builder.h"
+#include "builder/pipeline/cell_plan.h"
+#include "builder/pipeline/image_labels.h"
 #include "builder/pipeline/provenance.h"
 #include "builder/pipeline/published.h"
 #include "builder/pipeline/push.h"
@@ -67,26 +69,26 @@ Result<PlannedCell> plan_cell(const BuildOptions& o, const matrix::Cell& c, cons
     return p;
   }
   p.published = published->digest.str();
-  const auto& l = published->labels;
-  if (label(l, kRecipeDigestLabel).empty()) {
+  auto labelled = from_labels(published->labels);
+  if (!labelled || labelled->recipe_digest.empty()) {
     p.reasons.push_back("no provenance labels (built before dlimage recorded its inputs)");
     return p;
   }
   DL_ASSIGN_OR_RETURN(auto base_now, bases.of(c.base.ref));
-  std::string base_then = label(l, image::annotation::kBaseDigest);
+  std::string base_then = label(published->labels, image::annotation::kBaseDigest);
   if (base_then != base_now)
     p.reasons.push_back("base digest changed (" + c.base.ref + ": " + short_digest(base_then) + " -> " +
                         short_digest(base_now) + ")");
-  DL_ASSIGN_OR_RETURN(auto rec, recipe_of(o, c));
-  std::string lock_now = lock_fingerprint(lock, c.ref(), c.pythons);
-  if (rec.wheels.empty()) {
+  DL_ASSIGN_OR_RETURN(auto plan, make_cell_plan(o, c));
+  std::string lock_now = lock_fingerprint(lock, c.ref(), c.pythons).label();
+  if (plan.recipe.wheels.empty()) {
     // No wheels: the lock has nothing for this cell.
   } else if (lock_now.empty())
     p.reasons.push_back("not in the lock (" + (o.lock_file.empty() ? std::string("no --lock") : o.lock_file) +
                         "): wheels would be resolved");
-  else if (lock_now != label(l, kLockDigestLabel))
+  else if (lock_now != labelled->lock_digest)
     p.reasons.push_back("lock changed");
-  if (recipe_fingerprint(rec) != label(l, kRecipeDigestLabel)) p.reasons.push_back("recipe changed (" + c.recipe + ")");
+  if (plan.recipe_digest != labelled->recipe_digest) p.reasons.push_back("recipe changed (" + c.recipe + ")");
   return p;
 }
 

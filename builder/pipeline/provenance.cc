@@ -25,8 +25,9 @@ std::string recipe_fingerprint(const recipe::Recipe& r) {
   return Digest::of(j.dump()).str();
 }
 
-std::string lock_fingerprint(const wheel::Lock& lock, const std::string& cell_ref,
-                             const std::vector<std::string>& pythons) {
+namespace {
+
+wheel::Lock entries_of(const wheel::Lock& lock, const std::string& cell_ref, const std::vector<std::string>& pythons) {
   wheel::Lock mine;
   for (auto& py : pythons) {
     auto key = wheel::lock_key(cell_ref, py);
@@ -36,8 +37,15 @@ std::string lock_fingerprint(const wheel::Lock& lock, const std::string& cell_re
   // changed lock for this image.
   auto apt = nlohmann::json::parse(lock.apt, nullptr, false);
   if (apt.is_object() && apt.contains(cell_ref)) mine.apt = nlohmann::json{{cell_ref, apt[cell_ref]}}.dump();
-  if (mine.environments.empty() && mine.apt == "{}") return "";
-  return Digest::of(wheel::lock_to_json(mine)).str();
+  return mine;
+}
+
+}  // namespace
+
+LockFingerprint lock_fingerprint(const wheel::Lock& lock, const std::string& cell_ref,
+                                 const std::vector<std::string>& pythons) {
+  auto mine = entries_of(lock, cell_ref, pythons);
+  return {Digest::of(wheel::lock_to_json(mine)), mine.environments.empty() && mine.apt == "{}"};
 }
 
 }  // namespace dl::pipeline

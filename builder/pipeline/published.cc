@@ -8,15 +8,11 @@
 #include "builder/attest/attach.h"
 #include "builder/image/image_config.h"
 #include "builder/image/manifest.h"
+#include "builder/pipeline/image_labels.h"
 
 namespace dl::pipeline {
 
 namespace {
-
-std::string label(const std::map<std::string, std::string>& l, const std::string& key) {
-  auto it = l.find("io.qingcloud.dlimage." + key);
-  return it == l.end() ? "" : it->second;
-}
 
 // The linux/amd64 image manifest behind a tag (following an index).
 Result<image::Manifest> image_manifest(registry::RegistryClient& client, const registry::Reference& ref) {
@@ -64,32 +60,19 @@ Result<std::vector<matrix::Cell>> published_cells(registry::RegistryClient& clie
     }
     DL_ASSIGN_OR_RETURN(auto bytes, client.fetch_blob_bytes(repo, manifest.config.digest));
     DL_ASSIGN_OR_RETURN(auto config, image::parse_config(bytes, ref.str()));
-    const auto& l = config.config.labels;
-    if (label(l, "cell").empty()) continue;  // not built by dlimage
-    matrix::Cell c;
-    c.id = label(l, "cell");
+    // The one label table reads the cell back (image_labels.h).
+    auto labelled = from_labels(config.config.labels);
+    if (!labelled) continue;  // not built by dlimage
+    matrix::Cell c = std::move(labelled->cell);
     c.repo = repo.registry == "docker.io" ? repo.repository : repo.name();
-    c.framework = label(l, "framework");
-    c.version = label(l, "version");
-    c.python = label(l, "python");
-    c.pythons = split(c.python, '/');
-    c.accelerator.key = label(l, "accelerator");
-    c.accelerator.kind = label(l, "accelerator.kind");
-    c.accelerator.cuda = label(l, "cuda");
-    c.accelerator.cudnn = label(l, "cudnn");
-    c.accelerator.rocm = label(l, "rocm");
-    c.isa.key = label(l, "isa");
-    for (auto& f : split(label(l, "isa.features"), ' '))
-      if (!f.empty()) c.isa.features.push_back(f);
-    auto rank = label(l, "isa.rank");
-    c.isa.rank = rank.empty() ? int(c.isa.features.size()) : std::atoi(rank.c_str());
-    // The platform label (or, for older images, the config's own fields)
-    // lets resolve offer an image only to machines of its architecture.
-    auto platform = split(label(l, "platform"), '/');
-    c.base.os = platform.size() == 2 ? platform[0] : config.os;
-    c.base.arch = platform.size() == 2 ? platform[1] : config.architecture;
+    // Without the platform label (older images), the config's own fields
+    // let resolve offer an image only to machines of its architecture.
+    if (c.base.os.empty() || c.base.arch.empty()) {
+      c.base.os = config.os;
+      c.base.arch = config.architecture;
+    }
     c.tags.push_back(tag);
-    primaries[c.id] = label(l, "tag");
+    primaries[c.id] = labelled->primary_tag;
     by_config[key] = cells.size();
     cells.push_back(std::move(c));
   }

@@ -60,7 +60,11 @@ Result<ReleaseReport> release(const ReleaseOptions& opts, const Progress& progre
     remote = std::make_unique<RemoteCheck>(s->client(), std::move(targets), std::move(predicted), check_jobs(opts));
     DL_TRY(preflight_push(cells, s->client(), opts.build.registry.jobs * 2, remote.get()));
   }
-  DL_ASSIGN_OR_RETURN(r.build, build(opts.build, session, progress));
+  BuildOptions b = opts.build;
+  // `dlimage verify` checks what is published against what the cells build
+  // now; it never changes the lock (entries are resolved in memory).
+  if (opts.verify && !opts.push) b.lock_read_only = true;
+  DL_ASSIGN_OR_RETURN(r.build, build(b, session, progress));
   r.failures = r.build.failures;
   for (auto& c : r.build.cells) r.tags += c.cell.tags.size();
   if (opts.push) {

@@ -9,7 +9,6 @@
 #include "base/strings.h"
 #include "builder/pypa/name.h"
 #include "builder/pypa/requirement.h"
-#include "builder/recipe/recipe.h"
 #include "builder/resolve/resolver.h"
 #include "registry/session/session.h"
 
@@ -18,12 +17,6 @@ namespace dl::pipeline {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string recipes_dir(const BuildOptions& o) {
-  if (!o.recipes_dir.empty()) return o.recipes_dir;
-  auto parent = fs::path(o.matrix_file).parent_path();
-  return (parent.empty() ? fs::path(".") : parent).string() + "/recipes";
-}
 
 // --wheels DIR (and its subdirectories as variant labels), then --index URLs.
 Result<std::vector<resolve::SourceSpec>> fixed_sources(const BuildOptions& o) {
@@ -106,28 +99,28 @@ struct Inputs {
   resolve::Environment target;
 };
 
-Result<Inputs> inputs_for(const matrix::Cell& cell, const std::string& py, const recipe::Recipe& rec) {
+// The lock entry's inputs and the resolver's target, from the plan: the
+// environment parsed once, plus the recipe's per-project variant labels.
+Inputs inputs_for(const CellPlan& plan, const PythonTarget& py) {
   Inputs in;
-  if (cell.base.pythons.empty())
-    return invalid("base " + cell.base.key + " declares no Python; expected pythons: in matrix.yaml");
-  auto& pl = cell.python_layout(py);
-  DL_ASSIGN_OR_RETURN(in.target, resolve::Environment::make(py, pl.abi, cell.base.glibc, "", cell.wheel_arch()));
+  in.target = py.env;
   std::vector<std::string> labels;
-  for (auto& spec : rec.wheels) {
-    auto req = pypa::parse_requirement(spec.requirement);
-    if (!req.ok()) return req.error().wrap(rec.path);
+  for (size_t i = 0; i < plan.recipe.wheels.size(); ++i) {
+    const auto& spec = plan.recipe.wheels[i];
     in.env.requirements.push_back(spec.requirement);
     if (!spec.variant.empty()) {
-      in.target.project_variants[req->normalized_name()] = spec.variant;
-      labels.push_back(req->normalized_name() + "=" + spec.variant);
+      auto name = plan.requirements[i].normalized_name();
+      in.target.project_variants[name] = spec.variant;
+      labels.push_back(name + "=" + spec.variant);
     }
   }
   std::sort(labels.begin(), labels.end());
   labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
-  in.env.cell = cell.ref();
-  in.env.python = py;
+  auto& pl = plan.cell.python_layout(py.version);
+  in.env.cell = plan.cell.ref();
+  in.env.python = py.version;
   in.env.abi = pl.abi;
-  in.env.glibc = cell.base.glibc;
+  in.env.glibc = plan.cell.base.glibc;
   in.env.variant = join(labels, ",");
   return in;
 }
@@ -156,45 +149,34 @@ std::vector<std::string> lock_keys(const matrix::Cell& cell) {
   return out;
 }
 
-Result<LockReport> resolve_wheels(wheel::Lock& lock, const BuildOptions& o, const std::vector<matrix::Cell>& cells,
+Result<LockReport> resolve_wheels(wheel::Lock& lock, const BuildOptions& o, const std::vector<const CellPlan*>& plans,
                                   const std::vector<matrix::Cell>& all, const CellErrorHandler& on_error) {
   LockReport rep;
   std::string cache = o.cache_dir.empty() ? wheel::default_cache_dir() : o.cache_dir;
   DL_ASSIGN_OR_RETURN(auto fixed, fixed_sources(o));
   Indexes indexes(std::move(fixed), cache, registry::transport_options(o.registry));
   const wheel::Lock before = lock;
-  for (size_t ci = 0; ci < cells.size(); ++ci) {
-    const matrix::Cell& cell = cells[ci];
+  for (size_t ci = 0; ci < plans.size(); ++ci) {
+    const CellPlan& plan = *plans[ci];
     auto cell_failed = [&](const Error& e) -> Status { return on_error ? on_error(ci, e) : Status(e); };
-    auto rec_or = recipe::load_for_cell(recipes_dir(o), cell.recipe, cell);
-    if (!rec_or.ok()) {
-      DL_TRY(cell_failed(rec_or.error()));
-      continue;
-    }
-    auto& rec = *rec_or;
-    auto catalog = o.use_catalog ? catalog_links(rec) : std::vector<wheel::WheelLink>{};
-    for (auto& py : cell.pythons) {
-      std::string key = wheel::lock_key(cell.ref(), py);
-      auto in = inputs_for(cell, py, rec);
-      if (!in.ok()) {
-        DL_TRY(cell_failed(in.error().wrap(cell.ref())));
-        break;
-      }
-      auto it = before.environments.find(key);
+    auto catalog = o.use_catalog ? catalog_links(plan.recipe) : std::vector<wheel::WheelLink>{};
+    for (auto& py : plan.pythons) {
+      auto in = inputs_for(plan, py);
+      auto it = before.environments.find(py.lock_key);
       const wheel::LockedEnvironment* old = it == before.environments.end() ? nullptr : &it->second;
       bool upgrading = o.upgrade || !o.upgrade_packages.empty();
-      if (old && old->same_inputs(in->env) && !upgrading) {
+      if (old && old->same_inputs(in.env) && !upgrading) {
         ++rep.kept;
         continue;
       }
       DL_ASSIGN_OR_RETURN(auto* index, indexes.for_catalog(catalog));
-      auto env = resolve_one(*index, *in, old, o);
+      auto env = resolve_one(*index, in, old, o);
       if (!env.ok()) {
-        DL_TRY(cell_failed(env.error().wrap(cell.ref() + " (Python " + py + ")")));
+        DL_TRY(cell_failed(env.error().wrap(plan.cell.ref() + " (Python " + py.version + ")")));
         break;
       }
       ++rep.resolved;
-      lock.environments[key] = std::move(*env);
+      lock.environments[py.lock_key] = std::move(*env);
     }
   }
   if (!all.empty()) {
@@ -234,7 +216,14 @@ Result<LockReport> lock_only(const BuildOptions& opts) {
   DL_ASSIGN_OR_RETURN(auto shard, matrix::parse_shard(opts.shard));
   DL_ASSIGN_OR_RETURN(auto cells, matrix::select(m, filter, shard));
   DL_ASSIGN_OR_RETURN(auto lock, wheel::load_lock(opts.lock_file));
-  return resolve_wheels(lock, opts, cells, m.cells);
+  std::vector<CellPlan> plans;
+  for (auto& c : cells) {
+    DL_ASSIGN_OR_RETURN(auto p, make_cell_plan(opts, c));
+    plans.push_back(std::move(p));
+  }
+  std::vector<const CellPlan*> ptrs;
+  for (auto& p : plans) ptrs.push_back(&p);
+  return resolve_wheels(lock, opts, ptrs, m.cells);
 }
 
 std::set<std::string> shared_closure(const wheel::LockedEnvironment& env, const std::set<std::string>& roots) {

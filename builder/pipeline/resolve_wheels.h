@@ -1,7 +1,8 @@
-// The "resolve wheels" phase: for every selected cell and each of its
-// Pythons, the recipe's top-level requirements are resolved for that cell's
-// environment (Python version and ABI from the base, glibc, markers, the
-// wheel entries' variant labels) into the lock. A lock entry whose
+// The "resolve wheels" phase: for every planned cell (cell_plan.h) and each
+// of its Pythons, the recipe's top-level requirements are resolved for that
+// cell's environment (the plan's typed target: Python version and ABI from
+// the base, glibc, markers; plus the wheel entries' variant labels) into the
+// lock. A lock entry whose
 // environment and requirements are unchanged is kept as is (no index is
 // consulted); a changed one is re-resolved preferring its locked versions,
 // so the diff stays minimal. `dlimage lock` runs this phase alone.
@@ -14,6 +15,7 @@
 
 #include "base/result.h"
 #include "builder/matrix/matrix.h"
+#include "builder/pipeline/cell_plan.h"
 #include "builder/pipeline/options.h"
 #include "builder/wheel/lock.h"
 
@@ -27,14 +29,15 @@ struct LockReport {
   size_t max_fetches_per_wheel = 0;  // metadata fetches of the most fetched wheel (1 = none twice)
 };
 
-// Resolves the environments of `cells` into `lock`; with `all` (every cell
+// Resolves the environments of `plans` into `lock`; with `all` (every cell
 // of the matrix) given, entries of cells that no longer exist are pruned.
 // Writes opts.lock_file (merging under its flock) unless it is read-only.
-// `on_error`, when given, hears a cell's failure (by index into `cells`);
+// `on_error`, when given, hears a cell's failure (by index into `plans`);
 // returning ok skips that cell and goes on (build --keep-going).
 using CellErrorHandler = std::function<Status(size_t cell, const Error& e)>;
-Result<LockReport> resolve_wheels(wheel::Lock& lock, const BuildOptions& opts, const std::vector<matrix::Cell>& cells,
-                                  const std::vector<matrix::Cell>& all, const CellErrorHandler& on_error = {});
+Result<LockReport> resolve_wheels(wheel::Lock& lock, const BuildOptions& opts,
+                                  const std::vector<const CellPlan*>& plans, const std::vector<matrix::Cell>& all,
+                                  const CellErrorHandler& on_error = {});
 
 // `dlimage lock`: expand, resolve, write; nothing is built.
 Result<LockReport> lock_only(const BuildOptions& opts);

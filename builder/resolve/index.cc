@@ -377,12 +377,10 @@ Result<std::vector<wheel::WheelLink>> parse_json_page(const std::string& text, c
     for (const char* key : {"core-metadata", "dist-info-metadata"}) {
       if (!f.contains(key) || !l.core_metadata.empty()) continue;
       auto& m = f[key];
-      if (m.is_boolean() && m.get<bool>())
-        l.core_metadata = "true";
-      else if (m.is_object() && m.contains("sha256") && m["sha256"].is_string())
+      if (m.is_object() && m.contains("sha256") && m["sha256"].is_string())
         l.core_metadata = "sha256=" + to_lower(m["sha256"].get<std::string>());
-      else if (m.is_object())
-        l.core_metadata = "true";
+      else if ((m.is_boolean() && m.get<bool>()) || m.is_object())
+        l.core_metadata = "true";  // sidecar offered, no hash given
     }
     if (f.contains("size") && f["size"].is_number_unsigned()) l.size = f["size"].get<uint64_t>();
     out.push_back(std::move(l));

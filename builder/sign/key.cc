@@ -214,7 +214,7 @@ Result<std::string> base64_decode(std::string_view text) {
                        reinterpret_cast<const unsigned char*>(text.data()), int(text.size())) < 0 ||
       EVP_DecodeFinal(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + n, &tail) != 1)
     return invalid("not valid base64");
-  out.resize(size_t(n + tail));
+  out.resize(size_t(n) + size_t(tail));
   return out;
 }
 

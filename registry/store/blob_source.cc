@@ -1,7 +1,9 @@
 #include "registry/store/blob_source.h"
 
 #include <fcntl.h>
+
 #include <unistd.h>
+#include <algorithm>
 
 #include <cerrno>
 #include <cstring>
@@ -23,7 +25,7 @@ class MemoryBlob final : public BlobSource {
     auto pos = std::make_shared<size_t>(offset);
     return BodyReader([data, pos](char* buf, size_t cap) -> Result<size_t> {
       size_t k = std::min(cap, data->size() - *pos);
-      std::memcpy(buf, data->data() + *pos, k);
+      std::copy_n(data->data() + *pos, k, buf);
       *pos += k;
       return k;
     });

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -138,7 +139,7 @@ HostileServer::HostileServer(Handler handler) : impl_(std::make_unique<Impl>()) 
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(impl_->fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  if (::bind(impl_->fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) std::abort();  // loopback, port 0
   socklen_t len = sizeof a;
   ::getsockname(impl_->fd, reinterpret_cast<sockaddr*>(&a), &len);
   impl_->port = ntohs(a.sin_port);
