@@ -1,6 +1,7 @@
-// `dlimage build`: the release driver. A straight list of named, timed
-// phases: expand -> plan (one CellPlan per cell, cell_plan.h) -> resolve
-// wheels -> build layers and images -> auto indexes. Pushing lives in push.h so a build without a registry needs none.
+// The build half of the release driver (release.h): a straight list of
+// named, timed phases: expand -> plan (one CellPlan per cell, cell_plan.h)
+// -> resolve wheels -> build layers and images -> auto indexes. Pushing
+// lives in push.h, so a build without a registry needs none.
 #pragma once
 
 #include <functional>

@@ -134,7 +134,9 @@ Status plan_wheels(BuildContext& ctx, CellPlan& plan) {
       if (!o.allow_missing) contents.push_back(**c);
     }
     if (!o.allow_missing) {
-      auto complete = wheel::require_complete(contents, py.version);
+      // The plan's marker environment: parsed once, with the image's arch.
+      auto complete =
+          wheel::require_complete(contents, {"python " + py.env.interpreter.python_version(), py.env.markers});
       if (!complete.ok())
         return complete.error().wrap(cell.ref() + " (Python " + py.version + "; --allow-missing to build anyway)");
     }

@@ -35,6 +35,10 @@ std::vector<pypa::Problem> check_wheel_set(const std::vector<WheelContents>& whe
 
 Status require_complete(const std::vector<WheelContents>& wheels, const std::string& python_version) {
   DL_ASSIGN_OR_RETURN(pypa::TargetEnvironment target, cpython_target(python_version));
+  return require_complete(wheels, target);
+}
+
+Status require_complete(const std::vector<WheelContents>& wheels, const pypa::TargetEnvironment& target) {
   auto problems = check_wheel_set(wheels, {target});
   if (problems.empty()) return {};
   std::string msg = "incomplete wheel set for " + target.label + " (" + std::to_string(problems.size()) + " problem" +

@@ -20,5 +20,8 @@ std::vector<pypa::Problem> check_wheel_set(const std::vector<WheelContents>& whe
 
 // Fails (invalid_input) with every problem, one per line, when the set is incomplete.
 Status require_complete(const std::vector<WheelContents>& wheels, const std::string& python_version);
+// The same for a target already parsed (the build's: its markers carry the
+// image's architecture, not this machine's default).
+Status require_complete(const std::vector<WheelContents>& wheels, const pypa::TargetEnvironment& target);
 
 }  // namespace dl::wheel

@@ -20,6 +20,14 @@ TEST(SetCheck, MissingDependencyIsReported) {
       << alone.error().message();
 }
 
+TEST(SetCheck, AParsedTargetChecksTheSame) {
+  auto good = inspect_wheel(fixture("good-1.0-py3-none-any.whl")).value();
+  auto target = cpython_target("3.11").value();
+  Status alone = require_complete({good}, target);
+  ASSERT_FALSE(alone.ok());
+  EXPECT_EQ(alone.error().message(), require_complete({good}, "3.11").error().message());
+}
+
 TEST(SetCheck, DebianWheelsAreComplete) {
   std::vector<WheelContents> wheels;
   for (auto& f : std::filesystem::directory_iterator(testing::kDebianWheels))
