@@ -37,7 +37,10 @@ StanzaMeta parse_stanza(std::string_view text, size_t start) {
     pos += line.size() + 1;
     switch (line[0]) {
       case 'P':
-        if (field(line, "Package")) m.name = trim_value(line.substr(8));
+        if (field(line, "Package"))
+          m.name = trim_value(line.substr(8));
+        else if (field(line, "Priority"))
+          m.priority = trim_value(line.substr(9));
         break;
       case 'V':
         if (field(line, "Version")) m.version = trim_value(line.substr(8));

@@ -1,5 +1,5 @@
 // Fast passes over a Packages text for the fields libsolv's repo_deb does
-// not keep (Size, Essential, Multi-Arch), touching only the stanzas asked
+// not keep (Size, Essential, Multi-Arch, Priority), touching only the stanzas asked
 // for: a memchr-speed walk over "Package:" lines, no map of the whole
 // index. Internal to builder/apt.
 #pragma once
@@ -17,6 +17,7 @@ struct StanzaMeta {
   uint64_t size = 0;
   bool essential = false;
   std::string multi_arch;
+  std::string priority;  // required, important, standard, optional, extra; "" if absent
 };
 
 // The stanzas whose Package is in `names`.

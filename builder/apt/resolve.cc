@@ -324,12 +324,36 @@ class AptPreference {
       if (!real.empty()) return best(pool_, real);
       if (any.empty()) continue;
       // One provider (in one or more versions): apt takes it. Several
-      // names: libsolv's policy decides.
+      // names: apt's CompareProviders prefers an Essential one, then the
+      // higher Priority (`awk`: mawk, required, over gawk, optional); a
+      // tie is left to libsolv's policy.
+      load_ranks(any);
+      std::map<int, std::vector<Id>> by_rank;
+      for (Id q : any) by_rank[rank(pool_->solvables[q].name)].push_back(q);
+      const std::vector<Id>& top = by_rank.rbegin()->second;
       bool one_name = true;
-      for (Id q : any) one_name = one_name && pool_->solvables[q].name == pool_->solvables[any[0]].name;
-      return one_name ? best(pool_, any) : 0;
+      for (Id q : top) one_name = one_name && pool_->solvables[q].name == pool_->solvables[top[0]].name;
+      return one_name ? best(pool_, top) : 0;
     }
     return 0;
+  }
+  // Essential first, then Priority, from the index stanzas (libsolv keeps
+  // neither): one scan of the indexes per choice point with new names.
+  int rank(Id name) { return rank_[name]; }
+  void load_ranks(const std::vector<Id>& providers) {
+    std::set<std::string, std::less<>> names;
+    for (Id q : providers)
+      if (!rank_.count(pool_->solvables[q].name)) names.insert(pool_id2str(pool_, pool_->solvables[q].name));
+    if (names.empty()) return;
+    static const std::map<std::string, int, std::less<>> priorities = {
+        {"extra", 1}, {"optional", 2}, {"standard", 3}, {"important", 4}, {"required", 5}};
+    for (const auto& n : names) rank_[pool_str2id(pool_, n.c_str(), 0)] = 0;
+    for (const auto& t : l_.texts)
+      for (const auto& m : scan_stanzas(t->text(), names)) {
+        auto pr = priorities.find(m.priority);
+        int& r = rank_[pool_str2id(pool_, m.name.c_str(), 0)];
+        r = std::max(r, (m.essential ? 10 : 0) + (pr == priorities.end() ? 0 : pr->second));
+      }
   }
   std::vector<Id> alternatives(Id dep) {
     std::vector<Id> out;
@@ -345,6 +369,7 @@ class AptPreference {
   Pool* pool_;
   bool recommends_;
   std::set<Id> picked_;
+  std::map<Id, int> rank_;  // name -> rank(), cached
 };
 
 // Size, Essential and Multi-Arch from the stanzas of the chosen packages.

@@ -46,6 +46,12 @@ inline void add_build_input_flags(CLI::App& app, pipeline::BuildOptions& o) {
   app.add_option("--base", o.base_layouts, "oci:DIR holding base images under their references; repeatable");
   app.add_option("--artifacts", o.artifacts, "DIR or URL that relative artifact URLs resolve against");
   app.add_option("--lock", o.lock_file, "wheel lock: read if present, written after resolution");
+  // OS packages (docs/APT.md): where sources come from when the matrix names none, and who checks InRelease.
+  app.add_option("--etc-apt", o.etc_apt, "apt configuration directory for apt: sections without sources")
+      ->capture_default_str();
+  app.add_option("--apt-verifier", o.apt_verifier, "apt signature checker: gpgv or sqv")
+      ->check(CLI::IsMember({"gpgv", "sqv"}))
+      ->capture_default_str();
   app.add_flag("--allow-missing", o.allow_missing, "build even when a Requires-Dist is not satisfied");
   app.add_option("--source-date-epoch", o.source_date_epoch, "timestamp for every file and history entry");
   // Part of every image (labels, provenance): verify must be told them too.

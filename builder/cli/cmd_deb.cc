@@ -12,6 +12,7 @@
 #include "builder/apt/lock.h"
 #include "builder/apt/resolve.h"
 #include "builder/apt/sources.h"
+#include "builder/cli/build_flags.h"
 #include "builder/cli/command.h"
 #include "builder/pipeline/deb_install.h"
 #include "net/http.h"
@@ -30,6 +31,7 @@ struct DebOptions {
   std::vector<std::string> packages;
   std::string root;                        // install
   std::vector<std::string> allow_scripts;  // install
+  std::int64_t source_date_epoch = 0;      // install
 };
 
 std::string host_arch() {
@@ -126,6 +128,9 @@ int install(const DebOptions& o) {
   req.fetch.offline = o.offline;
   req.fetch.verifier = o.verifier;
   req.allow_scripts = o.allow_scripts;
+  req.source_date_epoch = o.source_date_epoch;
+  if (const char* e = std::getenv("SOURCE_DATE_EPOCH"); e && req.source_date_epoch == 0)
+    req.source_date_epoch = get(parse_epoch(e, "SOURCE_DATE_EPOCH"));
   auto r = get(pipeline::install_into_directory(req));
   for (const auto& p : r.report.packages) std::cout << p.name << " " << p.version << " " << p.arch << "\n";
   for (const auto& s : r.report.acknowledged) std::cout << "not run (allow_scripts): " << s << "\n";
@@ -163,6 +168,9 @@ Registration reg("deb", "Debian packages from apt repositories, without apt", []
   ins->add_flag("--recommends", o->recommends, "also install Recommends");
   ins->add_flag("--essential", o->essential, "also install every Essential: yes package (a tree from nothing)");
   ins->add_option("--allow-script", o->allow_scripts, "PKG or PKG/SCRIPT: install without reproducing its script");
+  ins->add_option("--source-date-epoch", o->source_date_epoch,
+                  "upper bound for every file time, and the time of generated files (default $SOURCE_DATE_EPOCH, "
+                  "else 0), as in a layer");
   ins->add_option("--cache", o->cache, "download cache (default ~/.cache/dlimage)");
   ins->add_flag("--offline", o->offline, "use only the cache");
   ins->add_option("--verifier", o->verifier, "signature checker: gpgv or sqv")->capture_default_str();

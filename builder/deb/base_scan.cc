@@ -11,7 +11,9 @@ namespace dl::deb {
 namespace {
 bool kept(const std::string& p) {
   const std::string d = kDpkgDir;
-  return p == d + "/status" || p.starts_with(d + "/triggers/") || p.starts_with(d + "/alternatives/");
+  // info/*.list: what an upgrade of a base package must remove (upgrade.h).
+  return p == d + "/status" || p.starts_with(d + "/triggers/") || p.starts_with(d + "/alternatives/") ||
+         (p.starts_with(d + "/info/") && p.ends_with(".list"));
 }
 const std::uint64_t kMaxKept = 256 << 20;  // a status file of every Debian package is ~60 MB
 }  // namespace

@@ -14,16 +14,38 @@
 namespace dl::deb {
 
 namespace {
-Status check_parents(const fs::path& root, const std::string& rel) {
-  fs::path p = root;
+void set_owner(const fs::path& p, const layer::Entry& e) {
+  if (::geteuid() == 0 && ::lchown(p.c_str(), e.uid, e.gid) != 0) { /* best effort, as tar does for non-root */
+  }
+}
+// Sets the times of `p` itself (never a symlink's target).
+Status set_mtime(const fs::path& p, std::int64_t mtime) {
+  struct timespec ts[2] = {{mtime, 0}, {mtime, 0}};
+  if (::utimensat(AT_FDCWD, p.c_str(), ts, AT_SYMLINK_NOFOLLOW) != 0)
+    return io_error(p.string() + ": utimensat: " + std::strerror(errno));
+  return {};
+}
+}  // namespace
+
+DirTreeSink::DirTreeSink(fs::path root, std::int64_t source_date_epoch)
+    : root_(std::move(root)), epoch_(source_date_epoch) {
+  std::error_code ec;
+  if (!fs::exists(root_, ec) || fs::is_empty(root_, ec)) created_dirs_.emplace("", epoch_);
+}
+
+Status DirTreeSink::check_parents(const std::string& rel) {
+  fs::path p = root_;
   auto parts = split(rel, '/');
+  std::string sub;
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     p /= parts[i];
+    sub += (i ? "/" : "") + parts[i];
     struct stat st;
     if (::lstat(p.c_str(), &st) != 0) {
       if (errno != ENOENT) return io_error(p.string() + ": " + std::strerror(errno));
       if (::mkdir(p.c_str(), 0755) != 0 && errno != EEXIST)
         return io_error(p.string() + ": mkdir: " + std::strerror(errno));
+      created_dirs_.emplace(sub, epoch_);
       continue;
     }
     if (!S_ISDIR(st.st_mode)) return io_error(p.string() + ": not a directory (refusing to follow it)");
@@ -31,14 +53,36 @@ Status check_parents(const fs::path& root, const std::string& rel) {
   return {};
 }
 
-void set_owner(const fs::path& p, const layer::Entry& e) {
-  if (::geteuid() == 0 && ::lchown(p.c_str(), e.uid, e.gid) != 0) { /* best effort, as tar does for non-root */
+Status DirTreeSink::remove(const std::string& path) {
+  // Only through real directories, as add() writes.
+  fs::path p = root_;
+  auto parts = split(path, '/');
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    p /= parts[i];
+    struct stat st;
+    if (::lstat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return {};  // nothing there to delete
   }
+  p = root_ / path;
+  struct stat st;
+  if (::lstat(p.c_str(), &st) != 0) return {};
+  if (S_ISDIR(st.st_mode)) {
+    // dpkg leaves a directory that still holds something.
+    if (::rmdir(p.c_str()) != 0 && errno != ENOTEMPTY && errno != EEXIST)
+      return io_error(p.string() + ": rmdir: " + std::strerror(errno));
+  } else if (::unlink(p.c_str()) != 0) {  // a symlink itself, never its target
+    return io_error(p.string() + ": unlink: " + std::strerror(errno));
+  }
+  created_dirs_.erase(path);
+  return {};
 }
-}  // namespace
+
+Status DirTreeSink::finish() {
+  for (const auto& [rel, mtime] : created_dirs_) DL_TRY(set_mtime(root_ / rel, mtime));
+  return {};
+}
 
 Status DirTreeSink::add(const layer::Entry& e, const layer::ReadFn& content) {
-  DL_TRY(check_parents(root_, e.path));
+  DL_TRY(check_parents(e.path));
   fs::path p = root_ / e.path;
   std::error_code ec;
   switch (e.type) {
@@ -49,6 +93,7 @@ Status DirTreeSink::add(const layer::Entry& e, const layer::ReadFn& content) {
         return io_error(p.string() + ": mkdir: " + std::strerror(errno));
       set_owner(p, e);
       ::chmod(p.c_str(), e.mode ? e.mode : 0755);
+      created_dirs_[e.path] = clamp(e.mtime);
       return {};
     }
     case layer::EntryType::symlink: {
@@ -57,6 +102,7 @@ Status DirTreeSink::add(const layer::Entry& e, const layer::ReadFn& content) {
       if (::symlink(e.link_target.c_str(), tmp.c_str()) != 0)
         return io_error(p.string() + ": symlink: " + std::strerror(errno));
       set_owner(tmp, e);
+      DL_TRY(set_mtime(tmp, clamp(e.mtime)));
       if (::rename(tmp.c_str(), p.c_str()) != 0) return io_error(p.string() + ": rename: " + std::strerror(errno));
       return {};
     }
@@ -103,6 +149,8 @@ Status DirTreeSink::add(const layer::Entry& e, const layer::ReadFn& content) {
   if (::geteuid() == 0 && ::fchown(fd, e.uid, e.gid) != 0) { /* best effort, as tar does */
   }
   if (::fchmod(fd, e.mode ? e.mode : 0644) != 0) return io_error(p.string() + ": chmod: " + std::strerror(errno));
+  const struct timespec ts[2] = {{clamp(e.mtime), 0}, {clamp(e.mtime), 0}};
+  if (::futimens(fd, ts) != 0) return io_error(tmp.string() + ": futimens: " + std::strerror(errno));
   if (::close(fd) != 0) return io_error(tmp.string() + ": close: " + std::strerror(errno));
   closer.fd = -1;
   if (::rename(tmp.c_str(), p.c_str()) != 0) return io_error(p.string() + ": rename: " + std::strerror(errno));

@@ -30,17 +30,17 @@ const std::vector<std::string>& dpkg_field_order() {
 }  // namespace
 
 Paragraph installed_entry(const Paragraph& control, const std::vector<std::string>& conffiles,
-                          const std::map<std::string, std::string>& conffile_md5) {
+                          const std::map<std::string, std::string>& conffile_md5,
+                          const std::map<std::string, std::string>& obsolete) {
   Paragraph in = control;
   in.set("Status", "install ok installed");
-  if (!conffiles.empty()) {
-    std::string v;
-    for (const auto& c : conffiles) {
-      auto it = conffile_md5.find(c);
-      v += "\n " + c + " " + (it == conffile_md5.end() ? std::string("newconffile") : it->second);
-    }
-    in.set("Conffiles", v);
+  std::string conf;
+  for (const auto& c : conffiles) {
+    auto it = conffile_md5.find(c);
+    conf += "\n " + c + " " + (it == conffile_md5.end() ? std::string("newconffile") : it->second);
   }
+  for (const auto& [path, md5] : obsolete) conf += "\n " + path + " " + md5 + " obsolete";
+  if (!conf.empty()) in.set("Conffiles", conf);
   Paragraph out;
   for (const auto& f : dpkg_field_order())
     if (const Field* x = in.find(f)) out.fields.push_back(Field{f, x->value, x->line});

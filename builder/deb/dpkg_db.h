@@ -24,9 +24,12 @@ std::string status_key(const Paragraph& p);
 
 // The status entry of a freshly configured package: the control fields in
 // dpkg's field order, "Status: install ok installed", and Conffiles with the
-// md5 of each conffile as shipped (`conffile_md5`: path -> md5 hex).
+// md5 of each conffile as shipped (`conffile_md5`: path -> md5 hex), then
+// the conffiles an upgrade keeps from the old version (`obsolete`: path ->
+// md5), marked obsolete as dpkg marks them.
 Paragraph installed_entry(const Paragraph& control, const std::vector<std::string>& conffiles,
-                          const std::map<std::string, std::string>& conffile_md5);
+                          const std::map<std::string, std::string>& conffile_md5,
+                          const std::map<std::string, std::string>& obsolete = {});
 
 // Base entries plus `added` (an added entry replaces the base entry with the
 // same status_key), ordered by name then architecture as dpkg writes them.

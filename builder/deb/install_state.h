@@ -23,6 +23,7 @@ struct InstallState {
   std::map<Effect, std::vector<const DebControl*>> effects;               // effect -> packages asking for it
   std::vector<std::pair<std::string, std::string>> alternatives_scripts;  // (package, script text)
   std::uint64_t entries = 0;
+  std::set<std::string> emitted;  // every path this install wrote
 
   Status emit(layer::Entry e, const layer::ReadFn& content = {});
   Status emit_file(const std::string& path, const std::string& data, std::uint32_t mode = 0644, std::uint32_t uid = 0,

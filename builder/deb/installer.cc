@@ -7,6 +7,7 @@
 
 #include "builder/deb/dpkg_db.h"
 #include "builder/deb/install_state.h"
+#include "builder/deb/upgrade.h"
 
 namespace dl::deb {
 
@@ -142,7 +143,9 @@ Status write_database(InstallState& st, const std::vector<Unpacked>& done) {
   for (const auto& u : done) {
     std::vector<std::string> conffiles =
         parse_conffiles(u.control.members.count("conffiles") ? u.control.members.at("conffiles") : "");
-    added.push_back(installed_entry(u.control.control, conffiles, u.conffile_md5));
+    const Paragraph* old = replaced_entry(st.base.status, u.control.control);
+    added.push_back(installed_entry(u.control.control, conffiles, u.conffile_md5,
+                                    old ? obsolete_conffiles(*old, conffiles) : std::map<std::string, std::string>{}));
     if (u.control.members.count("triggers"))
       triggers.emplace_back(info_name(u.control.control), u.control.members.at("triggers"));
   }
@@ -173,6 +176,11 @@ Status check_scripts(const DebControl& c, const DebPackage& d, const InstallOpti
 
 }  // namespace
 
+bool wants_merged_usr(const std::vector<std::string>& package_names) {
+  return std::any_of(package_names.begin(), package_names.end(),
+                     [](const std::string& n) { return n == "usr-is-merged" || n == "usrmerge"; });
+}
+
 Result<std::vector<std::string>> preflight_debs(const std::vector<DebPackage>& debs, const InstallOptions& opts) {
   std::vector<std::string> acknowledged;
   for (const auto& d : debs) {
@@ -184,6 +192,7 @@ Result<std::vector<std::string>> preflight_debs(const std::vector<DebPackage>& d
 
 Status InstallState::emit(layer::Entry e, const layer::ReadFn& content) {
   ++entries;
+  emitted.insert(e.path);
   DL_TRY(sink.add(e, content));
   base.tree.put(e.path, Node{e.type, e.link_target, ""});
   return {};
@@ -228,7 +237,7 @@ Status InstallState::emit_dir(const std::string& path, std::uint32_t mode, std::
 
 Result<InstallReport> install_debs(const std::vector<DebPackage>& debs, BaseTree base, const InstallOptions& opts,
                                    TreeSink& sink) {
-  InstallState st{opts, sink, base, {}, {}, {}, 0};
+  InstallState st{opts, sink, base, {}, {}, {}, 0, {}};
   InstallReport report;
   // Preflight: every control and script decision before a byte is written.
   std::vector<std::pair<DebControl, const DebPackage*>> order;
@@ -264,6 +273,9 @@ Result<InstallReport> install_debs(const std::vector<DebPackage>& debs, BaseTree
   for (const auto& u : done) DL_TRY(write_info(st, u));
   DL_TRY(apply_effects(st));
   DL_TRY(write_database(st, done));
+  std::vector<NewPackage> upgraded;
+  for (const auto& u : done) upgraded.push_back({&u.control.control, &u.list});
+  DL_TRY(remove_stale_files(st, upgraded));
   report.entries = st.entries;
   return report;
 }

@@ -29,12 +29,18 @@ class TreeSink {
  public:
   virtual ~TreeSink() = default;
   virtual Status add(const layer::Entry& e, const layer::ReadFn& content) = 0;
+  // Deletes `path` that a lower layer holds: a whiteout in a layer (which
+  // covers its subtree), an unlink or an rmdir of an empty directory on disk.
+  virtual Status remove(const std::string& path) = 0;
+  virtual bool removes_subtrees() const = 0;
 };
 
 class LayerTreeSink : public TreeSink {
  public:
   explicit LayerTreeSink(layer::LayerWriter& w) : w_(w) {}
   Status add(const layer::Entry& e, const layer::ReadFn& content) override { return w_.add(e, content); }
+  Status remove(const std::string& path) override { return w_.add_whiteout(path); }
+  bool removes_subtrees() const override { return true; }
 
  private:
   layer::LayerWriter& w_;
@@ -42,15 +48,27 @@ class LayerTreeSink : public TreeSink {
 
 // Writes into a directory on disk: files through a temp name + rename, no
 // symlink on the way is ever followed (the Tree resolved them already).
+// Times follow the layer's rule (the package's mtime clamped to
+// `source_date_epoch`, unset ones at it), so a tree from nothing is the same
+// bytes on every run; finish() sets those of the directories it created,
+// which their entries' writes moved.
 class DirTreeSink : public TreeSink {
  public:
-  explicit DirTreeSink(fs::path root) : root_(std::move(root)) {}
+  // A `root` that is empty (or missing) now counts as created: its time is set too.
+  explicit DirTreeSink(fs::path root, std::int64_t source_date_epoch = 0);
   Status add(const layer::Entry& e, const layer::ReadFn& content) override;
+  Status remove(const std::string& path) override;
+  bool removes_subtrees() const override { return false; }
+  Status finish();
   // A Tree fallback that looks at the directory (lstat, readlink).
   Tree::Fallback fallback() const;
 
  private:
+  std::int64_t clamp(std::int64_t mtime) const { return (mtime < 0 || mtime > epoch_) ? epoch_ : mtime; }
+  Status check_parents(const std::string& rel);
   fs::path root_;
+  std::int64_t epoch_;
+  std::map<std::string, std::int64_t> created_dirs_;  // relative path -> mtime
 };
 
 // What is there before the install: the dpkg status entries, the small
@@ -75,6 +93,12 @@ struct InstallOptions {
   std::set<std::string> allow_scripts;  // "pkg" or "pkg/script"
   std::int64_t source_date_epoch = 0;   // shadow's "last changed" day
 };
+
+// Whether a tree from nothing is laid out merged-/usr before unpacking: the
+// packages include usr-is-merged (the release requires the layout) or
+// usrmerge (whose postinst would convert the tree, and which is then reviewed
+// as doing nothing else). Pass every package name being installed.
+bool wants_merged_usr(const std::vector<std::string>& package_names);
 
 struct InstalledPackage {
   std::string name, version, arch;

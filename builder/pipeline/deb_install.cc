@@ -41,6 +41,16 @@ Result<deb::BaseTree> scan_directory(const std::string& root) {
       b.dpkg_files[std::string(deb::kDpkgDir) + "/" + sub + "/" + it->path().filename().string()] = text;
     }
   }
+  // info/: the file lists (an upgrade removes what the old version listed
+  // and the new one does not) and the names of every info file.
+  std::error_code ec;
+  for (fs::directory_iterator it(dpkg / "info", ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_regular_file()) continue;
+    std::string rel = std::string(deb::kDpkgDir) + "/info/" + it->path().filename().string();
+    b.tree.put(rel, deb::Node{});
+    if (!rel.ends_with(".list")) continue;
+    DL_ASSIGN_OR_RETURN(b.dpkg_files[rel], read_file(it->path()));
+  }
   return b;
 }
 
@@ -62,15 +72,16 @@ Result<DirInstallResult> install_into_directory(const DirInstallRequest& req) {
     }
   }
   for (const auto& f : req.deb_files) debs.push_back({f, f});
-  deb::DirTreeSink sink(req.root);
+  deb::DirTreeSink sink(req.root, req.source_date_epoch);
   base.tree.set_fallback(sink.fallback());
   deb::InstallOptions opts;
   opts.allow_scripts = {req.allow_scripts.begin(), req.allow_scripts.end()};
   opts.source_date_epoch = req.source_date_epoch;
-  bool usr_is_merged =
-      std::any_of(out.resolved.begin(), out.resolved.end(), [](const auto& p) { return p.name == "usr-is-merged"; });
-  opts.merged_usr = usr_is_merged && !base.tree.exists("bin");
+  std::vector<std::string> names;
+  for (const auto& p : out.resolved) names.push_back(p.name);
+  opts.merged_usr = deb::wants_merged_usr(names) && !base.tree.exists("bin");
   DL_ASSIGN_OR_RETURN(out.report, deb::install_debs(debs, std::move(base), opts, sink));
+  DL_TRY(sink.finish());
   return out;
 }
 

@@ -104,9 +104,9 @@ Result<OsPackages> plan_os_packages(BuildContext& ctx, const matrix::Cell& cell,
   }
   in->options.allow_scripts = {rec.apt_allow_scripts.begin(), rec.apt_allow_scripts.end()};
   in->options.source_date_epoch = ctx.options().source_date_epoch;
-  bool usr_is_merged =
-      std::any_of(out.packages.begin(), out.packages.end(), [](const auto& p) { return p.name == "usr-is-merged"; });
-  in->options.merged_usr = usr_is_merged && !(*base)->tree.exists("bin");
+  std::vector<std::string> names;
+  for (const auto& p : out.packages) names.push_back(p.name);
+  in->options.merged_usr = deb::wants_merged_usr(names) && !(*base)->tree.exists("bin");
   // Refused scripts and unreadable .debs fail here, before any layer is opened.
   auto acknowledged = deb::preflight_debs(in->debs, in->options);
   if (!acknowledged.ok()) return where(acknowledged.error());

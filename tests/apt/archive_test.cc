@@ -243,6 +243,10 @@ TEST(Archive, LibHdf5Dev) { compare(archive()->essential_status, {"libhdf5-dev"}
 // bsd-mailx: Depends: default-mta | mail-transport-agent (a virtual package).
 TEST(Archive, AlternativesAndVirtuals) { compare(archive()->essential_status, {"bsd-mailx"}); }
 
+// base-files Pre-Depends on the virtual awk (mawk, gawk, original-awk):
+// apt takes the provider with the highest Priority (mawk, required).
+TEST(Archive, AVirtualWithSeveralProvidersByPriority) { compare("", {"base-files"}); }
+
 TEST(Archive, SeveralAtOnce) {
   compare(archive()->essential_status, {"python3-numpy", "libgomp1", "ca-certificates", "curl"});
 }

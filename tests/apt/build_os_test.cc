@@ -14,121 +14,16 @@
 #include "builder/layout/layout_store.h"
 #include "builder/layout/store_image.h"
 #include "builder/pipeline/build.h"
-#include "tests/apt/local_repo.h"
+#include "tests/apt/build_fixture.h"
 #include "tests/support/process.h"
 
 namespace dl::pipeline {
 namespace {
 
-using test::FakeDeb;
-using test::LocalRepo;
-
-std::vector<FakeDeb> archive() {
-  return {
-      {"Package: base-files\nVersion: 12.4\nArchitecture: amd64\nEssential: yes\n", {{"etc/debian_version", "12.4\n"}}},
-      {"Package: usr-is-merged\nVersion: 37\nArchitecture: all\nEssential: yes\n"},
-      {"Package: libc6\nVersion: 2.36-9\nArchitecture: amd64\nMulti-Arch: same\n",
-       {{"usr/lib/x86_64-linux-gnu/libc.so.6", "ELF libc"}}},
-      {"Package: python3.11\nVersion: 3.11.2-6\nArchitecture: amd64\nDepends: libc6\n",
-       {{"usr/bin/python3.11", "ELF python"}}},
-      {"Package: python3\nVersion: 3.11.2-1\nArchitecture: amd64\nDepends: python3.11\n",
-       {{"usr/bin/python3", "-> python3.11"}}},
-      {"Package: libgomp1\nVersion: 12.2.0-14\nArchitecture: amd64\nDepends: libc6\n",
-       {{"lib/x86_64-linux-gnu/libgomp.so.1", "ELF gomp"}}},
-      {"Package: tool\nVersion: 1\nArchitecture: amd64\nRecommends: libgomp1\n", {{"usr/bin/tool", "#!/bin/sh\n"}}},
-      {"Package: scripted\nVersion: 1\nArchitecture: all\n",
-       {{"usr/share/scripted/x", "x"}, {"DEBIAN/postinst", "#!/bin/sh\nexec /usr/sbin/do-something\n"}}},
-      {"Package: broken\nVersion: 1\nArchitecture: amd64\nDepends: libc6 (>= 3.0)\n"},
-  };
-}
-
-struct Fixture {
-  std::unique_ptr<LocalRepo> repo = std::make_unique<LocalRepo>(archive());
-  std::string uri = repo->uri();
-  std::string keyring = repo->keyring().string();
-  TempDir dir{"dl-build-os"};
-  fs::path matrix() const { return dir.path() / "matrix.yaml"; }
-  fs::path out() const { return dir.path() / "out"; }
-
-  // One image on `base_ref` (scratch, or an image in the --base layout)
-  // whose recipe asks for `packages`.
-  void write(const std::string& base_ref, const std::string& packages, const std::string& recipe_extra = "") {
-    std::string m =
-        "schema: 1\n"
-        "bases:\n"
-        "  b:\n"
-        "    ref: " +
-        base_ref +
-        "\n"
-        "    glibc: \"2.36\"\n"
-        "    pythons:\n"
-        "      \"3.11\": {abi: cp311, interpreter: /usr/bin/python3, site_packages: "
-        "usr/local/lib/python3.11/dist-packages}\n"
-        "    apt:\n"
-        "      sources:\n"
-        "        - uris: [" +
-        uri +
-        "]\n"
-        "          suites: [stable]\n"
-        "          components: [main]\n"
-        "          signed_by: " +
-        keyring +
-        "\n"
-        "pythons:\n"
-        "  \"3.11\": {tag: \"-py311\"}\n"
-        "accelerators:\n"
-        "  cpu: {kind: cpu, tag: cpu, base: b}\n"
-        "isa:\n"
-        "  generic: {rank: 0, features: [], tag: \"\"}\n"
-        "images:\n"
-        "  - name: app\n"
-        "    repo: test/app\n"
-        "    framework: app\n"
-        "    axes: {version: [\"1\"], python: [\"3.11\"], accelerator: [cpu]}\n"
-        "    tags: [\"{version}\"]\n";
-    ASSERT_TRUE(write_file_atomic(matrix(), m).ok());
-    ASSERT_TRUE(write_file_atomic(dir.path() / "recipes" / "app.yaml",
-                                  "schema: 1\nname: app\napt:\n  packages: [" + packages + "]\n" + recipe_extra)
-                    .ok());
-  }
-
-  Result<BuildReport> build(const std::vector<std::string>& bases = {}, const std::string& lock = "") {
-    BuildOptions o;
-    o.lock_file = lock;
-    o.matrix_file = matrix().string();
-    o.output_layout = "oci:" + out().string();
-    o.base_layouts = bases;
-    o.cache_dir = (dir.path() / "cache").string();
-    o.source_date_epoch = 1700000000;
-    registry::LazySession session(o.registry);
-    return pipeline::build(o, session);
-  }
-};
-
-// The paths of one layer blob (`tar -tv`), with " -> target" for symlinks.
-std::vector<std::string> layer_paths(const layout::Layout& l, const image::Descriptor& d) {
-  auto r = test::run({"tar", "-tvzf", (l.root() / "blobs" / "sha256" / d.digest.hex).string()});
-  EXPECT_TRUE(r.ok() && r->ok());
-  std::vector<std::string> out;
-  if (!r.ok()) return out;
-  for (const auto& line : split(r->out, '\n')) {
-    // "lrwxrwxrwx 0/0 0 2023-11-14 22:13 bin -> usr/bin"
-    auto w = split(line, ' ');
-    std::vector<std::string> words;
-    for (auto& x : w)
-      if (!x.empty()) words.push_back(x);
-    if (words.size() < 6) continue;
-    std::string rest;
-    for (size_t i = 5; i < words.size(); ++i) rest += (rest.empty() ? "" : " ") + words[i];
-    if (!rest.empty() && rest.back() == '/') rest.pop_back();
-    out.push_back(rest);
-  }
-  return out;
-}
-
-bool has(const std::vector<std::string>& v, const std::string& x) {
-  return std::find(v.begin(), v.end(), x) != v.end();
-}
+using build_os::archive;
+using build_os::Fixture;
+using build_os::has;
+using build_os::layer_paths;
 
 TEST(BuildOs, ScratchBaseIsTheEssentialSetPlusTheRequestAsOneLayer) {
   Fixture f;
@@ -292,6 +187,89 @@ TEST(BuildOs, ADebThatDoesNotMatchItsIndexIsRefused) {
   EXPECT_NE(m.find(Sha256::hex(swapped)), std::string::npos) << m;
   EXPECT_FALSE(fs::exists(f.dir.path() / "cache" / "sha256" / Sha256::hex(swapped)));
   EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+}
+
+// A correctly signed repository whose index lists a hostile or corrupt
+// .deb (the digest matches: only the content is bad; a truncated one is
+// refused by digest, ADebThatDoesNotMatchItsIndexIsRefused, and by the
+// reader, deb_test.cc). The build stops with
+// one line naming the cell and the package's URL, and leaves nothing: no
+// tag, no layer blob, no temp file in the layout.
+TEST(BuildOs, AHostileOrTruncatedDebThatMatchesItsIndexLeavesNothing) {
+  std::string craft = std::string(DL_SOURCE_DIR) + "/tests/fixtures/debs/craft_deb.py ";
+  struct Case {
+    std::string kind, package, message;
+  };
+  for (const Case& c : {Case{"dotdot", "evil-dotdot", "path './etc/../../evil' in data.tar climbs out with '..'"},
+                        Case{"slip", "evil-slip", "would be written through the package's own symlink 'etc/link'"},
+                        Case{"corrupt", "python3", "truncated or corrupt"}}) {
+    SCOPED_TRACE(c.kind);
+    Fixture f;
+    fs::path pool = f.repo->root() / "pool" / "main";
+    std::string file = c.kind == "corrupt" ? "python3_3.11.2-1.deb" : c.package + "_1.0.deb";
+    if (c.kind == "corrupt") {
+      // data.tar.gz, the last member, damaged where apt-ftparchive (which
+      // reads the control member) does not look.
+      auto bytes = read_file(pool / file);
+      ASSERT_TRUE(bytes.ok());
+      std::string broken = *bytes;
+      for (size_t i = broken.size() - 40; i < broken.size() - 8; ++i) broken[i] = char(~broken[i]);
+      ASSERT_TRUE(write_file_atomic(pool / file, broken).ok());
+    } else {
+      auto r = test::run({"sh", "-c", craft + (pool / file).string() + " " + c.package + " " + c.kind});
+      ASSERT_TRUE(r.ok() && r->ok());
+    }
+    f.repo->reindex();
+    f.write("scratch", c.kind == "corrupt" ? "python3" : "python3, " + c.package);
+    auto r = f.build();
+    ASSERT_FALSE(r.ok());
+    const std::string& m = r.error().message();
+    EXPECT_TRUE(starts_with(m, "test/app:1: ")) << m;
+    EXPECT_NE(m.find(f.uri + "/pool/main/" + file), std::string::npos) << m;
+    EXPECT_NE(m.find(c.message), std::string::npos) << m;
+    EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+    std::vector<std::string> left;
+    if (fs::exists(f.out()))
+      for (const auto& e : fs::recursive_directory_iterator(f.out()))
+        if (e.is_regular_file() && e.path().filename() != "oci-layout" && e.path().filename() != "index.json" &&
+            e.path().filename() != "index.json.lock")
+          left.push_back(fs::relative(e.path(), f.out()).string());
+    EXPECT_TRUE(left.empty()) << join(left, ", ");
+    if (fs::exists(f.out() / "index.json")) {
+      EXPECT_EQ(read_file(f.out() / "index.json")->find("test/app"), std::string::npos);
+    }
+  }
+}
+
+// apt: sections without sources read the apt configuration of --etc-apt
+// (default /etc/apt, as `dlimage deb` does), checked by --apt-verifier.
+TEST(BuildOs, WithoutSourcesTheAptConfigurationOfEtcAptIsUsed) {
+  Fixture f;
+  f.write("scratch", "python3");
+  std::string m = *read_file(f.matrix());
+  auto a = m.find("    apt:\n"), b = m.find("\npythons:\n");
+  ASSERT_TRUE(a != std::string::npos && b != std::string::npos) << m;
+  ASSERT_TRUE(write_file_atomic(f.matrix(), m.substr(0, a) + m.substr(b + 1)).ok());
+  fs::path etc = f.dir.path() / "etc-apt";
+  ASSERT_TRUE(ensure_dir(etc / "sources.list.d").ok());
+  ASSERT_TRUE(write_file_atomic(etc / "sources.list.d" / "test.list",
+                                "deb [signed-by=" + f.keyring + "] " + f.uri + " stable main\n")
+                  .ok());
+  f.etc_apt = etc.string();
+  for (const char* verifier : {"gpgv", "sqv"}) {
+    f.apt_verifier = verifier;
+    fs::remove_all(f.out());
+    fs::remove_all(f.dir.path() / "cache");
+    auto r = f.build();
+    ASSERT_TRUE(r.ok()) << verifier << ": " << r.error().message();
+    EXPECT_EQ(r->cells[0].layers.size(), 1u);
+  }
+  // An empty configuration: no sources at all is an error naming the image.
+  ASSERT_TRUE(write_file_atomic(etc / "sources.list.d" / "test.list", "").ok());
+  fs::remove_all(f.out());
+  auto r = f.build();
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(starts_with(r.error().message(), "test/app:1: ")) << r.error().message();
 }
 
 TEST(BuildOs, AMissingInterpreterIsStillAnError) {

@@ -68,28 +68,40 @@ LocalRepo::LocalRepo(const std::vector<FakeDeb>& debs, const std::string& releas
     must_run(
         {"dpkg-deb", "--root-owner-group", "-Zgzip", "--build", build.string(), (pool / (name + ".deb")).string()});
   }
-  SpawnOptions in_root;
-  in_root.cwd = root_.string();
-  std::string packages = must_run({"apt-ftparchive", "packages", "pool"}, in_root);
-  write_file_atomic(bin / "Packages", packages).ok();
-  must_run({"xz", "-k", "-f", (bin / "Packages").string()});
-  if (release_extra.find("Acquire-By-Hash: yes") != std::string::npos) {
-    auto xz = read_file(bin / "Packages.xz");
-    ensure_dir(bin / "by-hash" / "SHA256").ok();
-    write_file_atomic(bin / "by-hash" / "SHA256" / Sha256::hex(*xz), *xz).ok();
-  }
-  SpawnOptions in_dist;
-  in_dist.cwd = dist().string();
-  std::string release = must_run({"apt-ftparchive", "-o", "APT::FTPArchive::Release::Suite=" + suite, "-o",
-                                  "APT::FTPArchive::Release::Architectures=amd64", "-o",
-                                  "APT::FTPArchive::Release::Components=main", "release", "."},
-                                 in_dist);
-  write_file_atomic(dist() / "Release", release_extra + release).ok();
+  release_extra_ = release_extra;
+  write_indexes();
   gen_key(gnupg_);
   SpawnOptions g;
   g.env["GNUPGHOME"] = gnupg_.string();
   write_file_atomic(keyring(), must_run({"gpg", "--export"}, g)).ok();
   write_file_atomic(keyring_asc(), must_run({"gpg", "--export", "--armor"}, g)).ok();
+  sign();
+}
+
+void LocalRepo::write_indexes() {
+  fs::path bin = dist() / "main" / "binary-amd64";
+  SpawnOptions in_root;
+  in_root.cwd = root_.string();
+  std::string packages = must_run({"apt-ftparchive", "packages", "pool"}, in_root);
+  write_file_atomic(bin / "Packages", packages).ok();
+  must_run({"xz", "-k", "-f", (bin / "Packages").string()});
+  if (release_extra_.find("Acquire-By-Hash: yes") != std::string::npos) {
+    auto xz = read_file(bin / "Packages.xz");
+    ensure_dir(bin / "by-hash" / "SHA256").ok();
+    write_file_atomic(bin / "by-hash" / "SHA256" / Sha256::hex(*xz), *xz).ok();
+  }
+  for (const char* f : {"Release", "InRelease", "Release.gpg"}) fs::remove(dist() / f);  // not indexed in itself
+  SpawnOptions in_dist;
+  in_dist.cwd = dist().string();
+  std::string release = must_run({"apt-ftparchive", "-o", "APT::FTPArchive::Release::Suite=" + suite_, "-o",
+                                  "APT::FTPArchive::Release::Architectures=amd64", "-o",
+                                  "APT::FTPArchive::Release::Components=main", "release", "."},
+                                 in_dist);
+  write_file_atomic(dist() / "Release", release_extra_ + release).ok();
+}
+
+void LocalRepo::reindex() {
+  write_indexes();
   sign();
 }
 

@@ -37,12 +37,17 @@ class LocalRepo {
   fs::path other_keyring();
   // Re-signs dists/<suite>/Release into InRelease and Release.gpg.
   void sign();
+  // Packages and Release again from pool/ as it is now (a .deb replaced
+  // there), signed by the same key: a repository that lists what it serves.
+  void reindex();
   // A deb822 file for this repo, signed by `keyring` (default: the right one).
   fs::path sources_file(const fs::path& keyring = {});
   std::vector<std::string> requests();
 
  private:
   std::string serve(const std::string& head);
+  void write_indexes();
+  std::string release_extra_;
   TempDir dir_;
   fs::path root_;
   std::string suite_;
