@@ -1,5 +1,6 @@
 // matrix.yaml -> model::Document, with every error located at file:line:col.
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "base/strings.h"
@@ -20,6 +21,45 @@ const std::vector<std::string> kCatalogAxes = {"python", "accelerator", "isa"};
 // nothing reads.
 const std::vector<std::string> kAcceleratorKeys = {"kind", "cuda", "cudnn",         "rocm",
                                                    "base", "tag",  "wheel_variant", "apt"};
+
+// A Python version is MAJOR.MINOR ("3.6"): the form pypa::Interpreter parses
+// once per cell. Checked here so a typo is named at its file:line:col, not
+// found later by the build with no location.
+bool digits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+bool is_major_minor(const std::string& v) {
+  auto dot = v.find('.');
+  return dot != std::string::npos && digits(v.substr(0, dot)) && digits(v.substr(dot + 1));
+}
+
+// The MAJOR.MINOR a malformed version most likely meant: "36" -> "3.6",
+// "python3.6" -> "3.6", "3.6.9" -> "3.6"; "" when there is no clear guess.
+std::string python_version_hint(std::string v) {
+  for (const char* prefix : {"python", "py", "cp"})
+    if (v.rfind(prefix, 0) == 0) {
+      v.erase(0, std::string(prefix).size());
+      break;
+    }
+  if (is_major_minor(v)) return v;
+  auto dot = v.find('.');
+  auto dot2 = dot == std::string::npos ? dot : v.find('.', dot + 1);
+  if (dot2 != std::string::npos && is_major_minor(v.substr(0, dot2))) return v.substr(0, dot2);
+  if (digits(v) && (v.size() == 2 || v.size() == 3)) return v.substr(0, 1) + "." + v.substr(1);
+  return "";
+}
+
+// `version` sits at byte `offset` of the scalar `key` (a part of "2.7/3.6").
+Status check_python_version(const Source& src, const YAML::Node& key, const std::string& version, size_t offset,
+                            const std::string& what) {
+  if (is_major_minor(version)) return {};
+  YAML::Mark m = key.Mark();
+  m.column = yamlsrc::value_column(key) - 1 + int(offset);
+  std::string hint = python_version_hint(version);
+  return src.error_at(m, what + " '" + version + "' is not a Python version; expected MAJOR.MINOR, e.g. 3.6" +
+                             (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+}
 
 Result<BaseImage> parse_base(const Source& src, const std::string& key, const YAML::Node& n) {
   DL_TRY(src.expect_map(n, "bases." + key));
@@ -58,6 +98,7 @@ Result<BaseImage> parse_base(const Source& src, const std::string& key, const YA
       DL_TRY(src.check_keys(it->second, {"abi", "interpreter", "site_packages"}, what));
       PythonLayout p;
       p.version = it->first.Scalar();
+      DL_TRY(check_python_version(src, it->first, p.version, 0, "bases." + key + ".pythons key"));
       for (auto [field, dest] :
            {std::pair{"abi", &p.abi}, {"interpreter", &p.interpreter}, {"site_packages", &p.site_packages}}) {
         if (!it->second[field]) return src.error_at(it->second, what + " has no '" + field + "'");
@@ -86,9 +127,13 @@ Status parse_catalog(const Source& src, const YAML::Node& root, Catalog& cat) {
         DL_ASSIGN_OR_RETURN(auto kv, src.string_map(it->second, "pythons." + key));
         attrs.insert(kv.begin(), kv.end());
       }
-      for (const auto& v : split(key, '/'))
+      size_t offset = 0;
+      for (const auto& v : split(key, '/')) {
         if (v.empty())
           return src.error_at(it->first, "python value '" + key + "' has an empty version; expected e.g. 2.7/3.6");
+        DL_TRY(check_python_version(src, it->first, v, offset, "python value"));
+        offset += v.size() + 1;
+      }
       cat.pythons[key] = attrs;
     }
   }

@@ -235,6 +235,28 @@ TEST(BadInput, EmptyAxis) {
             "m.yaml:16:15: axis 'python' is empty; expected at least one value");
 }
 
+TEST(BadInput, PythonVersionMustBeMajorMinor) {
+  const std::string key = "  \"3.11\": {tag";
+  EXPECT_EQ(error_of(with(key, "  \"36\": {tag")),
+            "m.yaml:5:4: python value '36' is not a Python version; expected MAJOR.MINOR, e.g. 3.6; did you mean "
+            "'3.6'?");
+  EXPECT_EQ(error_of(with(key, "  \"python3.6\": {tag")),
+            "m.yaml:5:4: python value 'python3.6' is not a Python version; expected MAJOR.MINOR, e.g. 3.6; did you "
+            "mean '3.6'?");
+  EXPECT_EQ(error_of(with(key, "  \"3.6.9\": {tag")),
+            "m.yaml:5:4: python value '3.6.9' is not a Python version; expected MAJOR.MINOR, e.g. 3.6; did you mean "
+            "'3.6'?");
+  EXPECT_EQ(error_of(with(key, "  \"3.x\": {tag")),
+            "m.yaml:5:4: python value '3.x' is not a Python version; expected MAJOR.MINOR, e.g. 3.6");
+  // The column is the bad half's of a two-interpreter value.
+  EXPECT_EQ(error_of(with(key, "  3.11/310: {tag")),
+            "m.yaml:5:8: python value '310' is not a Python version; expected MAJOR.MINOR, e.g. 3.6; did you mean "
+            "'3.10'?");
+  EXPECT_EQ(error_of(with("pythons: {\"3.11\": {abi", "pythons: {py3.11: {abi")),
+            "m.yaml:3:58: bases.deb.pythons key 'py3.11' is not a Python version; expected MAJOR.MINOR, e.g. 3.6; "
+            "did you mean '3.11'?");
+}
+
 TEST(BadInput, UnknownAxisValue) {
   EXPECT_EQ(error_of(with("      accelerator: [cpu]", "      accelerator: [cpuu]")),
             "m.yaml:17:21: unknown accelerator 'cpuu'; did you mean 'cpu'?");
