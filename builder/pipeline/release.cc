@@ -4,6 +4,7 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
+#include "builder/layout/layout.h"
 #include "builder/layout/layout_store.h"
 #include "builder/pipeline/report_html.h"
 
@@ -12,9 +13,7 @@ namespace dl::pipeline {
 namespace {
 
 Result<PushReport> push(const ReleaseOptions& opts, const BuildReport& built, registry::Session& s) {
-  std::string dir = opts.build.output_layout;
-  if (starts_with(dir, "oci:")) dir = dir.substr(4);
-  DL_ASSIGN_OR_RETURN(auto out, layout::Layout::open(dir));
+  DL_ASSIGN_OR_RETURN(auto out, layout::Layout::open(layout::layout_dir(opts.build.output_layout)));
   layout::LayoutStore from(std::move(out), opts.build.registry.jobs);
   PushOptions po;
   po.jobs = opts.build.registry.jobs;
