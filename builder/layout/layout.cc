@@ -13,6 +13,7 @@
 #include "base/confined.h"
 #include "base/strings.h"
 #include "base/temp_sweep.h"
+#include "base/verified.h"
 
 namespace dl::layout {
 
@@ -134,10 +135,15 @@ bool Layout::has_blob(const Digest& d) const {
 }
 
 Status Layout::verify_blob(const image::Descriptor& d) const {
+  // Once per process for one file (base/verified.h): every image of a build
+  // reuses the shared layers.
+  std::string path = blob_path(d.digest).string(), claim = d.digest.str() + " " + std::to_string(d.size);
+  if (verified_before(path, claim)) return {};
   DL_ASSIGN_OR_RETURN(auto reader, open_blob(d));
   layer::NullSink sink;
   auto copied = layer::copy_stream(reader, sink);
   if (!copied.ok()) return copied.error().wrap(root_.string());
+  remember_verified(path, claim);
   return {};
 }
 
@@ -236,8 +242,12 @@ Status Layout::update_index(const std::function<Status(image::Index&)>& change) 
   DL_ASSIGN_OR_RETURN(IndexLock lock, IndexLock::acquire(root_ / "index.json.lock"));
   DL_ASSIGN_OR_RETURN(image::Index idx, read_index());
   idx.format = image::ManifestFormat::oci;  // index.json is always an OCI index
+  DL_ASSIGN_OR_RETURN(std::string before, image::serialize(idx));
   DL_TRY(change(idx));
   DL_ASSIGN_OR_RETURN(std::string text, image::serialize(idx));
+  // Unchanged (a rebuild re-tagging what it made last time): no write, no
+  // fsync.
+  if (text == before && fs::exists(root_ / "index.json")) return {};
   return write_file_atomic(root_ / "index.json", text);
 }
 
@@ -247,9 +257,14 @@ Status Layout::tag(const std::string& ref_name, const image::Descriptor& manifes
     return not_found(root_.string() + ": cannot tag " + ref_name + ": manifest blob " + manifest.digest.str() +
                      " is not in the layout (write blobs before tagging)");
   return update_index([&](image::Index& idx) -> Status {
-    std::erase_if(idx.manifests, [&](const image::Descriptor& d) { return ref_of(d) == ref_name; });
     image::Descriptor d = manifest;
     d.annotations[std::string(image::annotation::kRefName)] = ref_name;
+    // Already so: left where it is (and index.json is not rewritten).
+    size_t same = 0, named = 0;
+    for (const auto& e : idx.manifests)
+      if (ref_of(e) == ref_name) ++named, same += e == d;
+    if (named == 1 && same == 1) return {};
+    std::erase_if(idx.manifests, [&](const image::Descriptor& e) { return ref_of(e) == ref_name; });
     idx.manifests.push_back(std::move(d));
     return {};
   });

@@ -12,14 +12,14 @@ namespace dl::pipeline {
 
 namespace {
 
-// The OS packages of the base image, from its dpkg status (the scan the
-// interpreter check already made, cached per layer stack).
+// The OS packages of the base image, from its dpkg status (cached in the
+// layout per layer stack: tree_scan.h).
 Result<std::vector<attest::SbomDeb>> base_packages(BuildContext& ctx, const layout::StoredImage& base) {
   std::vector<attest::SbomDeb> out;
   if (base.manifest.layers.empty()) return out;
-  DL_ASSIGN_OR_RETURN(auto tree, scan_layers(ctx.out(), base.manifest.layers));
-  if (tree->status_text.empty()) return out;
-  DL_ASSIGN_OR_RETURN(auto pkgs, apt::parse_status(tree->status_text, "base image var/lib/dpkg/status"));
+  DL_ASSIGN_OR_RETURN(auto status, dpkg_status_of(ctx.out(), base.manifest.layers));
+  if (status.empty()) return out;
+  DL_ASSIGN_OR_RETURN(auto pkgs, apt::parse_status(status, "base image var/lib/dpkg/status"));
   for (auto& p : pkgs) out.push_back({p.name, p.version, p.arch, "", "base"});
   return out;
 }

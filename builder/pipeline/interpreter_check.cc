@@ -1,5 +1,7 @@
 #include "builder/pipeline/interpreter_check.h"
 
+#include "base/fs.h"
+#include "base/sha256.h"
 #include "builder/deb/base_scan.h"
 #include "builder/pipeline/tree_scan.h"
 
@@ -16,8 +18,45 @@ std::string interpreter_version(const std::string& file_name) {
   return v;
 }
 
+namespace {
+
+// A check that passed is remembered in the layout by what decides it: the
+// scanned layers' digests and the declared interpreters. Layers are content
+// addressed, so an equal key is an equal tree; a rerun of an unchanged
+// matrix then reads no layer at all.
+std::string passed_key(const matrix::Cell& cell, const std::vector<TreeLayer>& layers) {
+  std::string key = "interpreters v1\n";
+  for (const auto& l : layers)
+    if (l.scan) key += l.descriptor.digest.str() + "\n";
+  for (const auto& p : cell.base.pythons)
+    for (const auto& py : cell.pythons)
+      if (py == p.version) key += "python " + p.version + " " + p.interpreter + "\n";
+  return Sha256::hex(key);
+}
+
+fs::path passed_file(const layout::Layout& layout, const std::string& key) {
+  return layout.root() / ".dlimage-cache" / "interpreters" / key;
+}
+
+Status check_tree(const layout::Layout& layout, const matrix::Cell& cell, const std::vector<TreeLayer>& layers);
+
+}  // namespace
+
 Status verify_interpreters(const layout::Layout& layout, const matrix::Cell& cell,
                            const std::vector<TreeLayer>& layers) {
+  std::string key = passed_key(cell, layers);
+  std::error_code ec;
+  if (fs::is_regular_file(passed_file(layout, key), ec)) return {};
+  DL_TRY(check_tree(layout, cell, layers));
+  // A cache: failing to write it only costs the next run a scan.
+  (void)ensure_dir(passed_file(layout, key).parent_path());
+  (void)write_file_atomic(passed_file(layout, key), "ok\n");
+  return {};
+}
+
+namespace {
+
+Status check_tree(const layout::Layout& layout, const matrix::Cell& cell, const std::vector<TreeLayer>& layers) {
   std::vector<image::Descriptor> scanned;
   for (const auto& l : layers)
     if (l.scan && l.base) scanned.push_back(l.descriptor);
@@ -46,5 +85,7 @@ Status verify_interpreters(const layout::Layout& layout, const matrix::Cell& cel
   }
   return {};
 }
+
+}  // namespace
 
 }  // namespace dl::pipeline

@@ -12,6 +12,7 @@
 #include "builder/attest/attach.h"
 #include "builder/pipeline/blob_check.h"
 #include "builder/pipeline/blob_ledger.h"
+#include "builder/pipeline/push_check.h"
 #include "registry/client/registry_store.h"
 #include "registry/reference/reference.h"
 
@@ -216,16 +217,19 @@ static Result<std::vector<image::Descriptor>> layout_blobs(const layout::Layout&
 }
 
 // The blobs of every cell whose tags are current, HEADed once per
-// (repository, digest); `up_to_date[i]` drops to 0 for a cell that lost one.
+// (registry, digest) however many cells and repositories share them (a
+// registry that lost a blob lost it for every repository); what the
+// RemoteCheck already asked is not asked again. `up_to_date[i]` drops to 0
+// for a cell that lost one.
 static Status check_tagged_blobs(const layout::Layout& layout, registry::RegistryClient& client,
-                                 const PushOptions& opts, std::vector<Job>& jobs, std::vector<char>& up_to_date) {
-  struct RepoBlobs {
-    registry::Reference ref;
-    std::vector<image::Descriptor> blobs;
-    std::set<std::string> digests;
+                                 const PushOptions& opts, std::vector<Job>& jobs, std::vector<char>& up_to_date,
+                                 std::uint64_t& requests) {
+  struct Want {
+    const registry::Reference* repo;
+    image::Descriptor blob;
   };
-  std::map<std::string, RepoBlobs> by_repo;
-  std::vector<std::vector<std::pair<std::string, std::string>>> needs(jobs.size());  // (repo, digest)
+  std::map<std::string, Want> want;                                                   // key: RemoteCheck::blob_key
+  std::vector<std::vector<std::pair<std::string, std::int64_t>>> needs(jobs.size());  // (key, size)
   for (size_t i = 0; i < jobs.size(); ++i) {
     Job& job = jobs[i];
     if (!up_to_date[i] || !job.error.empty() || job.refs.empty()) continue;
@@ -234,30 +238,34 @@ static Status check_tagged_blobs(const layout::Layout& layout, registry::Registr
       up_to_date[i] = 0;
       continue;
     }
-    std::vector<image::Descriptor> blobs = std::move(*found);
-    std::string repo = job.refs.front().name();
-    auto& rb = by_repo.try_emplace(repo, RepoBlobs{job.refs.front(), {}, {}}).first->second;
-    for (auto& d : blobs) {
-      if (rb.digests.insert(d.digest.str()).second) rb.blobs.push_back(d);
-      needs[i].emplace_back(repo, d.digest.str());
+    for (auto& d : *found) {
+      std::string key = RemoteCheck::blob_key(job.refs.front().registry, d.digest);
+      want.try_emplace(key, Want{&job.refs.front(), d});
+      needs[i].emplace_back(key, d.size);
     }
   }
-  std::vector<RepoBlobs*> repos;
-  for (auto& [_, rb] : by_repo) repos.push_back(&rb);
-  std::vector<Result<std::vector<BlobProblem>>> results(repos.size(), std::vector<BlobProblem>{});
-  // Repositories in parallel, and each one's blobs in parallel: one round
-  // trip or two for the whole check, not one per repository.
-  parallel_for(repos.size(), opts.check_jobs, [&](size_t r) {
-    results[r] = check_blobs(client, repos[r]->ref, repos[r]->blobs, std::max(1, opts.check_jobs));
-  });
-  std::set<std::pair<std::string, std::string>> missing;
-  for (size_t r = 0; r < repos.size(); ++r) {
-    if (!results[r].ok()) return results[r].error();
-    for (auto& p : *results[r]) missing.emplace(repos[r]->ref.name(), p.blob.digest.str());
+  std::map<std::string, std::optional<std::uint64_t>> have;
+  if (opts.remote) have = opts.remote->blobs();
+  std::vector<std::pair<std::string, Want>> ask;
+  for (auto& [key, w] : want)
+    if (!have.count(key)) ask.emplace_back(key, w);
+  // All at once: one round trip per `check_jobs` blobs, not one per
+  // repository or per cell.
+  std::vector<Result<std::optional<std::uint64_t>>> got(ask.size(), std::optional<std::uint64_t>{});
+  parallel_for(ask.size(), opts.check_jobs,
+               [&](size_t k) { got[k] = client.blob_exists(*ask[k].second.repo, ask[k].second.blob.digest, true); });
+  requests += ask.size();
+  for (size_t k = 0; k < ask.size(); ++k) {
+    if (!got[k].ok())
+      return got[k].error().wrap("checking blob " + ask[k].second.blob.digest.str() + " in " +
+                                 ask[k].second.repo->name());
+    have[ask[k].first] = *got[k];
   }
   for (size_t i = 0; i < jobs.size(); ++i)
-    for (auto& need : needs[i])
-      if (missing.count(need)) up_to_date[i] = 0;
+    for (auto& [key, size] : needs[i]) {
+      auto it = have.find(key);
+      if (it == have.end() || !it->second || *it->second != std::uint64_t(size)) up_to_date[i] = 0;
+    }
   return {};
 }
 
@@ -282,16 +290,24 @@ Result<PushReport> push_cells(layout::LayoutStore& from, const std::vector<CellR
   std::vector<char> current(tags.size(), 0);
   std::vector<std::string> check_error(tags.size());
   if (opts.progress) opts.progress->begin_phase("check", tags.size());
+  const std::map<std::string, RemoteCheck::TagState>* remote = opts.remote ? &opts.remote->tags() : nullptr;
+  std::atomic<std::uint64_t> heads{0};
   parallel_for(tags.size(), opts.check_jobs, [&](size_t k) {
     auto [i, t] = tags[k];
-    auto head = client.head_manifest(jobs[i].refs[t], /*for_push=*/true);
-    if (head.ok())
-      current[k] = head->digest == jobs[i].cr->manifest.digest;
-    else if (head.error().kind() != ErrorKind::not_found && head.error().status() != 404)
-      check_error[k] = head.error().message();
-    if (opts.progress) opts.progress->item_done(jobs[i].refs[t].str(), !check_error[k].empty());
+    const auto& ref = jobs[i].refs[t];
+    auto known = remote ? remote->find(ref.str()) : decltype(remote->end()){};
+    if (remote && known != remote->end() && known->second.error.empty()) {
+      current[k] = known->second.digest == jobs[i].cr->manifest.digest;
+    } else {
+      ++heads;
+      auto head = client.head_manifest(ref, /*for_push=*/true);
+      if (head.ok())
+        current[k] = head->digest == jobs[i].cr->manifest.digest;
+      else if (head.error().kind() != ErrorKind::not_found && head.error().status() != 404)
+        check_error[k] = head.error().message();
+    }
+    if (opts.progress) opts.progress->item_done(ref.str(), !check_error[k].empty());
   });
-  report.requests_check = tags.size();
   std::vector<char> up_to_date(jobs.size(), 1);
   for (size_t k = 0; k < tags.size(); ++k) {
     auto& job = jobs[tags[k].first];
@@ -305,7 +321,9 @@ Result<PushReport> push_cells(layout::LayoutStore& from, const std::vector<CellR
   // and stored nothing) still serves the manifest. Every blob gets a HEAD
   // with its size, once per repository however many cells share it (the
   // base layers are in every cell); a cell missing one is published again.
-  DL_TRY(check_tagged_blobs(layout, client, opts, jobs, up_to_date));
+  std::uint64_t blob_heads = 0;
+  DL_TRY(check_tagged_blobs(layout, client, opts, jobs, up_to_date, blob_heads));
+  report.requests_check = heads + blob_heads + (remote ? remote->size() + opts.remote->blob_requests() : 0);
   report.check_seconds = since(t0);
 
   // 2. Publish the cells that are not current, `jobs` at a time.
@@ -367,7 +385,8 @@ Result<PushReport> push_cells(layout::LayoutStore& from, const std::vector<CellR
   return report;
 }
 
-Status preflight_push(const std::vector<matrix::Cell>& cells, registry::RegistryClient& client, int jobs) {
+Status preflight_push(const std::vector<matrix::Cell>& cells, registry::RegistryClient& client, int jobs,
+                      RemoteCheck* remote) {
   std::vector<registry::Reference> repos;
   std::set<std::string> seen;
   for (auto& c : cells)
@@ -375,13 +394,36 @@ Status preflight_push(const std::vector<matrix::Cell>& cells, registry::Registry
       DL_ASSIGN_OR_RETURN(auto r, target_of(c, client.hosts(), t));
       if (seen.insert(r.registry + "/" + r.repository).second) repos.push_back(r);
     }
-  std::vector<std::string> errors(repos.size());
-  parallel_for(repos.size(), jobs, [&](size_t i) {
-    Status st = client.check_push(repos[i]);
+  std::vector<std::string> bad;
+  std::set<std::string> failed, probe;
+  if (remote) {
+    // A tag HEAD that failed fails its repository: refused credentials
+    // (401, 403) get the probe, whose error says so; anything else (a dead
+    // host, a 503 after the retries) is named as it is.
+    for (auto& [ref, st] : remote->tags()) {
+      if (st.error.empty()) continue;
+      auto r = registry::parse_reference(ref);
+      if (!r.ok()) continue;
+      std::string key = r->registry + "/" + r->repository;
+      if (st.status == 401 || st.status == 403)
+        probe.insert(key);
+      else if (failed.insert(key).second)
+        bad.push_back("cannot push to " + r->name() + ": " + st.error);
+    }
+    auto changing = remote->changing_repositories();
+    probe.insert(changing.begin(), changing.end());
+  }
+  std::vector<registry::Reference> to_probe;
+  for (auto& r : repos) {
+    std::string key = r.registry + "/" + r.repository;
+    if (!failed.count(key) && (!remote || probe.count(key))) to_probe.push_back(r);
+  }
+  std::vector<std::string> errors(to_probe.size());
+  parallel_for(to_probe.size(), jobs, [&](size_t i) {
+    Status st = client.check_push(to_probe[i]);
     if (!st.ok()) errors[i] = st.error().message();
   });
-  std::vector<std::string> bad;
-  for (size_t i = 0; i < repos.size(); ++i)
+  for (size_t i = 0; i < to_probe.size(); ++i)
     if (!errors[i].empty()) bad.push_back(errors[i]);
   if (bad.empty()) return {};
   return Error(ErrorKind::remote, "cannot push to " + std::to_string(bad.size()) + " of " +

@@ -2,8 +2,10 @@
 // rather than by round trips. Builds are deterministic, so each cell's
 // manifest digest is known before any upload:
 //
-//   1. check: one HEAD per tag, all in parallel; a cell whose every tag
-//      already names its digest is done.
+//   1. check: one HEAD per tag, all in parallel (started before the build
+//      by push_check.h when there is one); a cell whose every tag already
+//      names its digest, and whose every blob the registry still holds
+//      (one HEAD per unique blob), is done.
 //   2. publish: up to `jobs` cells at a time; within a cell the blobs go in
 //      parallel. Every unique blob goes up once per run: the first
 //      repository that needs it uploads it (HEAD, POST, PUT), every other
@@ -45,15 +47,20 @@ struct PushReport {
   std::vector<CellFailure> failures;
   std::uint64_t cells_skipped = 0, manifests_put = 0;
   std::uint64_t blobs_existing = 0, blobs_mounted = 0, blobs_uploaded = 0, bytes_uploaded = 0;
-  std::uint64_t requests_check = 0;  // manifest HEADs of the check
+  std::uint64_t requests_check = 0;  // manifest and blob HEADs of the check (RemoteCheck's included)
   double check_seconds = 0, publish_seconds = 0;
 };
+
+class RemoteCheck;  // push_check.h
 
 struct PushOptions {
   int jobs = 4;             // cells in flight
   int check_jobs = 16;      // parallel HEADs of the up-to-date check
   bool keep_going = false;  // a failed cell does not stop the others
   ProgressMeter* progress = nullptr;
+  // The check started before the build (push_check.h): its answers are
+  // used instead of asking again.
+  RemoteCheck* remote = nullptr;
 };
 
 // Fails only on errors that are not about one cell (none today); per-cell
@@ -63,8 +70,14 @@ Result<PushReport> push_cells(layout::LayoutStore& from, const std::vector<CellR
 
 // Before any build work: can we push to every repository the cells name?
 // One probe per repository (registry/client check_push), in parallel. Every
-// repository that fails is named in the error, one per line.
-Status preflight_push(const std::vector<matrix::Cell>& cells, registry::RegistryClient& client, int jobs = 8);
+// repository that fails is named in the error, one per line. With `remote`
+// (started on the same cells), its tag HEADs already proved the
+// credentials (push scope): a tag HEAD that failed fails the preflight, and
+// only the repositories the publish will likely write to are probed (a
+// no-op rerun probes none; a push to another one finds out at its first
+// upload, before its manifest).
+Status preflight_push(const std::vector<matrix::Cell>& cells, registry::RegistryClient& client, int jobs = 8,
+                      RemoteCheck* remote = nullptr);
 
 // Checks that every tag of every cell points at the digest it would build,
 // and that the registry holds every blob that manifest names (HEAD with the

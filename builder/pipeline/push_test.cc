@@ -4,6 +4,7 @@
 // accelerator, one of each cell's own): what goes over the wire, counted
 // in the proxy.
 #include "builder/pipeline/push.h"
+#include "builder/pipeline/push_check.h"
 
 #include <gtest/gtest.h>
 
@@ -243,18 +244,83 @@ TEST_F(PushTest, NoOpRerunIsOneParallelHeadPerTag) {
   size_t tags = 0;
   for (auto& c : cells) tags += c.cell.tags.size();
   auto reqs = proxy_->requests();
-  // At most one request per tag plus one per unique blob of each repository
-  // (the blob HEADs that prove the registry still holds every layer; the
-  // ping counts).
-  EXPECT_LE(reqs.size(), tags + repo_blobs_of(cells).size() + 1);  // + the /v2/ ping
-  size_t heads = 0;
-  for (auto& q : reqs) heads += q.method == "HEAD" && q.target.find("/manifests/") != std::string::npos;
+  // At most one request per tag plus one per unique blob (the blob HEADs
+  // that prove the registry still holds every layer, once per registry
+  // however many repositories share the blob), and nothing else: the
+  // first HEAD is the ping.
+  EXPECT_LE(reqs.size(), tags + digests_of(cells).size());
+  EXPECT_LT(digests_of(cells).size(), repo_blobs_of(cells).size()) << "the matrix shares blobs across repositories";
+  size_t heads = 0, blob_heads = 0;
+  std::map<std::string, int> per_blob;
+  for (auto& q : reqs) {
+    EXPECT_EQ(q.method, "HEAD") << q.target;
+    heads += q.target.find("/manifests/") != std::string::npos;
+    if (q.target.find("/blobs/") != std::string::npos) ++blob_heads, per_blob[q.target.substr(q.target.rfind('/'))]++;
+  }
   EXPECT_EQ(heads, tags);
+  EXPECT_EQ(blob_heads, digests_of(cells).size());
+  for (auto& [d, n] : per_blob) EXPECT_EQ(n, 1) << d << " checked " << n << " times";
   // In parallel: one after the other the tag and blob HEADs would take
-  // (tags + repository blobs) x RTT (20 ms); a quarter of that is generous
-  // for a loaded machine and still far from sequential.
-  size_t sequential = tags + repo_blobs_of(cells).size();
+  // (tags + blobs) x RTT (20 ms); a quarter of that is generous for a
+  // loaded machine and still far from sequential.
+  size_t sequential = tags + digests_of(cells).size();
   EXPECT_LT(s, 0.25 * double(sequential) * 0.020 + 0.2) << s << " s for " << sequential << " HEADs";
+}
+
+// The check as `build --push` runs it: started before the build
+// (push_check.h), from the layout's last build, while the images build. The
+// publish after it asks nothing again, and the preflight probes no
+// repository when nothing will change.
+TEST_F(PushTest, NoOpCheckedBeforeTheBuildAsksNothingAfterIt) {
+  if (setup_stopped()) return;
+  auto cells = images(shipped());
+  std::vector<matrix::Cell> matrix_cells;
+  for (auto& c : cells) {
+    matrix_cells.push_back(c.cell);
+    for (auto& ref : c.cell.refs()) ASSERT_TRUE(layout_->tag(ref, c.manifest).ok());  // what the last build made
+  }
+  PushOptions o;
+  o.jobs = 4;
+  auto first = push_cells(store(), cells, *client_, o);
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  ASSERT_TRUE(first->failures.empty());
+  proxy_->clear_requests();
+
+  http_ = std::make_unique<net::HttpClient>();
+  auth_ = std::make_unique<registry::Authenticator>(*http_, registry::CredentialStore());
+  client_ = std::make_unique<registry::RegistryClient>(*auth_, hosts_);
+  auto targets = push_targets(matrix_cells, hosts_);
+  ASSERT_TRUE(targets.ok()) << targets.error().message();
+  RemoteCheck remote(*client_, *targets, *layout_, 16);
+  ASSERT_TRUE(preflight_push(matrix_cells, *client_, 8, &remote).ok());
+  EXPECT_TRUE(remote.changing_repositories().empty());
+  o.remote = &remote;
+  auto r = push_cells(store(), cells, *client_, o);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->cells_skipped, 54u);
+  size_t tags = 0;
+  for (auto& c : cells) tags += c.cell.tags.size();
+  auto reqs = proxy_->requests();
+  EXPECT_LE(reqs.size(), tags + digests_of(cells).size());
+  for (auto& q : reqs) EXPECT_EQ(q.method, "HEAD") << "a no-op probes no repository: " << q.target;
+  EXPECT_EQ(remote.blob_requests(), digests_of(cells).size()) << "every blob guessed from the layout";
+  EXPECT_EQ(r->requests_check, reqs.size());
+
+  // A matrix whose images changed: every repository is probed before the
+  // build (POST + DELETE), and the tags are not taken for current.
+  auto changed = images(shipped(), "changed");
+  for (auto& c : changed)
+    for (auto& ref : c.cell.refs()) ASSERT_TRUE(layout_->tag(ref, c.manifest).ok());
+  proxy_->clear_requests();
+  RemoteCheck again(*client_, *targets, *layout_, 16);
+  ASSERT_TRUE(preflight_push(matrix_cells, *client_, 8, &again).ok());
+  std::set<std::string> repos, probed;
+  for (auto& c : cells) repos.insert(c.cell.repo);
+  for (auto& q : proxy_->requests())
+    if (q.method == "POST") probed.insert(q.target.substr(4, q.target.find("/blobs/") - 4));
+  EXPECT_EQ(probed.size(), repos.size());
+  for (auto& c : cells)
+    for (auto& ref : c.cell.refs()) EXPECT_TRUE(layout_->untag(ref).ok());
 }
 
 TEST_F(PushTest, KeepGoingPushesTheOtherCellsAndListsTheFailure) {

@@ -6,20 +6,27 @@
 #include "base/strings.h"
 #include "builder/layout/layout.h"
 #include "builder/layout/layout_store.h"
+#include "builder/pipeline/push_check.h"
 #include "builder/pipeline/report_html.h"
 
 namespace dl::pipeline {
 
 namespace {
 
-Result<PushReport> push(const ReleaseOptions& opts, const BuildReport& built, registry::Session& s) {
-  DL_ASSIGN_OR_RETURN(auto out, layout::Layout::open(layout::layout_dir(opts.build.output_layout)));
+std::string output_dir(const ReleaseOptions& opts) { return layout::layout_dir(opts.build.output_layout); }
+
+int check_jobs(const ReleaseOptions& opts) { return std::max(16, 4 * opts.build.registry.jobs); }
+
+Result<PushReport> push(const ReleaseOptions& opts, const BuildReport& built, registry::Session& s,
+                        RemoteCheck* remote) {
+  DL_ASSIGN_OR_RETURN(auto out, layout::Layout::open(output_dir(opts)));
   layout::LayoutStore from(std::move(out), opts.build.registry.jobs);
   PushOptions po;
   po.jobs = opts.build.registry.jobs;
-  po.check_jobs = std::max(16, 4 * opts.build.registry.jobs);
+  po.check_jobs = check_jobs(opts);
   po.keep_going = opts.build.keep_going;
   po.progress = opts.push_progress;
+  po.remote = remote;
   return push_cells(from, built.cells, s.client(), po);
 }
 
@@ -37,12 +44,19 @@ Result<ReleaseReport> release(const ReleaseOptions& opts, const Progress& progre
   if (!opts.verify_key.empty()) {
     DL_ASSIGN_OR_RETURN(verify_key, sign::PublicKey::load(opts.verify_key));
   }
+  std::unique_ptr<RemoteCheck> remote;
   if (opts.push) {
-    // Before any build work: a wrong password or a repository we may not
-    // push to fails now, in seconds, naming the repository.
+    // The up-to-date check starts now and runs while the images build
+    // (push_check.h). Before any build work: a wrong password or a
+    // repository we may not push to fails now, in seconds, naming the
+    // repository.
     DL_ASSIGN_OR_RETURN(registry::Session * s, session.get());
     DL_ASSIGN_OR_RETURN(auto cells, select_cells(opts.build));
-    DL_TRY(preflight_push(cells, s->client(), opts.build.registry.jobs * 2));
+    DL_ASSIGN_OR_RETURN(auto targets, push_targets(cells, s->client().hosts()));
+    std::optional<layout::Layout> predicted;
+    if (auto l = layout::Layout::open(output_dir(opts)); l.ok()) predicted = std::move(*l);
+    remote = std::make_unique<RemoteCheck>(s->client(), std::move(targets), std::move(predicted), check_jobs(opts));
+    DL_TRY(preflight_push(cells, s->client(), opts.build.registry.jobs * 2, remote.get()));
   }
   BuildOptions b = opts.build;
   // `dlimage verify` checks what is published against what the cells build
@@ -55,7 +69,7 @@ Result<ReleaseReport> release(const ReleaseOptions& opts, const Progress& progre
     auto t = r.build.phases.time("push");
     if (progress) progress("push", 0, r.build.cells.size(), "");
     DL_ASSIGN_OR_RETURN(registry::Session * s, session.get());
-    DL_ASSIGN_OR_RETURN(r.push, push(opts, r.build, *s));
+    DL_ASSIGN_OR_RETURN(r.push, push(opts, r.build, *s, remote.get()));
     r.failures.insert(r.failures.end(), r.push->failures.begin(), r.push->failures.end());
   }
   if (sign_key) {

@@ -3,6 +3,8 @@
 #include <map>
 #include <mutex>
 
+#include "base/fs.h"
+#include "base/sha256.h"
 #include "builder/deb/base_scan.h"
 
 namespace dl::pipeline {
@@ -44,6 +46,17 @@ Result<std::shared_ptr<const deb::BaseTree>> scan_layers(const layout::Layout& l
   std::lock_guard<std::mutex> g(scan_cache().mu);
   scan_cache().stacks[keys.back()] = shared;
   return shared;
+}
+
+Result<std::string> dpkg_status_of(const layout::Layout& layout, const std::vector<image::Descriptor>& layers) {
+  std::string chain = "dpkg-status v1\n";
+  for (const auto& l : layers) chain += l.digest.str() + "\n";
+  fs::path cached = layout.root() / ".dlimage-cache" / "dpkg-status" / Sha256::hex(chain);
+  if (auto text = read_file(cached); text.ok()) return *text;
+  DL_ASSIGN_OR_RETURN(auto tree, scan_layers(layout, layers));
+  // A cache: failing to write it only costs the next run a scan.
+  if (ensure_dir(cached.parent_path()).ok()) (void)write_file_atomic(cached, tree->status_text);
+  return tree->status_text;
 }
 
 }  // namespace dl::pipeline

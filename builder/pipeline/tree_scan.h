@@ -17,4 +17,9 @@ namespace dl::pipeline {
 Result<std::shared_ptr<const deb::BaseTree>> scan_layers(const layout::Layout& layout,
                                                          const std::vector<image::Descriptor>& layers);
 
+// The stack's dpkg status file (scan_layers(...)->status_text), remembered
+// in the layout by the layers' digests: a rerun on the same base (the SBOM
+// lists its packages) scans nothing.
+Result<std::string> dpkg_status_of(const layout::Layout& layout, const std::vector<image::Descriptor>& layers);
+
 }  // namespace dl::pipeline

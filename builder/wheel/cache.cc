@@ -13,6 +13,7 @@
 #include "base/fs.h"
 #include "base/sha256.h"
 #include "base/temp_sweep.h"
+#include "base/verified.h"
 #include "net/fetch.h"
 #include "net/url.h"
 
@@ -91,6 +92,12 @@ std::optional<CachedFile> WheelCache::find(const std::string& hex) const {
   // Re-hashed on every use: a file's name is only a claim, and anything
   // with write access to the cache could have changed its bytes (even
   // keeping the size). A mismatch is dropped so the caller fetches again.
+  // Once per process for one file (base/verified.h).
+  if (verified_before(p.string(), hex)) {
+    std::error_code ec;
+    auto size = fs::file_size(p, ec);
+    if (!ec) return CachedFile{p, hex, uint64_t(size)};
+  }
   int fd = ::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   Sha256 sha;
@@ -104,6 +111,7 @@ std::optional<CachedFile> WheelCache::find(const std::string& hex) const {
     ::unlink(p.c_str());
     return std::nullopt;
   }
+  remember_verified(p.string(), hex);
   return CachedFile{p, hex, size};
 }
 

@@ -5,10 +5,12 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 
 #include "base/sha256.h"
+#include "base/verified.h"
 #include "builder/pypa/name.h"
 #include "builder/pypa/version.h"
 #include "builder/pypa/wheel_filename.h"
@@ -94,9 +96,7 @@ Result<std::string> read_small(archive* a, const std::string& label, const std::
 
 bool is_signature(const std::string& rel) { return rel == "RECORD.jws" || rel == "RECORD.p7s"; }
 
-}  // namespace
-
-Result<WheelContents> inspect_wheel(const std::filesystem::path& whl, const std::string& filename) {
+Result<WheelContents> inspect_uncached(const std::filesystem::path& whl, const std::string& filename) {
   WheelContents w;
   w.file = whl;
   w.filename = filename.empty() ? whl.filename().string() : filename;
@@ -231,6 +231,36 @@ Result<WheelContents> inspect_wheel(const std::filesystem::path& whl, const std:
     if (!file_names.count(line.path))
       return invalid(where("RECORD") + ":" + std::to_string(line.line) + ": lists " + line.path +
                      " but the wheel has no such file");
+  return w;
+}
+
+// One build inspects a shared wheel (numpy, six) for every image it goes
+// into: once per process per file is enough while the file is unchanged
+// (base/verified.h). Errors are not remembered.
+struct InspectMemo {
+  std::mutex mu;
+  std::map<std::string, std::shared_ptr<const WheelContents>> wheels;  // key: path + " " + filename
+};
+InspectMemo& inspect_memo() {
+  static InspectMemo m;
+  return m;
+}
+
+}  // namespace
+
+Result<WheelContents> inspect_wheel(const std::filesystem::path& whl, const std::string& filename) {
+  std::string key = whl.string() + " " + filename, claim = "inspected " + filename;
+  if (verified_before(whl.string(), claim)) {
+    std::lock_guard<std::mutex> l(inspect_memo().mu);
+    if (auto it = inspect_memo().wheels.find(key); it != inspect_memo().wheels.end()) return *it->second;
+  }
+  DL_ASSIGN_OR_RETURN(auto w, inspect_uncached(whl, filename));
+  {
+    std::lock_guard<std::mutex> l(inspect_memo().mu);
+    if (inspect_memo().wheels.size() >= 4096) inspect_memo().wheels.clear();
+    inspect_memo().wheels[key] = std::make_shared<const WheelContents>(w);
+  }
+  remember_verified(whl.string(), claim);
   return w;
 }
 

@@ -229,6 +229,39 @@ Result<std::string> Authenticator::authorization(const std::string& registry_nam
                registry_name + ": unsupported authentication scheme '" + st.challenges.front().scheme + "'");
 }
 
+Result<std::optional<Response>> Authenticator::learn_from(const std::string& origin, const Request& req,
+                                                          const BodySink& sink) {
+  std::shared_ptr<std::mutex> ping_lock;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (origins_[origin].known) return std::optional<Response>();
+    auto& slot = fetch_locks_["ping " + origin];
+    if (!slot) slot = std::make_shared<std::mutex>();
+    ping_lock = slot;
+  }
+  // The parallel first requests wait for this one, as they would for a ping.
+  std::lock_guard<std::mutex> pinging(*ping_lock);
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (origins_[origin].known) return std::optional<Response>();
+  }
+  auto resp = http_.send(req, sink);
+  if (!resp.ok()) return resp.error();
+  // Learnt nothing: an overloaded registry, or another host's 401.
+  if (resp->status >= 500 || resp->status == 429 || (resp->status == 401 && url_origin(resp->url) != origin))
+    return std::optional<Response>(std::move(*resp));
+  OriginState st;
+  st.known = true;
+  if (resp->status == 401)
+    for (const auto& h : resp->headers.get_all("WWW-Authenticate")) {
+      auto cs = parse_challenges(h);
+      st.challenges.insert(st.challenges.end(), cs.begin(), cs.end());
+    }
+  std::lock_guard<std::mutex> l(mu_);
+  origins_[origin] = std::move(st);
+  return std::optional<Response>(std::move(*resp));
+}
+
 namespace {
 
 Error foreign_401(const Request& req, const Response& resp, const std::string& registry_origin) {
@@ -260,6 +293,21 @@ Result<Response> Authenticator::send(const std::string& registry_name, const Req
     auto resp = http_.send(req, sink);
     if (resp.ok() && resp->status == 401) return foreign_401(req, *resp, base);
     return resp;
+  }
+  // The first bodyless request to an origin is its own ping: its answer (a
+  // 401 with the challenge, or anything else) teaches what GET /v2/ would,
+  // and saves that round trip. A request with a body still waits for the
+  // ping, so an upload is never sent just to receive a 401.
+  if (req.body.empty() && !req.open_body) {
+    auto learned = learn_from(base, req, sink);
+    if (!learned.ok()) return learned.error();
+    if (*learned) {
+      auto resp = std::move(**learned);
+      if (resp.status == 401 && url_origin(resp.url) != registry_origin) return foreign_401(req, resp, base);
+      if (resp.status != 401) return resp;
+      std::lock_guard<std::mutex> l(mu_);
+      if (origins_[base].challenges.empty()) return resp;  // a 401 that names no way in
+    }
   }
   for (int round = 0; round < 2; ++round) {
     auto auth = authorization(registry_name, base, scopes, round > 0);

@@ -1,7 +1,9 @@
 // Sends registry requests with the right Authorization header.
 //
-// The first request to an origin pings GET /v2/ to learn its challenge, so
-// large uploads are not sent once anonymously just to receive a 401.
+// The first request to an origin learns its challenge: a bodyless one is
+// sent anonymously and its answer (401 + WWW-Authenticate, or not) is the
+// ping; one with a body pings GET /v2/ first, so large uploads are not sent
+// once anonymously just to receive a 401.
 //
 // Credentials are scoped to the registry's own origin (scheme://host:port),
 // not to its name: a request to another host (an upload Location on a
@@ -20,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,6 +75,9 @@ class Authenticator {
   Result<std::string> authorization(const std::string& registry_name, const std::string& origin,
                                     const std::vector<std::string>& scopes, bool force_refresh);
   Status ping(const std::string& origin);
+  // Sends a bodyless `req` anonymously as the origin's ping when nothing is
+  // known about the origin yet (nullopt: known already, nothing sent).
+  Result<std::optional<Response>> learn_from(const std::string& origin, const Request& req, const BodySink& sink);
   Result<CachedToken> fetch_token(const Challenge& c, const Credential& cred, const std::vector<std::string>& scopes,
                                   const std::string& origin);
   Status check_realm(const std::string& realm, const std::string& origin, const Credential& cred) const;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <thread>
 
 #include "base/fs.h"
 #include "registry/auth/base64.h"
@@ -98,6 +99,50 @@ TEST(ClientAuth, CheckPushNamesTheRepositoryOnAWrongPasswordOrNoPermission) {
   EXPECT_NE(msg.find("cannot push to " + repo.name()), std::string::npos) << msg;
   EXPECT_NE(msg.find("401"), std::string::npos) << msg;
   EXPECT_EQ(msg.find(wrong), std::string::npos) << "the password leaked: " << msg;
+}
+
+// A token the registry stops accepting in the middle of a chunked upload
+// (it expired sooner than the token server said): the 401 on the next
+// chunk is answered with a fresh token, that chunk is sent again, and the
+// blob completes with the digest it should have.
+TEST(ClientAuth, ATokenRefusedMidUploadIsRefreshedAndTheUploadGoesOn) {
+  ASSERT_TRUE(test::registry_available()) << "docker-registry not installed (ci/deps.sh)";
+  // Distribution accepts a token up to 60 s past its exp: issued 57 s
+  // "expired", it works for 3 s. The response's expires_in is not positive,
+  // so the client assumes 60 s and keeps using it.
+  test::RegistryOptions ro;
+  ro.token_ttl_seconds = -57;
+  auto reg = test::RegistryServer::start(test::RegistryMode::token, ro);
+  ASSERT_TRUE(reg.ok()) << reg.error().message();
+  HostConfig hosts;
+  ASSERT_TRUE(hosts.add_plain_http(reg->host()).ok());
+  auto creds = CredentialStore::load(reg->docker_config_dir() + "/config.json");
+  ASSERT_TRUE(creds.ok());
+  HttpClient http;
+  Authenticator auth(http, *creds);
+  RegistryClient c(auth, hosts);
+  Reference repo = *parse_reference(reg->host() + "/team/refresh");
+  std::string bytes(192 << 10, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = char((i * 7919) >> 5);
+  auto blob = memory_blob(bytes);
+  auto session = c.start_upload(repo);
+  ASSERT_TRUE(session.ok()) << session.error().message();
+  ASSERT_TRUE(session->has_value());
+  UploadSession up = **session;
+  ASSERT_TRUE(c.upload_chunk(repo, up, *blob, 64 << 10).ok());
+  EXPECT_EQ(auth.token_fetches(), 1);
+  std::this_thread::sleep_for(std::chrono::seconds(4));  // the registry now refuses the token
+  Status next = c.upload_chunk(repo, up, *blob, 64 << 10);
+  ASSERT_TRUE(next.ok()) << next.error().message();
+  EXPECT_EQ(auth.token_fetches(), 2) << "the 401 mid-upload was answered with one fresh token";
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  Status done = c.finish_upload(repo, up, *blob);
+  ASSERT_TRUE(done.ok()) << done.error().message();
+  EXPECT_EQ(auth.token_fetches(), 3);
+  auto size = c.blob_exists(repo, blob->digest(), true);
+  ASSERT_TRUE(size.ok()) << size.error().message();
+  ASSERT_TRUE(size->has_value());
+  EXPECT_EQ(**size, bytes.size());
 }
 
 TEST(ClientAuth, HtpasswdTls) { push_pull_roundtrip(test::RegistryMode::htpasswd_tls); }
