@@ -63,6 +63,9 @@ start_proxy() {
 stop_proxy() {  # prints bytes_up
   local pid; pid=$(cat "$work/$1.pid")
   kill "$pid"; wait "$pid" 2>/dev/null || true
+  # Called in $(...): not the proxy's parent, so wait returns at once; the
+  # totals line comes when the proxy has stopped.
+  for _ in $(seq 100); do grep -q 'stopped:' "$work/$1.log" && break; sleep 0.1; done
   sed -n 's/.*bytes_up=\([0-9]*\).*/\1/p' "$work/$1.log"
 }
 

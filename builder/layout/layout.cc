@@ -377,4 +377,6 @@ Result<LayoutRef> parse_layout_ref(const std::string& text) {
   return LayoutRef{text.substr(0, colon), text.substr(colon + 1)};
 }
 
+std::string layout_dir(const std::string& text) { return text.rfind("oci:", 0) == 0 ? text.substr(4) : text; }
+
 }  // namespace dl::layout

@@ -130,4 +130,9 @@ struct LayoutRef {
 };
 Result<LayoutRef> parse_layout_ref(const std::string& text);
 
+// The directory a layout argument names: "oci:DIR" -> "DIR"; text without
+// the transport prefix is a bare DIR and is returned as is. For options that
+// take a whole layout (--output, --base, diff), never a tag within it.
+std::string layout_dir(const std::string& text);
+
 }  // namespace dl::layout

@@ -156,6 +156,14 @@ TEST(Layout, TagsMoveAndResolve) {
   EXPECT_FALSE(parse_layout_ref("/tmp/x").ok());
 }
 
+TEST(LayoutDir, StripsTheTransportPrefixOnly) {
+  EXPECT_EQ(layout_dir("oci:out"), "out");
+  EXPECT_EQ(layout_dir("oci:/tmp/a:b"), "/tmp/a:b");  // the whole rest is the directory
+  EXPECT_EQ(layout_dir("out"), "out");
+  EXPECT_EQ(layout_dir("./oci:x"), "./oci:x");  // a prefix only at the start
+  EXPECT_EQ(layout_dir("oci:"), "");
+}
+
 TEST(Layout, SameInputsGiveSameManifestDigest) {
   TempDir t1, t2;
   StoredRefs a = write_small_image(make_layout(t1.path()), ManifestFormat::oci, "x");

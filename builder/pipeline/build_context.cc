@@ -4,6 +4,7 @@
 #include "base/fs.h"
 #include "base/strings.h"
 #include "builder/copy/copy.h"
+#include "builder/layout/layout.h"
 #include "builder/layout/store_image.h"
 #include "builder/matrix/matrix.h"
 #include "builder/pipeline/cell_builder.h"
@@ -12,12 +13,6 @@
 #include "registry/session/session.h"
 
 namespace dl::pipeline {
-
-namespace {
-
-std::string strip_oci(const std::string& s) { return starts_with(s, "oci:") ? s.substr(4) : s; }
-
-}  // namespace
 
 std::vector<std::string> base_layout_names(const std::string& ref) {
   std::vector<std::string> names = {ref};
@@ -39,11 +34,11 @@ std::vector<std::string> base_layout_names(const std::string& ref) {
 Result<std::unique_ptr<BuildContext>> BuildContext::create(const BuildOptions& opts, registry::LazySession& r) {
   std::unique_ptr<BuildContext> ctx(new BuildContext(opts, r));
   if (opts.output_layout.empty()) return invalid("no output: expected --output oci:DIR");
-  DL_ASSIGN_OR_RETURN(auto out, layout::Layout::open_or_create(strip_oci(opts.output_layout)));
+  DL_ASSIGN_OR_RETURN(auto out, layout::Layout::open_or_create(layout::layout_dir(opts.output_layout)));
   int jobs = opts.registry.jobs;
   ctx->out_ = std::make_unique<layout::LayoutStore>(std::move(out), jobs);
   for (auto& b : opts.base_layouts) {
-    auto l = layout::Layout::open(strip_oci(b));
+    auto l = layout::Layout::open(layout::layout_dir(b));
     if (!l.ok()) return l.error().wrap("--base " + b);
     ctx->bases_.push_back(std::make_unique<layout::LayoutStore>(std::move(l).value(), jobs));
   }

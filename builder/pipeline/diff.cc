@@ -21,8 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string strip_oci(const std::string& s) { return starts_with(s, "oci:") ? s.substr(4) : s; }
-
 bool is_layout(const std::string& s) { return starts_with(s, "oci:") || fs::exists(fs::path(s) / "oci-layout"); }
 
 std::string label(const image::ImageConfig& c, std::string_view key) {
@@ -63,8 +61,8 @@ std::vector<std::string> why_images_differ(const layout::StoredImage& a, const l
 }
 
 Result<DiffReport> diff_layouts(const std::string& a, const std::string& b) {
-  DL_ASSIGN_OR_RETURN(auto la, layout::Layout::open(strip_oci(a)));
-  DL_ASSIGN_OR_RETURN(auto lb, layout::Layout::open(strip_oci(b)));
+  DL_ASSIGN_OR_RETURN(auto la, layout::Layout::open(layout::layout_dir(a)));
+  DL_ASSIGN_OR_RETURN(auto lb, layout::Layout::open(layout::layout_dir(b)));
   layout::LayoutStore sa(la), sb(lb);
   DL_ASSIGN_OR_RETURN(auto ta, sa.list());
   DL_ASSIGN_OR_RETURN(auto tb, sb.list());

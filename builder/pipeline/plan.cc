@@ -8,6 +8,7 @@
 
 #include "base/strings.h"
 #include "builder/image/descriptor.h"
+#include "builder/layout/layout.h"
 #include "builder/layout/layout_store.h"
 #include "builder/pipeline/build.h"
 #include "builder/pipeline/cell_builder.h"
@@ -28,7 +29,7 @@ class BaseDigests {
  public:
   BaseDigests(const BuildOptions& o, registry::LazySession& s) : session_(s) {
     for (auto& b : o.base_layouts) {
-      auto l = layout::Layout::open(starts_with(b, "oci:") ? b.substr(4) : b);
+      auto l = layout::Layout::open(layout::layout_dir(b));
       if (l.ok()) layouts_.push_back(std::make_unique<layout::LayoutStore>(std::move(*l)));
     }
   }

@@ -5,6 +5,7 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
+#include "builder/layout/layout.h"
 #include "builder/layout/layout_store.h"
 #include "builder/pipeline/push_check.h"
 #include "builder/pipeline/report_html.h"
@@ -13,10 +14,7 @@ namespace dl::pipeline {
 
 namespace {
 
-std::string output_dir(const ReleaseOptions& opts) {
-  std::string dir = opts.build.output_layout;
-  return starts_with(dir, "oci:") ? dir.substr(4) : dir;
-}
+std::string output_dir(const ReleaseOptions& opts) { return layout::layout_dir(opts.build.output_layout); }
 
 int check_jobs(const ReleaseOptions& opts) { return std::max(16, 4 * opts.build.registry.jobs); }
 
