@@ -2,6 +2,7 @@
 
 #include <archive.h>
 
+#include <charconv>
 #include <ctime>
 #include <map>
 #include <memory>
@@ -57,9 +58,11 @@ std::uint64_t tar_size_of(const std::filesystem::path& blob) {
 // --json run).
 std::uint64_t counted_tar_size(const layout::Layout& l, const Digest& d) {
   fs::path memo = l.root() / ".dlimage-cache" / "tar-sizes" / d.hex;
-  if (auto text = read_file(memo);
-      text.ok() && !text->empty() && text->size() < 21 && text->find_first_not_of("0123456789") == std::string::npos)
-    return std::stoull(*text);
+  if (auto text = read_file(memo); text.ok()) {
+    std::uint64_t n = 0;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+    if (ec == std::errc() && end == text->data() + text->size() && n > 0) return n;
+  }
   std::uint64_t n = tar_size_of(l.blob_path(d));
   if (n > 0) (void)write_file_atomic(memo, std::to_string(n));
   return n;
