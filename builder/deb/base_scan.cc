@@ -12,8 +12,10 @@ namespace {
 bool kept(const std::string& p) {
   const std::string d = kDpkgDir;
   // info/*.list: what an upgrade of a base package must remove (upgrade.h).
+  // etc/ld.so.*: what /etc/ld.so.cache is rebuilt from (ld_cache.h).
   return p == d + "/status" || p.starts_with(d + "/triggers/") || p.starts_with(d + "/alternatives/") ||
-         (p.starts_with(d + "/info/") && p.ends_with(".list"));
+         (p.starts_with(d + "/info/") && p.ends_with(".list")) || p == "etc/ld.so.conf" || p == "etc/ld.so.cache" ||
+         p.starts_with("etc/ld.so.conf.d/");
 }
 const std::uint64_t kMaxKept = 256 << 20;  // a status file of every Debian package is ~60 MB
 }  // namespace
