@@ -89,7 +89,7 @@ std::string encode_ld_cache(const std::vector<LdCacheEntry>& entries, std::strin
   put(out, kLittleEndian, 1);
   put(out, 0, 3);
   put(out, ext, 4);
-  put(out, 0, 12);
+  out.append(12, '\0');  // unused[3]
   out += body;
   out += strings;
   out.resize(ext, '\0');

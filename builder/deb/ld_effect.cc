@@ -39,9 +39,16 @@ class InstallLdTree : public LdTree {
     } else {
       const auto& nodes = st_.base.tree.nodes();
       std::string prefix = dir.empty() ? "" : dir + "/";
-      for (auto it = nodes.lower_bound(prefix); it != nodes.end() && it->first.starts_with(prefix); ++it)
-        if (it->first.size() > prefix.size() && it->first.find('/', prefix.size()) == std::string::npos)
-          names.insert(it->first.substr(prefix.size()));
+      // Child by child: a child's subtree is the range [child/, child0) ('/' + 1 == '0'), jumped over.
+      for (auto it = nodes.lower_bound(prefix); it != nodes.end() && it->first.starts_with(prefix);) {
+        std::string rest = it->first.substr(prefix.size());
+        auto slash = rest.find('/');
+        names.insert(rest.substr(0, slash));
+        if (slash == std::string::npos)
+          ++it;
+        else
+          it = nodes.lower_bound(prefix + rest.substr(0, slash) + "0");
+      }
     }
     return {names.begin(), names.end()};
   }
