@@ -40,6 +40,12 @@ TEST(AtomicFile, UncommittedWriteLeavesTargetUntouched) {
 TEST(Strings, NearestSuggestsTyposOnly) {
   EXPECT_EQ(nearest("acelerator", {"accelerator", "python", "isa"}), "accelerator");
   EXPECT_EQ(nearest("zzzzzz", {"accelerator", "python"}), "");
+  // A swapped pair is one edit, and an equal distance prefers the same length.
+  EXPECT_EQ(edit_distance("pyhton", "python"), 1u);
+  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+  EXPECT_EQ(nearest("avx3", {"cpu", "avx", "avx2"}), "avx2");
+  EXPECT_EQ(nearest("avx3", {"avx2", "avx"}), "avx2");
+  EXPECT_EQ(nearest("tf", {"tensorflow", "torch"}), "");
   EXPECT_TRUE(glob_match("1.*-cpu", "1.12-cpu"));
   EXPECT_FALSE(glob_match("1.*-cpu", "1.12-cpu-avx"));
 }

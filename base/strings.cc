@@ -41,13 +41,18 @@ std::string to_lower(std::string_view s) {
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
+// Optimal string alignment: Levenshtein plus adjacent transpositions, so
+// "pyhton" is one edit from "python", as a typist would count it.
 size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  std::vector<size_t> prev2(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
+    for (size_t j = 1; j <= b.size(); ++j) {
       cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+    }
+    std::swap(prev2, prev);
     std::swap(prev, cur);
   }
   return prev[b.size()];
@@ -55,10 +60,14 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 
 std::string nearest(std::string_view word, const std::vector<std::string>& candidates) {
   std::string best;
-  size_t best_d = SIZE_MAX;
+  size_t best_d = SIZE_MAX, best_len_gap = SIZE_MAX;
+  const std::string lower = to_lower(word);
   for (const auto& c : candidates) {
-    size_t d = edit_distance(to_lower(word), to_lower(c));
-    if (d < best_d) best_d = d, best = c;
+    size_t d = edit_distance(lower, to_lower(c));
+    // Ties go to the candidate of the word's length: "avx3" is a typo of
+    // "avx2" rather than of "avx".
+    size_t gap = c.size() > word.size() ? c.size() - word.size() : word.size() - c.size();
+    if (d < best_d || (d == best_d && gap < best_len_gap)) best_d = d, best_len_gap = gap, best = c;
   }
   // A suggestion further away than ~a third of the word is noise, not help.
   if (best_d > std::max<size_t>(2, word.size() / 3)) return "";

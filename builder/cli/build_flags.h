@@ -34,9 +34,13 @@ inline void add_wheel_input_flags(CLI::App& app, pipeline::BuildOptions& o) {
 }
 
 inline void add_upgrade_flags(CLI::App& app, pipeline::BuildOptions& o) {
-  app.add_flag("--upgrade", o.upgrade, "re-resolve every lock entry without preferring locked versions");
+  app.add_flag("--upgrade", o.upgrade,
+               "re-resolve every lock entry without preferring locked versions, and re-pin every base");
   app.add_option("--upgrade-package", o.upgrade_packages,
                  "re-resolve, letting NAME move off its locked version; repeatable")
+      ->allow_extra_args(false);
+  app.add_option("--upgrade-base", o.upgrade_bases,
+                 "re-pin base REF (as the matrix names it) to the digest it names now; repeatable")
       ->allow_extra_args(false);
 }
 

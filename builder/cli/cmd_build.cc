@@ -17,7 +17,6 @@ namespace {
 struct BuildArgs {
   pipeline::ReleaseOptions r;
   std::string format = "oci", compression = "gzip";
-  bool format_given = false;
   bool timings = false;
   OutputOptions out;
 };
@@ -38,9 +37,8 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
   auto& o = a->r.build;
   add_build_input_flags(app, o);
   add_upgrade_flags(app, o);
-  app.add_option_function<std::string>(
-         "--manifest-format", [a](const std::string& v) { a->format = v, a->format_given = true; },
-         "docker|oci (default: oci in a layout, docker when pushing)")
+  app.add_option("--manifest-format", a->format,
+                 "oci|docker (default oci: the layout holds what is pushed, with the same digests)")
       ->check(CLI::IsMember({"docker", "oci"}));
   app.add_option("--compression", a->compression, "gzip|zstd")->check(CLI::IsMember({"gzip", "zstd"}));
   app.add_option("--level", o.compression.level, "compression level (0 = default)");

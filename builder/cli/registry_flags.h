@@ -10,10 +10,10 @@ namespace dl::cli {
 inline void add_registry_flags(CLI::App& app, registry::SessionOptions& o) {
   app.add_option("--mirror", o.mirrors, "Pull FROM through mirror TO (FROM=TO, e.g. docker.io=127.0.0.1:5000)");
   app.add_option("--plain-http", o.plain_http, "Talk plain HTTP to this HOST[:PORT] (repeatable)");
-  app.add_option("--registry", o.push_registry, "Push to HOST[:PORT] instead of the reference's registry");
+  app.add_option("--registry", o.push_registry, "Use the registry HOST[:PORT] instead of the one in each reference");
   app.add_option(
          "--namespace", o.push_namespace,
-         "Push to NS/REPO instead of the matrix's namespace (forks, staging): qingcloud/tensorflow -> NS/tensorflow")
+         "Use NS/REPO instead of the matrix's namespace (forks, staging): qingcloud/tensorflow -> NS/tensorflow")
       ->check([](const std::string& v) {
         auto s = registry::check_namespace(v);
         return s.ok() ? std::string() : s.error().message();

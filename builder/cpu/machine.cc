@@ -32,6 +32,7 @@ Status set_cpu(const MachineSpec& spec, const CpuModel& model, DescribedMachine&
     m.features = a->features;
     m.vendor = a->vendor == "generic" ? "" : a->vendor;
     out.cpu_name = a->name;
+    m.arch = a->arch;
     m.cpu = a->name + " (--cpu " + spec.cpu + ")";
     return {};
   } else {
@@ -111,6 +112,37 @@ Result<std::string> oci_arch(const std::string& a) {
   return invalid("--arch '" + a + "': expected amd64 (x86_64), arm64 (aarch64) or 386");
 }
 
+// --arch against the CPU source. A named or described CPU has an
+// architecture, and a different --arch contradicts it. The host's CPU says
+// nothing about another architecture's machine: only its generic root is
+// known then ("which tags can an arm64 box run?" asked on an x86 laptop).
+Status set_arch(const MachineSpec& spec, const CpuModel& model, DescribedMachine& out) {
+  if (spec.arch.empty()) return {};
+  DL_ASSIGN_OR_RETURN(std::string arch, oci_arch(spec.arch));
+  Machine& m = out.machine;
+  bool from_host =
+      spec.cpuinfo_file.empty() && spec.cpu_flags.empty() && (spec.cpu.empty() || to_lower(spec.cpu) == "host");
+  if (arch == m.arch || (!from_host && m.arch.empty())) {
+    m.arch = arch;
+    return {};
+  }
+  if (!from_host) {
+    std::string source = !spec.cpu.empty()            ? "--cpu " + spec.cpu
+                         : !spec.cpuinfo_file.empty() ? "--cpuinfo " + spec.cpuinfo_file
+                                                      : "--cpu-flags";
+    return invalid(source + " describes an " + m.arch + " machine, but --arch says " + arch +
+                   " (drop --arch, or name a CPU of that architecture)");
+  }
+  const Microarchitecture* generic = model.generic_for(arch);
+  m.arch = arch;
+  m.features = generic ? generic->features : FeatureSet{};
+  m.vendor.clear();
+  out.cpu_name = generic ? generic->name : "";
+  m.cpu = (generic ? generic->name : arch) + " (generic for --arch " + spec.arch +
+          "; --cpu NAME or --cpuinfo FILE tell more)";
+  return {};
+}
+
 }  // namespace
 
 Result<Version> parse_compute_capabilities(std::string_view text) {
@@ -130,9 +162,7 @@ Result<Version> parse_compute_capabilities(std::string_view text) {
 Result<DescribedMachine> describe_machine(const MachineSpec& spec, const CpuModel& model) {
   DescribedMachine out;
   DL_TRY(set_cpu(spec, model, out));
-  if (!spec.arch.empty()) {
-    DL_ASSIGN_OR_RETURN(out.machine.arch, oci_arch(spec.arch));
-  }
+  DL_TRY(set_arch(spec, model, out));
   DL_TRY(set_gpu(spec, out));
   return out;
 }

@@ -53,6 +53,52 @@ TEST(DescribeMachine, HostIsTheDefault) {
   EXPECT_NE(d->machine.cpu.find("host: AMD EPYC"), std::string::npos) << d->machine.cpu;
 }
 
+// "Which tags can a Graviton run?" must not answer with x86 images: a
+// named CPU carries its architecture, whatever machine asks.
+TEST(DescribeMachine, NamedCpuCarriesItsArchitecture) {
+  for (const char* name : {"graviton2", "neoverse-n1", "Neoverse N1", "graviton1", "aarch64"}) {
+    MachineSpec s;
+    s.cpu = name;
+    auto d = describe_machine(s, model());
+    ASSERT_TRUE(d.ok()) << name << ": " << d.error().message();
+    EXPECT_EQ(d->machine.arch, "arm64") << name;
+  }
+  MachineSpec x86;
+  x86.cpu = "haswell";
+  EXPECT_EQ(describe_machine(x86, model())->machine.arch, "amd64");
+}
+
+TEST(DescribeMachine, ArchContradictingTheCpuIsAnError) {
+  MachineSpec s;
+  s.cpu = "haswell";
+  s.arch = "arm64";
+  auto d = describe_machine(s, model());
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().message(),
+            "--cpu haswell describes an amd64 machine, but --arch says arm64 (drop --arch, or name a CPU of that "
+            "architecture)");
+  MachineSpec c;
+  c.cpuinfo_file = fixture("neoverse-n1-graviton2-aarch64");
+  c.arch = "amd64";
+  EXPECT_FALSE(describe_machine(c, model()).ok());
+  c.arch = "aarch64";  // the kernel's spelling of the same thing
+  EXPECT_TRUE(describe_machine(c, model()).ok());
+}
+
+// Asked on an x86 host about an arm64 machine: the host's CPU says nothing
+// about it, so only the generic arm64 baseline is assumed.
+TEST(DescribeMachine, ArchAloneAssumesThatArchitecturesBaseline) {
+  MachineSpec s;
+  s.host_cpuinfo = fixture("zen3-epyc-milan-vm");
+  s.arch = "arm64";
+  auto d = describe_machine(s, model());
+  ASSERT_TRUE(d.ok()) << d.error().message();
+  EXPECT_EQ(d->machine.arch, "arm64");
+  EXPECT_EQ(d->cpu_name, "aarch64");
+  EXPECT_EQ(d->machine.features, model().find("aarch64")->features);
+  EXPECT_EQ(d->machine.features.count("avx2"), 0u);
+}
+
 TEST(DescribeMachine, GpuAndRocm) {
   TempDir dir;
   std::string proc = (dir.path() / "version").string();

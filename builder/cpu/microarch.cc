@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "base/fs.h"
 #include "base/strings.h"
@@ -34,6 +35,47 @@ Result<std::vector<std::string>> scalars(const std::string& source, const YAML::
   return out;
 }
 
+// One spelling for lookups: case, '-', '_' and ' ' do not matter.
+std::string name_key(std::string_view name) {
+  std::string k = to_lower(trim(name));
+  for (char& c : k)
+    if (c == '-' || c == ' ') c = '_';
+  return k;
+}
+
+const std::set<std::string> kEntryKeys = {"vendor", "from", "aliases", "features", "arch"};
+
+Status check_entry_keys(const std::string& source, const YAML::Node& entry, const std::string& name) {
+  for (const auto& kv : entry) {
+    const std::string key = kv.first.Scalar();
+    if (kEntryKeys.count(key)) continue;
+    std::string hint = nearest(key, std::vector<std::string>(kEntryKeys.begin(), kEntryKeys.end()));
+    return bad(
+        source, kv.first,
+        "unknown key '" + key + "' in microarchitecture '" + name + "'" +
+            (hint.empty() ? " (expected vendor, from, aliases, features, arch)" : "; did you mean '" + hint + "'?"));
+  }
+  return {};
+}
+
+// A root declares its architecture; everything else inherits it, and
+// parents of two architectures are a contradiction.
+Status set_arch(const std::string& source, const YAML::Node& node, Microarchitecture& a,
+                const std::vector<const Microarchitecture*>& parents) {
+  if (auto n = node["arch"]) {
+    if (!n.IsScalar() || (n.Scalar() != "amd64" && n.Scalar() != "arm64"))
+      return bad(source, n, "arch must be amd64 or arm64 (OCI spelling)");
+    a.arch = n.Scalar();
+  }
+  for (const auto* p : parents) {
+    if (a.arch.empty()) a.arch = p->arch;
+    if (p->arch != a.arch)
+      return bad(source, node, "'" + a.name + "' is " + a.arch + " but its parent '" + p->name + "' is " + p->arch);
+  }
+  if (a.arch.empty()) return bad(source, node, "'" + a.name + "' has no parent, so it must say arch: amd64|arm64");
+  return {};
+}
+
 struct RawEntry {
   Microarchitecture arch;
   std::vector<std::string> listed;  // features as written
@@ -57,6 +99,7 @@ Status build(const YAML::Node& root, const std::string& source,
     e.arch.name = kv.first.Scalar();
     e.node = kv.second;
     if (!e.node.IsMap()) return bad(source, kv.first, "microarchitecture '" + e.arch.name + "' must be a mapping");
+    DL_TRY(check_entry_keys(source, e.node, e.arch.name));
     if (!e.node["vendor"] || !e.node["vendor"].IsScalar())
       return bad(source, kv.first,
                  "'" + e.arch.name + "' has no vendor (expected vendor: GenuineIntel|AuthenticAMD|ARM|generic)");
@@ -69,7 +112,7 @@ Status build(const YAML::Node& root, const std::string& source,
     std::vector<std::string> keys = e.arch.aliases;
     keys.push_back(e.arch.name);
     for (const auto& k : keys) {
-      auto [it, fresh] = index.emplace(to_lower(k), raw.size());
+      auto [it, fresh] = index.emplace(name_key(k), raw.size());
       if (!fresh && it->second != raw.size())  // "SandyBridge" may alias "sandybridge" itself
         return bad(source, kv.first,
                    "name or alias '" + k + "' of '" + e.arch.name + "' is already used by '" +
@@ -86,9 +129,10 @@ Status build(const YAML::Node& root, const std::string& source,
     if (state[i] == 1) return bad(source, e.from_node, "cycle in 'from' through '" + e.arch.name + "'");
     state[i] = 1;
     std::set<std::string> ancestors;
+    std::vector<const Microarchitecture*> parents;
     for (size_t p = 0; p < e.arch.parents.size(); ++p) {
       const std::string& parent = e.arch.parents[p];
-      auto it = index.find(to_lower(parent));
+      auto it = index.find(name_key(parent));
       if (it == index.end() || raw[it->second].arch.name != parent) {
         std::vector<std::string> names;
         for (const auto& r : raw) names.push_back(r.arch.name);
@@ -99,11 +143,12 @@ Status build(const YAML::Node& root, const std::string& source,
       }
       DL_TRY(visit(it->second));
       const RawEntry& pe = raw[it->second];
+      parents.push_back(&pe.arch);
       ancestors.insert(pe.arch.name);
       // Count transitive ancestors without double counting diamonds.
       std::function<void(const RawEntry&)> add = [&](const RawEntry& x) {
         for (const auto& gp : x.arch.parents) {
-          const RawEntry& ge = raw[index.at(to_lower(gp))];
+          const RawEntry& ge = raw[index.at(name_key(gp))];
           if (ancestors.insert(ge.arch.name).second) add(ge);
         }
       };
@@ -116,6 +161,7 @@ Status build(const YAML::Node& root, const std::string& source,
                    "'" + e.arch.name + "' lacks features of its parent '" + parent + "': " + join(lacking, " ") +
                        " (features must be the full set, a superset of every parent's)");
     }
+    DL_TRY(set_arch(source, e.node, e.arch, parents));
     e.arch.features.insert(e.listed.begin(), e.listed.end());
     e.arch.ancestors = ancestors.size();
     state[i] = 2;
@@ -150,12 +196,18 @@ Result<CpuModel> CpuModel::embedded() {
 }
 
 const Microarchitecture* CpuModel::find(std::string_view name) const {
-  std::string key = to_lower(trim(name));
+  std::string key = name_key(name);
   for (const auto& a : archs_) {
-    if (to_lower(a.name) == key) return &a;
+    if (name_key(a.name) == key) return &a;
     for (const auto& al : a.aliases)
-      if (to_lower(al) == key) return &a;
+      if (name_key(al) == key) return &a;
   }
+  return nullptr;
+}
+
+const Microarchitecture* CpuModel::generic_for(std::string_view oci_arch) const {
+  for (const auto& a : archs_)
+    if (a.parents.empty() && a.vendor == "generic" && a.arch == oci_arch) return &a;
   return nullptr;
 }
 

@@ -21,6 +21,7 @@ struct Microarchitecture {
   std::vector<std::string> parents;  // "from"
   std::vector<std::string> aliases;  // "SandyBridge", "snb", "Sandy Bridge"
   FeatureSet features;               // full set, inherited ones included
+  std::string arch;                  // OCI spelling (amd64, arm64): declared by a root, inherited
   size_t ancestors = 0;              // distinct transitive parents
 };
 
@@ -33,8 +34,13 @@ class CpuModel {
   static Result<CpuModel> embedded();
 
   const std::vector<Microarchitecture>& all() const { return archs_; }
-  // Case-insensitive; accepts canonical names and aliases. nullptr if unknown.
+  // Case-insensitive, and '-', '_' and ' ' are one separator ("neoverse-n1"
+  // is neoverse_n1, as GCC's -mcpu spells it); accepts canonical names and
+  // aliases. nullptr if unknown.
   const Microarchitecture* find(std::string_view name) const;
+  // The generic root of an architecture (x86_64 for amd64, aarch64 for
+  // arm64): what is known of a machine given only --arch. nullptr if none.
+  const Microarchitecture* generic_for(std::string_view oci_arch) const;
   // Like find(), but an unknown name is an error suggesting the nearest name.
   Result<const Microarchitecture*> lookup(std::string_view name) const;
   // Maps other spellings ("sse4.1", "sse3") to the /proc/cpuinfo flag name.

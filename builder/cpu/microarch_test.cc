@@ -113,7 +113,7 @@ TEST(CpuModel, BestMatchIsTheMostSpecificEntry) {
 TEST(CpuModel, UnknownParentIsAnErrorAtItsPosition) {
   auto r = CpuModel::parse(
       "microarchitectures:\n"
-      "  broadwell: {vendor: GenuineIntel, from: [], features: [avx]}\n"
+      "  broadwell: {vendor: GenuineIntel, arch: amd64, from: [], features: [avx]}\n"
       "  skylake:\n"
       "    vendor: GenuineIntel\n"
       "    from: [brodwell]\n"
@@ -126,7 +126,7 @@ TEST(CpuModel, UnknownParentIsAnErrorAtItsPosition) {
 TEST(CpuModel, ChildMissingAParentFeatureIsAnError) {
   auto r = CpuModel::parse(
       "microarchitectures:\n"
-      "  a: {vendor: generic, from: [], features: [sse, avx]}\n"
+      "  a: {vendor: generic, arch: amd64, from: [], features: [sse, avx]}\n"
       "  b:\n"
       "    vendor: generic\n"
       "    from: [a]\n"
@@ -157,6 +157,45 @@ TEST(CpuModel, DuplicateAliasAndCycleAreErrors) {
   auto syntax = CpuModel::parse("microarchitectures: [\n", "t.yaml");
   ASSERT_FALSE(syntax.ok());
   EXPECT_EQ(syntax.error().message().rfind("t.yaml:", 0), 0u) << syntax.error().message();
+}
+
+TEST(CpuModel, ArchIsDeclaredByRootsAndInherited) {
+  EXPECT_EQ(model().find("graviton3")->arch, "arm64");
+  EXPECT_EQ(model().find("zen4")->arch, "amd64");
+  EXPECT_EQ(model().generic_for("arm64")->name, "aarch64");
+  EXPECT_EQ(model().generic_for("amd64")->name, "x86_64");
+  EXPECT_EQ(model().generic_for("s390x"), nullptr);
+  auto rootless = CpuModel::parse("microarchitectures:\n  a: {vendor: generic, features: []}\n", "t.yaml");
+  ASSERT_FALSE(rootless.ok());
+  EXPECT_EQ(rootless.error().message(), "t.yaml:2:6: 'a' has no parent, so it must say arch: amd64|arm64");
+  auto mixed = CpuModel::parse(
+      "microarchitectures:\n"
+      "  x: {vendor: generic, arch: amd64, features: []}\n"
+      "  y: {vendor: generic, arch: arm64, features: []}\n"
+      "  z: {vendor: generic, from: [x, y], features: []}\n",
+      "t.yaml");
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_NE(mixed.error().message().find("'z' is amd64 but its parent 'y' is arm64"), std::string::npos)
+      << mixed.error().message();
+}
+
+TEST(CpuModel, UnknownEntryKeyIsAnErrorWithTheNearestKey) {
+  auto r = CpuModel::parse(
+      "microarchitectures:\n"
+      "  a:\n"
+      "    vendor: generic\n"
+      "    arch: amd64\n"
+      "    feature: [sse]\n",
+      "t.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(),
+            "t.yaml:5:5: unknown key 'feature' in microarchitecture 'a'; did you mean 'features'?");
+}
+
+TEST(CpuModel, SeparatorsDoNotMatterInNames) {
+  EXPECT_EQ(model().find("neoverse-n1"), model().find("neoverse_n1"));
+  EXPECT_EQ(model().find("NEOVERSE N1"), model().find("neoverse_n1"));
+  EXPECT_EQ(model().find("x86-64-v3"), model().find("x86_64_v3"));
 }
 
 TEST(CpuModel, IsaFeaturesMustBeKnownFlags) {

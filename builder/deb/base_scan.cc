@@ -3,8 +3,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "base/utf8_locale.h"
 #include "builder/deb/dpkg_db.h"
-#include "builder/deb/utf8_locale.h"
 
 namespace dl::deb {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "base/strings.h"
-#include "builder/deb/utf8_locale.h"
+#include "base/utf8_locale.h"
 
 namespace dl::deb {
 

@@ -4,11 +4,11 @@
 #include <archive_entry.h>
 #include <sys/stat.h>
 
-#include <locale.h>
-#include <clocale>
 #include <cstdlib>
 #include <set>
 #include <vector>
+
+#include "base/utf8_locale.h"
 
 namespace dl::layer {
 
@@ -20,28 +20,6 @@ std::string LayerInfo::oci_media_type() const {
   }
   return "";
 }
-
-namespace {
-// libarchive converts names through the thread's LC_CTYPE; in the "C" locale
-// every non-ASCII name fails. Entry paths are UTF-8 by contract, so each
-// libarchive call runs under a thread-local C.UTF-8 locale (no global
-// setlocale side effects for the rest of the process).
-class Utf8Locale {
- public:
-  Utf8Locale() {
-    static locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", locale_t(0));
-    if (utf8) old_ = uselocale(utf8);
-  }
-  ~Utf8Locale() {
-    if (old_) uselocale(old_);
-  }
-  Utf8Locale(const Utf8Locale&) = delete;
-  Utf8Locale& operator=(const Utf8Locale&) = delete;
-
- private:
-  locale_t old_ = locale_t(0);
-};
-}  // namespace
 
 struct LayerWriter::Impl {
   LayerOptions opts;

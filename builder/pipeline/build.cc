@@ -10,6 +10,7 @@
 #include "builder/apt/lock.h"
 #include "builder/cpu/resolve.h"
 #include "builder/matrix/matrix.h"
+#include "builder/pipeline/pins.h"
 #include "builder/pipeline/resolve_wheels.h"
 #include "builder/wheel/lock.h"
 
@@ -135,6 +136,7 @@ Result<BuildReport> build(const BuildOptions& opts, registry::LazySession& regis
     DL_ASSIGN_OR_RETURN(cells, matrix::select(m, filter, shard));
     all = m.cells;
   }
+  DL_TRY(check_upgrade_bases(opts, all));
   DL_ASSIGN_OR_RETURN(auto ctx, BuildContext::create(opts, registry));
   // keep_going: a failed cell is recorded and left out of later phases.
   std::vector<char> failed(cells.size(), 0);
@@ -186,6 +188,7 @@ Result<BuildReport> build(const BuildOptions& opts, registry::LazySession& regis
     if (progress) progress("build-images", cells.size(), cells.size(), "");
   }
   DL_TRY(write_apt_lock(opts, ctx->apt_resolved(), all));
+  DL_TRY(write_pins(opts, ctx->pinned(), all));
   {
     auto t = report.phases.time("auto-index");
     DL_ASSIGN_OR_RETURN(auto autos, build_auto_indexes(*ctx, report.cells, report.notes));

@@ -75,6 +75,7 @@ Result<layout::StoredImage> BuildContext::base_image(const std::string& ref) {
   for (auto* s : search) {
     for (auto& name : base_layout_names(ref)) {
       if (!s->head_manifest(name).ok()) continue;
+      DL_TRY(pin_base(ref, *s, name));
       DL_ASSIGN_OR_RETURN(base_cache_[ref], copy_base(*s, name, tag));
       return base_cache_[ref];
     }
@@ -85,6 +86,9 @@ Result<layout::StoredImage> BuildContext::base_image(const std::string& ref) {
   auto session = registry_.get();
   if (!session.ok()) return session.error().wrap("base image " + ref);
   registry::RegistryStore remote((*session)->client(), (*session)->hosts().for_pull(*parsed));
+  if (auto pinned = pin_base(ref, remote, parsed->identifier());
+      !pinned.ok() && pinned.error().kind() == ErrorKind::integrity)
+    return pinned.error();
   auto pulled = copy_base(remote, parsed->identifier(), tag);
   if (!pulled.ok()) {
     std::string where;
@@ -94,6 +98,17 @@ Result<layout::StoredImage> BuildContext::base_image(const std::string& ref) {
   }
   base_cache_[ref] = *pulled;
   return *pulled;
+}
+
+// Checked at the source, before anything is copied: a moved base leaves
+// the output layout as it was.
+Status BuildContext::pin_base(const std::string& ref, store::ImageStore& from, const std::string& name) {
+  DL_ASSIGN_OR_RETURN(auto digest, platform_manifest_digest(from, name));
+  DL_TRY(check_base_pin(lock_, opts_, ref, digest, from.name()));
+  Pins fresh;
+  fresh.bases[ref] = {digest, kBasePlatform};
+  merge_pins(lock_, fresh, &pinned_);
+  return {};
 }
 
 Result<layout::StoredImage> BuildContext::copy_base(store::ImageStore& from, const std::string& name,

@@ -25,7 +25,6 @@
 #include "builder/wheel/set_check.h"
 #include "builder/wheel/target_check.h"
 #include "builder/wheel/wheel_archive.h"
-#include "net/url.h"
 
 namespace dl::pipeline {
 
@@ -79,26 +78,6 @@ Result<LayerReport> realize(BuildContext& ctx, const LayerPlan& plan) {
                       {"uncompressedSize", r.uncompressed_size}};
   DL_TRY(write_file_atomic(cache_file, j.dump()));
   return r;
-}
-
-}  // namespace
-
-namespace {
-
-// Where an artifact is fetched from: an http(s) URL as written, or a path
-// relative to --artifacts DIR|URL that stays inside it. Any other scheme
-// (file://, ftp://) and absolute or ".." paths are refused.
-Result<std::string> artifact_source(const std::string& url, const std::string& artifacts_root) {
-  if (url.find("://") != std::string::npos) {
-    DL_TRY(net::require_http_url(url, "the URL"));
-    return url;
-  }
-  if (url.empty() || url.front() == '/')
-    return invalid("absolute paths are not artifacts; expected an http(s) URL or a path relative to --artifacts");
-  for (auto& part : split(url, '/'))
-    if (part == "..") return invalid("'..' leads out of --artifacts; expected a path inside it");
-  if (artifacts_root.empty()) return invalid("relative, and no --artifacts DIR|URL was given");
-  return artifacts_root + "/" + url;
 }
 
 }  // namespace
@@ -165,16 +144,14 @@ Status plan_layers(BuildContext& ctx, CellPlan& plan, const layout::StoredImage&
   result.acknowledged_scripts = os.acknowledged_scripts;
   if (os.plan) plan.layers.push_back(std::move(*os.plan));
   DL_TRY(plan_wheels(ctx, plan));
-  for (auto& a : rec.artifacts) {
-    // The history line goes into the published image: no credentials in it.
-    std::string shown = a.url.find("://") == std::string::npos ? a.url : net::strip_secrets(a.url);
-    auto src = artifact_source(a.url, o.artifacts);
-    if (!src.ok()) return src.error().wrap(cell.ref() + ": artifact '" + shown + "'");
-    auto file = ctx.cache().fetch(*src, a.sha256);
-    if (!file.ok()) return file.error().wrap(cell.ref() + ": artifact");
-    plan.inputs.artifacts.push_back({shown, a.dest, file->sha256});
-    plan.layers.push_back({ArtifactLayer{a, shown, file->path.string(), file->sha256}});
+  DL_ASSIGN_OR_RETURN(auto artifacts, fetch_artifacts(cell, rec, o, ctx.cache()));
+  for (auto& f : artifacts) {
+    plan.inputs.artifacts.push_back({f.shown, f.artifact.dest, f.file.sha256});
+    plan.layers.push_back({ArtifactLayer{f.artifact, f.shown, f.file.path.string(), f.file.sha256}});
   }
+  Pins fresh;
+  fresh.artifacts[cell.ref()] = locked_artifacts(artifacts);
+  merge_pins(ctx.lock(), fresh, &ctx.pinned());
   if (!rec.files.empty()) {
     auto files = FilesLayer::make(rec.files);
     if (!files.ok()) return files.error().wrap(cell.ref());

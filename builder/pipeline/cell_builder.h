@@ -21,6 +21,7 @@
 #include "builder/matrix/matrix.h"
 #include "builder/pipeline/cell_plan.h"
 #include "builder/pipeline/options.h"
+#include "builder/pipeline/pins.h"
 #include "builder/recipe/recipe.h"
 #include "builder/wheel/cache.h"
 #include "builder/wheel/lock.h"
@@ -69,8 +70,12 @@ class BuildContext {
   wheel::Lock& lock() { return lock_; }
   // Finds a base image in the --base layouts (else pulls it from its
   // registry) and copies it into out(), tagged base/<ref>. "scratch" is an
-  // image with no layers.
+  // image with no layers. A base the lock pins must name the pinned
+  // manifest (pins.h); one it does not pin is pinned now.
   Result<layout::StoredImage> base_image(const std::string& ref);
+  // Bases and artifacts this run pinned anew (pins.h), in lock() already;
+  // written to the lock file after the build.
+  Pins& pinned() { return pinned_; }
   // The verified apt indexes of `sources` for `arch`, fetched once per build
   // (os_packages.cc).
   Result<std::vector<apt::RepoIndex>> apt_indexes(const std::vector<apt::Source>& sources, const std::string& arch);
@@ -87,6 +92,7 @@ class BuildContext {
  private:
   BuildContext(BuildOptions o, registry::LazySession& r) : opts_(std::move(o)), registry_(r) {}
   Result<layout::StoredImage> copy_base(store::ImageStore& from, const std::string& name, const std::string& tag);
+  Status pin_base(const std::string& ref, store::ImageStore& from, const std::string& name);
   BuildOptions opts_;
   std::unique_ptr<layout::LayoutStore> out_;
   std::vector<std::unique_ptr<layout::LayoutStore>> bases_;
@@ -95,6 +101,7 @@ class BuildContext {
   std::unique_ptr<net::HttpClient> http_;
   std::unique_ptr<wheel::WheelCache> cache_;
   std::map<std::string, layout::StoredImage> base_cache_;
+  Pins pinned_;
   std::map<std::string, std::shared_ptr<const wheel::WheelContents>> inspected_;  // by sha256 and filename
   std::map<std::string, std::vector<apt::RepoIndex>> apt_indexes_;
   apt::AptLockFile apt_locked_, apt_resolved_;

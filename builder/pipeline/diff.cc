@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -121,6 +122,23 @@ std::vector<std::string> wheel_changes(const wheel::LockedEnvironment& a, const 
   return out;
 }
 
+// The lock's "bases" or "artifacts" entries, by key ("base REF").
+template <class T, class Details>
+void diff_pins(const std::map<std::string, T>& a, const std::map<std::string, T>& b, const std::string& prefix,
+               DiffReport& r, const Details& details) {
+  for (auto& [k, v] : a) {
+    auto it = b.find(k);
+    if (it == b.end())
+      r.entries.push_back({prefix + k, "removed", {}});
+    else if (v == it->second)
+      ++r.same;
+    else
+      r.entries.push_back({prefix + k, "changed", details(v, it->second)});
+  }
+  for (auto& [k, v] : b)
+    if (!a.count(k)) r.entries.push_back({prefix + k, "added", {}});
+}
+
 Result<DiffReport> diff_locks(const std::string& a, const std::string& b) {
   for (auto& f : {a, b})
     if (!fs::is_regular_file(f)) return not_found(f + ": expected a lock file or an oci:DIR layout");
@@ -139,6 +157,19 @@ Result<DiffReport> diff_locks(const std::string& a, const std::string& b) {
   for (auto& [k, e] : lb.environments)
     if (!la.environments.count(k)) r.entries.push_back({k, "added", {}});
   if (la.apt != lb.apt) r.entries.push_back({"apt", "changed", {"the OS-package lock differs"}});
+  diff_pins(la.bases, lb.bases, "base ", r, [](const wheel::LockedBase& x, const wheel::LockedBase& y) {
+    return std::vector<std::string>{x.digest + " -> " + y.digest};
+  });
+  diff_pins(la.artifacts, lb.artifacts, "artifacts ", r,
+            [](const std::vector<wheel::LockedArtifact>& x, const std::vector<wheel::LockedArtifact>& y) {
+              std::vector<std::string> out;
+              auto line = [](const wheel::LockedArtifact& f) { return f.dest + " " + f.url + " sha256:" + f.sha256; };
+              for (auto& f : x)
+                if (std::find(y.begin(), y.end(), f) == y.end()) out.push_back("- " + line(f));
+              for (auto& f : y)
+                if (std::find(x.begin(), x.end(), f) == x.end()) out.push_back("+ " + line(f));
+              return out;
+            });
   return r;
 }
 
@@ -156,7 +187,7 @@ std::string format_diff(const DiffReport& d) {
     out += (e.change == "added" ? "+ " : e.change == "removed" ? "- " : "~ ") + e.key + "\n";
     for (auto& x : e.details) out += "    " + x + "\n";
   }
-  out += std::to_string(d.entries.size()) + " " + (d.kind == "lock" ? "environments" : "tags") + " differ, " +
+  out += std::to_string(d.entries.size()) + " " + (d.kind == "lock" ? "lock entries" : "tags") + " differ, " +
          std::to_string(d.same) + " the same\n";
   return out;
 }

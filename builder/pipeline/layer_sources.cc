@@ -9,6 +9,7 @@
 #include "base/fs.h"
 #include "base/sha256.h"
 #include "base/strings.h"
+#include "base/utf8_locale.h"
 
 namespace dl::pipeline {
 
@@ -50,6 +51,7 @@ std::string strip_components(const std::string& path, int strip) {
 }
 
 Status repack_artifact(const ArtifactLayer& plan, layer::LayerWriter& w) {
+  Utf8Locale utf8;  // non-ASCII entry names (base/utf8_locale.h)
   std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
   archive_read_support_format_tar(a.get());
   archive_read_support_format_gnutar(a.get());

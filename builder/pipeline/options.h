@@ -29,6 +29,7 @@ struct BuildOptions {
   bool lock_read_only = false;                // verify: resolve in memory, never write the lock
   bool upgrade = false;                       // re-resolve every entry, ignoring locked versions
   std::vector<std::string> upgrade_packages;  // re-resolve entries, not preferring these projects' locked versions
+  std::vector<std::string> upgrade_bases;     // re-pin these base references (lock "bases"; --upgrade: all)
   bool allow_missing = false;                 // skip the dependency-completeness check
   bool use_catalog = true;                    // recipes' URL catalogs (off: local/index sources only)
   bool keep_going = false;                    // a failed cell does not stop the others

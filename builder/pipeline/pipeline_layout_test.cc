@@ -7,6 +7,9 @@
 // build, and `verify` never writes the lock.
 #include <gtest/gtest.h>
 
+#include <archive.h>
+#include <archive_entry.h>
+
 #include "base/fs.h"
 #include "base/sha256.h"
 #include "builder/layer/layer_writer.h"
@@ -21,6 +24,7 @@
 #include "builder/pipeline/release.h"
 #include "builder/pipeline/resolve_wheels.h"
 #include "builder/wheel/lock.h"
+#include "tests/support/hostile_server.h"
 
 namespace dl::pipeline {
 namespace {
@@ -68,23 +72,29 @@ struct Tiny {
   fs::path lock() const { return dir.path() / "wheels.lock"; }
 
   Tiny(const std::string& repo_host = "") {
-    // The base: one layer with the interpreter the matrix declares (the
-    // build checks it exists), stored through the ImageStore interface.
+    store_base("ELF stand-in");
+    EXPECT_TRUE(write_file_atomic(matrix(), matrix_yaml(repo_host)).ok());
+    recipe("a", "  - {require: \"wheel==0.38.4\", layer: shared}\n", "hello from a\n");
+    recipe("b", "", "hello from b\n");
+  }
+
+  // The base: one layer with the interpreter the matrix declares (the
+  // build checks it exists), stored through the ImageStore interface as
+  // tiny:1. Returns its manifest digest.
+  std::string store_base(const std::string& interpreter_bytes) const {
     auto l = layout::Layout::open_or_create(base()).value();
     layout::LayoutStore store(l);
     auto blob = l.blob_writer().value();
     layer::LayerOptions lo;
     auto w = layer::LayerWriter::create(lo, blob.get()).value();
-    EXPECT_TRUE(w->add_bytes("usr/bin/python3.11", "ELF stand-in", 0755).ok());
+    EXPECT_TRUE(w->add_bytes("usr/bin/python3.11", interpreter_bytes, 0755).ok());
     auto info = w->finish().value();
     image::ImageConfig config;
     config.add_layer(info.diff_id, "tiny base", 0);
     auto stored = layout::store_image(store, image::ManifestFormat::oci, config,
                                       {blob->descriptor(info.oci_media_type())}, {}, {"tiny:1"});
     EXPECT_TRUE(stored.ok()) << stored.error().message();
-    EXPECT_TRUE(write_file_atomic(matrix(), matrix_yaml(repo_host)).ok());
-    recipe("a", "  - {require: \"wheel==0.38.4\", layer: shared}\n", "hello from a\n");
-    recipe("b", "", "hello from b\n");
+    return stored.ok() ? stored->manifest.digest.str() : "";
   }
 
   void recipe(const std::string& name, const std::string& wheels, const std::string& content) {
@@ -107,8 +117,8 @@ struct Tiny {
     return o;
   }
 
-  Result<BuildReport> build() const {
-    auto o = options();
+  Result<BuildReport> build() const { return build(options()); }
+  static Result<BuildReport> build(const BuildOptions& o) {
     registry::LazySession session(o.registry);
     return pipeline::build(o, session);
   }
@@ -235,6 +245,112 @@ TEST(PipelineLayout, VerifyNeverWritesTheLock) {
   auto b = release(ro);
   ASSERT_TRUE(b.ok()) << b.error().message();
   EXPECT_NE(read_file(t.lock()).value(), stale);
+}
+
+TEST(PipelineLayout, TheLockPinsTheBaseAndAMovedBaseFailsTheBuildInOneLine) {
+  Tiny t;
+  const std::string first_base = t.store_base("ELF stand-in");
+  auto first = t.build();
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  auto lock = wheel::load_lock(t.lock().string());
+  ASSERT_TRUE(lock.ok()) << lock.error().message();
+  ASSERT_EQ(lock->bases.size(), 1u);
+  EXPECT_EQ(lock->bases.at("tiny:1"), (wheel::LockedBase{first_base, "linux/amd64"}));
+  const std::string out_index = read_file(t.out() / "index.json").value();
+
+  // Somebody re-tags tiny:1 in the --base layout.
+  const std::string moved = t.store_base("another interpreter");
+  ASSERT_NE(moved, first_base);
+  auto failed = t.build();
+  ASSERT_FALSE(failed.ok()) << "a moved base was built on";
+  EXPECT_EQ(failed.error().message(), "base tiny:1: the lock pins " + first_base + " but oci:" + t.base().string() +
+                                          " has " + moved + "; run `dlimage lock --upgrade-base tiny:1` to re-pin it");
+  EXPECT_EQ(read_file(t.out() / "index.json").value(), out_index) << "the output layout changed";
+  EXPECT_EQ(wheel::load_lock(t.lock().string())->bases.at("tiny:1").digest, first_base);
+
+  // A typo in --upgrade-base upgrades nothing silently.
+  auto o = t.options();
+  o.upgrade_bases = {"tiny:2"};
+  auto typo = Tiny::build(o);
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(typo.error().message(),
+            "--upgrade-base tiny:2: no image of the matrix is built on it; did you mean tiny:1?");
+
+  o.upgrade_bases = {"tiny:1"};
+  auto upgraded = Tiny::build(o);
+  ASSERT_TRUE(upgraded.ok()) << upgraded.error().message();
+  EXPECT_EQ(wheel::load_lock(t.lock().string())->bases.at("tiny:1").digest, moved);
+  EXPECT_TRUE(t.build().ok()) << "re-pinned: a plain build goes through again";
+}
+
+// A tar.gz holding one file, as a recipe's artifact.
+std::string artifact_tarball(const std::string& name, const std::string& content) {
+  std::string out;
+  std::unique_ptr<archive, decltype(&archive_write_free)> a(archive_write_new(), archive_write_free);
+  archive_write_set_format_pax_restricted(a.get());
+  archive_write_add_filter_gzip(a.get());
+  archive_write_open(
+      a.get(), &out, nullptr,
+      [](archive*, void* o, const void* buf, size_t n) -> la_ssize_t {
+        static_cast<std::string*>(o)->append(static_cast<const char*>(buf), n);
+        return la_ssize_t(n);
+      },
+      nullptr);
+  archive_entry* e = archive_entry_new();
+  archive_entry_set_pathname(e, name.c_str());
+  archive_entry_set_size(e, la_int64_t(content.size()));
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_perm(e, 0644);
+  archive_write_header(a.get(), e);
+  archive_write_data(a.get(), content.data(), content.size());
+  archive_entry_free(e);
+  archive_write_close(a.get());
+  return out;
+}
+
+TEST(PipelineLayout, RemoteArtifactsNeedASha256AndAreLockedWithoutCredentials) {
+  Tiny t;
+  const std::string tarball = artifact_tarball("tool/README", "hello\n");
+  const std::string sha = Sha256::hex(tarball);
+  test::HostileServer files([&](const test::SeenRequest& r) {
+    if (r.path() == "/art/tool.tar.gz") return test::CannedReply{200, {}, tarball};
+    return test::CannedReply{404, {}, "not here"};
+  });
+  auto o = t.options();
+  o.artifacts = "http://reader:s3cret@" + files.host() + "/art";
+
+  // Relative, so only --artifacts makes it a download: the build must ask.
+  EXPECT_TRUE(write_file_atomic(t.dir.path() / "recipes" / "b.yaml",
+                                "schema: 1\nname: b\nartifacts:\n  - {url: tool.tar.gz, dest: /opt/tool}\n")
+                  .ok());
+  auto missing = Tiny::build(o);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message(), (t.dir.path() / "recipes" / "b.yaml").string() +
+                                           ":4:5: artifact 'tool.tar.gz' is downloaded from http://" + files.host() +
+                                           "/art/tool.tar.gz and has no sha256; expected `sha256:` with its 64 hex "
+                                           "digits");
+  EXPECT_TRUE(files.requests().empty()) << "fetched an artifact with no sha256 to check it against";
+
+  EXPECT_TRUE(write_file_atomic(
+                  t.dir.path() / "recipes" / "b.yaml",
+                  "schema: 1\nname: b\nartifacts:\n  - {url: tool.tar.gz, dest: /opt/tool, sha256: " + sha + "}\n")
+                  .ok());
+  auto built = Tiny::build(o);
+  ASSERT_TRUE(built.ok()) << built.error().message();
+  auto lock = wheel::load_lock(t.lock().string());
+  ASSERT_TRUE(lock.ok()) << lock.error().message();
+  ASSERT_EQ(lock->artifacts.count("test/b:2-py311-cpu"), 1u);
+  EXPECT_EQ(lock->artifacts.at("test/b:2-py311-cpu"),
+            (std::vector<wheel::LockedArtifact>{
+                {"/opt/tool", "http://" + files.host() + "/art/tool.tar.gz", sha, tarball.size()}}));
+  EXPECT_EQ(read_file(t.lock()).value().find("s3cret"), std::string::npos);
+  // Content-addressed: the download is in the cache under its sha256, and
+  // a second build fetches nothing.
+  EXPECT_TRUE(fs::exists(t.dir.path() / "cache" / "sha256" / sha));
+  size_t seen = files.requests().size();
+  EXPECT_EQ(seen, 1u);
+  ASSERT_TRUE(Tiny::build(o).ok());
+  EXPECT_EQ(files.requests().size(), seen);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "builder/pipeline/cell_builder.h"
 #include "builder/pipeline/cell_plan.h"
 #include "builder/pipeline/changes.h"
+#include "builder/pipeline/pins.h"
 #include "builder/pipeline/provenance.h"
 #include "builder/pipeline/published.h"
 #include "builder/pipeline/push.h"
@@ -22,34 +23,6 @@
 namespace dl::pipeline {
 
 namespace {
-
-// The digest each base reference names now: in a --base layout (as the
-// build looks them up), else in its registry. Asked once per base.
-class BaseDigests {
- public:
-  BaseDigests(const BuildOptions& o, registry::LazySession& s) : session_(s) {
-    for (auto& b : o.base_layouts) {
-      auto l = layout::Layout::open(layout::layout_dir(b));
-      if (l.ok()) layouts_.push_back(std::make_unique<layout::LayoutStore>(std::move(*l)));
-    }
-  }
-  Result<std::string> of(const std::string& ref) {
-    if (auto it = known_.find(ref); it != known_.end()) return it->second;
-    for (auto& l : layouts_)
-      for (auto& name : base_layout_names(ref))
-        if (auto h = l->head_manifest(name); h.ok()) return known_[ref] = h->digest.str();
-    DL_ASSIGN_OR_RETURN(auto parsed, registry::parse_reference(ref));
-    DL_ASSIGN_OR_RETURN(registry::Session * s, session_.get());
-    auto h = s->client().head_manifest(s->hosts().for_pull(parsed));
-    if (!h.ok()) return h.error().wrap("base image " + ref + " is in no --base layout and its registry");
-    return known_[ref] = h->digest.str();
-  }
-
- private:
-  registry::LazySession& session_;
-  std::vector<std::unique_ptr<layout::LayoutStore>> layouts_;
-  std::map<std::string, std::string> known_;
-};
 
 Result<PlannedCell> plan_cell(const BuildOptions& o, const matrix::Cell& c, const wheel::Lock& lock, BaseDigests& bases,
                               registry::Session& s) {
@@ -68,15 +41,29 @@ Result<PlannedCell> plan_cell(const BuildOptions& o, const matrix::Cell& c, cons
     p.reasons.push_back("no provenance labels (built before dlimage recorded its inputs)");
     return p;
   }
-  DL_ASSIGN_OR_RETURN(auto base_now, bases.of(c.base.ref));
+  // The base the build would use: the lock's pin when it has one (a moved
+  // base fails the build, and the plan says so), else what it names now.
+  std::string base_now;
+  std::string moved;
+  if (!c.base.scratch()) {
+    DL_ASSIGN_OR_RETURN(auto found, bases.of(c.base.ref));
+    base_now = found.digest;
+    if (auto pin = lock.bases.find(c.base.ref); pin != lock.bases.end()) {
+      base_now = pin->second.digest;
+      if (auto st = check_base_pin(lock, o, c.base.ref, found.digest, found.where); !st.ok())
+        moved = "the build would fail: " + st.error().message();
+    }
+  }
   DL_ASSIGN_OR_RETURN(auto plan, make_cell_plan(o, c));
   // No wheels: the lock has nothing for this cell, and nothing to compare.
   std::string lock_now = plan.recipe.wheels.empty() ? "" : lock_fingerprint(lock, c.ref(), c.pythons).label();
   p.reasons = input_changes(then, {c.base.ref, base_now, lock_now, plan.recipe_digest}, c.recipe);
+  size_t after_base = then.base_digest != base_now ? 1 : 0;
   if (!plan.recipe.wheels.empty() && lock_now.empty())
-    p.reasons.insert(p.reasons.begin() + (then.base_digest != base_now),
+    p.reasons.insert(p.reasons.begin() + long(after_base),
                      "not in the lock (" + (o.lock_file.empty() ? std::string("no --lock") : o.lock_file) +
                          "): wheels would be resolved");
+  if (!moved.empty()) p.reasons.insert(p.reasons.begin(), moved);
   return p;
 }
 

@@ -1,5 +1,6 @@
 #include "builder/pipeline/resolve_wheels.h"
 #include "builder/pipeline/build.h"
+#include "builder/pipeline/pins.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -210,11 +211,12 @@ Result<LockReport> resolve_wheels(wheel::Lock& lock, const BuildOptions& o, cons
   return rep;
 }
 
-Result<LockReport> lock_only(const BuildOptions& opts) {
+Result<LockReport> lock_only(const BuildOptions& opts, registry::LazySession& registry) {
   DL_ASSIGN_OR_RETURN(auto m, load_matrix(opts));
   DL_ASSIGN_OR_RETURN(auto filter, matrix::parse_filters(opts.filters));
   DL_ASSIGN_OR_RETURN(auto shard, matrix::parse_shard(opts.shard));
   DL_ASSIGN_OR_RETURN(auto cells, matrix::select(m, filter, shard));
+  DL_TRY(check_upgrade_bases(opts, m.cells));
   DL_ASSIGN_OR_RETURN(auto lock, wheel::load_lock(opts.lock_file));
   std::vector<CellPlan> plans;
   for (auto& c : cells) {
@@ -223,7 +225,25 @@ Result<LockReport> lock_only(const BuildOptions& opts) {
   }
   std::vector<const CellPlan*> ptrs;
   for (auto& p : plans) ptrs.push_back(&p);
-  return resolve_wheels(lock, opts, ptrs, m.cells);
+  DL_ASSIGN_OR_RETURN(auto rep, resolve_wheels(lock, opts, ptrs, m.cells));
+  // Bases and remote artifacts: what the wheels' lock entries are to them.
+  Pins fresh, changed;
+  BaseDigests bases(opts, registry);
+  DL_ASSIGN_OR_RETURN(auto repinned, pin_bases(lock, opts, cells, bases));
+  for (auto& ref : repinned) changed.bases[ref] = lock.bases[ref];
+  net::HttpClient http(registry::transport_options(opts.registry));
+  wheel::WheelCache cache(opts.cache_dir.empty() ? wheel::default_cache_dir() : opts.cache_dir, &http);
+  cache.add_origin_credentials(opts.artifacts);  // scoped to its host:port, as in a build
+  for (auto& p : plans) {
+    DL_ASSIGN_OR_RETURN(auto fetched, fetch_artifacts(p.cell, p.recipe, opts, cache));
+    fresh.artifacts[p.cell.ref()] = locked_artifacts(fetched);
+  }
+  merge_pins(lock, fresh, &changed);
+  for (auto& [ref, _] : changed.bases) rep.pinned.push_back("base " + ref);
+  for (auto& [ref, _] : changed.artifacts) rep.pinned.push_back("artifacts " + ref);
+  DL_ASSIGN_OR_RETURN(bool wrote, write_pins(opts, changed, m.cells));
+  rep.written = rep.written || wrote;
+  return rep;
 }
 
 std::set<std::string> shared_closure(const wheel::LockedEnvironment& env, const std::set<std::string>& roots) {

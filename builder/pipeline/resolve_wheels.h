@@ -18,12 +18,14 @@
 #include "builder/pipeline/cell_plan.h"
 #include "builder/pipeline/options.h"
 #include "builder/wheel/lock.h"
+#include "registry/session/session.h"
 
 namespace dl::pipeline {
 
 struct LockReport {
   size_t kept = 0, resolved = 0, pruned = 0;
-  std::set<std::string> changed;  // environment keys whose entry changed
+  std::set<std::string> changed;    // environment keys whose entry changed
+  std::vector<std::string> pinned;  // "base REF" and "artifacts REF" whose lock entry changed
   bool written = false;
   std::string fetch_stats;           // index pages and metadata fetched, per source set
   size_t max_fetches_per_wheel = 0;  // metadata fetches of the most fetched wheel (1 = none twice)
@@ -39,8 +41,10 @@ Result<LockReport> resolve_wheels(wheel::Lock& lock, const BuildOptions& opts,
                                   const std::vector<const CellPlan*>& plans, const std::vector<matrix::Cell>& all,
                                   const CellErrorHandler& on_error = {});
 
-// `dlimage lock`: expand, resolve, write; nothing is built.
-Result<LockReport> lock_only(const BuildOptions& opts);
+// `dlimage lock`: expand, resolve, pin the bases and remote artifacts
+// (pins.h; bases looked up in --base layouts, else through `registry`),
+// write; nothing is built.
+Result<LockReport> lock_only(const BuildOptions& opts, registry::LazySession& registry);
 
 // The lock keys of a cell: one per Python.
 std::vector<std::string> lock_keys(const matrix::Cell& cell);

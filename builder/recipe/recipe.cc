@@ -78,6 +78,7 @@ class Loader {
       if (!applies(src, item)) continue;
       DL_TRY(src.check_keys(item, {"url", "sha256", "dest", "strip", "when"}, "artifacts entry"));
       Artifact a;
+      a.origin = src.name() + ":" + std::to_string(item.Mark().line + 1) + ":" + std::to_string(item.Mark().column + 1);
       for (const char* req : {"url", "dest"})
         if (!item[req]) return src.error_at(item, std::string("artifacts entry has no '") + req + "'");
       DL_ASSIGN_OR_RETURN(a.url, render(src, item["url"], "url"));

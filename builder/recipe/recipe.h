@@ -26,6 +26,7 @@ struct Artifact {
   std::string sha256;  // hex, required for http(s)
   std::string dest;    // directory in the image, e.g. /opt/caffe
   int strip = 0;       // leading path components to drop, like tar --strip-components
+  std::string origin;  // "recipes/caffe.yaml:12:5": where the entry is, for errors found at build time
 };
 
 struct FileSpec {

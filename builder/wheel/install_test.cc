@@ -130,6 +130,19 @@ TEST(Install, PlatlibWheelGoesToPlatlib) {
   EXPECT_FALSE(fs::exists(root.path() / kSite / "plat"));
 }
 
+// The process runs in the "C" locale (nothing calls setlocale); a non-ASCII
+// name must still come out of the zip, be checked against RECORD and land.
+TEST(Install, NonAsciiFileNamesInstall) {
+  TempDir root;
+  DirectorySink sink(root.path());
+  auto r = install_wheels({fixture("utf8names-1.0-py3-none-any.whl")}, InterpreterLayout::debian("3.11"), sink);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(slurp(root.path() / kSite / "utf8names/donn\u00e9es.txt"), "x\n");
+  EXPECT_EQ(slurp(root.path() / kSite / "utf8names/\u65e5\u672c.py"), "N = 1\n");
+  std::string record = slurp(root.path() / kSite / "utf8names-1.0.dist-info/RECORD");
+  EXPECT_NE(record.find("utf8names/donn\u00e9es.txt,sha256="), std::string::npos) << record;
+}
+
 TEST(Install, SameOrderAndBytesEveryTimeDirsFirst) {
   auto layout = InterpreterLayout::debian("3.11");
   RecordingSink a, b;

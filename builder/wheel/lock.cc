@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -78,6 +79,58 @@ Result<LockedEnvironment> parse_environment(const json& e, const std::string& at
   }
   sort_wheels(env.wheels);
   return env;
+}
+
+Result<LockedBase> parse_base(const json& b, const std::string& at) {
+  if (!b.is_object()) return invalid(at + ": expected an object");
+  DL_TRY(json_fields::known_keys(b, {"digest", "platform"}, at));
+  LockedBase lb;
+  DL_ASSIGN_OR_RETURN(lb.digest, string_at(b, "digest", at));
+  DL_ASSIGN_OR_RETURN(lb.platform, string_at(b, "platform", at));
+  if (!starts_with(lb.digest, "sha256:"))
+    return invalid(at + ": \"digest\" " + lb.digest + " (expected sha256:<64 hex digits>)");
+  DL_TRY(json_fields::check_sha256_hex(lb.digest.substr(7), at + ": \"digest\""));
+  auto parts = split(lb.platform, '/');
+  if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty())
+    return invalid(at + ": \"platform\" " + lb.platform + " (expected OS/ARCH[/VARIANT], e.g. linux/amd64)");
+  return lb;
+}
+
+void sort_artifacts(std::vector<LockedArtifact>& v) {
+  std::sort(v.begin(), v.end(), [](const LockedArtifact& a, const LockedArtifact& b) {
+    return std::tie(a.dest, a.url, a.sha256) < std::tie(b.dest, b.url, b.sha256);
+  });
+}
+
+Result<LockedArtifact> parse_artifact(const json& a, const std::string& at) {
+  if (!a.is_object()) return invalid(at + ": expected an object");
+  DL_TRY(json_fields::known_keys(a, {"dest", "url", "sha256", "size"}, at));
+  LockedArtifact la;
+  DL_ASSIGN_OR_RETURN(la.dest, string_at(a, "dest", at));
+  DL_ASSIGN_OR_RETURN(la.url, string_at(a, "url", at));
+  DL_ASSIGN_OR_RETURN(la.sha256, string_at(a, "sha256", at));
+  DL_ASSIGN_OR_RETURN(la.size, json_fields::uint_at(a, "size", at, "a byte count"));
+  DL_TRY(json_fields::check_sha256_hex(la.sha256, at));
+  if (lock_url(la.url) != la.url) return invalid(at + ": \"url\" carries credentials (expected none in a lock)");
+  return la;
+}
+
+json bases_json(const Lock& lock) {
+  json j = json::object();
+  for (auto& [ref, b] : lock.bases) j[ref] = {{"digest", b.digest}, {"platform", b.platform}};
+  return j;
+}
+
+json artifacts_json(const Lock& lock) {
+  json j = json::object();
+  for (auto& [ref, list] : lock.artifacts) {
+    auto sorted = list;
+    sort_artifacts(sorted);
+    json a = json::array();
+    for (auto& x : sorted) a.push_back({{"dest", x.dest}, {"sha256", x.sha256}, {"size", x.size}, {"url", x.url}});
+    j[ref] = a;
+  }
+  return j;
 }
 
 // flock() on the directory: the lock file itself is replaced by rename, so
@@ -162,6 +215,11 @@ std::string lock_to_json(const Lock& lock) {
   std::string out = "{\n  \"version\": 2,\n";
   auto apt = json::parse(lock.apt, nullptr, false);
   out += "  \"apt\": " + (apt.is_discarded() ? std::string("{}") : reviewable(apt, 2)) + ",\n";
+  // One line per artifact and per base: a re-pin is a one-line diff. Empty
+  // sections are left out, so a cell's own entries (provenance.h hashes
+  // them for the lock label) read as they did before locks pinned bases.
+  if (!lock.artifacts.empty()) out += "  \"artifacts\": " + reviewable(artifacts_json(lock), 2) + ",\n";
+  if (!lock.bases.empty()) out += "  \"bases\": " + reviewable(bases_json(lock), 2) + ",\n";
   out += "  \"environments\": {";
   bool first = true;
   for (auto& [key, env] : lock.environments) {
@@ -192,12 +250,26 @@ Result<Lock> parse_lock(const std::string& text, const std::string& where) {
   if (j.is_discarded() || !j.is_object()) return invalid(where + ": not a JSON object (expected a wheel lock)");
   if (!j.contains("version") || j["version"] != 2)
     return invalid(where + ": \"version\" (expected 2; delete the file and run `dlimage lock` to regenerate it)");
-  DL_TRY(json_fields::known_keys(j, {"version", "apt", "environments"}, where));
+  DL_TRY(json_fields::known_keys(j, {"version", "apt", "artifacts", "bases", "environments"}, where));
   Lock lock;
-  if (j.contains("apt")) {
-    if (!j["apt"].is_object()) return invalid(where + ": \"apt\" (expected an object)");
-    lock.apt = j["apt"].dump();
-  }
+  for (const char* k : {"apt", "artifacts", "bases"})
+    if (j.contains(k) && !j[k].is_object()) return invalid(where + ": \"" + k + "\" (expected an object)");
+  if (j.contains("apt")) lock.apt = j["apt"].dump();
+  if (j.contains("bases"))
+    for (auto& [ref, b] : j["bases"].items()) {
+      DL_ASSIGN_OR_RETURN(lock.bases[ref], parse_base(b, where + ": bases[" + json(ref).dump() + "]"));
+    }
+  if (j.contains("artifacts"))
+    for (auto& [ref, list] : j["artifacts"].items()) {
+      std::string at = where + ": artifacts[" + json(ref).dump() + "]";
+      if (!list.is_array()) return invalid(at + ": expected a list");
+      auto& out = lock.artifacts[ref];
+      for (size_t i = 0; i < list.size(); ++i) {
+        DL_ASSIGN_OR_RETURN(auto a, parse_artifact(list[i], at + "[" + std::to_string(i) + "]"));
+        out.push_back(std::move(a));
+      }
+      sort_artifacts(out);
+    }
   if (!j.contains("environments") || !j["environments"].is_object())
     return invalid(where + ": missing \"environments\" object");
   for (auto& [key, e] : j["environments"].items()) {
@@ -224,6 +296,12 @@ Status update_lock(const std::string& path, const std::function<Status(Lock&)>& 
   DL_TRY(change(lock));
   if (lock == before && std::filesystem::exists(path)) return {};
   return write_lock(path, lock);
+}
+
+std::string base_moved_message(const std::string& ref, const std::string& locked, const std::string& found,
+                               const std::string& where_found) {
+  return "base " + ref + ": the lock pins " + locked + " but " + where_found + " has " + found +
+         "; run `dlimage lock --upgrade-base " + ref + "` to re-pin it";
 }
 
 std::set<std::string> affected_cells(const Lock& before, const Lock& after) {

@@ -8,7 +8,15 @@
 // python2.7"), not by opaque ids, and byte-identical output for the same
 // content. URLs never carry credentials: userinfo and credential-like query
 // parameters are dropped before a URL is stored. A top-level "apt" object is
-// kept verbatim for the OS-package lock that shares this file.
+// kept verbatim for the OS-package lock that shares this file (keyed by image
+// reference). Two more top-level objects pin what the images start from and
+// download:
+//   "bases":     base reference as the matrix names it
+//                ("nvidia/cuda:10.0-cudnn7-runtime-ubuntu16.04") -> the
+//                manifest digest an image is built on (the platform's
+//                manifest when the reference names an index) and the platform
+//   "artifacts": image reference -> its remote artifacts (URL without
+//                credentials, sha256, size, destination)
 //
 // Writers merge: update_lock() takes an exclusive flock on the lock's
 // directory, re-reads the file, applies the change, writes a temp file and
@@ -48,9 +56,26 @@ struct LockedEnvironment {
   }
 };
 
+// A base image pinned by digest: a build with this entry refuses a base
+// whose reference now names another manifest (`dlimage lock --upgrade-base REF`).
+struct LockedBase {
+  std::string digest;    // "sha256:..." of the image manifest the cells are built on
+  std::string platform;  // "linux/amd64": which manifest of an index that is
+  bool operator==(const LockedBase&) const = default;
+};
+
+// A remote artifact (recipe `artifacts:` entry fetched over http(s)).
+struct LockedArtifact {
+  std::string dest, url, sha256;  // url: lock_url() of what was fetched
+  uint64_t size = 0;
+  bool operator==(const LockedArtifact&) const = default;
+};
+
 struct Lock {
-  std::map<std::string, LockedEnvironment> environments;  // key: lock_key(cell, python)
-  std::string apt = "{}";                                 // OS packages (JSON object), owned by the apt installer
+  std::map<std::string, LockedEnvironment> environments;         // key: lock_key(cell, python)
+  std::map<std::string, LockedBase> bases;                       // key: base reference, as the matrix names it
+  std::map<std::string, std::vector<LockedArtifact>> artifacts;  // key: image reference; sorted by dest, url
+  std::string apt = "{}";  // OS packages (JSON object), owned by the apt installer
   bool operator==(const Lock&) const = default;
 };
 
@@ -67,6 +92,11 @@ Result<Lock> load_lock(const std::string& path);  // a missing file is an empty 
 Status write_lock(const std::string& path, const Lock& lock);
 // Locked read-modify-write, safe against concurrent writers (see above).
 Status update_lock(const std::string& path, const std::function<Status(Lock&)>& change);
+
+// The one line a build says when a locked base moved: names the base, both
+// digests and the command that re-pins it.
+std::string base_moved_message(const std::string& ref, const std::string& locked, const std::string& found,
+                               const std::string& where_found);
 
 // Environment keys whose entry differs between the two locks.
 std::set<std::string> affected_cells(const Lock& before, const Lock& after);

@@ -177,3 +177,94 @@ TEST(Lock, BuildingFromALockIsReproducible) {
 
 }  // namespace
 }  // namespace dl::wheel
+
+namespace dl::wheel {
+namespace {
+
+const std::string kDigestA = "sha256:" + std::string(64, 'a');
+const std::string kDigestB = "sha256:" + std::string(64, 'b');
+
+Lock pinned() {
+  Lock l = sample();
+  l.bases["nvidia/cuda:10.0-cudnn7-runtime-ubuntu16.04"] = {kDigestA, "linux/amd64"};
+  l.bases["debian:bookworm-slim"] = {kDigestB, "linux/amd64"};
+  l.artifacts["qingcloud/caffe:1.0-py27-cpu"] = {
+      {"/opt/z", "https://files.example/z.tar.gz", std::string(64, 'c'), 30},
+      {"/opt/caffe", "https://files.example/caffe.tar.gz", std::string(64, 'd'), 1234}};
+  return l;
+}
+
+TEST(Lock, BasesAndArtifactsRoundTripCanonicallyOneLineEach) {
+  Lock l = pinned();
+  std::string text = lock_to_json(l);
+  auto back = parse_lock(text, "wheels.lock");
+  ASSERT_TRUE(back.ok()) << back.error().message();
+  EXPECT_EQ(back->bases, l.bases);
+  // Sorted by destination whatever order they were recorded in.
+  ASSERT_EQ(back->artifacts.at("qingcloud/caffe:1.0-py27-cpu").size(), 2u);
+  EXPECT_EQ(back->artifacts.at("qingcloud/caffe:1.0-py27-cpu")[0].dest, "/opt/caffe");
+  EXPECT_EQ(lock_to_json(*back), text);  // byte-identical
+  // Top-level keys in order; one base per line, one artifact per line.
+  EXPECT_LT(text.find("\"apt\""), text.find("\"artifacts\""));
+  EXPECT_LT(text.find("\"artifacts\""), text.find("\"bases\""));
+  EXPECT_LT(text.find("\"bases\""), text.find("\"environments\""));
+  EXPECT_NE(text.find("    \"debian:bookworm-slim\": {\"digest\":\"" + kDigestB + "\",\"platform\":\"linux/amd64\"}"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("      {\"dest\":\"/opt/caffe\",\"sha256\":\"" + std::string(64, 'd') +
+                      "\",\"size\":1234,\"url\":\"https://files.example/caffe.tar.gz\"}"),
+            std::string::npos)
+      << text;
+  // A lock without pins reads as it did before bases were locked: no empty
+  // sections (the per-image lock label hashes this text).
+  EXPECT_EQ(lock_to_json(sample()).find("\"bases\""), std::string::npos);
+  EXPECT_EQ(lock_to_json(sample()).find("\"artifacts\""), std::string::npos);
+}
+
+TEST(Lock, BadPinsAreLocatedErrors) {
+  auto msg = [](const std::string& bases_and_artifacts) {
+    auto r = parse_lock(R"({"version": 2, "environments": {}, )" + bases_and_artifacts + "}", "w.lock");
+    return r.ok() ? std::string("ok") : r.error().message();
+  };
+  EXPECT_EQ(msg(R"("bases": {"debian:12": {"digest": "sha256:abc", "platform": "linux/amd64"}})"),
+            "w.lock: bases[\"debian:12\"]: \"digest\": sha256 \"abc\" (expected 64 lowercase hex digits)");
+  EXPECT_EQ(msg(R"("bases": {"debian:12": {"digest": "md5:00", "platform": "linux/amd64"}})"),
+            "w.lock: bases[\"debian:12\"]: \"digest\" md5:00 (expected sha256:<64 hex digits>)");
+  EXPECT_EQ(msg(R"("bases": {"debian:12": {"digest": ")" + kDigestA + R"(", "platform": "amd64"}})"),
+            "w.lock: bases[\"debian:12\"]: \"platform\" amd64 (expected OS/ARCH[/VARIANT], e.g. linux/amd64)");
+  EXPECT_NE(msg(R"("bases": {"debian:12": {"digest": ")" + kDigestA + R"(", "platfrom": "linux/amd64"}})")
+                .find("unknown key \"platfrom\""),
+            std::string::npos);
+  EXPECT_EQ(msg(R"("artifacts": {"a/b:1": [{"dest": "/x", "url": "https://h/x", "size": 1}]})"),
+            "w.lock: artifacts[\"a/b:1\"][0]: missing \"sha256\" (expected a string)");
+  EXPECT_EQ(msg(R"("artifacts": {"a/b:1": [{"dest": "/x", "url": "https://u:pw@h/x", "size": 1, "sha256": ")" +
+                std::string(64, 'e') + R"("}]})"),
+            "w.lock: artifacts[\"a/b:1\"][0]: \"url\" carries credentials (expected none in a lock)");
+  EXPECT_EQ(msg(R"("artifacts": {"a/b:1": {}})"), "w.lock: artifacts[\"a/b:1\"]: expected a list");
+  EXPECT_EQ(msg(R"("bases": [])"), "w.lock: \"bases\" (expected an object)");
+}
+
+TEST(Lock, MovedBaseMessageIsOneLineNamingBothDigestsAndTheFix) {
+  std::string m = base_moved_message("nvidia/cuda:10.0-cudnn7-runtime-ubuntu16.04", kDigestA, kDigestB, "oci:bases");
+  EXPECT_EQ(m, "base nvidia/cuda:10.0-cudnn7-runtime-ubuntu16.04: the lock pins " + kDigestA + " but oci:bases has " +
+                   kDigestB +
+                   "; run `dlimage lock --upgrade-base nvidia/cuda:10.0-cudnn7-runtime-ubuntu16.04` to re-pin it");
+  EXPECT_EQ(m.find('\n'), std::string::npos);
+}
+
+TEST(Lock, ConcurrentWritersKeepEachOthersPins) {
+  TempDir d;
+  std::string path = (d.path() / "wheels.lock").string();
+  ASSERT_TRUE(write_lock(path, pinned()).ok());
+  ASSERT_TRUE(update_lock(path, [](Lock& l) -> Status {
+                l.environments.erase("cell-a python3.11");
+                return {};
+              }).ok());
+  auto back = load_lock(path);
+  ASSERT_TRUE(back.ok()) << back.error().message();
+  EXPECT_EQ(back->bases, pinned().bases);
+  EXPECT_EQ(back->artifacts.size(), 1u);
+}
+
+}  // namespace
+}  // namespace dl::wheel

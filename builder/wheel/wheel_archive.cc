@@ -10,6 +10,7 @@
 #include <set>
 
 #include "base/sha256.h"
+#include "base/utf8_locale.h"
 #include "base/verified.h"
 #include "builder/pypa/name.h"
 #include "builder/pypa/version.h"
@@ -97,6 +98,7 @@ Result<std::string> read_small(archive* a, const std::string& label, const std::
 bool is_signature(const std::string& rel) { return rel == "RECORD.jws" || rel == "RECORD.p7s"; }
 
 Result<WheelContents> inspect_uncached(const std::filesystem::path& whl, const std::string& filename) {
+  Utf8Locale utf8;  // non-ASCII entry names (base/utf8_locale.h)
   WheelContents w;
   w.file = whl;
   w.filename = filename.empty() ? whl.filename().string() : filename;
@@ -265,6 +267,7 @@ Result<WheelContents> inspect_wheel(const std::filesystem::path& whl, const std:
 }
 
 Status stream_wheel(const WheelContents& w, const EntryVisitor& visit) {
+  Utf8Locale utf8;  // non-ASCII entry names (base/utf8_locale.h)
   const std::string& label = w.filename;
   DL_ASSIGN_OR_RETURN(ArchivePtr a, open_zip(w.file, label));
   archive_entry* e = nullptr;

@@ -62,6 +62,31 @@ out=$("$DL" plan -m "$ROOT/tests/cli/release/matrix.yaml" --base "oci:$work/base
 echo "$out" | grep -q "1.0-py311-cpu: base digest changed (tiny:base: sha256:" || fail "plan base: $out"
 [ ! -e "$work/m/out" ] || fail "plan wrote a layout"
 
+# The lock pins the base by digest: `lock` records it, a build on a base
+# that moved fails in one line naming both digests and the fix, `plan`
+# says so, and --upgrade-base re-pins it.
+"$DL" lock -m "$ROOT/tests/cli/release/matrix.yaml" --base "oci:$work/base" --no-catalog --cache "$work/cache" \
+  --lock "$work/pin.lock" > "$work/lock.out" 2>&1 || fail "lock: $(cat "$work/lock.out")"
+grep -q "pinned: base tiny:base" "$work/lock.out" || fail "lock pinned nothing: $(cat "$work/lock.out")"
+pinned=$(json "$work/pin.lock" "d['bases']['tiny:base']['digest']")
+[ "${#pinned}" = 71 ] && [ "$(json "$work/pin.lock" "d['bases']['tiny:base']['platform']")" = linux/amd64 ] \
+  || fail "lock bases: $(cat "$work/pin.lock")"
+out=$("$DL" plan -m "$ROOT/tests/cli/release/matrix.yaml" --base "oci:$work/base2" --registry "$host" \
+  --lock "$work/pin.lock")
+echo "$out" | grep -q "1.0-py311-cpu: the build would fail: base tiny:base: the lock pins $pinned but oci:" \
+  || fail "plan with a moved pinned base: $out"
+out=$("$DL" build -m "$ROOT/tests/cli/release/matrix.yaml" --base "oci:$work/base2" --no-catalog --cache "$work/cache" \
+  --output "oci:$work/moved" --lock "$work/pin.lock" -q 2>&1); rc=$?
+[ "$rc" = 1 ] || fail "build on a moved base: exit $rc: $out"
+[ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "base tiny:base: the lock pins $pinned but oci:$work/base2 has sha256:[0-9a-f]\{64\}; run \`dlimage lock --upgrade-base tiny:base\` to re-pin it" \
+  || fail "build on a moved base: $out"
+out=$("$DL" lock -m "$ROOT/tests/cli/release/matrix.yaml" --base "oci:$work/base2" --no-catalog --cache "$work/cache" \
+  --lock "$work/pin.lock" --upgrade-base tiny:bsae 2>&1); rc=$?
+[ "$rc" = 1 ] && echo "$out" | grep -q "did you mean tiny:base?" || fail "--upgrade-base typo: exit $rc: $out"
+"$DL" lock -m "$ROOT/tests/cli/release/matrix.yaml" --base "oci:$work/base2" --no-catalog --cache "$work/cache" \
+  --lock "$work/pin.lock" --upgrade-base tiny:base > /dev/null || fail "lock --upgrade-base"
+[ "$(json "$work/pin.lock" "d['bases']['tiny:base']['digest']")" != "$pinned" ] || fail "--upgrade-base kept the pin"
+
 # diff: two layouts (the recipe change above, built), two locks.
 "$DL" build -m "$work/m/matrix.yaml" --base "oci:$work/base" --no-catalog --cache "$work/cache" \
   --output "oci:$work/out2" --filter isa=generic -q > /dev/null || fail "build out2"
@@ -83,14 +108,17 @@ def lock(six, extra):
     envs = {"team/tool:1.0-py311-cpu python3.11": env}
     if extra:
         envs["team/tool:1.0-py311-cpu-avx python3.11"] = dict(env, cell="team/tool:1.0-py311-cpu-avx")
-    return {"version": 2, "environments": envs}
+    base = {"digest": "sha256:" + ("b" if extra else "a") * 64, "platform": "linux/amd64"}
+    return {"version": 2, "environments": envs, "bases": {"tiny:base": base}}
 json.dump(lock("1.15.0", False), open(sys.argv[1] + "/a.lock", "w"))
 json.dump(lock("1.16.0", True), open(sys.argv[1] + "/b.lock", "w"))
 PY
 out=$("$DL" diff "$work/a.lock" "$work/b.lock"); rc=$?
 [ "$rc" = 1 ] || fail "diff locks exit $rc"
 echo "$out" | grep -qx "~ team/tool:1.0-py311-cpu python3.11" && echo "$out" | grep -qx "    six 1.15.0 -> 1.16.0" &&
-  echo "$out" | grep -qx "+ team/tool:1.0-py311-cpu-avx python3.11" || fail "diff locks: $out"
+  echo "$out" | grep -qx "+ team/tool:1.0-py311-cpu-avx python3.11" &&
+  echo "$out" | grep -qx "~ base tiny:base" && echo "$out" | grep -qx "    sha256:a\{64\} -> sha256:b\{64\}" &&
+  echo "$out" | grep -qx "3 lock entries differ, 0 the same" || fail "diff locks: $out"
 out=$("$DL" diff "oci:$work/out" "$work/a.lock" 2>&1); rc=$?
 [ "$rc" = 1 ] && echo "$out" | grep -q "expected two layouts (oci:DIR) or two lock files" || fail "diff mixed: $out"
 

@@ -102,6 +102,20 @@ printf 'microarchitectures:\n  old:\n    vendor: generic\n    from: [nobody]\n  
 err=$("$DLIMAGE" resolve -m "$MATRIX" --cpu old --cpu-model bad-model.yaml 2>&1 >/dev/null)
 check cpu-model-error "dlimage: error: bad-model.yaml:4:12: unknown parent 'nobody' of 'old'" "$err"
 
+# ARM questions: a named arm64 CPU is offered no amd64 image, wherever it is
+# asked from, and --arch alone assumes that architecture's baseline.
+out=$("$DLIMAGE" resolve -m "$MATRIX" --cpu graviton2 --explain 2>&1); rc=$?
+check arm64-cpu-rc 1 "$rc"
+contains arm64-cpu-none "(no compatible image)" "$out"
+contains arm64-cpu-why "image is linux/amd64 (x86_64), machine is arm64 (aarch64)" "$out"
+out=$("$DLIMAGE" resolve -m "$MATRIX" --cpu neoverse-n1 --format tags 2>/dev/null)
+check arm64-spelling "" "$out"
+out=$("$DLIMAGE" resolve -m "$MATRIX" --arch arm64 2>&1)
+contains arm64-arch-baseline "machine: cpu aarch64 (generic for --arch arm64" "$out"
+err=$("$DLIMAGE" resolve -m "$MATRIX" --cpu haswell --arch arm64 2>&1 >/dev/null); rc=$?
+check arch-contradiction "dlimage: error: --cpu haswell describes an amd64 machine, but --arch says arm64 (drop --arch, or name a CPU of that architecture)" "$err"
+check arch-contradiction-rc 1 "$rc"
+
 # Wrong input: one line on stderr, non-zero exit.
 err=$("$DLIMAGE" resolve -m "$MATRIX" --cpu haswel 2>&1 >/dev/null); rc=$?
 check unknown-cpu-line "dlimage: error: unknown microarchitecture 'haswel' (did you mean 'haswell'?)" "$err"
