@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "base/plural.h"
 #include "base/strings.h"
 #include "builder/attest/attach.h"
 #include "builder/image/descriptor.h"
@@ -187,8 +188,10 @@ std::string format_diff(const DiffReport& d) {
     out += (e.change == "added" ? "+ " : e.change == "removed" ? "- " : "~ ") + e.key + "\n";
     for (auto& x : e.details) out += "    " + x + "\n";
   }
-  out += std::to_string(d.entries.size()) + " " + (d.kind == "lock" ? "lock entries" : "tags") + " differ, " +
-         std::to_string(d.same) + " the same\n";
+  bool one = d.entries.size() == 1;
+  out += (d.kind == "lock" ? count_of(d.entries.size(), "lock entry", "lock entries")
+                           : count_of(d.entries.size(), "tag")) +
+         (one ? " differs, " : " differ, ") + std::to_string(d.same) + " the same\n";
   return out;
 }
 

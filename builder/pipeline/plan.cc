@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 
+#include "base/plural.h"
 #include "base/strings.h"
 #include "builder/image/descriptor.h"
 #include "builder/layout/layout.h"
@@ -96,8 +97,8 @@ std::string format_plan(const PlanReport& p) {
   for (auto& c : p.cells)
     out += (c.up_to_date() ? "  up to date  " : "  build+push  ") + c.ref +
            (c.up_to_date() ? "" : ": " + join(c.reasons, "; ")) + "\n";
-  out += std::to_string(p.to_build()) + " of " + std::to_string(p.cells.size()) +
-         " images would be built and pushed; nothing was built\n";
+  out += std::to_string(p.to_build()) + " of " + count_of(p.cells.size(), "image") +
+         " would be built and pushed; nothing was built\n";
   return out;
 }
 
