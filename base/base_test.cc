@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "base/base64.h"
 #include "base/fs.h"
 #include "base/sha256.h"
 #include "base/strings.h"
@@ -35,6 +36,26 @@ TEST(AtomicFile, UncommittedWriteLeavesTargetUntouched) {
   int entries = 0;
   for ([[maybe_unused]] auto& e : fs::directory_iterator(d.path())) ++entries;
   EXPECT_EQ(entries, 1) << "temp file left behind";
+}
+
+TEST(Base64, RoundTripsBothAlphabetsAndRefusesGarbage) {
+  for (std::string s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string(1000, char(0xff))}) {
+    for (Base64 alphabet : {Base64::standard, Base64::url}) {
+      auto d = base64_decode(base64_encode(s, alphabet));
+      ASSERT_TRUE(d.has_value());
+      EXPECT_EQ(*d, s);
+    }
+  }
+  EXPECT_EQ(base64_encode("user:pass"), "dXNlcjpwYXNz");
+  EXPECT_EQ(base64_encode("a"), "YQ==");
+  EXPECT_EQ(base64_encode("ab"), "YWI=");
+  EXPECT_EQ(base64_encode("\xfb\xff"), "+/8=");
+  EXPECT_EQ(base64_encode("\xfb\xff", Base64::url), "-_8");  // RFC 7515 / RECORD: no padding
+  EXPECT_EQ(*base64_decode("YQ"), "a");
+  EXPECT_EQ(*base64_decode("aGVs\nbG8=\n"), "hello");  // PEM and config files break lines
+  EXPECT_FALSE(base64_decode("a$b=").has_value());
+  EXPECT_FALSE(base64_decode("**").has_value());
+  EXPECT_FALSE(base64_decode("YWJjZ").has_value());  // a lone trailing symbol is no encoding
 }
 
 TEST(Strings, NearestSuggestsTyposOnly) {

@@ -6,9 +6,18 @@
 // modification and status-change times to the nanosecond. A rename over it,
 // a rewrite in place or a chmod changes one of them, and the next use
 // hashes again.
+//
+// Across processes, as git's index and ninja's log do: a build saves what
+// it verified (its output layout's .dlimage-cache/verified) and the next
+// one loads it, so a rebuild that changes nothing hashes nothing. A file
+// whose status changed within the last seconds before the save is left out
+// (git's "racy" rule: a rewrite within the clock's tick could keep every
+// time stamp), and so is one whose identity no longer matches.
 #pragma once
 
 #include <string>
+
+#include "base/result.h"
 
 namespace dl {
 
@@ -17,5 +26,12 @@ namespace dl {
 bool verified_before(const std::string& path, const std::string& claim);
 // After a successful verification of `path` against `claim`.
 void remember_verified(const std::string& path, const std::string& claim);
+
+// Adds the entries saved in `file` (missing or unreadable: nothing; a
+// malformed line is skipped: remembering less is only slower).
+void load_verified(const std::string& file);
+// Writes every entry still true (identity unchanged, not racy) to `file`,
+// atomically.
+Status save_verified(const std::string& file);
 
 }  // namespace dl

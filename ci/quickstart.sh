@@ -27,9 +27,14 @@ echo "== stand-in framework wheels (real wheel format, small payloads; NOT the r
 # their tag names (on a copy of the base layout; the cached one stays as is).
 bases=$state/bases
 tests/support/stand_in_bases.sh "$DL_BASE_OCI" "$bases"
+# Their OS packages come from Ubuntu's archive and an operator's Python 3.6
+# repository (README "Python on the Ubuntu 16.04 bases"): offline, the matrix
+# is used without its bases' apt: sections (tests/support/offline_matrix.py).
+echo "== the shipped matrix without its xenial apt: sections (offline; the stand-in bases carry Python)"
+python3 tests/support/offline_matrix.py matrix.yaml "$state/matrix.yaml"
 
 echo "== build + push: the deeplearning CPU images of the shipped matrix"
-"$BUILD/dlimage" build -m matrix.yaml --filter repo=qingcloud/deeplearning --filter accelerator=cpu \
+"$BUILD/dlimage" build -m "$state/matrix.yaml" --recipes recipes --filter repo=qingcloud/deeplearning --filter accelerator=cpu \
   --output "oci:$state/images" --base "oci:$bases" \
   --wheels /usr/share/python-wheels --wheels "$state/wheels" --artifacts "$state/wheels" \
   --cache "$state/cache" --lock "$state/wheels.lock" --no-catalog \

@@ -20,6 +20,7 @@ namespace dl::attest {
 inline constexpr std::string_view kBuildType = "urn:dlimage:buildtype:matrix-cell:v1";
 inline constexpr std::string_view kBuilderId = "urn:dlimage:builder";
 
+// Every field goes into the memo key (inputs_key.h).
 struct BuildParameters {
   std::string matrix_file;                  // as given to --matrix
   std::string cell_id, cell_reference;      // "tensorflow-1.12-...", primary tag

@@ -31,6 +31,7 @@ struct SbomArtifact {
   std::string url, dest, sha256;
 };
 
+// Every field of these structs goes into the memo key (inputs_key.h).
 struct ImageContents {
   std::string reference;       // the image's primary reference, "qingcloud/tensorflow:1.12-py27-cpu"
   std::string base_reference;  // "ubuntu:16.04" ("" for scratch)

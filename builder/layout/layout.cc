@@ -256,16 +256,22 @@ Status Layout::tag(const std::string& ref_name, const image::Descriptor& manifes
   if (!has_blob(manifest.digest))
     return not_found(root_.string() + ": cannot tag " + ref_name + ": manifest blob " + manifest.digest.str() +
                      " is not in the layout (write blobs before tagging)");
-  return update_index([&](image::Index& idx) -> Status {
-    image::Descriptor d = manifest;
-    d.annotations[std::string(image::annotation::kRefName)] = ref_name;
-    // Already so: left where it is (and index.json is not rewritten).
+  image::Descriptor d = manifest;
+  d.annotations[std::string(image::annotation::kRefName)] = ref_name;
+  auto already = [&](const image::Index& idx) {
     size_t same = 0, named = 0;
     for (const auto& e : idx.manifests)
       if (ref_of(e) == ref_name) ++named, same += e == d;
-    if (named == 1 && same == 1) return {};
+    return named == 1 && same == 1;
+  };
+  // Already so (a rebuild re-tagging what it made last time): one read, no
+  // lock, no serializing.
+  if (auto idx = read_index(); idx.ok() && already(*idx)) return {};
+  return update_index([&](image::Index& idx) -> Status {
+    // Already so: left where it is (and index.json is not rewritten).
+    if (already(idx)) return {};
     std::erase_if(idx.manifests, [&](const image::Descriptor& e) { return ref_of(e) == ref_name; });
-    idx.manifests.push_back(std::move(d));
+    idx.manifests.push_back(d);
     return {};
   });
 }

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "base/strings.h"
+#include "base/verified.h"
 #include "builder/apt/lock.h"
 #include "builder/cpu/resolve.h"
 #include "builder/matrix/matrix.h"
@@ -189,6 +190,8 @@ Result<BuildReport> build(const BuildOptions& opts, registry::LazySession& regis
   }
   DL_TRY(write_apt_lock(opts, ctx->apt_resolved(), all));
   DL_TRY(write_pins(opts, ctx->pinned(), all));
+  // Only slower if it fails: the next build hashes again.
+  (void)save_verified(ctx->verified_file());
   {
     auto t = report.phases.time("auto-index");
     DL_ASSIGN_OR_RETURN(auto autos, build_auto_indexes(*ctx, report.cells, report.notes));

@@ -3,6 +3,7 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
+#include "base/verified.h"
 #include "builder/copy/copy.h"
 #include "builder/layout/layout.h"
 #include "builder/layout/store_image.h"
@@ -37,6 +38,9 @@ Result<std::unique_ptr<BuildContext>> BuildContext::create(const BuildOptions& o
   DL_ASSIGN_OR_RETURN(auto out, layout::Layout::open_or_create(layout::layout_dir(opts.output_layout)));
   int jobs = opts.registry.jobs;
   ctx->out_ = std::make_unique<layout::LayoutStore>(std::move(out), jobs);
+  // What the last build of this layout hashed and found right: an unchanged
+  // rebuild hashes no layer and no wheel again (base/verified.h).
+  load_verified(ctx->verified_file());
   for (auto& b : opts.base_layouts) {
     auto l = layout::Layout::open(layout::layout_dir(b));
     if (!l.ok()) return l.error().wrap("--base " + b);
@@ -55,6 +59,10 @@ Result<std::unique_ptr<BuildContext>> BuildContext::create(const BuildOptions& o
     DL_ASSIGN_OR_RETURN(ctx->apt_locked_, apt::parse_apt_lock(ctx->lock_.apt, opts.lock_file));
   }
   return ctx;
+}
+
+std::string BuildContext::verified_file() const {
+  return (out_->layout().root() / ".dlimage-cache" / "verified").string();
 }
 
 Result<layout::StoredImage> BuildContext::base_image(const std::string& ref) {

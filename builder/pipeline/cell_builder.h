@@ -15,6 +15,7 @@
 #include "base/result.h"
 #include "builder/apt/fetch.h"
 #include "builder/apt/lock.h"
+#include "builder/attest/sbom.h"
 #include "builder/image/descriptor.h"
 #include "builder/layout/layout_store.h"
 #include "builder/layout/store_image.h"
@@ -88,6 +89,11 @@ class BuildContext {
   // the installer.
   Result<std::shared_ptr<const wheel::WheelContents>> inspect(const wheel::FetchedWheel& w);
   size_t inspections() const { return inspected_.size(); }  // distinct wheels inspected so far
+  // The SBOM's packages of a base image, by its manifest digest: read once
+  // per build (attest_cell.cc).
+  std::map<std::string, std::vector<attest::SbomDeb>>& base_sbom_debs() { return base_sbom_debs_; }
+  // Where this build keeps what it verified for the next one (base/verified.h).
+  std::string verified_file() const;
 
  private:
   BuildContext(BuildOptions o, registry::LazySession& r) : opts_(std::move(o)), registry_(r) {}
@@ -104,6 +110,7 @@ class BuildContext {
   Pins pinned_;
   std::map<std::string, std::shared_ptr<const wheel::WheelContents>> inspected_;  // by sha256 and filename
   std::map<std::string, std::vector<apt::RepoIndex>> apt_indexes_;
+  std::map<std::string, std::vector<attest::SbomDeb>> base_sbom_debs_;
   apt::AptLockFile apt_locked_, apt_resolved_;
   registry::LazySession& registry_;  // opened on the first registry pull
   wheel::Lock lock_;

@@ -224,6 +224,55 @@ TEST(PipelineLayout, EachWheelIsInspectedOncePerBuild) {
   EXPECT_EQ(wheels_of(plans[0]), wheels_of(plans[1]));
 }
 
+size_t attest_memos(const Tiny& t) {
+  size_t n = 0;
+  std::error_code ec;
+  for (auto& e : fs::directory_iterator(t.out() / ".dlimage-cache" / "attest", ec))
+    n += e.path().extension() == ".json";
+  return n;
+}
+
+// Attestations are deterministic in their inputs: a rebuild reuses what the
+// last one attached (attest_cell.cc) while the layout still holds it, and
+// any changed input makes new ones.
+TEST(PipelineLayout, AttestationsAreReusedOnlyForTheSameInputs) {
+  Tiny t;
+  auto first = t.build();
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  auto before = digests(*first);
+  EXPECT_EQ(attest_memos(t), 2u) << "one per cell";
+  ASSERT_EQ(first->cells[0].referrers.size(), 2u) << "SBOM and provenance";
+
+  auto again = t.build();
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  EXPECT_EQ(digests(*again), before);
+  EXPECT_EQ(again->cells[0].referrers, first->cells[0].referrers);
+  EXPECT_EQ(attest_memos(t), 2u) << "same inputs: no new attestation";
+
+  // A referrer the layout lost: not trusted, made again (the same bytes).
+  auto l = layout::Layout::open(t.out()).value();
+  const auto lost = first->cells[0].referrers[0].digest;
+  ASSERT_TRUE(fs::remove(l.blob_path(lost)));
+  auto repaired = t.build();
+  ASSERT_TRUE(repaired.ok()) << repaired.error().message();
+  EXPECT_EQ(digests(*repaired), before);
+  EXPECT_TRUE(l.has_blob(lost)) << "regenerated";
+
+  // An input only the provenance shows (the lock file's name; same
+  // entries, so the same images): new statements, a new index, every cell.
+  auto o = t.options();
+  o.lock_file = (t.dir.path() / "renamed.lock").string();
+  ASSERT_TRUE(write_file_atomic(o.lock_file, read_file(t.lock()).value()).ok());
+  registry::LazySession session(o.registry);
+  auto renamed = pipeline::build(o, session);
+  ASSERT_TRUE(renamed.ok()) << renamed.error().message();
+  for (size_t i = 0; i < renamed->cells.size(); ++i) {
+    EXPECT_EQ(renamed->cells[i].image, first->cells[i].image) << "the image itself is unchanged";
+    EXPECT_NE(renamed->cells[i].manifest.digest, first->cells[i].manifest.digest) << "but not its attestations";
+  }
+  EXPECT_EQ(attest_memos(t), 4u);
+}
+
 TEST(PipelineLayout, VerifyNeverWritesTheLock) {
   // The images name a registry nobody listens on: verify's check fails,
   // after the build it runs, which is what must leave the lock alone.

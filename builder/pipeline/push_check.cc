@@ -22,7 +22,22 @@ namespace {
 // Every blob the layout's manifest `d` leads to: an index's children, each
 // image's referrers (the layout's referrers tag), their configs and layers.
 // A guess: whatever does not parse is left out, and push_cells() checks it.
-std::vector<image::Descriptor> blobs_under(const layout::Layout& l, const Digest& d, const std::string& media_type) {
+// The layout's tags by name, index.json read once.
+std::map<std::string, image::Descriptor> layout_tags(const std::optional<layout::Layout>& l) {
+  std::map<std::string, image::Descriptor> out;
+  if (!l) return out;
+  auto listed = l->list();
+  if (!listed.ok()) return out;
+  for (auto& d : listed->manifests)
+    if (auto name = d.annotations.find(std::string(image::annotation::kRefName)); name != d.annotations.end())
+      out.emplace(name->second, d);
+  return out;
+}
+
+// `tagged`: the layout's tags (layout_tags), read once for every walk.
+std::vector<image::Descriptor> blobs_under(const layout::Layout& l,
+                                           const std::map<std::string, image::Descriptor>& tagged, const Digest& d,
+                                           const std::string& media_type) {
   std::vector<image::Descriptor> out;
   if (!l.has_blob(d)) return out;
   std::error_code ec;
@@ -39,11 +54,11 @@ std::vector<image::Descriptor> blobs_under(const layout::Layout& l, const Digest
   else
     manifests.push_back(top);
   for (size_t i = 0, n = manifests.size(); i < n; ++i) {
-    auto referrers = l.resolve(attest::referrers_tag(manifests[i].digest));
-    if (!referrers.ok()) continue;
-    auto rb = l.read_blob(*referrers);
+    auto referrers = tagged.find(attest::referrers_tag(manifests[i].digest));
+    if (referrers == tagged.end()) continue;
+    auto rb = l.read_blob(referrers->second);
     if (!rb.ok()) continue;
-    auto ri = image::parse_document(*rb, referrers->digest.str(), referrers->media_type);
+    auto ri = image::parse_document(*rb, referrers->second.digest.str(), referrers->second.media_type);
     if (ri.ok() && ri->kind == image::Document::Kind::index)
       manifests.insert(manifests.end(), ri->index.manifests.begin(), ri->index.manifests.end());
   }
@@ -94,11 +109,12 @@ void RemoteCheck::run() {
   // layout knows them; each (registry, digest) once.
   std::map<std::string, std::pair<const registry::Reference*, image::Descriptor>> want;
   std::set<std::string> seen;  // registry + manifest digest: one walk each
+  auto tagged = layout_tags(predicted_);
   if (predicted_)
     for (size_t i = 0; i < targets_.size(); ++i) {
       const auto& ref = targets_[i].ref;
       if (!states[i].digest || !seen.insert(blob_key(ref.registry, *states[i].digest)).second) continue;
-      for (auto& d : blobs_under(*predicted_, *states[i].digest, types[i]))
+      for (auto& d : blobs_under(*predicted_, tagged, *states[i].digest, types[i]))
         want.try_emplace(blob_key(ref.registry, d.digest), &ref, d);
     }
   std::vector<std::pair<std::string, std::pair<const registry::Reference*, image::Descriptor>>> list(want.begin(),
@@ -133,10 +149,12 @@ const std::map<std::string, std::optional<std::uint64_t>>& RemoteCheck::blobs() 
 std::set<std::string> RemoteCheck::changing_repositories() {
   const auto& remote = tags();
   std::set<std::string> out;
+  auto tagged = layout_tags(predicted_);
   for (const auto& t : targets_) {
     const auto& st = remote.at(t.ref.str());
-    auto built = predicted_ ? predicted_->resolve(t.layout_ref) : Result<image::Descriptor>(not_found(""));
-    if (!st.digest || !built.ok() || built->digest != *st.digest) out.insert(t.ref.registry + "/" + t.ref.repository);
+    auto built = tagged.find(t.layout_ref);
+    if (!st.digest || built == tagged.end() || built->second.digest != *st.digest)
+      out.insert(t.ref.registry + "/" + t.ref.repository);
   }
   return out;
 }

@@ -16,7 +16,10 @@ namespace {
 
 std::string output_dir(const ReleaseOptions& opts) { return layout::layout_dir(opts.build.output_layout); }
 
-int check_jobs(const ReleaseOptions& opts) { return std::max(16, 4 * opts.build.registry.jobs); }
+// HEADs are tiny: over HTTP/1.1 each one in flight is a connection, so
+// this many answer the shipped matrix's tags in one round trip and its
+// blobs in a few.
+int check_jobs(const ReleaseOptions& opts) { return std::clamp(8 * opts.build.registry.jobs, 64, 256); }
 
 Result<PushReport> push(const ReleaseOptions& opts, const BuildReport& built, registry::Session& s,
                         RemoteCheck* remote) {

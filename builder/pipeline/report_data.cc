@@ -2,10 +2,12 @@
 
 #include <archive.h>
 
+#include <charconv>
 #include <ctime>
 #include <map>
 #include <memory>
 
+#include "base/fs.h"
 #include "base/strings.h"
 #include "base/version.h"
 #include "builder/layout/layout_store.h"
@@ -51,6 +53,21 @@ std::uint64_t tar_size_of(const std::filesystem::path& blob) {
   }
 }
 
+// tar_size_of, remembered in the layout per blob digest (a blob's bytes
+// never change, and the base layers are decompressed once, not once per
+// --json run).
+std::uint64_t counted_tar_size(const layout::Layout& l, const Digest& d) {
+  fs::path memo = l.root() / ".dlimage-cache" / "tar-sizes" / d.hex;
+  if (auto text = read_file(memo); text.ok()) {
+    std::uint64_t n = 0;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+    if (ec == std::errc() && end == text->data() + text->size() && n > 0) return n;
+  }
+  std::uint64_t n = tar_size_of(l.blob_path(d));
+  if (n > 0) (void)write_file_atomic(memo, std::to_string(n));
+  return n;
+}
+
 }  // namespace
 
 RunInfo run_info(const std::vector<std::string>& args) {
@@ -92,8 +109,7 @@ Result<std::vector<CellDetails>> cell_details(const std::string& layout_dir, con
         if (n == 0 && count_tars) {
           std::string key = layer.descriptor.digest.str();
           auto it = tar_sizes.find(key);
-          if (it == tar_sizes.end())
-            it = tar_sizes.emplace(key, tar_size_of(l.blob_path(layer.descriptor.digest))).first;
+          if (it == tar_sizes.end()) it = tar_sizes.emplace(key, counted_tar_size(l, layer.descriptor.digest)).first;
           n = it->second;
         }
         if (n == 0) {  // unknown: say so rather than show a sum that is too small

@@ -15,6 +15,7 @@
 
 #include "builder/pypa/markers.h"
 #include "builder/pypa/name.h"
+#include "builder/pypa/pip_oracle_util.h"
 #include "builder/pypa/requirement.h"
 #include "builder/pypa/version.h"
 #include "builder/pypa/wheel_filename.h"
@@ -22,8 +23,7 @@
 namespace dl::pypa {
 namespace {
 
-const char* kPipWheel = "/usr/share/python-wheels/pip-23.0.1-py3-none-any.whl";
-const char* kPython = "/usr/bin/python3";
+using testing::have_pip;
 
 struct Oracle {
   std::vector<std::string> requests, ours;
@@ -35,20 +35,8 @@ struct Oracle {
   }
   // Runs pip's packaging over all requests and compares line by line.
   void check() {
-    auto dir = std::filesystem::temp_directory_path() / ("dl-pypa-oracle-" + std::to_string(getpid()));
-    std::filesystem::create_directories(dir);
-    {
-      std::ofstream in(dir / "in.txt");
-      for (const auto& r : requests) in << r << "\n";
-    }
-    std::string cmd = std::string("PYTHONPATH=") + kPipWheel + " " + kPython + " " + DL_SOURCE_DIR +
-                      "/tests/fixtures/pypa/pip_oracle.py < " + (dir / "in.txt").string() + " > " +
-                      (dir / "out.txt").string();
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-    std::ifstream out(dir / "out.txt");
-    std::vector<std::string> theirs;
-    for (std::string l; std::getline(out, l);) theirs.push_back(l);
-    std::filesystem::remove_all(dir);
+    std::vector<std::string> theirs =
+        testing::run_pip_batch(std::string(DL_SOURCE_DIR) + "/tests/fixtures/pypa/pip_oracle.py", requests);
     ASSERT_EQ(theirs.size(), requests.size());
     int failures = 0;
     for (size_t i = 0; i < requests.size() && failures < 20; ++i) {
@@ -59,8 +47,6 @@ struct Oracle {
     }
   }
 };
-
-bool have_pip() { return std::filesystem::exists(kPipWheel) && std::filesystem::exists(kPython); }
 
 std::vector<std::string> version_corpus() {
   const char* releases[] = {"1", "1.0", "1.0.0", "0.9", "2", "1.1", "1!1.0", "01.0", "v1.0"};

@@ -13,20 +13,18 @@
 #include <fstream>
 #include <random>
 
+#include "builder/pypa/pip_oracle_util.h"
 #include "builder/pypa/select.h"
 
 namespace dl::pypa {
 namespace {
-
-const char* kPipWheel = "/usr/share/python-wheels/pip-23.0.1-py3-none-any.whl";
-const char* kPython = "/usr/bin/python3";
 
 struct Target {
   const char *python, *abi, *glibc, *full;
 };
 
 TEST(SelectAgainstPip, RandomScenariosPickTheSameWheel) {
-  if (!std::filesystem::exists(kPipWheel) || !std::filesystem::exists(kPython)) {
+  if (!testing::have_pip()) {
     GTEST_SKIP() << "needs python3 and python3-pip-whl";
   }
   const char* names[] = {"pkg", "pkg", "pkg", "Pkg", "other"};
@@ -91,20 +89,8 @@ TEST(SelectAgainstPip, RandomScenariosPickTheSameWheel) {
     ours.push_back(answer);
   }
 
-  auto dir = std::filesystem::temp_directory_path() / ("dl-pypa-select-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  {
-    std::ofstream in(dir / "in.txt");
-    for (const auto& r : requests) in << r << "\n";
-  }
-  std::string cmd = std::string("PYTHONPATH=") + kPipWheel + " " + kPython + " " + DL_SOURCE_DIR +
-                    "/tests/fixtures/pypa/pip_select.py < " + (dir / "in.txt").string() + " > " +
-                    (dir / "out.txt").string();
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  std::ifstream out(dir / "out.txt");
-  std::vector<std::string> theirs;
-  for (std::string l; std::getline(out, l);) theirs.push_back(l);
-  std::filesystem::remove_all(dir);
+  std::vector<std::string> theirs =
+      testing::run_pip_batch(std::string(DL_SOURCE_DIR) + "/tests/fixtures/pypa/pip_select.py", requests);
   ASSERT_EQ(theirs.size(), requests.size());
   int failures = 0, with_winner = 0;
   for (size_t i = 0; i < requests.size() && failures < 10; ++i) {

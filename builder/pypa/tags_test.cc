@@ -10,11 +10,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "builder/pypa/pip_oracle_util.h"
+
 namespace dl::pypa {
 namespace {
 
-const char* kPipWheel = "/usr/share/python-wheels/pip-23.0.1-py3-none-any.whl";
-const char* kPython = "/usr/bin/python3";
+using testing::kPipWheel;
+using testing::kPython;
 
 std::string fixture_dir() { return std::string(DL_SOURCE_DIR) + "/tests/fixtures/pypa"; }
 
@@ -68,7 +70,7 @@ TEST(Tags, MatchCommittedPipFixtures) {
 }
 
 TEST(Tags, MatchLivePip) {
-  if (!std::filesystem::exists(kPipWheel) || !std::filesystem::exists(kPython)) {
+  if (!testing::have_pip()) {
     GTEST_SKIP() << "needs Debian's python3 and python3-pip-whl";
   }
   std::vector<Case> cases(std::begin(kCases), std::end(kCases));

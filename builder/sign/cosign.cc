@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/base64.h"
 #include "base/json_limits.h"
 
 namespace dl::sign {
@@ -74,7 +75,7 @@ std::optional<Layer> as_signature_layer(const json& l) {
 
 bool signature_verifies(const Layer& l, std::string_view payload, const PublicKey& key) {
   auto der = base64_decode(l.signature_b64);
-  return der.ok() && key.verify(payload, *der);
+  return der && key.verify(payload, *der);
 }
 
 // cosign's config: a config naming the payload layers, so the signature

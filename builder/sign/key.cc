@@ -196,26 +196,4 @@ std::string passphrase_from_env() {
   return p ? p : "";
 }
 
-std::string base64_encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), int(bytes.size()));
-  out.resize(size_t(n));
-  return out;
-}
-
-Result<std::string> base64_decode(std::string_view text) {
-  std::unique_ptr<EVP_ENCODE_CTX, decltype(&EVP_ENCODE_CTX_free)> ctx(EVP_ENCODE_CTX_new(), EVP_ENCODE_CTX_free);
-  if (!ctx || text.size() > (1u << 24)) return invalid("base64: too long");
-  std::string out(text.size() / 4 * 3 + 3, '\0');
-  int n = 0, tail = 0;
-  EVP_DecodeInit(ctx.get());
-  if (EVP_DecodeUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &n,
-                       reinterpret_cast<const unsigned char*>(text.data()), int(text.size())) < 0 ||
-      EVP_DecodeFinal(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + n, &tail) != 1)
-    return invalid("not valid base64");
-  out.resize(size_t(n) + size_t(tail));
-  return out;
-}
-
 }  // namespace dl::sign

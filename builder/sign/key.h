@@ -67,8 +67,4 @@ class PublicKey {
 // The passphrase cosign reads: $COSIGN_PASSWORD, "" when unset.
 std::string passphrase_from_env();
 
-// Standard base64 (RFC 4648, padded), as the signature annotation carries.
-std::string base64_encode(std::string_view bytes);
-Result<std::string> base64_decode(std::string_view text);
-
 }  // namespace dl::sign

@@ -10,6 +10,7 @@
 
 #include <memory>
 
+#include "base/base64.h"
 #include "builder/sign/key.h"
 
 namespace dl::sign {
@@ -39,8 +40,8 @@ Result<std::string> b64_field(const nlohmann::json& j, const char* key, const st
   if (!j.is_object() || !j.contains(key) || !j[key].is_string())
     return invalid(what + ": encrypted key has no '" + std::string(key) + "'");
   auto r = base64_decode(j[key].get<std::string>());
-  if (!r.ok()) return invalid(what + ": encrypted key field '" + std::string(key) + "' is not base64");
-  return r;
+  if (!r) return invalid(what + ": encrypted key field '" + std::string(key) + "' is not base64");
+  return *r;
 }
 
 }  // namespace

@@ -72,6 +72,19 @@ class TempOut {
   std::string path_;
 };
 
+// The sha256 of a regular file, read once; "" when it cannot be read.
+std::string sha256_of_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  Sha256 sha;
+  std::vector<char> buf(1 << 16);
+  ssize_t n = 0;
+  while ((n = ::read(fd, buf.data(), buf.size())) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0) sha.update(buf.data(), size_t(n));
+  ::close(fd);
+  return n < 0 ? "" : sha.hex_digest();
+}
+
 }  // namespace
 
 std::string default_cache_dir() {
@@ -125,6 +138,12 @@ Result<CachedFile> WheelCache::fetch(const std::string& source, const std::strin
     if (expected.size() != 64 || expected.find_first_not_of("0123456789abcdef") != std::string::npos)
       return invalid(redact_url(source) + ": expected sha256 \"" + expected + "\" is not 64 lowercase hex digits");
     if (auto hit = find(expected)) return *hit;
+  } else if (source.find("://") == std::string::npos) {
+    // A local file with no expected digest (an artifact of --artifacts
+    // DIR): hashed where it is, and not copied again when the cache holds
+    // those bytes already.
+    if (auto hex = sha256_of_file(source); !hex.empty())
+      if (auto hit = find(hex)) return *hit;
   }
   // The temp file lives in the final directory so rename() never crosses
   // filesystems, and has a name no other process uses.

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "base/base64.h"
 #include "base/strings.h"
 
 namespace dl::wheel {
@@ -223,31 +224,10 @@ Result<std::vector<EntryPoint>> parse_entry_points(std::string_view text, const 
 }
 
 std::string record_hash_from_hex(std::string_view hex) {
-  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   auto nib = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
   std::string bytes;
   for (size_t i = 0; i + 1 < hex.size(); i += 2) bytes += char(nib(hex[i]) << 4 | nib(hex[i + 1]));
-  std::string out = "sha256=";
-  size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    uint32_t v = uint32_t(uint8_t(bytes[i])) << 16 | uint32_t(uint8_t(bytes[i + 1])) << 8 | uint8_t(bytes[i + 2]);
-    out += k[v >> 18 & 63];
-    out += k[v >> 12 & 63];
-    out += k[v >> 6 & 63];
-    out += k[v & 63];
-  }
-  size_t rest = bytes.size() - i;
-  if (rest == 1) {
-    uint32_t v = uint32_t(uint8_t(bytes[i])) << 16;
-    out += k[v >> 18 & 63];
-    out += k[v >> 12 & 63];
-  } else if (rest == 2) {
-    uint32_t v = uint32_t(uint8_t(bytes[i])) << 16 | uint32_t(uint8_t(bytes[i + 1])) << 8;
-    out += k[v >> 18 & 63];
-    out += k[v >> 12 & 63];
-    out += k[v >> 6 & 63];
-  }
-  return out;
+  return "sha256=" + base64_encode(bytes, Base64::url);
 }
 
 }  // namespace dl::wheel

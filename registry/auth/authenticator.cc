@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "base/base64.h"
 #include "base/json_limits.h"
 #include "base/strings.h"
 #include "net/url.h"
-#include "registry/auth/base64.h"
 
 namespace dl::registry {
 

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/base64.h"
 #include "net/fake_clock_test_util.h"
-#include "registry/auth/base64.h"
 #include "tests/support/registry_fixture.h"
 
 namespace dl::registry {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "registry/auth/base64.h"
+#include "base/base64.h"
 
 namespace dl::registry {
 namespace {

@@ -15,9 +15,9 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "base/base64.h"
 #include "base/fs.h"
 #include "base/strings.h"
-#include "registry/auth/base64.h"
 
 extern char** environ;
 

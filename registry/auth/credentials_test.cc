@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "base/base64.h"
 #include "base/fs.h"
-#include "registry/auth/base64.h"
 
 namespace dl::registry {
 namespace {

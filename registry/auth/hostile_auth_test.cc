@@ -4,8 +4,8 @@
 // (loopback and --insecure-realm excepted).
 #include <gtest/gtest.h>
 
+#include "base/base64.h"
 #include "registry/auth/authenticator.h"
-#include "registry/auth/base64.h"
 #include "tests/support/hostile_server.h"
 
 namespace dl::registry {

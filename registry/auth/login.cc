@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "base/base64.h"
 #include "base/fs.h"
-#include "registry/auth/base64.h"
 
 namespace dl::registry {
 

@@ -4,8 +4,8 @@
 #include <chrono>
 #include <thread>
 
+#include "base/base64.h"
 #include "base/fs.h"
-#include "registry/auth/base64.h"
 
 #include "registry/client/client.h"
 #include "registry/client/test_image_test_util.h"

@@ -26,17 +26,9 @@ export DL_BUILD_DIR=$BUILD
 # pointing at the Debian image plus stand-in interpreters.
 "$ROOT/tests/support/stand_in_bases.sh" "$DL_BASE_OCI" "$work/bases"
 python3 "$ROOT/tests/fixtures/wheels/make_stand_ins.py" "$work/wheels" --payload-kb 32
-# The shipped matrix without its xenial apt: sections: the stand-in bases
-# carry their interpreters already, and Ubuntu's archive and the operator's
-# Python 3.6 repository are not reachable here. OS packages in a build are
-# tested by tests/apt/build_os_test.cc and tests/e2e/e2e.sh.
-python3 - "$ROOT/matrix.yaml" "$work/matrix.yaml" <<'PY'
-import sys, yaml
-m = yaml.safe_load(open(sys.argv[1]))
-for b in m["bases"].values():
-    b.pop("apt", None)
-yaml.safe_dump(m, open(sys.argv[2], "w"), sort_keys=False)
-PY
+# The shipped matrix without its xenial apt: sections (Ubuntu's archive and
+# the operator's Python 3.6 repository are not reachable here).
+python3 "$ROOT/tests/support/offline_matrix.py" "$ROOT/matrix.yaml" "$work/matrix.yaml"
 inputs=(-m "$work/matrix.yaml" --recipes "$ROOT/recipes" --base "oci:$work/bases" --wheels /usr/share/python-wheels --wheels "$work/wheels"
         --artifacts "$work/wheels" --cache "$work/cache" --lock "$work/wheels.lock" --no-catalog
         --output "oci:$work/out")

@@ -4,32 +4,11 @@
 
 #include <algorithm>
 
+#include "base/base64.h"
 #include "base/strings.h"
 #include "net/http.h"
 
 namespace dl::test {
-namespace {
-
-std::string base64(const std::string& in) {
-  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
-    out += {k[v >> 18], k[(v >> 12) & 63], k[(v >> 6) & 63], k[v & 63]};
-  }
-  if (i + 1 == in.size()) {
-    unsigned v = (unsigned char)in[i] << 16;
-    out += {k[v >> 18], k[(v >> 12) & 63], '=', '='};
-  } else if (i + 2 == in.size()) {
-    unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8;
-    out += {k[v >> 18], k[(v >> 12) & 63], k[(v >> 6) & 63], '='};
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string HttpReply::header(const std::string& name) const {
   for (const auto& [k, v] : headers)
     if (strcasecmp(k.c_str(), name.c_str()) == 0) return v;
@@ -54,7 +33,8 @@ Result<HttpReply> http_request(const std::string& url, const HttpRequest& req) {
     auto colon = h.find(':');
     if (colon != std::string::npos) r.headers.add(h.substr(0, colon), trim(h.substr(colon + 1)));
   }
-  if (!req.username.empty()) r.headers.set("Authorization", "Basic " + base64(req.username + ":" + req.password));
+  if (!req.username.empty())
+    r.headers.set("Authorization", "Basic " + base64_encode(req.username + ":" + req.password));
   std::string body;
   auto resp = http.send(r, [&](const char* d, size_t n) -> Status {
     body.append(d, n);

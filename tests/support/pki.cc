@@ -100,67 +100,7 @@ Result<CertifiedKey> finish(X509* cert, EVP_PKEY* key) {
   return out;
 }
 
-std::string b64(std::string_view data, bool url) {
-  static const char* std_alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  static const char* url_alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  const char* a = url ? url_alpha : std_alpha;
-  std::string out;
-  size_t i = 0;
-  auto byte = [&](size_t k) { return static_cast<unsigned>(static_cast<unsigned char>(data[k])); };
-  for (; i + 2 < data.size(); i += 3) {
-    unsigned v = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
-    out += a[v >> 18];
-    out += a[(v >> 12) & 63];
-    out += a[(v >> 6) & 63];
-    out += a[v & 63];
-  }
-  if (i + 1 == data.size()) {
-    unsigned v = byte(i) << 16;
-    out += a[v >> 18];
-    out += a[(v >> 12) & 63];
-    if (!url) out += "==";
-  } else if (i + 2 == data.size()) {
-    unsigned v = byte(i) << 16 | byte(i + 1) << 8;
-    out += a[v >> 18];
-    out += a[(v >> 12) & 63];
-    out += a[(v >> 6) & 63];
-    if (!url) out += "=";
-  }
-  return out;
-}
-
 }  // namespace
-
-std::string base64(std::string_view data) { return b64(data, false); }
-std::string base64url(std::string_view data) { return b64(data, true); }
-
-std::string base64_decode(std::string_view text) {
-  std::string out;
-  unsigned acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v;
-    if (c >= 'A' && c <= 'Z')
-      v = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      v = c - '0' + 52;
-    else if (c == '+' || c == '-')
-      v = 62;
-    else if (c == '/' || c == '_')
-      v = 63;
-    else
-      continue;  // padding, whitespace
-    acc = (acc << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  return out;
-}
 
 Result<CertifiedKey> make_ca(const std::string& common_name) {
   PKey key = new_ec_key();
@@ -199,7 +139,7 @@ Result<CertifiedKey> make_leaf(const CertifiedKey& ca, const std::string& common
 Result<std::string> sign_es256_jws(std::string_view header_json, std::string_view payload_json,
                                    const std::string& key_pem) {
   DL_ASSIGN_OR_RETURN(PKey key, load_key(key_pem));
-  std::string input = base64url(header_json) + "." + base64url(payload_json);
+  std::string input = base64_encode(header_json, Base64::url) + "." + base64_encode(payload_json, Base64::url);
   MdCtx ctx(EVP_MD_CTX_new());
   if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
       EVP_DigestSignUpdate(ctx.get(), input.data(), input.size()) != 1)
@@ -220,7 +160,7 @@ Result<std::string> sign_es256_jws(std::string_view header_json, std::string_vie
   BN_bn2binpad(r, reinterpret_cast<unsigned char*>(raw.data()), 32);
   BN_bn2binpad(s, reinterpret_cast<unsigned char*>(raw.data()) + 32, 32);
   ECDSA_SIG_free(sig);
-  return input + "." + base64url(raw);
+  return input + "." + base64_encode(raw, Base64::url);
 }
 
 }  // namespace dl::test

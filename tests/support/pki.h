@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/base64.h"
 #include "base/result.h"
 
 namespace dl::test {
@@ -25,10 +26,6 @@ Result<CertifiedKey> make_ca(const std::string& common_name);
 // (e.g. dns={"localhost"}, ips={"127.0.0.1"}); serverAuth+clientAuth EKU.
 Result<CertifiedKey> make_leaf(const CertifiedKey& ca, const std::string& common_name,
                                const std::vector<std::string>& dns, const std::vector<std::string>& ips);
-
-std::string base64(std::string_view data);
-std::string base64url(std::string_view data);      // unpadded, RFC 7515
-std::string base64_decode(std::string_view text);  // standard or url alphabet, padding optional
 
 // Compact JWS "header.payload.signature" with alg ES256, signed with the
 // PEM private key; `header_json` must already contain "alg":"ES256".

@@ -127,7 +127,8 @@ struct RegistryServer::Impl {
 
   Status write_docker_config() {
     std::string auths = "{}";
-    if (!username.empty()) auths = "{\"" + host() + "\": {\"auth\": \"" + base64(username + ":" + password) + "\"}}";
+    if (!username.empty())
+      auths = "{\"" + host() + "\": {\"auth\": \"" + base64_encode(username + ":" + password) + "\"}}";
     DL_TRY(ensure_dir(path("docker")));
     return write_file_atomic(path("docker/config.json"), "{\"auths\": " + auths + "}\n");
   }

@@ -171,7 +171,7 @@ struct TokenServer::Impl {
     std::vector<std::string> scope_list;
     bool has_credentials = false;
     if (starts_with(req.authorization, "Basic ") || starts_with(req.authorization, "basic ")) {
-      std::string decoded = base64_decode(req.authorization.substr(6));
+      std::string decoded = base64_decode(req.authorization.substr(6)).value_or("");
       auto colon = decoded.find(':');
       user = decoded.substr(0, colon);
       pass = colon == std::string::npos ? "" : decoded.substr(colon + 1);
@@ -238,9 +238,9 @@ struct TokenServer::Impl {
                              {"exp", now + cfg.ttl_seconds},
                              {"nbf", now - 1},
                              {"iat", now},
-                             {"jti", base64url(std::string(reinterpret_cast<char*>(rnd), sizeof rnd))},
+                             {"jti", base64_encode(std::string(reinterpret_cast<char*>(rnd), sizeof rnd), Base64::url)},
                              {"access", access}};
-    nlohmann::json header = {{"typ", "JWT"}, {"alg", "ES256"}, {"x5c", {base64(cfg.signing_cert_der)}}};
+    nlohmann::json header = {{"typ", "JWT"}, {"alg", "ES256"}, {"x5c", {base64_encode(cfg.signing_cert_der)}}};
     auto jwt = sign_es256_jws(header.dump(), claims.dump(), cfg.signing_key_pem);
     if (!jwt.ok()) return response(500, "Internal Server Error", R"({"error":"signing failed"})");
     nlohmann::json body = {
