@@ -21,6 +21,7 @@ PKGS=(
   python3 python3-pip-whl python3-setuptools-whl python3-wheel-whl pigz zstd curl chromium
   libsolv-dev libsolvext-dev gpgv sqv gnupg apt-utils dpkg-dev python3-yaml nodejs
   libsodium-dev python3-nacl podman
+  libc6-i386 libexpat1 libgomp1 zlib1g libstdc++6 libc-bin
   clang-14 clang-format-14 clang-tidy-14 libclang-rt-14-dev
   "$@"
 )

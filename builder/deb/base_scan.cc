@@ -12,21 +12,39 @@ namespace {
 bool kept(const std::string& p) {
   const std::string d = kDpkgDir;
   // info/*.list: what an upgrade of a base package must remove (upgrade.h).
+  // etc/ld.so.*: what /etc/ld.so.cache is rebuilt from (ld_cache.h).
   return p == d + "/status" || p.starts_with(d + "/triggers/") || p.starts_with(d + "/alternatives/") ||
-         (p.starts_with(d + "/info/") && p.ends_with(".list"));
+         (p.starts_with(d + "/info/") && p.ends_with(".list")) || p == "etc/ld.so.conf" || p == "etc/ld.so.cache" ||
+         p.starts_with("etc/ld.so.conf.d/");
 }
 const std::uint64_t kMaxKept = 256 << 20;  // a status file of every Debian package is ~60 MB
+// All kept files together: a CUDA devel image's lists and status are ~50 MB.
+const std::uint64_t kMaxKeptTotal = 1024ull << 20;
 }  // namespace
 
 struct BaseScanner::Impl {
   Tree tree;
   std::map<std::string, std::string> files;
+  std::uint64_t kept = 0;  // bytes in `files`
 
+  void erase(std::map<std::string, std::string>::iterator& it) {
+    kept -= it->second.size();
+    it = files.erase(it);
+  }
   void remove_tree(const std::string& path) {
     tree.remove_tree(path);
-    files.erase(path);
+    if (auto it = files.find(path); it != files.end()) erase(it);
     std::string prefix = path.empty() ? "" : path + "/";
-    for (auto it = files.lower_bound(prefix); it != files.end() && it->first.starts_with(prefix);) it = files.erase(it);
+    for (auto it = files.lower_bound(prefix); it != files.end() && it->first.starts_with(prefix);) erase(it);
+  }
+  Status keep(const std::string& path, std::string data, const std::string& layer) {
+    auto it = files.find(path);
+    if (it != files.end()) erase(it);
+    if (kept + data.size() > kMaxKeptTotal)
+      return invalid(layer + ": the dpkg database and ld.so files of the base layers exceed 1 GiB (at " + path + ")");
+    kept += data.size();
+    files[path] = std::move(data);
+    return {};
   }
 };
 
@@ -35,6 +53,7 @@ BaseScanner::BaseScanner(BaseTree start) : impl_(std::make_unique<Impl>()) {
   impl_->tree = std::move(start.tree);
   impl_->files = std::move(start.dpkg_files);
   if (!start.status_text.empty()) impl_->files[std::string(kDpkgDir) + "/status"] = std::move(start.status_text);
+  for (const auto& [p, text] : impl_->files) impl_->kept += text.size();
 }
 BaseScanner::~BaseScanner() = default;
 
@@ -105,7 +124,7 @@ Status BaseScanner::add_layer(const layer::ReadFn& blob, const std::string& name
       if (size < 0 || std::uint64_t(size) > kMaxKept) return invalid(name + ": " + p + " is larger than 256 MiB");
       std::string data(size_t(size), '\0');
       if (archive_read_data(a, data.data(), data.size()) != la_ssize_t(data.size())) return fail(p);
-      impl_->files[p] = std::move(data);
+      DL_TRY(impl_->keep(p, std::move(data), name));
     }
   }
   if (r != ARCHIVE_EOF) return fail("corrupt or truncated layer");

@@ -2,7 +2,8 @@
 // a container runtime stacks them (OCI image-spec "Applying Changesets":
 // `.wh.<name>` deletes a path, `.wh..wh..opq` empties a directory): every
 // path with its type (and symlink target), plus the contents of the dpkg
-// files an install merges with (status, triggers, alternatives). The result
+// files an install merges with (status, triggers, alternatives, and the
+// ld.so.conf files and ld.so.cache /etc/ld.so.cache is rebuilt from). The result
 // is what install_debs() starts from and what apt's resolver treats as
 // installed.
 #pragma once

@@ -9,6 +9,7 @@
 
 #include "builder/deb/deb_file.h"
 #include "builder/deb/installer.h"
+#include "builder/deb/ld_cache.h"
 #include "builder/deb/scripts.h"
 
 namespace dl::deb {
@@ -24,6 +25,8 @@ struct InstallState {
   std::vector<std::pair<std::string, std::string>> alternatives_scripts;  // (package, script text)
   std::uint64_t entries = 0;
   std::set<std::string> emitted;  // every path this install wrote
+  std::set<std::string> removed;  // base paths this install deleted (upgrades)
+  LdCacheInputs ld;               // ELF facts and ld.so.conf text of what it wrote
 
   Status emit(layer::Entry e, const layer::ReadFn& content = {});
   Status emit_file(const std::string& path, const std::string& data, std::uint32_t mode = 0644, std::uint32_t uid = 0,
@@ -39,5 +42,7 @@ bool is_captured(const std::string& package_path);
 Status apply_early_effects(InstallState& st, const std::vector<const DebControl*>& controls);
 // Writes every effect collected in `st` (after all packages are unpacked).
 Status apply_effects(InstallState& st);
+// /etc/ld.so.cache for the final tree (ld_effect.cc), last of all.
+Status write_ld_cache(InstallState& st, const std::vector<const DebControl*>& installed);
 
 }  // namespace dl::deb

@@ -193,7 +193,7 @@ Result<std::vector<std::string>> preflight_debs(const std::vector<DebPackage>& d
 Status InstallState::emit(layer::Entry e, const layer::ReadFn& content) {
   ++entries;
   emitted.insert(e.path);
-  DL_TRY(sink.add(e, content));
+  DL_TRY(sink.add(e, e.type == layer::EntryType::file ? ld.observe(e.path, e.size, content) : content));
   base.tree.put(e.path, Node{e.type, e.link_target, ""});
   return {};
 }
@@ -237,7 +237,7 @@ Status InstallState::emit_dir(const std::string& path, std::uint32_t mode, std::
 
 Result<InstallReport> install_debs(const std::vector<DebPackage>& debs, BaseTree base, const InstallOptions& opts,
                                    TreeSink& sink) {
-  InstallState st{opts, sink, base, {}, {}, {}, 0, {}};
+  InstallState st{opts, sink, base, {}, {}, {}, 0, {}, {}, {}};
   InstallReport report;
   // Preflight: every control and script decision before a byte is written.
   std::vector<std::pair<DebControl, const DebPackage*>> order;
@@ -276,6 +276,7 @@ Result<InstallReport> install_debs(const std::vector<DebPackage>& debs, BaseTree
   std::vector<NewPackage> upgraded;
   for (const auto& u : done) upgraded.push_back({&u.control.control, &u.list});
   DL_TRY(remove_stale_files(st, upgraded));
+  DL_TRY(write_ld_cache(st, controls));
   report.entries = st.entries;
   return report;
 }

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -33,6 +34,9 @@ class TreeSink {
   // covers its subtree), an unlink or an rmdir of an empty directory on disk.
   virtual Status remove(const std::string& path) = 0;
   virtual bool removes_subtrees() const = 0;
+  // The directory the entries land in, when they land on disk (the base's
+  // files can then be read there).
+  virtual std::optional<fs::path> disk_root() const { return std::nullopt; }
 };
 
 class LayerTreeSink : public TreeSink {
@@ -59,6 +63,7 @@ class DirTreeSink : public TreeSink {
   Status add(const layer::Entry& e, const layer::ReadFn& content) override;
   Status remove(const std::string& path) override;
   bool removes_subtrees() const override { return false; }
+  std::optional<fs::path> disk_root() const override { return root_; }
   Status finish();
   // A Tree fallback that looks at the directory (lstat, readlink).
   Tree::Fallback fallback() const;
@@ -77,7 +82,9 @@ class DirTreeSink : public TreeSink {
 struct BaseTree {
   std::string status_text;  // var/lib/dpkg/status as found (for apt's resolver)
   std::vector<Paragraph> status;
-  std::map<std::string, std::string> dpkg_files;  // path under the root -> content
+  // path under the root -> content: dpkg's small files, and etc/ld.so.conf*
+  // and etc/ld.so.cache from a layer stack (base_scan.h)
+  std::map<std::string, std::string> dpkg_files;
   Tree tree;
 };
 

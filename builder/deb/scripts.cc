@@ -27,7 +27,7 @@ const std::map<std::string, std::map<std::string, std::vector<E>>>& table() {
       {"debianutils", {{"postinst", {E::alternatives, E::shells}}}},
       {"dpkg", {{"postinst", {E::none}}, {"preinst", {E::none}}}},
       {"init-system-helpers", {{"postinst", {E::none}}}},
-      {"libc-bin", {{"postinst", {E::defaults}}}},  // nsswitch.conf; ldconfig: see docs/APT.md
+      {"libc-bin", {{"postinst", {E::defaults}}}},  // nsswitch.conf; its ldconfig trigger: ld_cache.h
       {"libc6", {{"preinst", {E::none}}, {"postinst", {E::none}}, {"config", {E::none}}}},
       {"libpam0g", {{"postinst", {E::none}}}},
       {"libpam-modules", {{"preinst", {E::none}}, {"postinst", {E::pam_opasswd}}}},
@@ -82,9 +82,9 @@ bool is_pythonxy(const std::string& pkg, const std::string& suffix) {
 
 // The postinst dh_makeshlibs wrote for a shared library before ldconfig
 // became a trigger (Ubuntu 16.04 and older): `ldconfig` on configure and
-// nothing else. Its effect is /etc/ld.so.cache, which dlimage does not write
-// (docs/APT.md: glibc finds libraries in its multiarch directories without
-// it), so the script is reviewed as doing nothing an image needs.
+// nothing else. Its effect, /etc/ld.so.cache, is what every install writes
+// anyway (ld_cache.h; libc-bin's trigger in newer releases), so the script
+// itself has nothing left to reproduce.
 bool only_ldconfig(const std::string& script) {
   std::vector<std::string> code;
   for (const auto& raw : split(script, '\n')) {

@@ -44,9 +44,13 @@ Result<std::string> Tree::walk(const std::string& path, bool last, const std::st
   std::vector<std::string> parts = split(path, '/');
   std::string done;
   for (size_t i = 0; i < parts.size(); ++i) {
-    if (parts[i].empty()) continue;
-    std::string next = done.empty() ? parts[i] : done + "/" + parts[i];
+    if (parts[i].empty() || parts[i] == ".") continue;
     bool is_last = i + 1 == parts.size();
+    if (parts[i] == "..") {  // `done` is resolved: its parent, and never above the root
+      done = done.find('/') == std::string::npos ? "" : done.substr(0, done.rfind('/'));
+      continue;
+    }
+    std::string next = done.empty() ? parts[i] : done + "/" + parts[i];
     if (is_last && !last) return next;
     auto n = find(next);
     if (n && n->type == layer::EntryType::symlink) {

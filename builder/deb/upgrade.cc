@@ -128,6 +128,7 @@ Status remove_stale_files(InstallState& st, const std::vector<NewPackage>& pkgs)
          slash = p.rfind('/', slash - 1))
       covered = removed.count(p.substr(0, slash)) > 0;
     if (!covered) DL_TRY(st.sink.remove(p));
+    st.removed.insert(p);
   }
   return {};
 }
