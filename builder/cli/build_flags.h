@@ -11,18 +11,32 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "builder/cli/value_checks.h"
 #include "builder/pipeline/options.h"
 
 namespace dl::cli {
+
+// A timestamp as reproducible-builds.org defines SOURCE_DATE_EPOCH: decimal
+// seconds since 1970, nothing else ("abc", "12x" and "-1" are errors).
+inline Result<std::int64_t> parse_epoch(std::string_view text, std::string_view what) {
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 0)
+    return invalid(std::string(what) + "='" + std::string(text) +
+                   "': expected a non-negative integer (seconds since 1970-01-01)");
+  return v;
+}
 
 // What wheel resolution reads: shared by build, verify and lock.
 inline void add_wheel_input_flags(CLI::App& app, pipeline::BuildOptions& o) {
   app.add_option("-m,--matrix", o.matrix_file, "matrix file")->capture_default_str();
   app.add_option("--recipes", o.recipes_dir, "recipes directory (default: next to the matrix)");
-  app.add_option("--filter", o.filters, "KEY=VALUE (repo framework version python accelerator isa tag); repeatable");
-  app.add_option("--shard", o.shard, "I/N: this run's deterministic share of the matrix");
-  app.add_option("--max-cells", o.max_cells, "refuse a matrix that expands to more cells than this")
-      ->capture_default_str();
+  check_selection_flags(
+      app.add_option("--filter", o.filters,
+                     "KEY=VALUE (repo framework version python accelerator isa tag); repeatable"),
+      app.add_option("--shard", o.shard, "I/N: this run's deterministic share of the matrix"),
+      app.add_option("--max-cells", o.max_cells, "refuse a matrix that expands to more cells than this")
+          ->capture_default_str());
   app.add_option("--wheels", o.wheel_dirs, "wheelhouse DIR (subdirectories = variant labels); repeatable")
       ->allow_extra_args(false);
   app.add_option("--index", o.index_urls,
@@ -57,7 +71,12 @@ inline void add_build_input_flags(CLI::App& app, pipeline::BuildOptions& o) {
       ->check(CLI::IsMember({"gpgv", "sqv"}))
       ->capture_default_str();
   app.add_flag("--allow-missing", o.allow_missing, "build even when a Requires-Dist is not satisfied");
-  app.add_option("--source-date-epoch", o.source_date_epoch, "timestamp for every file and history entry");
+  app.add_option("--source-date-epoch", o.source_date_epoch,
+                 "timestamp for every file and history entry (default $SOURCE_DATE_EPOCH)")
+      ->check([](const std::string& v) {
+        auto e = parse_epoch(v, "--source-date-epoch");
+        return e.ok() ? std::string() : e.error().message();
+      });
   // Part of every image (labels, provenance): verify must be told them too.
   app.add_option("--revision", o.revision, "source revision: org.opencontainers.image.revision and the provenance");
   app.add_option("--source-url", o.source_url, "org.opencontainers.image.source and the provenance");
@@ -66,19 +85,9 @@ inline void add_build_input_flags(CLI::App& app, pipeline::BuildOptions& o) {
       "no SBOM/provenance: tags point at the image manifest (no BuildKit index, no referrers)");
 }
 
-// A timestamp as reproducible-builds.org defines SOURCE_DATE_EPOCH: decimal
-// seconds since 1970, nothing else ("abc", "12x" and "-1" are errors).
-inline Result<std::int64_t> parse_epoch(std::string_view text, std::string_view what) {
-  std::int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 0)
-    return invalid(std::string(what) + "='" + std::string(text) +
-                   "': expected a non-negative integer (seconds since 1970-01-01)");
-  return v;
-}
-
 // What the environment adds to the flags; build and verify must agree on it,
-// or verify would expect other digests than build made.
+// or verify would expect other digests than build made. A malformed value
+// stands for a malformed flag: callers report it as a usage error (exit 2).
 inline Status apply_build_environment(pipeline::BuildOptions& o) {
   if (const char* e = std::getenv("SOURCE_DATE_EPOCH"); e && o.source_date_epoch == 0) {
     DL_ASSIGN_OR_RETURN(o.source_date_epoch, parse_epoch(e, "SOURCE_DATE_EPOCH"));

@@ -206,8 +206,10 @@ std::string man_page(const CommandDoc& root, const std::string& version) {
   o << ".SH EXIT STATUS\n"
     << ".TP\n.B 0\nSuccess.\n"
     << ".TP\n.B 1\nFailure: bad input, a registry or network error, a failed build.\n"
-    << ".TP\n.B 2\nUsage error: unknown command or flag (with a suggestion), missing argument.\n"
+    << ".TP\n.B 2\nUsage error: unknown command or flag (with a suggestion), missing argument, a malformed flag "
+       "value, or a malformed environment variable that stands for a flag (\\fBSOURCE_DATE_EPOCH\\fR).\n"
     << ".TP\n.B 3\n\\fBverify\\fR found a tag that is missing or points at another digest.\n"
+    << ".TP\n.B 4\n\\fBverify \\-\\-key\\fR found every digest right but a tag without a valid signature.\n"
     << ".SH FILES\n.TP\n.I ~/.docker/config.json\nRegistry credentials (or \\fB\\-\\-registry\\-config\\fR).\n"
     << ".TP\n.I ~/.cache/dlimage\nContent-addressed download cache.\n"
     << ".SH SEE ALSO\n.BR skopeo (1),\n.BR umoci (1)\n";

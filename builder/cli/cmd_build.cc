@@ -2,6 +2,7 @@
 // with --push publish them (pipeline::release does the work).
 #include <iostream>
 
+#include "base/plural.h"
 #include "builder/cli/build_flags.h"
 #include "builder/cli/command.h"
 #include "builder/cli/output_flags.h"
@@ -26,10 +27,10 @@ std::string push_line(const pipeline::ReleaseReport& rr) {
   const auto& p = *rr.push;
   size_t pushed = 0;
   for (auto& c : p.cells) pushed += !c.skipped && !c.failed;
-  return "pushed: " + std::to_string(pushed) + " images (" + std::to_string(p.cells_skipped) +
-         " already up to date), " + std::to_string(p.manifests_put) + " manifests, " +
-         std::to_string(p.blobs_uploaded) + " blobs uploaded (" + std::to_string(p.bytes_uploaded) + " bytes), " +
-         std::to_string(p.blobs_mounted) + " mounted, " + std::to_string(p.blobs_existing) + " already there\n";
+  return "pushed: " + count_of(pushed, "image") + " (" + std::to_string(p.cells_skipped) + " already up to date), " +
+         count_of(p.manifests_put, "manifest") + ", " + count_of(p.blobs_uploaded, "blob") + " uploaded (" +
+         count_of(p.bytes_uploaded, "byte") + "), " + std::to_string(p.blobs_mounted) + " mounted, " +
+         std::to_string(p.blobs_existing) + " already there\n";
 }
 
 Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App& app) -> Runner {
@@ -61,7 +62,7 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
   add_registry_flags(app, o.registry);
   return [a] {
     auto& b = a->r.build;
-    check(apply_build_environment(b));
+    check_usage(apply_build_environment(b));
     a->r.run = pipeline::run_info(command_line());
     a->r.count_sizes = a->out.json;
     // OCI whether or not the run pushes, so a cell has one digest: Docker
@@ -87,13 +88,14 @@ Registration reg("build", "Build matrix images into an OCI layout", [](CLI::App&
                 << push_line(report);
       for (auto& n : report.build.notes) std::cout << "auto: " << n << "\n";
       if (const auto& s = report.signing)
-        std::cout << "signed: " << s->signed_tags << " tags (" << s->already << " already signed by this key)\n";
+        std::cout << "signed: " << count_of(s->signed_tags, "tag") << " (" << s->already
+                  << " already signed by this key)\n";
       if (a->timings) std::cout << "phases:\n" << report.build.phases.report();
     }
     const auto& failures = report.failures;
     if (failures.empty()) return kExitOk;
     // One line per failure, with its cause, on stderr whatever the format.
-    std::cerr << "dlimage: " << failures.size() << " image" << (failures.size() == 1 ? "" : "s") << " failed:\n";
+    std::cerr << "dlimage: " << count_of(failures.size(), "image") << " failed:\n";
     for (auto& f : failures) std::cerr << "  " << f.cell << " (" << f.phase << "): " << f.error << "\n";
     return kExitFailure;
   };

@@ -117,6 +117,10 @@ int resolve(const DebOptions& o) {
 
 int install(const DebOptions& o) {
   pipeline::DirInstallRequest req;
+  // The environment first: a malformed value is a usage error, before any input is read.
+  req.source_date_epoch = o.source_date_epoch;
+  if (const char* e = std::getenv("SOURCE_DATE_EPOCH"); e && req.source_date_epoch == 0)
+    req.source_date_epoch = get_usage(parse_epoch(e, "SOURCE_DATE_EPOCH"));
   req.root = o.root;
   req.resolve.arch = o.arch.empty() ? host_arch() : o.arch;
   req.resolve.recommends = o.recommends;
@@ -133,9 +137,6 @@ int install(const DebOptions& o) {
   req.fetch.offline = o.offline;
   req.fetch.verifier = o.verifier;
   req.allow_scripts = o.allow_scripts;
-  req.source_date_epoch = o.source_date_epoch;
-  if (const char* e = std::getenv("SOURCE_DATE_EPOCH"); e && req.source_date_epoch == 0)
-    req.source_date_epoch = get(parse_epoch(e, "SOURCE_DATE_EPOCH"));
   auto r = get(pipeline::install_into_directory(req));
   if (o.out.json) {
     auto j = json_document("deb.install");
@@ -188,7 +189,11 @@ Registration reg("deb", "Debian packages from apt repositories, without apt", []
   ins->add_option("--allow-script", o->allow_scripts, "PKG or PKG/SCRIPT: install without reproducing its script");
   ins->add_option("--source-date-epoch", o->source_date_epoch,
                   "upper bound for every file time, and the time of generated files (default $SOURCE_DATE_EPOCH, "
-                  "else 0), as in a layer");
+                  "else 0), as in a layer")
+      ->check([](const std::string& v) {
+        auto e = parse_epoch(v, "--source-date-epoch");
+        return e.ok() ? std::string() : e.error().message();
+      });
   ins->add_option("--cache", o->cache, "download cache (default ~/.cache/dlimage)");
   ins->add_flag("--offline", o->offline, "use only the cache");
   ins->add_option("--verifier", o->verifier, "signature checker: gpgv or sqv")->capture_default_str();

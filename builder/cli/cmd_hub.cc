@@ -7,6 +7,7 @@
 
 #include "builder/cli/command.h"
 #include "builder/cli/output_flags.h"
+#include "builder/cli/value_checks.h"
 #include "builder/pipeline/hub_pages.h"
 #include "registry/auth/login.h"
 #include "registry/session/session.h"
@@ -27,7 +28,7 @@ Registration reg("hub", "Docker Hub repository pages (hub describe)", [](CLI::Ap
   CLI::App* d =
       app.add_subcommand("describe", "Set each repository's short description and README from the matrix's hub: files");
   d->add_option("-m,--matrix", a->sel.matrix_file, "matrix file")->capture_default_str();
-  d->add_option("--filter", a->sel.filters, "KEY=VALUE; repeatable");
+  check_selection_flags(d->add_option("--filter", a->sel.filters, "KEY=VALUE; repeatable"), nullptr, nullptr);
   d->add_option("--namespace", a->sel.registry.push_namespace, "describe NS/REPO instead of the matrix's namespace");
   d->add_option("-u,--username", a->username, "Docker Hub user (default $DOCKERHUB_USERNAME)");
   d->add_flag("--token-stdin", a->token_stdin, "read the personal access token from stdin (default $DOCKERHUB_TOKEN)");

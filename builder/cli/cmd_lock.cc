@@ -3,6 +3,7 @@
 // nothing.
 #include <iostream>
 
+#include "base/plural.h"
 #include "builder/cli/build_flags.h"
 #include "builder/cli/command.h"
 #include "builder/cli/output_flags.h"
@@ -47,7 +48,7 @@ Registration reg("lock", "Resolve every selected image's wheels and pin its base
                        for (auto& k : r.pinned) std::cout << k << "\n";
                        return 0;
                      }
-                     std::cout << o->lock_file << ": " << r.resolved << " environments resolved, " << r.kept
+                     std::cout << o->lock_file << ": " << count_of(r.resolved, "environment") << " resolved, " << r.kept
                                << " unchanged, " << r.pruned << " pruned; " << r.changed.size() << " changed, "
                                << r.pinned.size() << " pinned" << (r.written ? "" : " (file untouched)") << "\n";
                      for (auto& k : r.changed) std::cout << "  changed: " << k << "\n";

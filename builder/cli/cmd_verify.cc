@@ -96,7 +96,7 @@ Registration reg(
         if (a->r.build.output_layout.empty())
           throw Failure(invalid("verify needs --output oci:DIR (to rebuild from the layer cache) or --results FILE"),
                         kExitUsage);
-        check(apply_build_environment(a->r.build));
+        check_usage(apply_build_environment(a->r.build));
         a->r.build.format = get(image::parse_format(a->format));
         a->r.build.lock_read_only = true;  // verify checks; it never changes the lock
         a->r.verify = true;

@@ -56,5 +56,16 @@ T get(Result<T> r) {
 inline void check(const Status& s) {
   if (!s.ok()) throw Failure(s.error());
 }
+// A malformed value the parser could not see (an environment variable
+// standing for a flag: SOURCE_DATE_EPOCH=12x) is a usage error, as the
+// same value given as a flag is.
+template <class T>
+T get_usage(Result<T> r) {
+  if (!r.ok()) throw Failure(r.error(), kExitUsage);
+  return std::move(r).value();
+}
+inline void check_usage(const Status& s) {
+  if (!s.ok()) throw Failure(s.error(), kExitUsage);
+}
 
 }  // namespace dl::cli

@@ -1,7 +1,9 @@
 // dlimage: a thin front end. Everything it does is in the dl_* libraries.
 //
-// Exit codes (README "Exit codes"): 0 success, 1 failure, 2 usage error,
-// 3 verify found a tag that does not match what the matrix builds.
+// Exit codes (README "Exit codes"): 0 success, 1 failure, 2 usage error
+// (also a malformed flag value or environment variable), 3 verify found a
+// tag that does not match what the matrix builds, 4 verify --key found a
+// tag without a valid signature.
 #include <iostream>
 #include <map>
 

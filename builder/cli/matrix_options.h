@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "builder/cli/command.h"
+#include "builder/cli/value_checks.h"
 #include "builder/cpu/resolve.h"
 #include "builder/matrix/matrix.h"
 
@@ -22,10 +23,12 @@ struct MatrixOptions {
 
   void add_to(CLI::App& app) {
     app.add_option("-m,--matrix", file, "matrix file")->capture_default_str();
-    app.add_option("--filter", filters, "KEY=VALUE (repo framework version python accelerator isa tag); repeatable");
-    app.add_option("--shard", shard, "I/N: this run's deterministic share of the matrix");
-    app.add_option("--max-cells", max_cells, "refuse a matrix that expands to more cells than this")
-        ->capture_default_str();
+    check_selection_flags(
+        app.add_option("--filter", filters,
+                       "KEY=VALUE (repo framework version python accelerator isa tag); repeatable"),
+        app.add_option("--shard", shard, "I/N: this run's deterministic share of the matrix"),
+        app.add_option("--max-cells", max_cells, "refuse a matrix that expands to more cells than this")
+            ->capture_default_str());
   }
 
   matrix::Matrix load() const {

@@ -62,24 +62,9 @@ Result<Endpoint> parse_endpoint(const std::string& text) {
   ep.text = text;
   if (text.rfind("oci:", 0) == 0) {
     ep.kind = Endpoint::Kind::layout;
-    std::string rest = text.substr(4);
-    auto colon = rest.rfind(':');
-    if (colon == std::string::npos || rest.find('/', colon) != std::string::npos) {
-      ep.layout = {rest, "latest"};
-    } else {
-      auto lr = layout::parse_layout_ref(rest);
-      if (!lr.ok()) return lr.error().wrap("'" + text + "'");
-      ep.layout = *lr;
-    }
-    // dlimage's own tags are "repo:tag" ("oci:out:team/app:1.0"): when the
-    // last colon does not end at a layout, the first one that does wins.
-    if (!fs::exists(ep.layout.dir / "oci-layout"))
-      for (auto c = rest.find(':'); c != std::string::npos && c + 1 < rest.size(); c = rest.find(':', c + 1))
-        if (c > 0 && fs::exists(fs::path(rest.substr(0, c)) / "oci-layout")) {
-          ep.layout = {rest.substr(0, c), rest.substr(c + 1)};
-          break;
-        }
-    if (ep.layout.dir.empty()) return invalid("'" + text + "': expected oci:DIR[:TAG]");
+    auto lr = layout::parse_layout_ref(text, "latest");
+    if (!lr.ok()) return invalid("'" + text + "': expected oci:DIR[:TAG]");
+    ep.layout = *lr;
     return ep;
   }
   if (text.rfind("docker://", 0) == 0) {

@@ -375,12 +375,29 @@ Status verify_file(const fs::path& file, const Digest& d, std::uint64_t size) {
   return {};
 }
 
-Result<LayoutRef> parse_layout_ref(const std::string& text) {
-  size_t colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size() ||
-      text.find('/', colon) != std::string::npos)
-    return invalid("'" + text + "': expected DIR:TAG (an OCI layout directory and a tag)");
-  return LayoutRef{text.substr(0, colon), text.substr(colon + 1)};
+Result<LayoutRef> parse_layout_ref(const std::string& text, const std::string& default_ref) {
+  std::string rest = text.rfind("oci:", 0) == 0 ? text.substr(4) : text;
+  auto expected = [&] {
+    return invalid("'" + text + "': expected " + (default_ref.empty() ? "DIR:REF" : "DIR[:REF]") +
+                   " (an OCI layout directory and a tag or digest)");
+  };
+  LayoutRef out{rest, default_ref};
+  size_t colon = rest.rfind(':');
+  if (colon != std::string::npos && rest.find('/', colon) == std::string::npos) {
+    if (colon == 0 || colon + 1 == rest.size()) return expected();
+    out = {rest.substr(0, colon), rest.substr(colon + 1)};
+  }
+  // dlimage's own tags are "repo:tag" ("out:team/app:1.0"): when the split
+  // above does not end at a layout, the first colon that does wins.
+  std::error_code ec;
+  if (!fs::exists(out.dir / "oci-layout", ec))
+    for (auto c = rest.find(':'); c != std::string::npos && c + 1 < rest.size(); c = rest.find(':', c + 1))
+      if (c > 0 && fs::exists(fs::path(rest.substr(0, c)) / "oci-layout", ec)) {
+        out = {rest.substr(0, c), rest.substr(c + 1)};
+        break;
+      }
+  if (out.dir.empty() || out.ref_name.empty()) return expected();
+  return out;
 }
 
 std::string layout_dir(const std::string& text) { return text.rfind("oci:", 0) == 0 ? text.substr(4) : text; }

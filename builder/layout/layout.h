@@ -123,12 +123,18 @@ class Layout {
 // hard-linked into a layout, where no bytes would otherwise be read.
 Status verify_file(const fs::path& file, const Digest& d, std::uint64_t size);
 
-// "DIR:tag" split at the last ':' that is not part of the path.
+// An image in a layout: "[oci:]DIR[:REF]", the one rule for every command
+// (copy, inspect, deb --base). REF is a tag, dlimage's own "repo:tag"
+// names included, or a digest. DIR:REF splits at the last ':' not followed
+// by a '/'; when that DIR holds no layout, at the first ':' that ends at a
+// directory holding one ("out:team/app:1.0", "out:sha256:ab.."). Without
+// a REF, `default_ref` names the image ("latest" for copy, as skopeo); an
+// empty default makes the REF required.
 struct LayoutRef {
   fs::path dir;
   std::string ref_name;
 };
-Result<LayoutRef> parse_layout_ref(const std::string& text);
+Result<LayoutRef> parse_layout_ref(const std::string& text, const std::string& default_ref = "");
 
 // The directory a layout argument names: "oci:DIR" -> "DIR"; text without
 // the transport prefix is a bare DIR and is returned as is. For options that

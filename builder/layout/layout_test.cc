@@ -156,6 +156,28 @@ TEST(Layout, TagsMoveAndResolve) {
   EXPECT_FALSE(parse_layout_ref("/tmp/x").ok());
 }
 
+TEST(LayoutRef, OneRuleForTagsRepoTagsAndDigests) {
+  TempDir t;
+  ASSERT_TRUE(Layout::open_or_create(t.path() / "out").ok());
+  const std::string out = (t.path() / "out").string();
+  auto ref = [](const std::string& text, const std::string& def = "") {
+    auto r = parse_layout_ref(text, def);
+    return r.ok() ? r->dir.string() + " | " + r->ref_name : r.error().message();
+  };
+  EXPECT_EQ(ref("oci:" + out + ":v1"), out + " | v1");
+  EXPECT_EQ(ref(out + ":v1"), out + " | v1");
+  // dlimage's own names: the first colon that ends at a layout.
+  EXPECT_EQ(ref("oci:" + out + ":team/app:1.0-py36-cpu"), out + " | team/app:1.0-py36-cpu");
+  EXPECT_EQ(ref("oci:" + out + ":base/docker.io/library/debian:12"), out + " | base/docker.io/library/debian:12");
+  EXPECT_EQ(ref("oci:" + out + ":sha256:" + std::string(64, 'a')), out + " | sha256:" + std::string(64, 'a'));
+  // A destination that does not exist yet splits at the last colon.
+  EXPECT_EQ(ref("oci:/nonexistent/new:v2"), "/nonexistent/new | v2");
+  EXPECT_EQ(ref("oci:" + out, "latest"), out + " | latest");
+  EXPECT_EQ(ref("oci:" + out), "'oci:" + out + "': expected DIR:REF (an OCI layout directory and a tag or digest)");
+  EXPECT_EQ(ref("oci::v1", "latest"), "'oci::v1': expected DIR[:REF] (an OCI layout directory and a tag or digest)");
+  EXPECT_FALSE(parse_layout_ref(out + ":").ok());
+}
+
 TEST(LayoutDir, StripsTheTransportPrefixOnly) {
   EXPECT_EQ(layout_dir("oci:out"), "out");
   EXPECT_EQ(layout_dir("oci:/tmp/a:b"), "/tmp/a:b");  // the whole rest is the directory

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/plural.h"
 #include "base/strings.h"
 
 namespace dl::matrix {
@@ -52,7 +53,7 @@ std::string format_table(const std::vector<Cell>& cells) {
     }
     out += line + "\n";
   }
-  out += std::to_string(cells.size()) + " images\n";
+  out += count_of(cells.size(), "image") + "\n";
   return out;
 }
 

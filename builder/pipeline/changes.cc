@@ -41,11 +41,15 @@ RecordedInputs inputs_of(const std::map<std::string, std::string>& labels) {
 std::vector<std::string> input_changes(const RecordedInputs& then, const RecordedInputs& now,
                                        const std::string& recipe) {
   std::vector<std::string> why;
-  if (then.base_digest != now.base_digest)
-    why.push_back("base digest changed (" + now.base_ref + ": " + short_digest(then.base_digest) + " -> " +
+  auto shown = [](const std::string& ref) { return ref.empty() ? std::string("scratch") : ref; };
+  if (then.base_ref != now.base_ref)
+    why.push_back("base image changed (" + shown(then.base_ref) + " -> " + shown(now.base_ref) + ")");
+  else if (then.base_digest != now.base_digest)
+    why.push_back("base digest changed (" + shown(now.base_ref) + ": " + short_digest(then.base_digest) + " -> " +
                   short_digest(now.base_digest) + ")");
   if (!now.lock_digest.empty() && now.lock_digest != then.lock_digest) why.push_back("lock changed");
-  if (now.recipe_digest != then.recipe_digest) why.push_back("recipe changed (" + recipe + ")");
+  if (now.recipe_digest != then.recipe_digest)
+    why.push_back("recipe changed" + (recipe.empty() ? std::string() : " (" + recipe + ")"));
   return why;
 }
 

@@ -1,6 +1,6 @@
 // Why an image differs from the one built before it, from the inputs it
-// records (its provenance labels), for `dlimage plan` and the --report of a
-// build: the one list of reasons both print.
+// records (its provenance labels), for `dlimage plan`, `dlimage diff` and
+// the --report of a build: the one list of reasons they all print.
 //   not published        there was no image under that tag before
 //   base digest changed  org.opencontainers.image.base.digest
 //   lock changed         io.qingcloud.dlimage.lock.digest
@@ -28,9 +28,12 @@ struct RecordedInputs {
 RecordedInputs inputs_of(const std::map<std::string, std::string>& labels);
 
 // The reasons, in the order above, an image built from `now` differs from
-// one built from `then`; empty when every recorded input is the same.
-// `recipe` names the recipe in the message. A `now` lock digest of "" is
-// not compared (the caller knows better: no wheels, or not in the lock).
+// one built from `then`; empty when every recorded input is the same. A
+// base reference of "" is scratch; another base reference is "base image
+// changed (A -> B)" instead of a digest change. `recipe` names the recipe
+// in the message ("" = not known, as in `dlimage diff`). A `now` lock
+// digest of "" is not compared (the caller knows better: no wheels, or
+// not in the lock).
 std::vector<std::string> input_changes(const RecordedInputs& then, const RecordedInputs& now,
                                        const std::string& recipe);
 

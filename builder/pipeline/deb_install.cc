@@ -14,14 +14,12 @@
 namespace dl::pipeline {
 
 Result<std::shared_ptr<const deb::BaseTree>> scan_image(const std::string& oci_ref) {
-  std::string s = starts_with(oci_ref, "oci:") ? oci_ref.substr(4) : oci_ref;
-  auto colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == s.size())
-    return invalid("base '" + oci_ref + "': expected oci:DIR:REF");
-  auto l = layout::Layout::open(s.substr(0, colon));
+  auto ref = layout::parse_layout_ref(oci_ref);
+  if (!ref.ok()) return invalid("base '" + oci_ref + "': expected oci:DIR:REF");
+  auto l = layout::Layout::open(ref->dir);
   if (!l.ok()) return l.error().wrap("base " + oci_ref);
   layout::LayoutStore store(*l);
-  auto img = layout::read_image(store, s.substr(colon + 1));
+  auto img = layout::read_image(store, ref->ref_name);
   if (!img.ok()) return img.error().wrap("base " + oci_ref);
   return scan_layers(store.layout(), img->manifest.layers);
 }

@@ -7,13 +7,14 @@
 #include <map>
 #include <set>
 
+#include "base/plural.h"
 #include "base/strings.h"
 #include "builder/attest/attach.h"
 #include "builder/image/descriptor.h"
 #include "builder/layout/layout.h"
 #include "builder/layout/layout_store.h"
 #include "builder/layout/store_image.h"
-#include "builder/pipeline/image_labels.h"
+#include "builder/pipeline/changes.h"
 #include "builder/wheel/lock.h"
 
 namespace dl::pipeline {
@@ -29,20 +30,12 @@ std::string label(const image::ImageConfig& c, std::string_view key) {
   return it == c.config.labels.end() ? "" : it->second;
 }
 
+// The recorded inputs through changes.h, the list plan and --report
+// print; then what only a side-by-side look can tell.
 std::vector<std::string> why_images_differ(const layout::StoredImage& a, const layout::StoredImage& b) {
-  std::vector<std::string> why;
-  auto cmp = [&](std::string_view key, const std::string& what) {
-    if (label(a.config, key) != label(b.config, key)) why.push_back(what + " changed");
-  };
-  cmp(image::annotation::kBaseName, "base image");
-  cmp(image::annotation::kBaseDigest, "base digest");
-  // The recorded inputs, as the one label table reads them (image_labels.h).
-  auto ia = from_labels(a.config.config.labels), ib = from_labels(b.config.config.labels);
-  LabelledImage none;
-  const LabelledImage& la = ia ? *ia : none;
-  const LabelledImage& lb = ib ? *ib : none;
-  if (la.lock_digest != lb.lock_digest) why.push_back("lock changed");
-  if (la.recipe_digest != lb.recipe_digest) why.push_back("recipe changed");
+  RecordedInputs ia = inputs_of(a.config.config.labels), ib = inputs_of(b.config.config.labels);
+  std::vector<std::string> why = input_changes(ia, ib, "");
+  if (ib.lock_digest.empty() && !ia.lock_digest.empty()) why.push_back("lock changed");
   if (why.empty()) {
     std::set<std::string> keys;
     for (auto* c : {&a.config, &b.config})
@@ -187,8 +180,10 @@ std::string format_diff(const DiffReport& d) {
     out += (e.change == "added" ? "+ " : e.change == "removed" ? "- " : "~ ") + e.key + "\n";
     for (auto& x : e.details) out += "    " + x + "\n";
   }
-  out += std::to_string(d.entries.size()) + " " + (d.kind == "lock" ? "lock entries" : "tags") + " differ, " +
-         std::to_string(d.same) + " the same\n";
+  bool one = d.entries.size() == 1;
+  out += (d.kind == "lock" ? count_of(d.entries.size(), "lock entry", "lock entries")
+                           : count_of(d.entries.size(), "tag")) +
+         (one ? " differs, " : " differ, ") + std::to_string(d.same) + " the same\n";
   return out;
 }
 

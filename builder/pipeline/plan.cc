@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 
+#include "base/plural.h"
 #include "base/strings.h"
 #include "builder/image/descriptor.h"
 #include "builder/layout/layout.h"
@@ -57,8 +58,10 @@ Result<PlannedCell> plan_cell(const BuildOptions& o, const matrix::Cell& c, cons
   DL_ASSIGN_OR_RETURN(auto plan, make_cell_plan(o, c));
   // No wheels: the lock has nothing for this cell, and nothing to compare.
   std::string lock_now = plan.recipe.wheels.empty() ? "" : lock_fingerprint(lock, c.ref(), c.pythons).label();
-  p.reasons = input_changes(then, {c.base.ref, base_now, lock_now, plan.recipe_digest}, c.recipe);
-  size_t after_base = then.base_digest != base_now ? 1 : 0;
+  // Scratch records no base name: "" on both sides.
+  std::string base_ref = c.base.scratch() ? "" : c.base.ref;
+  p.reasons = input_changes(then, {base_ref, base_now, lock_now, plan.recipe_digest}, c.recipe);
+  size_t after_base = then.base_ref != base_ref || then.base_digest != base_now ? 1 : 0;
   if (!plan.recipe.wheels.empty() && lock_now.empty())
     p.reasons.insert(p.reasons.begin() + long(after_base),
                      "not in the lock (" + (o.lock_file.empty() ? std::string("no --lock") : o.lock_file) +
@@ -96,8 +99,8 @@ std::string format_plan(const PlanReport& p) {
   for (auto& c : p.cells)
     out += (c.up_to_date() ? "  up to date  " : "  build+push  ") + c.ref +
            (c.up_to_date() ? "" : ": " + join(c.reasons, "; ")) + "\n";
-  out += std::to_string(p.to_build()) + " of " + std::to_string(p.cells.size()) +
-         " images would be built and pushed; nothing was built\n";
+  out += std::to_string(p.to_build()) + " of " + count_of(p.cells.size(), "image") +
+         " would be built and pushed; nothing was built\n";
   return out;
 }
 

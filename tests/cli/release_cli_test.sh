@@ -98,6 +98,15 @@ sed -i 's/LANG: C.UTF-8/LANG: C.UTF-8\n  EXTRA: "1"/' "$work/m/recipes/tool.yaml
 out=$("$DL" diff "oci:$work/out2" "oci:$work/out3"); rc=$?
 [ "$rc" = 1 ] || fail "diff layouts exit $rc: $out"
 echo "$out" | grep -qx "~ team/tool:1.0-py311-cpu" && echo "$out" | grep -qx "    recipe changed" || fail "diff layouts: $out"
+echo "$out" | grep -qx "1 tag differs, 0 the same" || fail "diff layouts count: $out"
+# The same reasons as plan's (pipeline/changes.h): a base that moved.
+"$DL" build -m "$work/m/matrix.yaml" --base "oci:$work/base2" --no-catalog --cache "$work/cache" \
+  --output "oci:$work/out4" --filter isa=generic -q > /dev/null || fail "build out4"
+out=$("$DL" diff "oci:$work/out3" "oci:$work/out4")
+echo "$out" | grep -q "^    base digest changed (tiny:base: sha256:[0-9a-f]\{12\} -> sha256:[0-9a-f]\{12\})$" \
+  || fail "diff layouts base: $out"
+# dlimage's own repo:tag names address images in its layouts (copy, inspect).
+"$DL" inspect "oci:$work/out4:team/tool:1.0-py311-cpu" -q > /dev/null || fail "inspect oci:DIR:repo:tag"
 python3 - "$work" <<'PY'
 import json, sys
 def lock(six, extra):
