@@ -69,16 +69,10 @@ stop_proxy() {  # prints bytes_up
   sed -n 's/.*bytes_up=\([0-9]*\).*/\1/p' "$work/$1.log"
 }
 
-# The shipped matrix without its xenial apt: sections (as tests/e2e/fault_push.sh):
-# the stand-in bases carry their interpreters, and Ubuntu's archive and the
-# operator's Python 3.6 repository are not reachable here.
-python3 - "$ROOT/matrix.yaml" "$work/matrix.yaml" <<'PY'
-import sys, yaml
-m = yaml.safe_load(open(sys.argv[1]))
-for b in m["bases"].values():
-    b.pop("apt", None)
-yaml.safe_dump(m, open(sys.argv[2], "w"), sort_keys=False)
-PY
+# The shipped matrix without its xenial apt: sections: the stand-in bases
+# carry their interpreters, and Ubuntu's archive and the operator's Python 3.6
+# repository are not reachable here.
+python3 "$ROOT/tests/support/offline_matrix.py" "$ROOT/matrix.yaml" "$work/matrix.yaml"
 in=(-m "$work/matrix.yaml" --recipes "$ROOT/recipes" --base "oci:$work/bases" --wheels /usr/share/python-wheels --wheels "$work/wheels"
     --artifacts "$work/wheels" --cache "$work/cache" --lock "$work/lock" --no-catalog -q --manifest-format oci)
 t0=$(now); "$DL" build "${in[@]}" --output "oci:$work/out" >/dev/null; t_build=$(python3 -c "print($(now)-$t0)")

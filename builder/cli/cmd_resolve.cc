@@ -4,6 +4,7 @@
 #include "builder/cli/command.h"
 #include "builder/cli/matrix_options.h"
 #include "builder/cli/registry_flags.h"
+#include "builder/cpu/drivers.h"
 #include "builder/cpu/machine.h"
 #include "builder/cpu/resolve_format.h"
 #include "builder/pipeline/published.h"
@@ -32,12 +33,26 @@ Registration reg("resolve", "List the image tags a machine can run, best first",
   app.add_option("--cpu-flags", o->spec.cpu_flags, "CPU flags, /proc/cpuinfo spelling: \"avx avx2 fma\"");
   app.add_option("--arch", o->spec.arch,
                  "machine architecture: amd64 (x86_64) or arm64 (aarch64); default: from the CPU");
-  app.add_option("--nvidia-driver", o->spec.nvidia_driver, "NVIDIA driver version, e.g. 387.26");
+  // Malformed versions are usage errors (exit 2), as for every flag value
+  // the parser can judge alone (cli/value_checks.h).
+  auto version_check = [](const char* what) {
+    return [what](const std::string& v) {
+      auto r = cpu::Version::parse(v, what);
+      return r.ok() ? std::string() : r.error().message();
+    };
+  };
+  app.add_option("--nvidia-driver", o->spec.nvidia_driver, "NVIDIA driver version, e.g. 387.26")
+      ->check(version_check("NVIDIA driver version"));
   app.add_option("--gpu", o->gpu, "'host': read the driver version from /proc/driver/nvidia/version")
       ->check(CLI::IsMember({"host"}));
   app.add_option("--compute-capability", o->spec.compute_capability,
-                 "GPU compute capability, e.g. 7.0 (--gpu host reads it with nvidia-smi)");
-  app.add_option("--rocm", o->spec.rocm, "ROCm version, e.g. 2.6.22 (runs builds of the same major.minor)");
+                 "GPU compute capability, e.g. 7.0 (--gpu host reads it with nvidia-smi)")
+      ->check([](const std::string& v) {
+        auto r = cpu::parse_compute_capabilities(v);
+        return r.ok() ? std::string() : r.error().message();
+      });
+  app.add_option("--rocm", o->spec.rocm, "ROCm version, e.g. 2.6.22 (runs builds of the same major.minor)")
+      ->check(version_check("ROCm version"));
   app.add_option("--repo", o->repo, "only this repository");
   app.add_option("--framework", o->framework, "only this framework");
   app.add_option("--version", o->version, "only this framework version");

@@ -59,7 +59,8 @@ done
 for args in "build -o oci:$tmp/out --source-date-epoch -1" "build -o oci:$tmp/out --source-date-epoch 12x" \
             "build -o oci:$tmp/out --shard x" "build -o oci:$tmp/out --shard 3/2" "matrix --shard 0/1" \
             "build -o oci:$tmp/out --max-cells 0" "matrix --max-cells -5" "matrix --filter frmework=tool" \
-            "resolve --filter isa" "plan --filter =x"; do
+            "resolve --filter isa" "plan --filter =x" "resolve --compute-capability abc" \
+            "resolve --nvidia-driver 410.x" "resolve --rocm x.y"; do
   run $args
   [ "$rc" = 2 ] || fail "$args: exit $rc (expected 2): $out"
   echo "$out" | grep -q "^dlimage: usage: " || fail "$args: $out"

@@ -121,9 +121,10 @@ err=$("$DLIMAGE" resolve -m "$MATRIX" --cpu haswel 2>&1 >/dev/null); rc=$?
 check unknown-cpu-line "dlimage: error: unknown microarchitecture 'haswel' (did you mean 'haswell'?)" "$err"
 check unknown-cpu-rc 1 "$rc"
 err=$("$DLIMAGE" resolve -m "$MATRIX" --cpu haswell --nvidia-driver 387.x 2>&1 >/dev/null); rc=$?
-contains bad-driver "malformed NVIDIA driver version '387.x'" "$err"
-check bad-driver-lines 1 "$(printf '%s\n' "$err" | wc -l)"
-check bad-driver-rc 1 "$rc"
+# A malformed flag value is a usage error (README "Exit codes"): the reason, then the --help hint.
+contains bad-driver "dlimage: usage: --nvidia-driver: malformed NVIDIA driver version '387.x'" "$err"
+check bad-driver-lines 2 "$(printf '%s\n' "$err" | wc -l)"
+check bad-driver-rc 2 "$rc"
 err=$("$DLIMAGE" resolve -m "$MATRIX" --cpu haswell --cpu-flags avx 2>&1 >/dev/null)
 check two-cpu-sources "dlimage: error: give only one of --cpu, --cpuinfo and --cpu-flags" "$err"
 
