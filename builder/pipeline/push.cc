@@ -68,22 +68,30 @@ class Publisher {
   Publisher(const layout::Layout& layout, registry::RegistryClient& client, const PushOptions& opts)
       : layout_(layout), client_(client), opts_(opts) {}
 
-  // Every blob of the cell into its repository, then the manifests that
-  // name them (an index's children by digest), the referrers and their
-  // referrers tag, and last the top manifest under every tag: a tag is
-  // never put before everything it leads to is there.
+  // Every blob of the cell into its repository in one parallel batch (the
+  // image's, its attestation manifest's and its referrers'), then the
+  // manifests that name them by digest (an index's children at once, then
+  // the referrers at once), the referrers tag, and last the top manifest
+  // under every tag: a tag is never put before everything it leads to is
+  // there, and the round trips after the last byte are a handful, not one
+  // chain per manifest.
   Status publish(Job& job) {
     const auto& cr = *job.cr;
     const registry::Reference& primary = job.refs.front();
     DL_ASSIGN_OR_RETURN(auto top_bytes, layout_.read_blob(cr.manifest));
     DL_ASSIGN_OR_RETURN(auto top, image::parse_document(top_bytes, job.pc.ref, cr.manifest.media_type));
+    std::vector<Stored> children, referrers;
+    std::vector<image::Descriptor> blobs;
     if (top.kind == image::Document::Kind::index) {
-      for (auto& child : top.index.manifests) DL_TRY(publish_manifest(primary, child, job.pc.ref));
+      for (auto& child : top.index.manifests) DL_TRY(read_manifest(child, job.pc.ref, children, blobs));
     } else {
-      DL_TRY(put_blobs(primary, top.manifest));
+      add_blobs(top.manifest, blobs);
     }
+    for (auto& r : cr.referrers) DL_TRY(read_manifest(r, job.pc.ref, referrers, blobs));
+    DL_TRY(put_blobs(primary, blobs));
+    DL_TRY(put_manifests(primary, children));
     if (!cr.referrers.empty()) {
-      for (auto& r : cr.referrers) DL_TRY(publish_manifest(primary, r, job.pc.ref));
+      DL_TRY(put_manifests(primary, referrers));
       // The referrers tag merges with what other tools listed there.
       registry::RegistryStore repo(client_, primary);
       auto merged = attest::merge_referrers_index(repo, cr.image.digest, cr.referrers);
@@ -104,39 +112,65 @@ class Publisher {
   std::uint64_t manifests_put() const { return manifests_put_; }
 
  private:
-  // A manifest's blobs (in parallel, largest first: long transfers start
-  // early, small ones fill the gaps).
-  Status put_blobs(const registry::Reference& repo, const image::Manifest& manifest) {
-    std::vector<image::Descriptor> blobs = manifest.layers;
-    blobs.push_back(manifest.config);
+  // A manifest of the layout, read and parsed before anything goes up.
+  struct Stored {
+    image::Descriptor descriptor;
+    std::string bytes;
+  };
+
+  static void add_blobs(const image::Manifest& m, std::vector<image::Descriptor>& blobs) {
+    blobs.insert(blobs.end(), m.layers.begin(), m.layers.end());
+    blobs.push_back(m.config);
+  }
+
+  Status read_manifest(const image::Descriptor& d, const std::string& what, std::vector<Stored>& out,
+                       std::vector<image::Descriptor>& blobs) {
+    DL_ASSIGN_OR_RETURN(auto bytes, layout_.read_blob(d));
+    DL_ASSIGN_OR_RETURN(auto m, image::parse_manifest(bytes, what + "@" + d.digest.str(), d.media_type));
+    add_blobs(m, blobs);
+    out.push_back({d, std::move(bytes)});
+    return {};
+  }
+
+  // Blobs in parallel, each digest once, largest first: long transfers
+  // start early, small ones fill the gaps.
+  Status put_blobs(const registry::Reference& repo, std::vector<image::Descriptor> blobs) {
     std::stable_sort(blobs.begin(), blobs.end(), [](auto& a, auto& b) { return a.size > b.size; });
+    std::set<std::string> seen;
+    std::erase_if(blobs, [&](const image::Descriptor& d) { return !seen.insert(d.digest.str()).second; });
+    return all_of(blobs.size(), client_.options().jobs, [&](size_t i) { return put_blob(repo, blobs[i]); });
+  }
+
+  // Manifests by digest, in parallel; their blobs are in.
+  Status put_manifests(const registry::Reference& repo, const std::vector<Stored>& manifests) {
+    return all_of(manifests.size(), static_cast<int>(manifests.size()), [&](size_t i) -> Status {
+      const auto& d = manifests[i].descriptor;
+      auto put = client_.put_manifest(repo.with_digest(d.digest.str()), d.media_type, manifests[i].bytes);
+      if (!put.ok()) return put.error();
+      if (*put != d.digest)
+        return Error(ErrorKind::integrity,
+                     repo.name() + ": registry stored manifest " + put->str() + ", expected " + d.digest.str());
+      return {};
+    });
+  }
+
+  // fn(i) for i in [0, n) on up to `jobs` threads; the first error (no new
+  // item starts after it).
+  static Status all_of(size_t n, int jobs, const std::function<Status(size_t)>& fn) {
     std::mutex mu;
     std::optional<Error> first;
-    parallel_for(blobs.size(), client_.options().jobs, [&](size_t i) {
+    parallel_for(n, jobs, [&](size_t i) {
       {
         std::lock_guard<std::mutex> l(mu);
         if (first) return;
       }
-      Status st = put_blob(repo, blobs[i]);
+      Status st = fn(i);
       if (!st.ok()) {
         std::lock_guard<std::mutex> l(mu);
         if (!first) first = st.error();
       }
     });
     if (first) return *first;
-    return {};
-  }
-
-  // A manifest of the layout, blobs first, stored by digest.
-  Status publish_manifest(const registry::Reference& repo, const image::Descriptor& d, const std::string& what) {
-    DL_ASSIGN_OR_RETURN(auto bytes, layout_.read_blob(d));
-    DL_ASSIGN_OR_RETURN(auto m, image::parse_manifest(bytes, what + "@" + d.digest.str(), d.media_type));
-    DL_TRY(put_blobs(repo, m));
-    auto put = client_.put_manifest(repo.with_digest(d.digest.str()), d.media_type, bytes);
-    if (!put.ok()) return put.error();
-    if (*put != d.digest)
-      return Error(ErrorKind::integrity,
-                   repo.name() + ": registry stored manifest " + put->str() + ", expected " + d.digest.str());
     return {};
   }
 

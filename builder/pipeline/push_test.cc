@@ -14,6 +14,7 @@
 #include <set>
 
 #include "base/fs.h"
+#include "builder/attest/attach.h"
 #include "builder/image/manifest.h"
 #include "builder/matrix/matrix.h"
 #include "tests/support/fault_proxy.h"
@@ -321,6 +322,42 @@ TEST_F(PushTest, NoOpCheckedBeforeTheBuildAsksNothingAfterIt) {
   EXPECT_EQ(probed.size(), repos.size());
   for (auto& c : cells)
     for (auto& ref : c.cell.refs()) EXPECT_TRUE(layout_->untag(ref).ok());
+}
+
+// An attested cell (BuildKit index over the image and its attestation
+// manifest, two OCI referrers): every blob of all five manifests goes up in
+// one parallel batch before the first manifest, so after the last byte only
+// a handful of round trips remain (the children at once, the referrers at
+// once, the referrers tag, the tags), not one chain per manifest.
+TEST_F(PushTest, AnAttestedCellSendsEveryBlobBeforeItsFirstManifest) {
+  if (setup_stopped()) return;
+  auto all = shipped();
+  auto cells = images({all.front()}, "attested");
+  auto& cr = cells.front();
+  image::Platform platform{"amd64", "linux", "", "", {}};
+  auto attached = attest::attach(store(), cr.manifest, platform,
+                                 {{"https://spdx.dev/Document", noise("sbom", 900)},
+                                  {"https://slsa.dev/provenance/v1", noise("provenance", 700)}});
+  ASSERT_TRUE(attached.ok()) << attached.error().message();
+  cr.image = cr.manifest;
+  cr.manifest = attached->index;
+  cr.referrers = attached->referrers;
+  proxy_->clear_requests();
+  PushOptions o;
+  auto r = push_cells(store(), cells, *client_, o);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  ASSERT_TRUE(r->failures.empty()) << r->failures.front().error;
+  auto log = proxy_->requests();
+  size_t last_blob = 0, first_manifest = log.size(), manifests = 0;
+  for (size_t i = 0; i < log.size(); ++i) {
+    bool manifest = log[i].method == "PUT" && log[i].target.find("/manifests/") != std::string::npos;
+    bool blob = log[i].target.find("/blobs/") != std::string::npos;
+    if (manifest) first_manifest = std::min(first_manifest, i), ++manifests;
+    // The blob HEADs after an upload (confirming it) belong to the batch.
+    if (blob) last_blob = i;
+  }
+  EXPECT_EQ(manifests, 5u + cr.cell.tags.size()) << "image, attestation, 2 referrers, referrers tag, the tags";
+  EXPECT_LT(last_blob, first_manifest) << "a manifest went up while blobs of the cell were still going";
 }
 
 TEST_F(PushTest, KeepGoingPushesTheOtherCellsAndListsTheFailure) {
