@@ -16,6 +16,7 @@
 #include "builder/cli/command.h"
 #include "builder/cli/output_flags.h"
 #include "builder/pipeline/deb_install.h"
+#include "builder/wheel/cache.h"
 #include "net/http.h"
 
 namespace dl::cli {
@@ -46,13 +47,7 @@ std::string host_arch() {
   return m;
 }
 
-std::string cache_dir(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  if (const char* x = std::getenv("DLIMAGE_CACHE")) return x;
-  if (const char* x = std::getenv("XDG_CACHE_HOME")) return std::string(x) + "/dlimage";
-  if (const char* h = std::getenv("HOME")) return std::string(h) + "/.cache/dlimage";
-  return ".dlimage-cache";
-}
+std::string cache_dir(const std::string& flag) { return flag.empty() ? wheel::default_cache_dir() : flag; }
 
 nlohmann::ordered_json to_json(const apt::AptLock& lock, const std::vector<apt::ResolvedPackage>& pkgs) {
   nlohmann::ordered_json j;

@@ -88,9 +88,15 @@ std::string sha256_of_file(const std::string& path) {
 }  // namespace
 
 std::string default_cache_dir() {
-  if (const char* x = std::getenv("DLIMAGE_CACHE")) return x;
-  if (const char* x = std::getenv("XDG_CACHE_HOME")) return std::string(x) + "/dlimage";
-  if (const char* h = std::getenv("HOME")) return std::string(h) + "/.cache/dlimage";
+  // An empty variable is an unset one (the XDG base directory spec says so
+  // for XDG_CACHE_HOME): XDG_CACHE_HOME= must not put the cache in /dlimage.
+  auto set = [](const char* name) -> std::string {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+  };
+  if (auto x = set("DLIMAGE_CACHE"); !x.empty()) return x;
+  if (auto x = set("XDG_CACHE_HOME"); !x.empty()) return x + "/dlimage";
+  if (auto h = set("HOME"); !h.empty()) return h + "/.cache/dlimage";
   return ".dlimage-cache";
 }
 

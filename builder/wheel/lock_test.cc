@@ -5,6 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <optional>
+
 #include "base/fs.h"
 #include "base/sha256.h"
 #include "builder/wheel/install.h"
@@ -264,6 +267,25 @@ TEST(Lock, ConcurrentWritersKeepEachOthersPins) {
   ASSERT_TRUE(back.ok()) << back.error().message();
   EXPECT_EQ(back->bases, pinned().bases);
   EXPECT_EQ(back->artifacts.size(), 1u);
+}
+
+// Not a lock test, but the one default every command that downloads uses.
+TEST(CacheDir, AnEmptyVariableIsAnUnsetOne) {
+  struct Env {
+    std::string name;
+    std::optional<std::string> old;
+    Env(std::string n, const char* v) : name(std::move(n)) {
+      if (const char* o = std::getenv(name.c_str())) old = o;
+      ::setenv(name.c_str(), v, 1);
+    }
+    ~Env() { old ? ::setenv(name.c_str(), old->c_str(), 1) : ::unsetenv(name.c_str()); }
+  };
+  Env home("HOME", "/home/u"), xdg("XDG_CACHE_HOME", ""), dl("DLIMAGE_CACHE", "");
+  EXPECT_EQ(default_cache_dir(), "/home/u/.cache/dlimage") << "XDG_CACHE_HOME= must not mean /dlimage";
+  Env xdg2("XDG_CACHE_HOME", "/xdg");
+  EXPECT_EQ(default_cache_dir(), "/xdg/dlimage");
+  Env dl2("DLIMAGE_CACHE", "/c");
+  EXPECT_EQ(default_cache_dir(), "/c");
 }
 
 }  // namespace
