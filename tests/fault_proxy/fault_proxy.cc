@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -88,12 +89,15 @@ struct FaultProxy::Impl {
   size_t record_request(const wire::Head& req) {
     std::lock_guard<std::mutex> lock(req_mu);
     if (request_log.size() >= 1000000) return SIZE_MAX;
-    request_log.push_back({req.method, req.target, 0});
+    auto now = std::chrono::steady_clock::now();
+    request_log.push_back({req.method, req.target, 0, now, now});
     return request_log.size() - 1;
   }
   void record_status(size_t i, int status) {
     std::lock_guard<std::mutex> lock(req_mu);
-    if (i < request_log.size()) request_log[i].status = status;
+    if (i >= request_log.size()) return;
+    request_log[i].status = status;
+    request_log[i].answered_at = std::chrono::steady_clock::now();
   }
 
   struct Conn {
@@ -418,6 +422,24 @@ FaultCounters FaultProxy::counters() const {
   if (impl_->link) c.link = impl_->link->counters();
   c.connections = impl_->connections;
   return c;
+}
+
+size_t peak_in_flight(const std::vector<RequestRecord>& requests) {
+  // +1 at each read, -1 at each answer; an answer at the same instant as a
+  // read counts first, so back-to-back requests are never "in flight" together.
+  std::vector<std::pair<std::chrono::steady_clock::time_point, int>> events;
+  for (const auto& r : requests) {
+    if (r.status == 0) continue;  // never answered
+    events.emplace_back(r.read_at, +1);
+    events.emplace_back(r.answered_at, -1);
+  }
+  std::sort(events.begin(), events.end());
+  size_t open = 0, peak = 0;
+  for (const auto& [at, delta] : events) {
+    open = delta > 0 ? open + 1 : open - 1;
+    peak = std::max(peak, open);
+  }
+  return peak;
 }
 
 std::vector<RequestRecord> FaultProxy::requests() const {

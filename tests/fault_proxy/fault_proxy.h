@@ -13,6 +13,7 @@
 //   EXPECT_EQ(proxy->counters().faults, 1u);
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -53,7 +54,13 @@ struct FaultCounters {
 struct RequestRecord {
   std::string method, target;  // target as sent: "/v2/x/blobs/uploads/?mount=...&from=..."
   int status = 0;              // status returned to the client; 0: none (connection cut)
+  // When the proxy had read the request, and when it answered it (read_at
+  // while unanswered): how many requests a client had in flight at once.
+  std::chrono::steady_clock::time_point read_at, answered_at;
 };
+
+// The most requests that were read and not yet answered at one moment.
+size_t peak_in_flight(const std::vector<RequestRecord>& requests);
 
 class FaultProxy {
  public:
