@@ -15,7 +15,9 @@
 #
 # Usage: bench/wan_bench.sh DLIMAGE DL_FAULT_PROXY   (needs DL_BASE_OCI: ci/make-base.sh)
 # Env: DL_BENCH_SCALE (default 0.02), DL_BENCH_LINK (default rtt=100ms,rate=100mbit),
-#      DL_BENCH_JOBS (default 8)
+#      DL_BENCH_JOBS (default 8), WAN_BENCH_ONLY=cell (only the one-cell
+#      Dockerfile-route comparison: no registries, no link, no 54-image publish),
+#      WAN_BENCH_KEEP=DIR (the one-cell part: keep its inputs in DIR, for profiling)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DL=${1:-$ROOT/build/dlimage}
@@ -46,6 +48,9 @@ now() { date +%s.%N; }
 "$ROOT/tests/support/stand_in_bases.sh" "$DL_BASE_OCI" "$work/bases"
 python3 "$ROOT/tests/fixtures/wheels/make_stand_ins.py" "$work/wheels" --real-files "$scale" | sed 's/^/wan_bench: /'
 
+only=${WAN_BENCH_ONLY:-}
+case $only in "" | cell) ;; *) echo "wan_bench: WAN_BENCH_ONLY=$only (expected cell or unset)"; exit 1 ;; esac
+if [ -z "$only" ]; then
 eval "$("$ROOT/tests/registry/registryctl.sh" start plain "$work/a" | grep '^host=')"; reg_a=$host
 eval "$("$ROOT/tests/registry/registryctl.sh" start plain "$work/b" | grep '^host=')"; reg_b=$host
 
@@ -127,6 +132,7 @@ print(f"wan_bench: dlimage no-op rerun {nop:.2f} s (goal < 3 s), {bytes_noop/1e3
 print(f"wan_bench: skopeo copy one by one: first {sk1:.1f} s ({bytes_skopeo/1e6:.1f} MB), no-op {sk0:.1f} s")
 print(f"wan_bench: dlimage vs skopeo: first {sk1/pub:.1f}x faster, no-op {sk0/nop:.1f}x faster (goal >= 5x)")
 PY
+fi
 
 # One cell, the Dockerfile route vs dlimage build (both from a cold cache).
 cell_filter=(--filter accelerator=cu91)
@@ -167,6 +173,9 @@ t10=$(now)
   --wheels /usr/share/python-wheels --wheels "$work/wheels" --cache "$work/peer-cache" --no-catalog -q \
   --output "oci:$work/peer-out" >/dev/null
 t11=$(now)
+if [ -n "${WAN_BENCH_KEEP:-}" ]; then
+  mkdir -p "$WAN_BENCH_KEEP" && cp -a "$work/bases" "$work/wheels" "$work/peer-recipes" "$WAN_BENCH_KEEP/"
+fi
 
 python3 -c "import sys; b, d = float(sys.argv[1]), float(sys.argv[2]); print(f'wan_bench: one cell: buildah bud (COPY wheels + pip install) {b:.1f} s, dlimage build {d:.2f} s: {b/d:.1f}x faster (goal >= 10x)')" \
   "$(python3 -c "print($t9-$t8)")" "$(python3 -c "print($t11-$t10)")"

@@ -5,6 +5,7 @@
 
 #include "base/utf8_locale.h"
 #include "builder/deb/dpkg_db.h"
+#include "builder/layer/gunzip.h"
 
 namespace dl::deb {
 
@@ -58,6 +59,8 @@ BaseScanner::BaseScanner(BaseTree start) : impl_(std::make_unique<Impl>()) {
 BaseScanner::~BaseScanner() = default;
 
 Status BaseScanner::add_layer(const layer::ReadFn& blob, const std::string& name) {
+  // gzip undone by ISA-L (layer/gunzip.h), anything else by libarchive.
+  layer::ReadFn plain = layer::gunzip_reader(blob);
   struct Src {
     const layer::ReadFn* read;
     std::vector<char> buf = std::vector<char>(256 * 1024);
@@ -72,7 +75,7 @@ Status BaseScanner::add_layer(const layer::ReadFn& blob, const std::string& name
       *out = s->buf.data();
       return la_ssize_t(*got);
     }
-  } src{&blob, std::vector<char>(256 * 1024), {}};
+  } src{&plain, std::vector<char>(256 * 1024), {}};
   Utf8Locale utf8;
   archive* a = archive_read_new();
   struct Free {

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <future>
 #include <set>
 
 #include "base/fs.h"
@@ -16,6 +17,7 @@
 #include "builder/pipeline/os_packages.h"
 #include "builder/pipeline/provenance.h"
 #include "builder/pipeline/resolve_wheels.h"
+#include "builder/pipeline/tree_scan.h"
 #include "builder/pypa/markers.h"
 #include "builder/pypa/name.h"
 #include "builder/pypa/requirement.h"
@@ -34,11 +36,16 @@ std::string layer_cache_path(const layout::Layout& l, const std::string& key) {
   return (l.root() / ".dlimage-cache" / "layers" / (key + ".json")).string();
 }
 
-// Builds (or finds in the layer cache) one layer.
-Result<LayerReport> realize(BuildContext& ctx, const LayerPlan& plan) {
+layer::LayerOptions layer_options(const BuildContext& ctx) {
   layer::LayerOptions lo;
   lo.compression = ctx.options().compression;
   lo.source_date_epoch = ctx.options().source_date_epoch;
+  return lo;
+}
+
+// Builds (or finds in the layer cache) one layer.
+Result<LayerReport> realize(BuildContext& ctx, const LayerPlan& plan) {
+  layer::LayerOptions lo = layer_options(ctx);
   const std::string kind = plan.kind();
   auto& out = ctx.out();
   std::string cache_file = layer_cache_path(out, plan.key(lo));
@@ -78,6 +85,16 @@ Result<LayerReport> realize(BuildContext& ctx, const LayerPlan& plan) {
                       {"uncompressedSize", r.uncompressed_size}};
   DL_TRY(write_file_atomic(cache_file, j.dump()));
   return r;
+}
+
+// Whether the layer cache names every layer of the plan (its blobs are
+// checked only when used).
+bool all_cached(const BuildContext& ctx, const CellPlan& plan) {
+  auto lo = layer_options(ctx);
+  std::error_code ec;
+  for (const auto& l : plan.layers)
+    if (!fs::is_regular_file(layer_cache_path(ctx.out(), l.key(lo)), ec)) return false;
+  return true;
 }
 
 }  // namespace
@@ -177,6 +194,14 @@ Result<CellResult> build_cell(BuildContext& ctx, CellPlan& plan) {
   config.set_created(o.source_date_epoch);
   std::vector<image::Descriptor> layers = base.manifest.layers;
   for (auto& l : base.manifest.layers) result.layers.push_back({l, "base", false, ""});
+  // A layer to build makes a tree the interpreter check below has not seen,
+  // and it starts from the base's: that is scanned on the other core while
+  // the layers are written (the check waits for it: tree_scan.h). Not when
+  // every layer is cached: a rerun reads no base layer. Joined when
+  // `base_scan` goes.
+  std::future<void> base_scan;
+  if (!base.manifest.layers.empty() && !all_cached(ctx, plan))
+    base_scan = std::async(std::launch::async, [&] { (void)scan_layers(ctx.out(), base.manifest.layers); });
   for (auto& layer : plan.layers) {
     auto realized = realize(ctx, layer);
     if (!realized.ok()) return realized.error().wrap(cell.ref());

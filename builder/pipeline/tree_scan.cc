@@ -1,7 +1,10 @@
 #include "builder/pipeline/tree_scan.h"
 
+#include <chrono>
+#include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "base/fs.h"
 #include "base/sha256.h"
@@ -10,31 +13,24 @@
 namespace dl::pipeline {
 
 namespace {
+using SharedTree = std::shared_ptr<const deb::BaseTree>;
+using Scan = std::shared_future<Result<SharedTree>>;
+// Stacks scanned or being scanned, by digest chain. A second caller of a
+// stack in flight waits for the first instead of scanning it again: the
+// build prefetches a base's scan on the other core (cell_builder.cc) while
+// its layers are written, and the interpreter check then takes it.
 struct ScanCache {
   std::mutex mu;
-  std::map<std::string, std::shared_ptr<const deb::BaseTree>> stacks;
+  std::map<std::string, Scan> stacks;
 };
 ScanCache& scan_cache() {
   static ScanCache c;
   return c;
 }
-}  // namespace
+bool ready(const Scan& s) { return s.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }
 
-Result<std::shared_ptr<const deb::BaseTree>> scan_layers(const layout::Layout& layout,
-                                                         const std::vector<image::Descriptor>& layers) {
-  // The longest prefix already scanned (the base, for a cell's own layers).
-  std::vector<std::string> keys(layers.size() + 1);
-  for (size_t i = 0; i < layers.size(); ++i) keys[i + 1] = keys[i] + layers[i].digest.str() + ";";
-  size_t from = 0;
-  std::shared_ptr<const deb::BaseTree> start;
-  {
-    std::lock_guard<std::mutex> g(scan_cache().mu);
-    for (size_t n = layers.size(); n > 0 && !start; --n) {
-      auto it = scan_cache().stacks.find(keys[n]);
-      if (it != scan_cache().stacks.end()) start = it->second, from = n;
-    }
-  }
-  if (start && from == layers.size()) return start;
+Result<SharedTree> scan_from(const layout::Layout& layout, const std::vector<image::Descriptor>& layers, size_t from,
+                             const SharedTree& start) {
   auto scanner = start ? std::make_unique<deb::BaseScanner>(*start) : std::make_unique<deb::BaseScanner>();
   for (size_t i = from; i < layers.size(); ++i) {
     const auto& l = layers[i];
@@ -42,10 +38,41 @@ Result<std::shared_ptr<const deb::BaseTree>> scan_layers(const layout::Layout& l
     DL_TRY(scanner->add_layer(reader, "layer " + l.digest.str()));
   }
   DL_ASSIGN_OR_RETURN(auto tree, scanner->finish());
-  auto shared = std::make_shared<const deb::BaseTree>(std::move(tree));
-  std::lock_guard<std::mutex> g(scan_cache().mu);
-  scan_cache().stacks[keys.back()] = shared;
-  return shared;
+  return std::make_shared<const deb::BaseTree>(std::move(tree));
+}
+}  // namespace
+
+Result<std::shared_ptr<const deb::BaseTree>> scan_layers(const layout::Layout& layout,
+                                                         const std::vector<image::Descriptor>& layers) {
+  std::vector<std::string> keys(layers.size() + 1);
+  for (size_t i = 0; i < layers.size(); ++i) keys[i + 1] = keys[i] + layers[i].digest.str() + ";";
+  size_t from = 0;
+  SharedTree start;
+  std::optional<Scan> theirs;
+  std::promise<Result<SharedTree>> mine;
+  {
+    std::lock_guard<std::mutex> g(scan_cache().mu);
+    auto& stacks = scan_cache().stacks;
+    if (auto it = stacks.find(keys.back()); it != stacks.end()) {
+      theirs = it->second;
+    } else {
+      // The longest prefix already scanned (the base, for a cell's own layers).
+      for (size_t n = layers.empty() ? 0 : layers.size() - 1; n > 0 && !start; --n) {
+        auto p = stacks.find(keys[n]);
+        if (p != stacks.end() && ready(p->second) && p->second.get().ok()) start = *p->second.get(), from = n;
+      }
+      stacks[keys.back()] = mine.get_future().share();
+    }
+  }
+  if (theirs) return theirs->get();  // scanned, or being scanned by another thread
+  auto r = scan_from(layout, layers, from, start);
+  mine.set_value(r);
+  // Errors are not remembered: the next caller scans again.
+  if (!r.ok()) {
+    std::lock_guard<std::mutex> g(scan_cache().mu);
+    scan_cache().stacks.erase(keys.back());
+  }
+  return r;
 }
 
 Result<std::string> dpkg_status_of(const layout::Layout& layout, const std::vector<image::Descriptor>& layers) {

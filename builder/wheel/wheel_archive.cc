@@ -1,7 +1,6 @@
 #include "builder/wheel/wheel_archive.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include <sys/stat.h>
 
 #include <map>
 #include <memory>
@@ -10,11 +9,11 @@
 #include <set>
 
 #include "base/sha256.h"
-#include "base/utf8_locale.h"
 #include "base/verified.h"
 #include "builder/pypa/name.h"
 #include "builder/pypa/version.h"
 #include "builder/pypa/wheel_filename.h"
+#include "builder/wheel/zip_reader.h"
 
 namespace dl::wheel {
 
@@ -22,24 +21,6 @@ namespace {
 
 constexpr size_t kMaxDistInfoFile = 64u << 20;  // RECORD of a big wheel is ~1 MB
 const std::set<std::string> kSchemes = {"purelib", "platlib", "scripts", "headers", "data"};
-
-struct ArchiveCloser {
-  void operator()(archive* a) const { archive_read_free(a); }
-};
-using ArchivePtr = std::unique_ptr<archive, ArchiveCloser>;
-
-Result<ArchivePtr> open_zip(const std::filesystem::path& whl, const std::string& label) {
-  ArchivePtr a(archive_read_new());
-  archive_read_support_format_zip_seekable(a.get());
-  if (archive_read_open_filename(a.get(), whl.c_str(), 1 << 16) != ARCHIVE_OK)
-    return Error(ErrorKind::not_found, label + ": cannot open as a zip: " + archive_error_string(a.get()));
-  return a;
-}
-
-std::string archive_message(archive* a) {
-  const char* s = archive_error_string(a);
-  return s ? s : "unknown libarchive error";
-}
 
 // "" when safe, otherwise why not.
 std::string unsafe_reason(const std::string& name) {
@@ -61,13 +42,13 @@ std::string unsafe_reason(const std::string& name) {
   return "";
 }
 
-std::string type_name(mode_t type) {
+std::string type_name(uint32_t type) {
   switch (type) {
-    case AE_IFLNK: return "a symlink";
-    case AE_IFCHR: return "a character device";
-    case AE_IFBLK: return "a block device";
-    case AE_IFIFO: return "a FIFO";
-    case AE_IFSOCK: return "a socket";
+    case S_IFLNK: return "a symlink";
+    case S_IFCHR: return "a character device";
+    case S_IFBLK: return "a block device";
+    case S_IFIFO: return "a FIFO";
+    case S_IFSOCK: return "a socket";
     default: return "an unknown entry type";
   }
 }
@@ -77,35 +58,35 @@ std::string strip_padding(std::string h) {
   return h;
 }
 
-Result<std::string> read_small(archive* a, const std::string& label, const std::string& name, int64_t size) {
-  if (size < 0 || uint64_t(size) > kMaxDistInfoFile)
-    return invalid(label + ": entry " + name + ": " + std::to_string(size) + " bytes (expected at most " +
-                   std::to_string(kMaxDistInfoFile) + ")");
-  std::string out(size_t(size), '\0');
+// The whole content of entry `index` (small: the .dist-info files, a
+// symlink's target), verified against the zip directory.
+Result<std::string> read_small(ZipReader& z, size_t index, const std::string& label, uint64_t limit) {
+  const ZipEntry& e = z.entries()[index];
+  if (e.size > limit)
+    return invalid(label + ": entry " + e.name + ": " + std::to_string(e.size) + " bytes (expected at most " +
+                   std::to_string(limit) + ")");
+  std::string out(size_t(e.size) + 1, '\0');  // + 1: room for the read that fails on an overlong stream
   size_t got = 0;
-  while (got < out.size()) {
-    la_ssize_t n = archive_read_data(a, out.data() + got, out.size() - got);
-    if (n < 0) return Error(ErrorKind::integrity, label + ": entry " + name + ": " + archive_message(a));
+  z.start(index);
+  while (true) {
+    DL_ASSIGN_OR_RETURN(size_t n, z.read(out.data() + got, out.size() - got));
     if (n == 0) break;
-    got += size_t(n);
+    got += n;
   }
-  if (got != out.size())
-    return Error(ErrorKind::integrity, label + ": entry " + name + ": " + std::to_string(got) +
-                                           " bytes of content, zip directory declares " + std::to_string(size));
+  out.resize(got);
   return out;
 }
 
 bool is_signature(const std::string& rel) { return rel == "RECORD.jws" || rel == "RECORD.p7s"; }
 
 Result<WheelContents> inspect_uncached(const std::filesystem::path& whl, const std::string& filename) {
-  Utf8Locale utf8;  // non-ASCII entry names (base/utf8_locale.h)
   WheelContents w;
   w.file = whl;
   w.filename = filename.empty() ? whl.filename().string() : filename;
   const std::string& label = w.filename;
   auto fn = pypa::parse_wheel_filename(w.filename);
   if (!fn.ok()) return fn.error().wrap(filename.empty() ? whl.string() : filename);
-  DL_ASSIGN_OR_RETURN(ArchivePtr a, open_zip(whl, label));
+  DL_ASSIGN_OR_RETURN(auto zip, ZipReader::open(whl, label));
 
   std::string expected_dist_info = pypa::wheel_escape_name(fn->name) + "-" + fn->version.str() + ".dist-info";
   // Real wheels spell the directory as their project does ("Keras-2.2.4.dist-info"):
@@ -121,25 +102,21 @@ Result<WheelContents> inspect_uncached(const std::filesystem::path& whl, const s
   std::set<std::string> names;
   std::set<std::string> dist_infos;
   std::map<std::string, std::string> small;  // dist-info file -> content
-  archive_entry* e = nullptr;
-  while (true) {
-    int r = archive_read_next_header(a.get(), &e);
-    if (r == ARCHIVE_EOF) break;
-    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return invalid(label + ": corrupt zip: " + archive_message(a.get()));
-    const char* raw = archive_entry_pathname(e);
-    std::string name = raw ? raw : "";
-    mode_t type = archive_entry_filetype(e);
-    bool is_dir = type == AE_IFDIR;
+  const auto& zes = zip->entries();
+  for (size_t i = 0; i < zes.size(); ++i) {
+    const ZipEntry& ze = zes[i];
+    std::string name = ze.name;
+    bool is_dir = ze.type == S_IFDIR;
     if (is_dir && !name.empty() && name.back() == '/') name.pop_back();
     if (std::string why = unsafe_reason(name); !why.empty())
       return invalid(label + ": entry " + name + ": unsafe path: " + why +
                      " (expected a relative path with \"/\" separators and no \"..\")");
-    if (const char* hl = archive_entry_hardlink(e))
-      return invalid(label + ": entry " + name + ": is a hard link to " + hl +
-                     " (expected only regular files and directories)");
-    if (type != AE_IFREG && !is_dir) {
-      std::string what = type_name(type);
-      if (type == AE_IFLNK && archive_entry_symlink(e)) what += std::string(" to ") + archive_entry_symlink(e);
+    if (ze.type != S_IFREG && !is_dir) {
+      std::string what = type_name(ze.type);
+      if (ze.type == S_IFLNK) {
+        auto target = read_small(*zip, i, label, 4096);
+        if (target.ok()) what += " to " + *target;
+      }
       return invalid(label + ": entry " + name + ": is " + what + " (expected only regular files and directories)");
     }
     if (!names.insert(name + (is_dir ? "/" : "")).second)
@@ -150,15 +127,13 @@ Result<WheelContents> inspect_uncached(const std::filesystem::path& whl, const s
 
     ArchiveEntry ae;
     ae.name = name;
-    if (!archive_entry_size_is_set(e))
-      return invalid(label + ": entry " + name + ": size not recorded in the zip directory");
-    ae.size = uint64_t(archive_entry_size(e));
-    ae.mode = (archive_entry_perm(e) & 0111) ? 0755 : 0644;
+    ae.size = ze.size;
+    ae.mode = (ze.perm & 0111) ? 0755 : 0644;
     w.total_size += ae.size;
     if (is_expected(top) && name.find('/', top.size() + 1) == std::string::npos) {
       std::string rel = name.substr(top.size() + 1);
       if (rel == "WHEEL" || rel == "METADATA" || rel == "RECORD" || rel == "entry_points.txt") {
-        DL_ASSIGN_OR_RETURN(small[rel], read_small(a.get(), label, name, archive_entry_size(e)));
+        DL_ASSIGN_OR_RETURN(small[rel], read_small(*zip, i, label, kMaxDistInfoFile));
       }
     }
     w.entries.push_back(std::move(ae));
@@ -267,47 +242,34 @@ Result<WheelContents> inspect_wheel(const std::filesystem::path& whl, const std:
 }
 
 Status stream_wheel(const WheelContents& w, const EntryVisitor& visit) {
-  Utf8Locale utf8;  // non-ASCII entry names (base/utf8_locale.h)
   const std::string& label = w.filename;
-  DL_ASSIGN_OR_RETURN(ArchivePtr a, open_zip(w.file, label));
-  archive_entry* e = nullptr;
+  // Opened and checked again, as a whole: the file on disk is read now.
+  DL_ASSIGN_OR_RETURN(auto zip, ZipReader::open(w.file, label));
+  const auto& zes = zip->entries();
   size_t index = 0;
   std::vector<char> drain(1 << 16);
-  while (true) {
-    int r = archive_read_next_header(a.get(), &e);
-    if (r == ARCHIVE_EOF) break;
-    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return invalid(label + ": corrupt zip: " + archive_message(a.get()));
-    if (archive_entry_filetype(e) == AE_IFDIR) continue;
-    const char* raw = archive_entry_pathname(e);
-    if (index >= w.entries.size() || !raw || w.entries[index].name != raw)
+  for (size_t i = 0; i < zes.size(); ++i) {
+    const ZipEntry& ze = zes[i];
+    if (ze.type == S_IFDIR) continue;
+    if (index >= w.entries.size() || w.entries[index].name != ze.name || w.entries[index].size != ze.size)
       return invalid(label + ": the zip changed since it was inspected");
     const ArchiveEntry& ae = w.entries[index++];
+    zip->start(i);
 
     Sha256 sha;
-    uint64_t got = 0;
     bool done = false;
     std::optional<Error> failed;
+    // The zip reader bounds the entry by its size and checks its CRC32 at
+    // the end; RECORD's hash is checked here.
     ContentReader checked = [&](char* buf, size_t cap) -> Result<size_t> {
       if (failed) return *failed;
       if (done) return size_t(0);
-      // Ask for one byte more than is left so that a stream that inflates
-      // past its declared size is caught here, after at most `cap` bytes.
-      size_t want = cap;
-      if (uint64_t(want) > ae.size - got + 1) want = size_t(ae.size - got + 1);
-      la_ssize_t n = archive_read_data(a.get(), buf, want);
-      if (n < 0) return Error(ErrorKind::integrity, label + ": entry " + ae.name + ": " + archive_message(a.get()));
-      got += uint64_t(n);
-      if (got > ae.size)
-        return Error(ErrorKind::integrity, label + ": entry " + ae.name + ": inflates past its declared size " +
-                                               std::to_string(ae.size) + " (zip bomb?)");
+      DL_ASSIGN_OR_RETURN(size_t n, zip->read(buf, cap));
       if (n > 0) {
-        sha.update(buf, size_t(n));
-        return size_t(n);
+        sha.update(buf, n);
+        return n;
       }
       done = true;
-      if (got != ae.size)
-        return Error(ErrorKind::integrity, label + ": entry " + ae.name + ": " + std::to_string(got) +
-                                               " bytes of content, expected " + std::to_string(ae.size));
       if (!ae.hash.empty()) {
         std::string actual = record_hash_from_hex(sha.hex_digest());
         if (actual != ae.hash)

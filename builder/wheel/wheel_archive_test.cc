@@ -121,6 +121,17 @@ TEST(WheelArchive, RealDebianWheelsVerify) {
                      << " (Debian packages python3-pip-whl, python3-setuptools-whl)";
 }
 
+TEST(WheelArchive, DataDescriptorsAndZip64HeadersVerify) {
+  // Python's zipfile writing to a pipe (sizes after the data) and with
+  // zip64 local headers forced; a stored entry in the second.
+  for (const char* name : {"streamed-1.0-py3-none-any.whl", "forced64-1.0-py3-none-any.whl"}) {
+    auto w = verify_wheel(fixture(name));
+    ASSERT_TRUE(w.ok()) << name << ": " << w.error().message();
+    EXPECT_EQ(w->entries.size(), 5u) << name;
+    EXPECT_EQ(w->total_size, 16384u + 10u + w->entries[2].size + w->entries[3].size + w->entries[4].size) << name;
+  }
+}
+
 TEST(WheelArchive, NotAZip) {
   TempDir d;
   auto p = d.path() / "x-1.0-py3-none-any.whl";
