@@ -15,7 +15,8 @@
 #  - --attest-format buildkit: the tag is an OCI index of the same image
 #    (linux/amd64) and an attestation manifest (unknown/unknown,
 #    vnd.docker.reference.*), the referrers as well; a typo in the format is
-#    a usage error naming the nearest;
+#    a usage error naming the nearest; --manifest-format docker attaches
+#    the same statements as referrers of the Docker manifest;
 #  - skopeo and umoci read the image; a fresh build gives the same bytes;
 #    --no-attest leaves no referrers tag; `dlimage inspect` shows both
 #    attestations either way.
@@ -213,6 +214,25 @@ rc=$?
 set -e
 [ "$rc" = 2 ] || fail "--attest-format buildkti: exit $rc, expected 2 (usage)"
 grep -q "did you mean buildkit" "$work/typo.err" || fail "--attest-format typo: $(cat "$work/typo.err")"
+
+step "--manifest-format docker: the tag is the Docker manifest, the statements its referrers"
+"$DL" build "${inputs[@]}" --output "oci:$work/dk" --manifest-format docker --json > /dev/null
+python3 - "$work/dk" "$tag" <<'PY' || fail "docker format referrers"
+import json, sys
+root, tag = sys.argv[1:3]
+idx = json.load(open(root + "/index.json"))["manifests"]
+name = lambda m: m.get("annotations", {}).get("org.opencontainers.image.ref.name")
+top = [m for m in idx if name(m) == tag]
+assert len(top) == 1 and top[0]["mediaType"] == "application/vnd.docker.distribution.manifest.v2+json", top
+refs = [m for m in idx if name(m) == "sha256-" + top[0]["digest"][7:]]
+assert len(refs) == 1, "no referrers tag for the Docker manifest"
+listed = json.load(open(f"{root}/blobs/sha256/{refs[0]['digest'][7:]}"))["manifests"]
+for r in listed:
+    m = json.load(open(f"{root}/blobs/sha256/{r['digest'][7:]}"))
+    assert m["subject"]["digest"] == top[0]["digest"], m["subject"]
+    assert m["subject"]["mediaType"] == "application/vnd.docker.distribution.manifest.v2+json", m["subject"]
+assert len(listed) == 2, listed
+PY
 
 step "--no-attest: the tags point at the image manifest, no referrers tag"
 "$DL" build "${inputs[@]}" --output "oci:$work/plain" --no-attest --json > "$work/plain.json"
