@@ -14,8 +14,9 @@ namespace {
 
 using nlohmann::json;
 
-constexpr size_t kMaxStatement = 16u << 20;  // an SBOM of thousands of packages is a few MB
-constexpr size_t kMaxEntries = 1024;         // manifests in an index, layers in a manifest
+constexpr size_t kMaxStatement = 16u << 20;      // an SBOM of thousands of packages is a few MB
+constexpr size_t kMaxEntries = 1024;             // manifests in an index, layers in a manifest
+constexpr std::string_view kEmptyConfig = "{}";  // the OCI empty descriptor's content
 
 json descriptor_json(const image::Descriptor& d, const std::string& artifact_type = "") {
   json j = {{"mediaType", d.media_type}, {"digest", d.digest.str()}, {"size", d.size}};
@@ -101,34 +102,41 @@ bool is_attachment_tag(std::string_view tag) {
   return tag.size() == 71 || tag[71] == '.';
 }
 
-Result<Attached> attach(store::ImageStore& store, const image::Descriptor& image_manifest,
-                        const image::Platform& platform, const std::vector<Attestation>& statements) {
-  Attached out;
-  std::vector<std::shared_ptr<store::BlobSource>> blobs;
+namespace {
+
+struct Statements {
   json layers = json::array(), diff_ids = json::array();
+  std::vector<std::shared_ptr<store::BlobSource>> blobs;
+};
+
+// The statements as in-toto layers, with their blobs and the empty config's.
+Statements in_toto_layers(const std::vector<Attestation>& statements) {
+  Statements out;
   for (auto& s : statements) {
     auto d = blob_descriptor(kInTotoMediaType, s.statement);
     d.annotations[std::string(kPredicateTypeAnnotation)] = s.predicate_type;
-    layers.push_back(descriptor_json(d));
-    diff_ids.push_back(d.digest.str());
-    blobs.push_back(store::memory_blob(s.statement, std::string(kInTotoMediaType)));
+    out.layers.push_back(descriptor_json(d));
+    out.diff_ids.push_back(d.digest.str());
+    out.blobs.push_back(store::memory_blob(s.statement, std::string(kInTotoMediaType)));
   }
+  out.blobs.push_back(store::memory_blob(std::string(kEmptyConfig), std::string(kEmptyMediaType)));
+  return out;
+}
+
+// BuildKit's attestation manifest and the index over it and the image.
+Status attach_buildkit(store::ImageStore& store, const image::Descriptor& image_manifest,
+                       const image::Platform& platform, const Statements& st, Attached& out) {
   // BuildKit's attestation config: unknown/unknown, the layers as diff_ids.
   std::string config = json{{"architecture", "unknown"},
                             {"os", "unknown"},
                             {"config", json::object()},
-                            {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}}}
+                            {"rootfs", {{"type", "layers"}, {"diff_ids", st.diff_ids}}}}
                            .dump();
-  std::string empty = "{}";
-  blobs.push_back(store::memory_blob(config, "application/vnd.oci.image.config.v1+json"));
-  blobs.push_back(store::memory_blob(empty, std::string(kEmptyMediaType)));
-  DL_TRY(store.put_blobs(blobs));
-
-  std::string oci_manifest(image::media::kOciManifest);
+  DL_TRY(store.put_blobs({store::memory_blob(config, "application/vnd.oci.image.config.v1+json")}));
   json att = {{"schemaVersion", 2},
-              {"mediaType", oci_manifest},
+              {"mediaType", std::string(image::media::kOciManifest)},
               {"config", descriptor_json(blob_descriptor(image::media::kOciConfig, config))},
-              {"layers", layers}};
+              {"layers", st.layers}};
   DL_ASSIGN_OR_RETURN(out.attestation, put_manifest(store, image::media::kOciManifest, att.dump()));
   out.attestation.annotations = {{std::string(kRefDigestAnnotation), image_manifest.digest.str()},
                                  {std::string(kRefTypeAnnotation), std::string(kAttestationManifest)}};
@@ -140,17 +148,20 @@ Result<Attached> attach(store::ImageStore& store, const image::Descriptor& image
                 {"mediaType", std::string(image::media::kOciIndex)},
                 {"manifests", json::array({descriptor_json(img), descriptor_json(out.attestation)})}};
   DL_ASSIGN_OR_RETURN(out.index, put_manifest(store, image::media::kOciIndex, index.dump()));
+  return {};
+}
 
-  // OCI 1.1 referrers: one artifact per statement, about the image manifest.
+// OCI 1.1 referrers: one artifact per statement, about the image manifest.
+Status attach_referrers(store::ImageStore& store, const image::Descriptor& image_manifest,
+                        const std::vector<Attestation>& statements, const Statements& st, Attached& out) {
   json subject = {
       {"mediaType", image_manifest.media_type}, {"digest", image_manifest.digest.str()}, {"size", image_manifest.size}};
   for (size_t i = 0; i < statements.size(); ++i) {
-    json layer = layers[i];
     json ref = {{"schemaVersion", 2},
-                {"mediaType", oci_manifest},
+                {"mediaType", std::string(image::media::kOciManifest)},
                 {"artifactType", kInTotoMediaType},
-                {"config", descriptor_json(blob_descriptor(kEmptyMediaType, empty))},
-                {"layers", json::array({layer})},
+                {"config", descriptor_json(blob_descriptor(kEmptyMediaType, std::string(kEmptyConfig)))},
+                {"layers", json::array({st.layers[i]})},
                 {"subject", subject},
                 {"annotations", {{std::string(kPredicateTypeAnnotation), statements[i].predicate_type}}}};
     DL_ASSIGN_OR_RETURN(auto d, put_manifest(store, image::media::kOciManifest, ref.dump()));
@@ -158,6 +169,18 @@ Result<Attached> attach(store::ImageStore& store, const image::Descriptor& image
     out.referrers.push_back(d);
   }
   DL_ASSIGN_OR_RETURN(out.referrers_index, merge_referrers_index(store, image_manifest.digest, out.referrers));
+  return {};
+}
+
+}  // namespace
+
+Result<Attached> attach(store::ImageStore& store, Format format, const image::Descriptor& image_manifest,
+                        const image::Platform& platform, const std::vector<Attestation>& statements) {
+  Attached out;
+  Statements st = in_toto_layers(statements);
+  DL_TRY(store.put_blobs(st.blobs));
+  if (format == Format::buildkit) DL_TRY(attach_buildkit(store, image_manifest, platform, st, out));
+  DL_TRY(attach_referrers(store, image_manifest, statements, st, out));
   return out;
 }
 

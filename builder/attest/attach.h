@@ -1,6 +1,8 @@
 // Attaching attestations (in-toto statements) to an image, in the two ways
 // tools read them, through any ImageStore (a layout or a registry
-// repository):
+// repository). Referrers alone leave the tags on the image manifest, which
+// every reader takes (umoci unpacks only a tag that leads to exactly one
+// image manifest); BuildKit's index is asked for by name.
 //
 // BuildKit's layout (what `docker buildx imagetools inspect` and Docker
 // Scout read): the image's tags point at an OCI index holding
@@ -25,6 +27,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "builder/attest/format.h"
 #include "builder/image/descriptor.h"
 #include "registry/store/store.h"
 
@@ -41,15 +44,16 @@ struct Attestation {
 };
 
 struct Attached {
-  image::Descriptor index;                   // BuildKit index: what the tags point at
-  image::Descriptor attestation;             // its attestation manifest
+  image::Descriptor index;                   // BuildKit index, what the tags point at (buildkit only)
+  image::Descriptor attestation;             // its attestation manifest (buildkit only)
   std::vector<image::Descriptor> referrers;  // one OCI artifact manifest per statement
   image::Descriptor referrers_index;         // what the sha256-<hex> tag points at (in this store)
 };
 
-// Writes everything into `store` (blobs before the manifests that name
-// them), without tagging the index: the caller tags it.
-Result<Attached> attach(store::ImageStore& store, const image::Descriptor& image_manifest,
+// Writes everything `format` asks for into `store` (blobs before the
+// manifests that name them), without tagging the image or the index: the
+// caller tags what the cell's tags point at.
+Result<Attached> attach(store::ImageStore& store, Format format, const image::Descriptor& image_manifest,
                         const image::Platform& platform, const std::vector<Attestation>& statements);
 
 // "sha256-<hex>": the referrers tag schema's tag for a subject.

@@ -81,8 +81,19 @@ inline void add_build_input_flags(CLI::App& app, pipeline::BuildOptions& o) {
   app.add_option("--revision", o.revision, "source revision: org.opencontainers.image.revision and the provenance");
   app.add_option("--source-url", o.source_url, "org.opencontainers.image.source and the provenance");
   app.add_flag_callback(
-      "--no-attest", [&o] { o.attest = false; },
-      "no SBOM/provenance: tags point at the image manifest (no BuildKit index, no referrers)");
+      "--no-attest", [&o] { o.attest = false; }, "no SBOM/provenance (no referrers, no BuildKit index)");
+  app.add_option_function<std::string>(
+         "--attest-format",
+         [&o](const std::string& v) {
+           auto f = attest::parse_format(v);
+           if (f.ok()) o.attest_format = *f;
+         },
+         "referrers (default: tags point at the image, SBOM/provenance are OCI referrers) or buildkit "
+         "(tags point at BuildKit's index of image + attestation manifest, as `docker buildx --attest` writes)")
+      ->check([](const std::string& v) {
+        auto f = attest::parse_format(v);
+        return f.ok() ? std::string() : f.error().message();
+      });
 }
 
 // What the environment adds to the flags; build and verify must agree on it,

@@ -32,7 +32,11 @@ Registration reg("resolve", "List the image tags a machine can run, best first",
   app.add_option("--cpuinfo", o->spec.cpuinfo_file, "another machine's /proc/cpuinfo");
   app.add_option("--cpu-flags", o->spec.cpu_flags, "CPU flags, /proc/cpuinfo spelling: \"avx avx2 fma\"");
   app.add_option("--arch", o->spec.arch,
-                 "machine architecture: amd64 (x86_64) or arm64 (aarch64); default: from the CPU");
+                 "machine architecture: amd64 (x86_64) or arm64 (aarch64); default: from the CPU")
+      ->check([](const std::string& v) {
+        auto a = cpu::oci_arch(v);
+        return a.ok() ? std::string() : a.error().message();
+      });
   // Malformed versions are usage errors (exit 2), as for every flag value
   // the parser can judge alone (cli/value_checks.h).
   auto version_check = [](const char* what) {

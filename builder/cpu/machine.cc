@@ -103,15 +103,6 @@ Status set_gpu(const MachineSpec& spec, DescribedMachine& out) {
   return {};
 }
 
-// OCI spelling of --arch: amd64, arm64 or 386 (kernel names accepted).
-Result<std::string> oci_arch(const std::string& a) {
-  std::string l = to_lower(a);
-  if (l == "amd64" || l == "x86_64" || l == "x86-64") return std::string("amd64");
-  if (l == "arm64" || l == "aarch64") return std::string("arm64");
-  if (l == "386" || l == "i386" || l == "i686") return std::string("386");
-  return invalid("--arch '" + a + "': expected amd64 (x86_64), arm64 (aarch64) or 386");
-}
-
 // --arch against the CPU source. A named or described CPU has an
 // architecture, and a different --arch contradicts it. The host's CPU says
 // nothing about another architecture's machine: only its generic root is
@@ -144,6 +135,15 @@ Status set_arch(const MachineSpec& spec, const CpuModel& model, DescribedMachine
 }
 
 }  // namespace
+
+// OCI spelling of --arch: amd64, arm64 or 386 (kernel names accepted).
+Result<std::string> oci_arch(const std::string& a) {
+  std::string l = to_lower(a);
+  if (l == "amd64" || l == "x86_64" || l == "x86-64") return std::string("amd64");
+  if (l == "arm64" || l == "aarch64") return std::string("arm64");
+  if (l == "386" || l == "i386" || l == "i686") return std::string("386");
+  return invalid("--arch '" + a + "': expected amd64 (x86_64), arm64 (aarch64) or 386");
+}
 
 Result<Version> parse_compute_capabilities(std::string_view text) {
   std::optional<Version> lowest;

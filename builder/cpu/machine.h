@@ -42,4 +42,8 @@ Result<Version> parse_compute_capabilities(std::string_view text);
 
 Result<DescribedMachine> describe_machine(const MachineSpec& spec, const CpuModel& model);
 
+// The OCI spelling of an --arch value: amd64, arm64 or 386 (the kernel's
+// x86_64, aarch64, i686 accepted); anything else is an error saying so.
+Result<std::string> oci_arch(const std::string& arch);
+
 }  // namespace dl::cpu

@@ -104,9 +104,11 @@ std::optional<attest::Attached> remembered(const layout::Layout& l, const std::s
       !j["blobs"].is_array())
     return std::nullopt;
   attest::Attached a;
-  auto index = descriptor_of(j.value("index", nlohmann::json()));
-  if (!index || !l.has_blob(index->digest)) return std::nullopt;
-  a.index = *index;
+  if (j.contains("index")) {  // BuildKit's index (--attest-format buildkit)
+    auto index = descriptor_of(j["index"]);
+    if (!index || !l.has_blob(index->digest)) return std::nullopt;
+    a.index = *index;
+  }
   for (auto& r : j["referrers"]) {
     auto d = descriptor_of(r);
     if (!d || !l.has_blob(d->digest)) return std::nullopt;
@@ -123,9 +125,11 @@ Status remember(const layout::Layout& l, const std::string& key, const attest::A
                 const std::vector<attest::Attestation>& statements) {
   nlohmann::json refs = nlohmann::json::array(), blobs = nlohmann::json::array();
   for (auto& r : a.referrers) refs.push_back(descriptor_json(r));
-  blobs.push_back(a.attestation.digest.str());
+  bool buildkit = !a.index.digest.empty();
+  if (buildkit) blobs.push_back(a.attestation.digest.str());
   for (auto& s : statements) blobs.push_back(Digest::of(s.statement).str());
-  nlohmann::json j = {{"index", descriptor_json(a.index)}, {"referrers", refs}, {"blobs", blobs}};
+  nlohmann::json j = {{"referrers", refs}, {"blobs", blobs}};
+  if (buildkit) j["index"] = descriptor_json(a.index);
   return write_file_atomic(memo_path(l, key), j.dump());
 }
 
@@ -171,6 +175,9 @@ Status attest_cell(BuildContext& ctx, const CellPlan& plan, const layout::Stored
   attest::add_inputs(k, params);
   attest::add_inputs(k, subject, platform);
   k.add(image.manifest.media_type).add(image.manifest.size);
+  const auto format =
+      ctx.options().format == image::ManifestFormat::oci ? ctx.options().attest_format : attest::Format::referrers;
+  k.add(attest::format_name(format));
   std::string key = k.hex();
   auto attached = remembered(ctx.out(), key);
   if (attached) {
@@ -181,12 +188,13 @@ Status attest_cell(BuildContext& ctx, const CellPlan& plan, const layout::Stored
     attest::Statement prov{std::string(attest::kSlsaPredicate), subject, attest::slsa_provenance(params)};
     std::vector<attest::Attestation> statements = {{sbom.predicate_type, attest::serialize(sbom)},
                                                    {prov.predicate_type, attest::serialize(prov)}};
-    DL_ASSIGN_OR_RETURN(attached, attest::attach(ctx.out_store(), image.manifest, platform, statements));
+    DL_ASSIGN_OR_RETURN(attached, attest::attach(ctx.out_store(), format, image.manifest, platform, statements));
     // Only slower if it fails: the next build generates them again.
     (void)remember(ctx.out(), key, *attached, statements);
   }
-  for (auto& ref : cell.refs()) DL_TRY(ctx.out_store().tag(ref, attached->index.digest));
-  result.manifest = attached->index;
+  // Referrers only: the tags stay on the image manifest, the one every reader takes.
+  result.manifest = format == attest::Format::buildkit ? attached->index : image.manifest;
+  for (auto& ref : cell.refs()) DL_TRY(ctx.out_store().tag(ref, result.manifest.digest));
   result.referrers = attached->referrers;
   return {};
 }

@@ -1,8 +1,9 @@
 // The attestations of one cell (builder/attest): an SPDX SBOM and a SLSA
-// provenance, attached in the layout both ways, BuildKit's index and OCI
-// referrers with the referrers tag, so the layout holds exactly what a push
-// publishes and a cell has one digest whether or not it is pushed. With
-// --no-attest the tags point at the image manifest itself, as before.
+// provenance, attached in the layout exactly as a push publishes them, so
+// a cell has one digest whether or not it is pushed: OCI referrers with the
+// referrers tag, the tags on the image manifest (the default); with
+// --attest-format buildkit (OCI manifests only) BuildKit's index as well,
+// the tags on the index. With --no-attest nothing is attached.
 #pragma once
 
 #include <string>
@@ -18,8 +19,8 @@
 namespace dl::pipeline {
 
 // Writes the SBOM and provenance of `image` (the cell's stored image
-// manifest) into the layout, points every tag of the cell at the BuildKit
-// index, and records the index and the referrers in `result`.
+// manifest) into the layout, points every tag of the cell at what the
+// format says, and records that and the referrers in `result`.
 // The plan gives the SBOM's inputs and the lock digest.
 Status attest_cell(BuildContext& ctx, const CellPlan& plan, const layout::StoredImage& base,
                    const layout::StoredRefs& image, CellResult& result);

@@ -237,9 +237,9 @@ Result<CellResult> build_cell(BuildContext& ctx, CellPlan& plan) {
   // config, so they survive either manifest format and a docker save/load.
   for (auto& [k, v] : image::oci_annotations(meta)) config.config.labels[k] = v;
 
-  // Attested (OCI only: BuildKit's index holds OCI manifests), the tags
-  // go to the index attest_cell writes, not to the image manifest.
-  bool attest = o.attest && o.format == image::ManifestFormat::oci;
+  // Attested, attest_cell tags the cell: the image itself, or BuildKit's
+  // index when asked for (OCI only: that index holds OCI manifests).
+  bool attest = o.attest;
   DL_ASSIGN_OR_RETURN(auto stored,
                       layout::store_image(ctx.out_store(), o.format, config, layers, image::oci_annotations(meta),
                                           attest ? std::vector<std::string>{} : cell.refs()));

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "builder/attest/format.h"
 #include "builder/image/descriptor.h"
 #include "builder/layer/compress.h"
 #include "registry/session/session.h"
@@ -39,9 +40,11 @@ struct BuildOptions {
   std::string apt_verifier = "gpgv";
 
   image::ManifestFormat format = image::ManifestFormat::oci;
-  // SBOM + provenance per image, attached as BuildKit's index and as OCI
-  // referrers (builder/pipeline/attest_cell.h); --no-attest turns it off.
+  // SBOM + provenance per image, attached as OCI referrers, and as
+  // BuildKit's index with --attest-format buildkit
+  // (builder/pipeline/attest_cell.h); --no-attest turns it off.
   bool attest = true;
+  attest::Format attest_format = attest::Format::referrers;
   layer::CompressOptions compression;
   std::int64_t source_date_epoch = 0;
   std::string revision, source_url;  // org.opencontainers.image.{revision,source}

@@ -99,7 +99,7 @@ class Publisher {
     }
     for (size_t t = 0; t < job.refs.size(); ++t) {
       const auto& ref = job.refs[t];
-      auto put = put_manifest_settled(ref, cr.manifest.media_type, top_bytes);
+      auto put = client_.put_manifest(ref, cr.manifest.media_type, top_bytes);
       if (!put.ok()) return put.error();
       if (*put != cr.manifest.digest)
         return Error(ErrorKind::integrity,
@@ -141,28 +141,11 @@ class Publisher {
     return all_of(blobs.size(), client_.options().jobs, [&](size_t i) { return put_blob(repo, blobs[i]); });
   }
 
-  // Every blob a manifest names was confirmed before it is put, yet a
-  // registry may still answer MANIFEST_BLOB_UNKNOWN for a blob it has just
-  // committed: Distribution's filesystem driver rewrites a repository's blob
-  // link in place, so a manifest verified at that moment reads an empty link
-  // (DIGEST_INVALID + MANIFEST_BLOB_UNKNOWN), and S3-backed registries are
-  // eventually consistent. Two more tries after a short wait; a registry that
-  // really lacks the blob still fails, naming it.
-  Result<Digest> put_manifest_settled(const registry::Reference& ref, const std::string& media_type,
-                                      const std::string& bytes) {
-    for (int attempt = 0;; ++attempt) {
-      auto put = client_.put_manifest(ref, media_type, bytes);
-      if (put.ok() || attempt == 2 || put.error().message().find("MANIFEST_BLOB_UNKNOWN") == std::string::npos)
-        return put;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
-    }
-  }
-
   // Manifests by digest, in parallel; their blobs are in.
   Status put_manifests(const registry::Reference& repo, const std::vector<Stored>& manifests) {
     return all_of(manifests.size(), static_cast<int>(manifests.size()), [&](size_t i) -> Status {
       const auto& d = manifests[i].descriptor;
-      auto put = put_manifest_settled(repo.with_digest(d.digest.str()), d.media_type, manifests[i].bytes);
+      auto put = client_.put_manifest(repo.with_digest(d.digest.str()), d.media_type, manifests[i].bytes);
       if (!put.ok()) return put.error();
       if (*put != d.digest)
         return Error(ErrorKind::integrity,

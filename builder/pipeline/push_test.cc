@@ -333,7 +333,7 @@ TEST_F(PushTest, AnAttestedCellSendsEveryBlobBeforeItsFirstManifest) {
   auto cells = images({all.front()}, "attested");
   auto& cr = cells.front();
   image::Platform platform{"amd64", "linux", "", "", {}};
-  auto attached = attest::attach(store(), cr.manifest, platform,
+  auto attached = attest::attach(store(), attest::Format::buildkit, cr.manifest, platform,
                                  {{"https://spdx.dev/Document", noise("sbom", 900)},
                                   {"https://slsa.dev/provenance/v1", noise("provenance", 700)}});
   ASSERT_TRUE(attached.ok()) << attached.error().message();
@@ -399,7 +399,8 @@ TEST_F(PushTest, ProgressCountsCellsAndBytes) {
   PushOptions o;
   o.progress = &meter;
   auto r = push_cells(store(), cells, *client_, o);
-  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  ASSERT_TRUE(r->failures.empty()) << r->failures.front().error;
   auto s = meter.snapshot();
   EXPECT_EQ(s.phase, "push");
   EXPECT_EQ(s.items_done, 4u);

@@ -13,6 +13,7 @@ namespace dl::registry {
 using net::add_query;
 using net::backoff_delay;
 using net::BodySink;
+using net::has_registry_error;
 using net::Headers;
 using net::http_error;
 using net::HttpClient;
@@ -203,6 +204,17 @@ Result<Digest> RegistryClient::put_manifest(const Reference& ref, const std::str
   req.headers.set("Content-Type", media_type);
   req.body = bytes;
   auto r = send(ref, req, true);
+  // A manifest PUT right after its blobs were confirmed can be refused
+  // with MANIFEST_BLOB_UNKNOWN: Distribution's filesystem driver rewrites
+  // a repository's blob link in place (a verification at that moment reads
+  // it empty), and S3-backed registries are eventually consistent. Two more
+  // tries after the retry policy's backoff; a registry that really lacks the
+  // blob still fails, naming it.
+  for (int settle = 0; settle < 2 && r.ok() && r->status == 400 && has_registry_error(*r, "MANIFEST_BLOB_UNKNOWN");
+       ++settle) {
+    auth_.http().clock().sleep_for(auth_.http().options().retry.base_delay * (1 << settle));
+    r = send(ref, req, true);
+  }
   if (!r.ok()) return r.error().wrap("pushing manifest " + ref.str());
   if (r->status != 201 && r->status != 200) return http_error("PUT", req.url, *r).wrap("pushing manifest " + ref.str());
   if (auto dcd = r->headers.get("Docker-Content-Digest"); dcd && *dcd != computed.str())

@@ -3,6 +3,8 @@
 // Locations on another host or with another scheme.
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "registry/client/client.h"
 #include "registry/client/test_image_test_util.h"
 #include "tests/support/hostile_server.h"
@@ -89,6 +91,42 @@ TEST(HostileRegistry, A201ThatStoresNothingIsNotAPush) {
   Status st = rig.client->push_blobs(r, img.blobs());
   ASSERT_FALSE(st.ok()) << "a registry that stores nothing passed for one that stored the blobs";
   EXPECT_NE(st.error().message().find("does not have it afterwards"), std::string::npos) << st.error().message();
+}
+
+// A registry that has just confirmed the blobs may still refuse the
+// manifest naming them for a moment (Distribution's link rewrite, S3's
+// eventual consistency): the client tries twice more, and no more.
+TEST(HostileRegistry, ManifestBlobUnknownRightAfterTheBlobsIsTriedTwiceMore) {
+  std::atomic<int> refusals_left{2};
+  auto handler = [&refusals_left](const SeenRequest& r) -> CannedReply {
+    if (r.path() == "/v2/") return {200, {}, "{}"};
+    if (r.method == "PUT" && r.path().find("/manifests/") != std::string::npos) {
+      if (refusals_left-- > 0)
+        return {400,
+                {{"Content-Type", "application/json"}},
+                R"({"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry"}]})"};
+      return {201, {}, ""};
+    }
+    return {404, {}, ""};
+  };
+  HostileServer reg(handler);
+  Rig rig(reg.host());
+  auto img = testing::make_image("settle\n", true);
+  Reference r = *parse_reference(reg.host() + "/x:v1");
+  auto d = rig.client->put_manifest(r, img.media_type, img.manifest);
+  ASSERT_TRUE(d.ok()) << d.error().message();
+  auto puts = [&reg] {
+    size_t n = 0;
+    for (auto& q : reg.requests()) n += q.method == "PUT";
+    return n;
+  };
+  EXPECT_EQ(puts(), 3u);
+
+  refusals_left = 100;  // a registry that really lacks the blob
+  auto bad = rig.client->put_manifest(r, img.media_type, img.manifest);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("MANIFEST_BLOB_UNKNOWN"), std::string::npos) << bad.error().message();
+  EXPECT_EQ(puts(), 6u) << "three tries, then the error";
 }
 
 TEST(HostileRegistry, UploadLocationWithAnotherSchemeIsRefused) {

@@ -115,6 +115,10 @@ contains arm64-arch-baseline "machine: cpu aarch64 (generic for --arch arm64" "$
 err=$("$DLIMAGE" resolve -m "$MATRIX" --cpu haswell --arch arm64 2>&1 >/dev/null); rc=$?
 check arch-contradiction "dlimage: error: --cpu haswell describes an amd64 machine, but --arch says arm64 (drop --arch, or name a CPU of that architecture)" "$err"
 check arch-contradiction-rc 1 "$rc"
+# A value --arch can never take is a usage error (exit 2), as every bad flag value.
+err=$("$DLIMAGE" resolve -m "$MATRIX" --arch sparc 2>&1 >/dev/null); rc=$?
+check bad-arch-rc 2 "$rc"
+contains bad-arch-line "--arch 'sparc': expected amd64 (x86_64), arm64 (aarch64) or 386" "$err"
 
 # Wrong input: one line on stderr, non-zero exit.
 err=$("$DLIMAGE" resolve -m "$MATRIX" --cpu haswel 2>&1 >/dev/null); rc=$?

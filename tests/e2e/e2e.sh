@@ -48,7 +48,7 @@ step "every image, in a chroot: its framework imports, pip check, dpkg and apt a
 for tag in $(json "$work/push1.json" "' '.join(i['tags'][0] for i in d['images'])"); do
   fw=$(json "$work/push1.json" "[i['framework'] for i in d['images'] if i['tags'][0] == '$tag'][0]")
   rm -rf "$work/each" "$work/each-oci"
-  # From the registry: skopeo picks the image out of the attested index.
+  # From the registry, as a user pulls it.
   skopeo copy --quiet --src-tls-verify=false "docker://$host/$tag" "oci:$work/each-oci:img" || fail "skopeo copy $tag"
   umoci unpack --image "$work/each-oci:img" "$work/each" >/dev/null || fail "umoci unpack $tag"
   r=$work/each/rootfs
@@ -115,15 +115,20 @@ best() { "$DL" resolve --from "docker://$host/qingcloud/tensorflow" --plain-http
 [ "$(best --cpu westmere)" = "$host/qingcloud/tensorflow:1.12-py311-cpu" ] || fail "westmere"
 [ "$(best --cpu haswell --nvidia-driver 387.26)" = "$host/qingcloud/tensorflow:1.12-py311-cu91-cudnn7.1" ] || fail "gpu"
 
-# umoci 0.4.7 unpacks a tag only when it leads to one image manifest: an
-# attested image's tag leads to BuildKit's index (image + attestation
-# manifest), which it calls "ambiguous", so this layout is built without
-# attestations (skopeo copy picks the image out of an attested one, above).
-step "the OCI layout: umoci unpacks an image dlimage wrote (OCI format, --no-attest)"
-"$DL" build -m "$ROOT/tests/e2e/matrix.yaml" --output "oci:$work/layout-oci" --no-attest --base "oci:$DL_BASE_OCI" \
-  --wheels /usr/share/python-wheels --wheels "$work/wheels" --cache "$work/cache" --lock "$work/wheels.lock" \
-  --no-catalog --quiet > /dev/null
-umoci unpack --image "$work/layout-oci:qingcloud/keras:2.2-tf1.12-py311-cpu" "$work/bundle2" >/dev/null
+# The layout written with --push holds what was published: every tag has
+# the registry's digest, and umoci (which unpacks a tag only when it leads
+# to exactly one image manifest) unpacks the attested layout's tags as they
+# are, since the attestations are referrers, not an index around the image.
+step "the pushed layout: each tag has the registry's digest; umoci unpacks it in place"
+for tag in $(json "$work/push1.json" "' '.join(t for i in d['images'] for t in i['tags'])"); do
+  local_digest=$(python3 -c "
+import json, sys
+m = [m for m in json.load(open(sys.argv[1]))['manifests'] if m.get('annotations', {}).get('org.opencontainers.image.ref.name') == sys.argv[2]]
+print(m[0]['digest'] if len(m) == 1 else 'missing')" "$work/out/index.json" "$tag")
+  remote_digest=$(skopeo inspect --tls-verify=false --raw "docker://$host/$tag" | sha256sum | cut -d' ' -f1)
+  [ "$local_digest" = "sha256:$remote_digest" ] || fail "$tag: layout $local_digest, registry sha256:$remote_digest"
+done
+umoci unpack --image "$work/out:qingcloud/keras:2.2-tf1.12-py311-cpu" "$work/bundle2" >/dev/null || fail "umoci unpack of the pushed layout"
 chroot "$work/bundle2/rootfs" /usr/bin/python3 -c 'import keras, tensorflow, h5py' || fail "keras image"
 
 step "base image pulled from a registry through --mirror, pinned by digest"

@@ -41,7 +41,7 @@ TEST(AttestStore, BuildKitIndexAndReferrersAreFoundAndForeignReferrersKept) {
                  {{"pkg:docker/x:1?platform=linux%2Famd64", img.digest}},
                  {{"spdxVersion", "SPDX-2.3"}}};
   Statement prov{std::string(kSlsaPredicate), {{"x", img.digest}}, {{"buildDefinition", nlohmann::json::object()}}};
-  auto a = attach(*store, img, {"amd64", "linux", "", "", {}},
+  auto a = attach(*store, Format::buildkit, img, {"amd64", "linux", "", "", {}},
                   {{sbom.predicate_type, serialize(sbom)}, {prov.predicate_type, serialize(prov)}});
   ASSERT_TRUE(a.ok()) << a.error().message();
   ASSERT_TRUE(store->tag("x:1", a->index.digest).ok());
@@ -74,6 +74,40 @@ TEST(AttestStore, BuildKitIndexAndReferrersAreFoundAndForeignReferrersKept) {
   auto j = nlohmann::json::parse(idx->bytes);
   ASSERT_EQ(j["manifests"].size(), 3u);
   EXPECT_EQ(j["manifests"][2]["digest"], foreign.digest.str());
+}
+
+// The default: no index, no attestation manifest; the tag stays on the
+// image and its statements are found through the referrers tag alone.
+TEST(AttestStore, ReferrersOnlyLeaveTheImageTheOnlyManifestBehindItsTag) {
+  TempDir t;
+  auto store = make_store(t.path() / "oci");
+  auto img = fake_image(*store);
+  Statement sbom{std::string(kSpdxPredicate), {{"x", img.digest}}, {{"spdxVersion", "SPDX-2.3"}}};
+  auto a =
+      attach(*store, Format::referrers, img, {"amd64", "linux", "", "", {}}, {{sbom.predicate_type, serialize(sbom)}});
+  ASSERT_TRUE(a.ok()) << a.error().message();
+  EXPECT_TRUE(a->index.digest.empty());
+  EXPECT_TRUE(a->attestation.digest.empty());
+  ASSERT_EQ(a->referrers.size(), 1u);
+  ASSERT_TRUE(store->tag("x:1", img.digest).ok());
+  auto found = read_attestations(*store, "x:1");
+  ASSERT_TRUE(found.ok()) << found.error().message();
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ(found->front().predicate_type, kSpdxPredicate);
+  EXPECT_EQ(found->front().where, "referrer " + a->referrers.front().digest.str());
+  auto head = store->head_manifest("x:1");
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->digest, img.digest);
+}
+
+TEST(AttestFormat, NamesAndTyposWithTheNearest) {
+  EXPECT_EQ(*parse_format("referrers"), Format::referrers);
+  EXPECT_EQ(*parse_format("buildkit"), Format::buildkit);
+  EXPECT_EQ(format_name(Format::buildkit), "buildkit");
+  auto bad = parse_format("refferers");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("did you mean referrers?"), std::string::npos) << bad.error().message();
+  EXPECT_FALSE(parse_format("").ok());
 }
 
 TEST(Sbom, SameBytesWhateverTheInputOrder) {

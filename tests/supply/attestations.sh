@@ -8,13 +8,18 @@
 #    base image by digest and the artifact with its sha256;
 #  - the provenance names the builder, matrix file and cell, the lock
 #    entries' digest, the revision and the build parameters;
-#  - BuildKit's layout: the tag is an OCI index of the image (linux/amd64)
-#    and an attestation manifest (unknown/unknown, vnd.docker.reference.*);
-#  - OCI referrers: the registry has no referrers API, and the referrers
+#  - by default the tag is the image manifest itself, in the registry and
+#    in the layout (umoci unpacks the layout's tag), with the statements as
+#    OCI referrers: the registry has no referrers API, and the referrers
 #    tag sha256-<image hex> lists one artifact per statement with `subject`;
-#  - skopeo and umoci still read the image; a fresh build gives the same
-#    bytes; --no-attest leaves the tags on the image manifest; `dlimage
-#    inspect` shows both attestations.
+#  - --attest-format buildkit: the tag is an OCI index of the same image
+#    (linux/amd64) and an attestation manifest (unknown/unknown,
+#    vnd.docker.reference.*), the referrers as well; a typo in the format is
+#    a usage error naming the nearest; --manifest-format docker attaches
+#    the same statements as referrers of the Docker manifest;
+#  - skopeo and umoci read the image; a fresh build gives the same bytes;
+#    --no-attest leaves no referrers tag; `dlimage inspect` shows both
+#    attestations either way.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${DL_BUILD_DIR:-$ROOT/build}
@@ -50,40 +55,26 @@ api=http://$host/v2/$repo
 IDX=application/vnd.oci.image.index.v1+json
 MAN=application/vnd.oci.image.manifest.v1+json
 get() { curl -fsS -H "Accept: $IDX, $MAN" "$api/$1"; }
-get "manifests/${tag#*:}" > "$work/index.json"
+get "manifests/${tag#*:}" > "$work/top.json"
 
-step "BuildKit's layout: the tag is an index of the image and its attestation manifest"
-python3 - "$work/index.json" > "$work/image_digest" <<'PY' || fail "BuildKit layout"
+step "the tag is the image manifest; the layout's tag is the same one"
+image_digest=sha256:$(sha256sum "$work/top.json" | cut -d' ' -f1)
+python3 - "$work/top.json" "$work/out/index.json" "$tag" "$image_digest" <<'PY' || fail "the tag is not the image"
 import json, sys
-i = json.load(open(sys.argv[1]))
-assert i["mediaType"] == "application/vnd.oci.image.index.v1+json", i.get("mediaType")
-img, att = i["manifests"]
-assert img["platform"] == {"architecture": "amd64", "os": "linux"}, img
-assert img["mediaType"] == "application/vnd.oci.image.manifest.v1+json"
-assert att["platform"] == {"architecture": "unknown", "os": "unknown"}, att
-assert att["annotations"] == {"vnd.docker.reference.digest": img["digest"],
-                              "vnd.docker.reference.type": "attestation-manifest"}, att
-print(img["digest"], att["digest"])
+top, idx, tag, digest = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3], sys.argv[4]
+assert top["mediaType"] == "application/vnd.oci.image.manifest.v1+json", top.get("mediaType")
+named = [m for m in idx["manifests"] if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == tag]
+assert len(named) == 1 and named[0]["digest"] == digest, (named, digest)
+assert named[0]["mediaType"] == top["mediaType"], named
 PY
-read -r image_digest att_digest < "$work/image_digest"
-get "manifests/$att_digest" > "$work/att.json"
-python3 - "$work/att.json" <<'PY' || fail "attestation manifest"
-import json, sys
-m = json.load(open(sys.argv[1]))
-types = [l["annotations"]["in-toto.io/predicate-type"] for l in m["layers"]]
-assert sorted(types) == ["https://slsa.dev/provenance/v1", "https://spdx.dev/Document"], types
-assert all(l["mediaType"] == "application/vnd.in-toto+json" for l in m["layers"])
-PY
-for d in $(python3 -c "import json,sys; print(' '.join(l['digest'] for l in json.load(open(sys.argv[1]))['layers']))" "$work/att.json"); do
-  get "blobs/$d" > "$work/stmt-${d#sha256:}.json"
-  [ "sha256:$(sha256sum "$work/stmt-${d#sha256:}.json" | cut -d' ' -f1)" = "$d" ] || fail "statement blob digest"
-done
+umoci unpack --rootless --image "$work/out:$tag" "$work/layout-bundle" >/dev/null || fail "umoci unpack of the layout's tag"
+[ -f "$work/layout-bundle/rootfs/opt/model/weights.txt" ] || fail "umoci: artifact missing in the layout's image"
 
 step "OCI referrers: no referrers API on Distribution 2.8, so the referrers tag lists them"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$api/referrers/$image_digest")
 [ "$code" = 404 ] || echo "note: the registry answered $code on the referrers API"
 get "manifests/sha256-${image_digest#sha256:}" > "$work/referrers.json"
-python3 - "$work/referrers.json" "$image_digest" "$api" <<'PY' || fail "referrers tag"
+python3 - "$work/referrers.json" "$image_digest" "$api" "$work" <<'PY' || fail "referrers tag"
 import json, sys, urllib.request, hashlib
 idx, subject, api = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
 assert idx["mediaType"] == "application/vnd.oci.image.index.v1+json"
@@ -100,12 +91,13 @@ for m in idx["manifests"]:
     assert r["config"] == {"mediaType": "application/vnd.oci.empty.v1+json", "size": 2,
         "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"}, r["config"]
     blob = urllib.request.urlopen(api + "/blobs/" + r["layers"][0]["digest"]).read()
+    open(f"{sys.argv[4]}/stmt-{r['layers'][0]['digest'][7:]}.json", "wb").write(blob)
     st = json.loads(blob)
     assert st["_type"] == "https://in-toto.io/Statement/v1"
     assert st["subject"][0]["digest"]["sha256"] == subject[7:], st["subject"]
 PY
 
-step "skopeo and umoci still read the image"
+step "skopeo and umoci read the pushed image"
 skopeo inspect --tls-verify=false "docker://$host/$tag" | grep -q '"io.qingcloud.dlimage.cell"' || fail "skopeo inspect"
 skopeo copy --quiet --src-tls-verify=false "docker://$host/$tag" "oci:$work/pulled:img"
 umoci unpack --rootless --image "$work/pulled:img" "$work/bundle" >/dev/null || fail "umoci unpack"
@@ -186,6 +178,61 @@ python3 -c "import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); ass
 python3 -c "import json,sys; p=json.load(open(sys.argv[1]))['push']; assert p['cells_skipped']==3 and p['manifests_put']==0 and p['blobs_uploaded']==0, p" "$work/push2.json" \
   || fail "the rerun published something"
 "$DL" verify "${inputs[@]}" --output "oci:$work/out" --registry "$host" --plain-http "$host" | grep -q "^6/6 tags verified" || fail "verify"
+
+step "--attest-format buildkit: the tag is BuildKit's index of the same image and its attestation manifest"
+"$DL" build "${inputs[@]}" --output "oci:$work/bk" --attest-format buildkit --json > "$work/bk.json"
+python3 - "$work/bk" "$tag" "$image_digest" <<'PY' || fail "BuildKit layout"
+import json, sys, hashlib
+root, tag, image = sys.argv[1:4]
+blob = lambda d: open(f"{root}/blobs/sha256/{d[7:]}", "rb").read()
+idx = json.load(open(root + "/index.json"))
+named = [m for m in idx["manifests"] if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == tag]
+assert len(named) == 1 and named[0]["mediaType"] == "application/vnd.oci.image.index.v1+json", named
+i = json.loads(blob(named[0]["digest"]))
+img, att = i["manifests"]
+assert img["digest"] == image, (img["digest"], image)  # one image digest whatever the format
+assert img["platform"] == {"architecture": "amd64", "os": "linux"}, img
+assert att["platform"] == {"architecture": "unknown", "os": "unknown"}, att
+assert att["annotations"] == {"vnd.docker.reference.digest": image,
+                              "vnd.docker.reference.type": "attestation-manifest"}, att
+m = json.loads(blob(att["digest"]))
+types = sorted(l["annotations"]["in-toto.io/predicate-type"] for l in m["layers"])
+assert types == ["https://slsa.dev/provenance/v1", "https://spdx.dev/Document"], types
+for l in m["layers"]:
+    assert l["mediaType"] == "application/vnd.in-toto+json"
+    assert "sha256:" + hashlib.sha256(blob(l["digest"])).hexdigest() == l["digest"]
+refs = [x for x in idx["manifests"] if x.get("annotations", {}).get("org.opencontainers.image.ref.name") == "sha256-" + image[7:]]
+assert len(refs) == 1, "the referrers tag is written in BuildKit mode too"
+PY
+"$DL" inspect --json "oci:$work/bk:$tag" | python3 -c "
+import json, sys
+w = sorted(a['where'].split(' sha256:')[0] for a in json.load(sys.stdin)['attestations'])
+assert w == ['attestation manifest'] * 2 + ['referrer'] * 2, w" || fail "inspect of the BuildKit layout"
+set +e
+"$DL" build "${inputs[@]}" --output "oci:$work/typo" --attest-format buildkti > /dev/null 2> "$work/typo.err"
+rc=$?
+set -e
+[ "$rc" = 2 ] || fail "--attest-format buildkti: exit $rc, expected 2 (usage)"
+grep -q "did you mean buildkit" "$work/typo.err" || fail "--attest-format typo: $(cat "$work/typo.err")"
+
+step "--manifest-format docker: the tag is the Docker manifest, the statements its referrers"
+"$DL" build "${inputs[@]}" --output "oci:$work/dk" --manifest-format docker --json > /dev/null
+python3 - "$work/dk" "$tag" <<'PY' || fail "docker format referrers"
+import json, sys
+root, tag = sys.argv[1:3]
+idx = json.load(open(root + "/index.json"))["manifests"]
+name = lambda m: m.get("annotations", {}).get("org.opencontainers.image.ref.name")
+top = [m for m in idx if name(m) == tag]
+assert len(top) == 1 and top[0]["mediaType"] == "application/vnd.docker.distribution.manifest.v2+json", top
+refs = [m for m in idx if name(m) == "sha256-" + top[0]["digest"][7:]]
+assert len(refs) == 1, "no referrers tag for the Docker manifest"
+listed = json.load(open(f"{root}/blobs/sha256/{refs[0]['digest'][7:]}"))["manifests"]
+for r in listed:
+    m = json.load(open(f"{root}/blobs/sha256/{r['digest'][7:]}"))
+    assert m["subject"]["digest"] == top[0]["digest"], m["subject"]
+    assert m["subject"]["mediaType"] == "application/vnd.docker.distribution.manifest.v2+json", m["subject"]
+assert len(listed) == 2, listed
+PY
 
 step "--no-attest: the tags point at the image manifest, no referrers tag"
 "$DL" build "${inputs[@]}" --output "oci:$work/plain" --no-attest --json > "$work/plain.json"

@@ -2,7 +2,8 @@
 # The `auto` tag (matrix.yaml auto_tag) end to end on a loopback registry:
 # the tag is an OCI index of the group's ISA builds, the plain build first
 # with no variant, the AVX2 build as amd64 variant v3, the AVX-only build
-# left out; podman `pull --variant v3` (and --platform linux/amd64/v3) gets
+# left out (attestations are the images' referrers; with --attest-format
+# buildkit their attestation manifests ride along); podman `pull --variant v3` (and --platform linux/amd64/v3) gets
 # the AVX2 build, a plain pull the plain build; skopeo --override-variant v3
 # agrees; the tags of the ISA builds stay as they were; verify passes.
 set -euo pipefail
@@ -51,9 +52,9 @@ PY
 
 step "the index: plain first with no variant, AVX2 as v3, AVX left out"
 curl -fsS -H "Accept: application/vnd.oci.image.index.v1+json" "http://$host/v2/qingcloud/tensorflow/manifests/${auto#*:}" > "$work/auto.json"
-image_of() {  # TAG -> the image manifest digest inside its BuildKit index
-  curl -fsS -H "Accept: application/vnd.oci.image.index.v1+json" "http://$host/v2/qingcloud/tensorflow/manifests/$1" |
-    python3 -c "import json,sys; print(json.load(sys.stdin)['manifests'][0]['digest'])"
+image_of() {  # TAG -> the image manifest it names (attestations are its referrers)
+  curl -fsS -H "Accept: application/vnd.oci.image.manifest.v1+json" "http://$host/v2/qingcloud/tensorflow/manifests/$1" > "$work/one.json"
+  echo "sha256:$(sha256sum "$work/one.json" | cut -d' ' -f1)"
 }
 plain=$(image_of 1.12-py311-cpu) avx=$(image_of 1.12-py311-cpu-avx) avx2=$(image_of 1.12-py311-cpu-avx2-mkldnn)
 python3 - "$work/auto.json" "$plain" "$avx2" "$avx" <<'PY' || fail "auto index: $(cat "$work/auto.json")"
@@ -65,6 +66,25 @@ assert [m["digest"] for m in images] == [plain, avx2], images
 assert images[0]["platform"] == {"architecture": "amd64", "os": "linux"}, images[0]
 assert images[1]["platform"] == {"architecture": "amd64", "os": "linux", "variant": "v3"}, images[1]
 assert avx not in [m["digest"] for m in idx["manifests"]]
+assert len(images) == len(idx["manifests"]), "referrers-only attestation: no attestation manifests in the index"
+PY
+for d in "$plain" "$avx2"; do  # each image's statements are its referrers
+  curl -fsS -H "Accept: application/vnd.oci.image.index.v1+json" "http://$host/v2/qingcloud/tensorflow/manifests/sha256-${d#sha256:}" |
+    python3 -c "import json,sys; assert len(json.load(sys.stdin)['manifests']) == 2" || fail "referrers of $d"
+done
+
+step "--attest-format buildkit: each image's attestation manifest rides along in the auto index"
+"$DL" build "${common[@]}" --output "oci:$work/bk" --attest-format buildkit --json > "$work/bk.json"
+python3 - "$work/bk" "$auto" "$plain" "$avx2" <<'PY' || fail "BuildKit auto index"
+import json, sys
+root, auto, plain, avx2 = sys.argv[1:5]
+blob = lambda d: json.load(open(f"{root}/blobs/sha256/{d[7:]}"))
+top = [m for m in json.load(open(root + "/index.json"))["manifests"]
+       if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == auto]
+assert len(top) == 1, top
+idx = blob(top[0]["digest"])
+images = [m["digest"] for m in idx["manifests"] if m["platform"]["os"] != "unknown"]
+assert images == [plain, avx2], (images, plain, avx2)
 atts = [m for m in idx["manifests"] if m["platform"]["os"] == "unknown"]
 assert sorted(a["annotations"]["vnd.docker.reference.digest"] for a in atts) == sorted([plain, avx2]), atts
 PY

@@ -131,12 +131,12 @@ set +e; "$DL" verify "${verify[@]}" --key "$work/cosign.pub" > "$work/verify3.tx
 
 step "a manifest changed under its signature is rejected: the signature names another digest"
 api=http://$host/v2/qingcloud/tensorflow
-mt=application/vnd.oci.image.index.v1+json  # the tag: BuildKit's index (image + attestations)
+mt=application/vnd.oci.image.manifest.v1+json  # the tag: the image manifest (attestations are its referrers)
 curl -fsS -H "Accept: $mt" "$api/manifests/1.12-py311-cpu" -o "$work/m.json"
 old=$(sha256sum "$work/m.json" | cut -d' ' -f1)
 sigmt=application/vnd.oci.image.manifest.v1+json
 curl -fsS -H "Accept: $sigmt" "$api/manifests/sha256-$old.sig" -o "$work/sig.json"
-# The same index with one more annotation: another digest; the old signature copied to it.
+# The same manifest with one more annotation: another digest; the old signature copied to it.
 python3 -c "import json,sys; m=json.load(open(sys.argv[1])); m.setdefault('annotations',{})['x']='tampered'; open(sys.argv[1],'w').write(json.dumps(m))" "$work/m.json"
 new=$(sha256sum "$work/m.json" | cut -d' ' -f1)
 curl -fsS -X PUT -H "Content-Type: $mt" --data-binary "@$work/m.json" "$api/manifests/1.12-py311-cpu" >/dev/null
