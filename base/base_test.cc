@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "base/base64.h"
+#include "base/decimal.h"
 #include "base/fs.h"
 #include "base/sha256.h"
 #include "base/strings.h"
@@ -69,6 +70,14 @@ TEST(Strings, NearestSuggestsTyposOnly) {
   EXPECT_EQ(nearest("tf", {"tensorflow", "torch"}), "");
   EXPECT_TRUE(glob_match("1.*-cpu", "1.12-cpu"));
   EXPECT_FALSE(glob_match("1.*-cpu", "1.12-cpu-avx"));
+}
+
+TEST(Decimal, DigitsOnlyAndNoOverflow) {
+  EXPECT_EQ(parse_decimal("0"), 0u);
+  EXPECT_EQ(parse_decimal("1024"), 1024u);
+  EXPECT_EQ(parse_decimal("18446744073709551615"), UINT64_MAX);
+  for (const char* bad : {"", "12x", "x12", " 12", "12 ", "-1", "+1", "1.5", "0x10", "18446744073709551616"})
+    EXPECT_FALSE(parse_decimal(bad).has_value()) << bad;
 }
 
 }  // namespace dl

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "base/decimal.h"
+
 namespace dl::apt {
 
 namespace {
@@ -49,7 +51,8 @@ StanzaMeta parse_stanza(std::string_view text, size_t start) {
         if (field(line, "Architecture")) m.arch = trim_value(line.substr(13));
         break;
       case 'S':
-        if (field(line, "Size")) m.size = std::strtoull(std::string(trim_value(line.substr(5))).c_str(), nullptr, 10);
+        // A malformed Size reads as unknown (0), not as its leading digits.
+        if (field(line, "Size")) m.size = parse_decimal(trim_value(line.substr(5))).value_or(0);
         break;
       case 'E':
         if (field(line, "Essential")) m.essential = trim_value(line.substr(10)) == "yes";

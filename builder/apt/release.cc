@@ -1,6 +1,7 @@
 // Release files (the signed table of contents of a suite) and their dates.
 #include <ctime>
 
+#include "base/decimal.h"
 #include "base/strings.h"
 #include "builder/apt/fetch.h"
 #include "builder/deb/deb822.h"
@@ -38,7 +39,9 @@ Result<ReleaseFile> parse_release(std::string_view text, const std::string& url)
       return Error(ErrorKind::integrity, url + ": malformed SHA256 line '" + trim(line) + "'");
     ReleaseFile::Entry e;
     e.sha256 = to_lower(w[0]);
-    e.size = std::strtoull(w[1].c_str(), nullptr, 10);
+    auto size = parse_decimal(w[1]);
+    if (!size) return Error(ErrorKind::integrity, url + ": malformed size in SHA256 line '" + trim(line) + "'");
+    e.size = *size;
     e.path = w[2];
     r.sha256.push_back(std::move(e));
   }

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <functional>
 
+#include "base/decimal.h"
 #include "base/strings.h"
 
 namespace dl::pipeline {
@@ -52,7 +53,11 @@ const std::vector<Field>& fields() {
            if (!x.empty()) i.cell.isa.features.push_back(x);
        }},
       {"isa.rank", [](const L& i) { return std::to_string(i.cell.isa.rank); },
-       [](L& i, V v) { i.cell.isa.rank = std::atoi(v.c_str()); }},
+       [](L& i, V v) {
+         // A label from a registry: anything but a small number ranks as plain (0).
+         auto n = parse_decimal(v);
+         i.cell.isa.rank = n && *n < 1000 ? static_cast<int>(*n) : 0;
+       }},
       {"cuda", [](const L& i) { return i.cell.accelerator.cuda; }, [](L& i, V v) { i.cell.accelerator.cuda = v; },
        true},
       {"cudnn", [](const L& i) { return i.cell.accelerator.cudnn; }, [](L& i, V v) { i.cell.accelerator.cudnn = v; },

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/decimal.h"
 #include "base/fs.h"
 #include "base/sha256.h"
 #include "base/strings.h"
@@ -223,7 +224,9 @@ Result<std::string> Index::range_read(const wheel::WheelLink& link) {
   size_t slash = cr.rfind('/');
   if (slash == std::string::npos)
     return Error(ErrorKind::unsupported, net::redact_url(url) + ": no Content-Range total");
-  uint64_t total = std::strtoull(cr.c_str() + slash + 1, nullptr, 10);
+  auto total_field = parse_decimal(std::string_view(cr).substr(slash + 1));
+  if (!total_field) return invalid(net::redact_url(url) + ": Content-Range '" + cr + "' has no byte total");
+  uint64_t total = *total_field;
   if (total < tail_resp.body.size())
     return invalid(net::redact_url(url) + ": Content-Range '" + cr + "' smaller than its body");
   sizes_[link.url] = total;

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "base/decimal.h"
 #include "base/json_limits.h"
 #include "base/strings.h"
 #include "net/url.h"
@@ -34,6 +35,15 @@ bool speaks_tls(HttpClient& http, const std::string& host) {
   auto r = http.send(req);
   if (r.ok()) return true;
   return r.error().message().find("certificate") != std::string::npos;
+}
+
+// A response's Content-Length (0 when absent), strictly: "12x" is no size.
+Result<uint64_t> content_length(const Response& r, const std::string& what) {
+  auto header = r.headers.get("Content-Length");
+  if (!header) return uint64_t(0);
+  auto n = parse_decimal(trim(*header));
+  if (!n) return Error(ErrorKind::remote, what + ": Content-Length '" + *header + "' is not a byte count");
+  return *n;
 }
 
 std::string strip_params(const std::string& content_type) {
@@ -86,7 +96,7 @@ Result<std::optional<uint64_t>> RegistryClient::blob_exists(const Reference& rep
   if (!r.ok()) return r.error();
   if (r->status == 404) return std::optional<uint64_t>();
   if (r->status != 200) return http_error(req.method, req.url, *r);
-  uint64_t size = std::strtoull(r->headers.get_or("Content-Length", "0").c_str(), nullptr, 10);
+  DL_ASSIGN_OR_RETURN(uint64_t size, content_length(*r, "HEAD " + net::redact_url(req.url)));
   return std::optional<uint64_t>(size);
 }
 
@@ -179,7 +189,7 @@ Result<ManifestInfo> RegistryClient::head_manifest(const Reference& ref, bool fo
   if (r->status != 200) return http_error("HEAD", req.url, *r).wrap("checking manifest " + ref.str());
   ManifestInfo info;
   info.media_type = strip_params(r->headers.get_or("Content-Type"));
-  info.size = std::strtoull(r->headers.get_or("Content-Length", "0").c_str(), nullptr, 10);
+  DL_ASSIGN_OR_RETURN(info.size, content_length(*r, "HEAD " + net::redact_url(req.url)));
   auto dcd = r->headers.get("Docker-Content-Digest");
   if (!dcd) {
     // Some registries omit the header on HEAD; the body tells for sure.

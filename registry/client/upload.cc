@@ -8,6 +8,8 @@
 #include <cstring>
 #include <thread>
 
+#include "base/decimal.h"
+#include "base/strings.h"
 #include "net/url.h"
 #include "registry/client/client.h"
 
@@ -51,9 +53,10 @@ std::optional<uint64_t> range_end(const std::string& range) {
   if (r.rfind("bytes=", 0) == 0) r = r.substr(6);
   auto dash = r.find('-');
   if (dash == std::string::npos) return std::nullopt;
-  uint64_t end = std::strtoull(r.c_str() + dash + 1, nullptr, 10);
-  if (r.substr(0, dash) == "0" && end == 0) return 0;
-  return end + 1;
+  auto end = parse_decimal(std::string_view(r).substr(dash + 1));
+  if (!end || *end == UINT64_MAX) return std::nullopt;
+  if (r.substr(0, dash) == "0" && *end == 0) return 0;
+  return *end + 1;
 }
 
 }  // namespace
@@ -78,7 +81,13 @@ Result<std::optional<UploadSession>> RegistryClient::start_upload(const Referenc
   DL_TRY(net::require_http_url(*abs, "POST " + redact_url(req.url) + ": upload Location"));
   UploadSession s;
   s.location = *abs;
-  s.min_chunk = std::strtoull(r->headers.get_or("OCI-Chunk-Min-Length", "0").c_str(), nullptr, 10);
+  if (auto min = r->headers.get("OCI-Chunk-Min-Length")) {
+    auto n = parse_decimal(trim(*min));
+    if (!n)
+      return Error(ErrorKind::remote,
+                   "POST " + redact_url(req.url) + ": OCI-Chunk-Min-Length '" + *min + "' is not a byte count");
+    s.min_chunk = *n;
+  }
   return std::optional<UploadSession>(s);
 }
 
