@@ -145,6 +145,7 @@ Result<BuildReport> build(const BuildOptions& opts, registry::LazySession& regis
     if (!opts.keep_going) return e;
     failed[i] = 1;
     report.failures.push_back({cells[i].ref(), phase, e.message()});
+    report.failed_cells.push_back(cells[i]);
     return {};
   };
   // One plan per cell, made once: every later phase reads it (cell_plan.h).

@@ -36,8 +36,9 @@ struct CellFailure {
 };
 
 struct BuildReport {
-  std::vector<CellResult> cells;      // the cells that built
-  std::vector<CellFailure> failures;  // with keep_going: the cells that did not
+  std::vector<CellResult> cells;           // the cells that built
+  std::vector<CellFailure> failures;       // with keep_going: the cells that did not
+  std::vector<matrix::Cell> failed_cells;  // their definitions, for the report's grid
   DedupReport dedup;
   Phases phases;
   std::vector<std::string> notes;  // worth a line in the summary (an auto tag not written, and why)

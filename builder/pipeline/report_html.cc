@@ -72,6 +72,7 @@ struct View {
 View view_of(const ReleaseReport& r) {
   View v{r, {}, {}, r.failures};
   for (auto& c : r.build.cells) v.status[c.cell.id] = "built";
+  for (auto& c : r.build.failed_cells) v.status[c.id] = "failed";
   if (r.push)
     for (auto& p : r.push->cells) {
       v.pushed[p.id] = &p;
@@ -138,13 +139,17 @@ std::string legend_section(const View& v) {
          "rank a machine supports. Sizes: compressed is what is pulled, uncompressed what is unpacked on disk.</p>";
 }
 
+// Every selected image: the built ones, and those that failed before they
+// were built (no size; the Failures section says why).
 std::string grid_section(const View& v) {
   std::map<ColKey, std::string> cols;
-  std::map<std::string, std::map<ColKey, const CellResult*>> grid;
-  for (auto& c : v.r.build.cells) {
-    cols[col_of(c.cell)] = c.cell.accelerator.key + " · py" + c.cell.python + " · " + c.cell.isa.key;
-    grid[c.cell.repo + " " + c.cell.version][col_of(c.cell)] = &c;
-  }
+  std::map<std::string, std::map<ColKey, std::pair<const matrix::Cell*, const CellResult*>>> grid;
+  auto place = [&](const matrix::Cell& c, const CellResult* built) {
+    cols[col_of(c)] = c.accelerator.key + " · py" + c.python + " · " + c.isa.key;
+    grid[c.repo + " " + c.version][col_of(c)] = {&c, built};
+  };
+  for (auto& c : v.r.build.cells) place(c.cell, &c);
+  for (auto& c : v.r.build.failed_cells) place(c, nullptr);
   std::string h = "<h2>Matrix</h2><table id=\"grid\"><tr><th>image</th>";
   for (auto& [k, name] : cols) h += "<th>" + esc(name) + "</th>";
   h += "</tr>";
@@ -156,10 +161,10 @@ std::string grid_section(const View& v) {
         h += "<td></td>";
         continue;
       }
-      const CellResult& c = *it->second;
-      const std::string& st = v.status.at(c.cell.id);
-      h += "<td class=\"cell " + st + "\" data-cell=\"" + esc(c.cell.id) + "\">" + esc(join(c.cell.tags, ", ")) +
-           "<br>" + mib(c.size) + " · " + st + "</td>";
+      const auto& [cell, built] = it->second;
+      const std::string& st = v.status.at(cell->id);
+      h += "<td class=\"cell " + st + "\" data-cell=\"" + esc(cell->id) + "\">" + esc(join(cell->tags, ", ")) + "<br>" +
+           (built ? mib(built->size) + " · " : std::string()) + st + "</td>";
     }
     h += "</tr>";
   }

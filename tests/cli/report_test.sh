@@ -79,6 +79,9 @@ has "$work/r1.dom" "wheel 0.38.4 (python3.11)"
 [ "$(grep -o '<td class="changes">not published (new in this run)</td>' "$work/r1.dom" | wc -l)" = 3 ] \
   || fail "first run: images not shown as new"
 [ "$(grep -o '<td class="cell pushed"' "$work/r1.dom" | wc -l)" = 3 ] || fail "grid: 3 pushed cells"
+# The image that failed before it was built is in the grid too, marked failed.
+grep -qE '<td class="cell failed" data-cell="[^"]*">1.0-py311-cpu<br>failed</td>' "$work/r1.dom" \
+  || fail "grid: the failed image is missing: $(grep -o '<table id="grid">.*' "$work/r1.dom" | head -c 600)"
 # ISA columns and legend rows in rank order (generic, avx, avx2), not alphabetical.
 cols=$(grep -o 'cpu · py3.11 · [a-z0-9]*</th>' "$work/r1.dom" | sed 's/.* · //; s/<.*//' | tr '\n' ' ')
 [ "$cols" = "generic avx avx2 " ] || fail "grid columns not in rank order: $cols"
