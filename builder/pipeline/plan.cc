@@ -25,8 +25,9 @@ namespace dl::pipeline {
 
 namespace {
 
-Result<PlannedCell> plan_cell(const BuildOptions& o, const matrix::Cell& c, const wheel::Lock& lock, BaseDigests& bases,
+Result<PlannedCell> plan_cell(const BuildOptions& o, const CellPlan& plan, const wheel::Lock& lock, BaseDigests& bases,
                               registry::Session& s) {
+  const matrix::Cell& c = plan.cell;
   PlannedCell p;
   DL_ASSIGN_OR_RETURN(auto ref, registry::parse_reference(c.ref()));
   ref = s.hosts().for_push(ref);
@@ -55,7 +56,6 @@ Result<PlannedCell> plan_cell(const BuildOptions& o, const matrix::Cell& c, cons
         moved = "the build would fail: " + st.error().message();
     }
   }
-  DL_ASSIGN_OR_RETURN(auto plan, make_cell_plan(o, c));
   // No wheels: the lock has nothing for this cell, and nothing to compare.
   std::string lock_now = plan.recipe.wheels.empty() ? "" : lock_fingerprint(lock, c.ref(), c.pythons).label();
   // Scratch records no base name: "" on both sides.
@@ -84,11 +84,17 @@ Result<PlanReport> plan_release(const BuildOptions& opts, registry::LazySession&
   if (!opts.lock_file.empty()) {
     DL_ASSIGN_OR_RETURN(lock, wheel::load_lock(opts.lock_file));
   }
+  // Every recipe first: a typo is reported before anything asks a registry.
+  std::vector<CellPlan> plans;
+  for (auto& c : cells) {
+    DL_ASSIGN_OR_RETURN(auto p, make_cell_plan(opts, c));
+    plans.push_back(std::move(p));
+  }
   DL_ASSIGN_OR_RETURN(registry::Session * s, session.get());
   BaseDigests bases(opts, session);
   PlanReport r;
-  for (auto& c : cells) {
-    DL_ASSIGN_OR_RETURN(auto p, plan_cell(opts, c, lock, bases, *s));
+  for (auto& plan : plans) {
+    DL_ASSIGN_OR_RETURN(auto p, plan_cell(opts, plan, lock, bases, *s));
     r.cells.push_back(std::move(p));
   }
   return r;

@@ -55,6 +55,12 @@ echo "$out" | grep -q "up to date  $host/team/tool:1.0-py311-cpu$" || fail "plan
 [ "$(plan -q)" = "$host/team/tool:1.0-py311-cpu-avx2" ] || fail "plan -q: $(plan -q)"
 [ "$(plan --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["schema"], d["to_build"])')" = "1 1" ] \
   || fail "plan --json"
+# A recipe typo is found before any registry is asked (port 9: nobody listens).
+cp -r "$work/m" "$work/typo"
+sed -i 's/^name: tool$/name: tool\nwheelz: []/' "$work/typo/recipes/tool.yaml"
+out=$("$DL" plan -m "$work/typo/matrix.yaml" --base "oci:$work/base" --registry 127.0.0.1:9 2>&1); rc=$?
+[ "$rc" != 0 ] && echo "$out" | grep -q "recipes/tool.yaml:[0-9]*:[0-9]*: unknown key 'wheelz' in recipe" \
+  || fail "plan with a recipe typo: exit $rc: $out"
 cp -r "$work/base" "$work/base2"
 (cd "$work" && umoci unpack --rootless --image base2:base b2 >/dev/null && echo changed > b2/rootfs/etc-marker &&
   umoci repack --image base2:base b2 >/dev/null) || fail "could not change the base"
