@@ -3,9 +3,9 @@
 // the build for it. The plain build comes first with no variant (Docker
 // 18.09 and engines that ignore variants take the first linux/amd64 entry);
 // AVX2 builds are amd64 variant v3, AVX-512 builds v4; AVX-only builds are
-// left out (AVX alone is no x86-64 level). Each image's attestation
-// manifest (unknown/unknown) rides along, as BuildKit writes multi-platform
-// indexes. docs/MATRIX.md says which engines pick by themselves.
+// left out (AVX alone is no x86-64 level). With --attest-format buildkit
+// each image's attestation manifest (unknown/unknown) rides along, as
+// BuildKit writes multi-platform indexes; referrers need nothing here. docs/MATRIX.md says which engines pick by themselves.
 #pragma once
 
 #include <string>

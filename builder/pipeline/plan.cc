@@ -25,14 +25,21 @@ namespace dl::pipeline {
 
 namespace {
 
+constexpr int kPlanJobs = 16;  // tags asked at once
+
+// What the registry holds under a cell's tag (after --registry rewriting).
+struct Asked {
+  std::string ref;
+  Result<std::optional<PublishedImage>> published = std::optional<PublishedImage>();
+};
+
 Result<PlannedCell> plan_cell(const BuildOptions& o, const CellPlan& plan, const wheel::Lock& lock, BaseDigests& bases,
-                              registry::Session& s) {
+                              const Asked& asked) {
   const matrix::Cell& c = plan.cell;
   PlannedCell p;
-  DL_ASSIGN_OR_RETURN(auto ref, registry::parse_reference(c.ref()));
-  ref = s.hosts().for_push(ref);
-  p.ref = ref.str();
-  DL_ASSIGN_OR_RETURN(auto published, published_image(s.client(), ref));
+  p.ref = asked.ref;
+  if (!asked.published.ok()) return asked.published.error();
+  const auto& published = *asked.published;
   if (!published) {
     p.reasons.push_back(kNotPublished);
     return p;
@@ -91,10 +98,22 @@ Result<PlanReport> plan_release(const BuildOptions& opts, registry::LazySession&
     plans.push_back(std::move(p));
   }
   DL_ASSIGN_OR_RETURN(registry::Session * s, session.get());
+  // Every tag at once: over a long link the plan costs a few round trips,
+  // not a few per image.
+  std::vector<Asked> asked(plans.size());
+  std::vector<registry::Reference> refs;
+  for (auto& plan : plans) {
+    DL_ASSIGN_OR_RETURN(auto ref, registry::parse_reference(plan.cell.ref()));
+    refs.push_back(s->hosts().for_push(ref));
+  }
+  parallel_for(plans.size(), kPlanJobs, [&](size_t i) {
+    asked[i].ref = refs[i].str();
+    asked[i].published = published_image(s->client(), refs[i]);
+  });
   BaseDigests bases(opts, session);
   PlanReport r;
-  for (auto& plan : plans) {
-    DL_ASSIGN_OR_RETURN(auto p, plan_cell(opts, plan, lock, bases, *s));
+  for (size_t i = 0; i < plans.size(); ++i) {
+    DL_ASSIGN_OR_RETURN(auto p, plan_cell(opts, plans[i], lock, bases, asked[i]));
     r.cells.push_back(std::move(p));
   }
   return r;
