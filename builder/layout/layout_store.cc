@@ -4,6 +4,7 @@
 
 #include <cerrno>
 
+#include "base/verified.h"
 #include "builder/image/manifest.h"
 
 namespace dl::layout {
@@ -49,6 +50,9 @@ Status LayoutStore::put_blob(const store::BlobSource& src) {
     ::unlink(tmp.c_str());
     if (::link(file->c_str(), tmp.c_str()) == 0) {
       if (::rename(tmp.c_str(), target.c_str()) == 0) {
+        // The same inode as the file just hashed (its status time moved
+        // with the new link, so it is remembered under the new name).
+        remember_verified(target.string(), d.str() + " " + std::to_string(src.size()));
         linked_++;
         return {};
       }

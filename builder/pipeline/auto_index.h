@@ -5,7 +5,8 @@
 // AVX2 builds are amd64 variant v3, AVX-512 builds v4; AVX-only builds are
 // left out (AVX alone is no x86-64 level). With --attest-format buildkit
 // each image's attestation manifest (unknown/unknown) rides along, as
-// BuildKit writes multi-platform indexes; referrers need nothing here. docs/MATRIX.md says which engines pick by themselves.
+// BuildKit writes multi-platform indexes; referrers need nothing here. docs/MATRIX.md says which engines pick by
+// themselves.
 #pragma once
 
 #include <string>

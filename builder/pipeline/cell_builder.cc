@@ -186,6 +186,20 @@ Result<CellResult> build_cell(BuildContext& ctx, CellPlan& plan) {
   const auto& cell = plan.cell;
   const auto& rec = plan.recipe;
   DL_ASSIGN_OR_RETURN(auto base, ctx.base_image(cell.base.ref));
+  // A layer to build makes a tree the interpreter check below has not seen,
+  // and it starts from the base's: that is scanned on the other core while
+  // the wheels are inspected and the layers written (the check, and the OS
+  // package plan, wait for it: tree_scan.h). At once in an output with no
+  // layer cache yet (everything will be built), else once the plan shows a
+  // layer to build: a rerun with every layer cached reads no base layer.
+  // Joined when `base_scan` goes.
+  std::future<void> base_scan;
+  auto scan_base = [&] {
+    if (!base_scan.valid() && !base.manifest.layers.empty())
+      base_scan = std::async(std::launch::async, [&] { (void)scan_layers(ctx.out(), base.manifest.layers); });
+  };
+  std::error_code ec;
+  if (!fs::exists(ctx.out().root() / ".dlimage-cache" / "layers", ec)) scan_base();
   CellResult result;
   result.cell = cell;
   DL_TRY(plan_layers(ctx, plan, base, result));
@@ -194,14 +208,7 @@ Result<CellResult> build_cell(BuildContext& ctx, CellPlan& plan) {
   config.set_created(o.source_date_epoch);
   std::vector<image::Descriptor> layers = base.manifest.layers;
   for (auto& l : base.manifest.layers) result.layers.push_back({l, "base", false, ""});
-  // A layer to build makes a tree the interpreter check below has not seen,
-  // and it starts from the base's: that is scanned on the other core while
-  // the layers are written (the check waits for it: tree_scan.h). Not when
-  // every layer is cached: a rerun reads no base layer. Joined when
-  // `base_scan` goes.
-  std::future<void> base_scan;
-  if (!base.manifest.layers.empty() && !all_cached(ctx, plan))
-    base_scan = std::async(std::launch::async, [&] { (void)scan_layers(ctx.out(), base.manifest.layers); });
+  if (!all_cached(ctx, plan)) scan_base();
   for (auto& layer : plan.layers) {
     auto realized = realize(ctx, layer);
     if (!realized.ok()) return realized.error().wrap(cell.ref());
