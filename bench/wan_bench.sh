@@ -152,6 +152,9 @@ RUN python3 \$(ls /tmp/wheels/pip-*.whl | head -1)/pip install --no-index --find
       --break-system-packages --no-compile --no-cache-dir "tensorflow==1.12.*" pip setuptools wheel \
  && python3 -c "import tensorflow" && rm -rf /tmp/wheels
 EOF
+# Both sides start with nothing left to write back (the publish above
+# leaves hundreds of MB dirty; either side's fsyncs would wait for them).
+sync
 t8=$(now)
 buildah bud --isolation chroot --layers=false -q -f "$ctx/Dockerfile" -t wan-bench-peer "$ctx" >/dev/null
 t9=$(now)
@@ -168,6 +171,7 @@ for f in os.listdir(src):
     r.pop("apt", None)
     yaml.safe_dump(r, open(os.path.join(dst, f), "w"), sort_keys=False)
 PY
+sync
 t10=$(now)
 "$DL" build -m "$ROOT/tests/e2e/matrix.yaml" --recipes "$work/peer-recipes" "${cell_filter[@]}" --base "oci:$work/bases" \
   --wheels /usr/share/python-wheels --wheels "$work/wheels" --cache "$work/peer-cache" --no-catalog -q \
