@@ -251,7 +251,9 @@ Status stream_wheel(const WheelContents& w, const EntryVisitor& visit) {
   for (size_t i = 0; i < zes.size(); ++i) {
     const ZipEntry& ze = zes[i];
     if (ze.type == S_IFDIR) continue;
-    if (index >= w.entries.size() || w.entries[index].name != ze.name || w.entries[index].size != ze.size)
+    uint32_t mode = (ze.perm & 0111) ? 0755 : 0644;
+    if (index >= w.entries.size() || ze.type != S_IFREG || w.entries[index].name != ze.name ||
+        w.entries[index].size != ze.size || w.entries[index].mode != mode)
       return invalid(label + ": the zip changed since it was inspected");
     const ArchiveEntry& ae = w.entries[index++];
     zip->start(i);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "builder/wheel/wheel_test_util.h"
@@ -129,6 +130,34 @@ TEST(WheelArchive, DataDescriptorsAndZip64HeadersVerify) {
     ASSERT_TRUE(w.ok()) << name << ": " << w.error().message();
     EXPECT_EQ(w->entries.size(), 5u) << name;
     EXPECT_EQ(w->total_size, 16384u + 10u + w->entries[2].size + w->entries[3].size + w->entries[4].size) << name;
+  }
+}
+
+TEST(WheelArchive, StreamRefusesAZipChangedSinceInspected) {
+  // The same names and sizes, but one entry has become a symlink (and one
+  // gained the exec bit): what was checked is not what would be installed.
+  TempDir d;
+  auto p = d.path() / "good-1.0-py3-none-any.whl";
+  fs::copy_file(fixture("good-1.0-py3-none-any.whl"), p);
+  auto w = inspect_wheel(p);
+  ASSERT_TRUE(w.ok()) << w.error().message();
+  std::string script =
+      "import sys, zipfile, stat\n"
+      "src, dst, mode = sys.argv[1], sys.argv[2], int(sys.argv[3], 8)\n"
+      "items = [(i, zipfile.ZipFile(src).read(i.filename)) for i in zipfile.ZipFile(src).infolist()]\n"
+      "with zipfile.ZipFile(dst, 'w') as z:\n"
+      "    for i, data in items:\n"
+      "        if i.filename == 'good/core.py':\n"
+      "            i.external_attr = mode << 16\n"
+      "        z.writestr(i, data)\n";
+  for (const char* mode : {"120777", "100755"}) {
+    std::ofstream(d.path() / "rewrite.py") << script;
+    std::string cmd = "python3 " + (d.path() / "rewrite.py").string() + " " +
+                      fixture("good-1.0-py3-none-any.whl").string() + " " + p.string() + " " + mode;
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    auto s = stream_wheel(*w, [](const ArchiveEntry&, const ContentReader&) { return Status{}; });
+    ASSERT_FALSE(s.ok()) << mode;
+    EXPECT_EQ(s.error().message(), "good-1.0-py3-none-any.whl: the zip changed since it was inspected") << mode;
   }
 }
 
