@@ -3,6 +3,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <cstring>
+
 #include "base/utf8_locale.h"
 #include "builder/deb/dpkg_db.h"
 #include "builder/layer/gunzip.h"
@@ -58,13 +60,22 @@ BaseScanner::BaseScanner(BaseTree start) : impl_(std::make_unique<Impl>()) {
 }
 BaseScanner::~BaseScanner() = default;
 
-Status BaseScanner::add_layer(const layer::ReadFn& blob, const std::string& name) {
+Result<std::uint64_t> BaseScanner::add_layer(const layer::ReadFn& blob, const std::string& name) {
   // gzip undone by ISA-L (layer/gunzip.h), anything else by libarchive.
-  layer::ReadFn plain = layer::gunzip_reader(blob);
+  bool zstd = false;
+  bool first = true;
+  layer::ReadFn sniffed = [&](char* buf, size_t cap) -> Result<size_t> {
+    DL_ASSIGN_OR_RETURN(size_t n, blob(buf, cap));
+    if (first && n >= 4) zstd = std::memcmp(buf, "\x28\xb5\x2f\xfd", 4) == 0;
+    first = false;
+    return n;
+  };
+  layer::ReadFn plain = layer::gunzip_reader(sniffed);
   struct Src {
     const layer::ReadFn* read;
     std::vector<char> buf = std::vector<char>(256 * 1024);
     Status err;
+    std::uint64_t bytes = 0;
     static la_ssize_t cb(archive*, void* self, const void** out) {
       auto* s = static_cast<Src*>(self);
       auto got = (*s->read)(s->buf.data(), s->buf.size());
@@ -72,6 +83,7 @@ Status BaseScanner::add_layer(const layer::ReadFn& blob, const std::string& name
         s->err = got.error();
         return -1;
       }
+      s->bytes += *got;
       *out = s->buf.data();
       return la_ssize_t(*got);
     }
@@ -86,7 +98,7 @@ Status BaseScanner::add_layer(const layer::ReadFn& blob, const std::string& name
   archive_read_support_format_tar(a);
   archive_read_support_format_gnutar(a);
   archive_read_support_format_empty(a);
-  auto fail = [&](const std::string& what) -> Status {
+  auto fail = [&](const std::string& what) -> Error {
     if (!src.err.ok()) return src.err.error().wrap(name);
     return invalid(name + ": " + what + ": " +
                    (archive_error_string(a) ? archive_error_string(a) : "libarchive error"));
@@ -131,7 +143,16 @@ Status BaseScanner::add_layer(const layer::ReadFn& blob, const std::string& name
     }
   }
   if (r != ARCHIVE_EOF) return fail("corrupt or truncated layer");
-  return {};
+  // What follows the tar's end marker (record padding, the gzip trailer):
+  // read, so the blob's digest and the gzip CRC are checked and the tar's
+  // size is its whole size.
+  for (;;) {
+    auto got = plain(src.buf.data(), src.buf.size());
+    if (!got.ok()) return got.error().wrap(name);
+    if (*got == 0) break;
+    src.bytes += *got;
+  }
+  return zstd ? std::uint64_t(0) : src.bytes;
 }
 
 Result<BaseTree> BaseScanner::finish() {

@@ -25,8 +25,11 @@ class BaseScanner {
   ~BaseScanner();
   BaseScanner(const BaseScanner&) = delete;
   BaseScanner& operator=(const BaseScanner&) = delete;
-  // One layer blob (tar, tar+gzip or tar+zstd), `name` for errors.
-  Status add_layer(const layer::ReadFn& blob, const std::string& name);
+  // One layer blob (tar, tar+gzip or tar+zstd), `name` for errors. The
+  // blob is read to its end (so its digest and gzip trailer are checked
+  // even after the tar's end marker). Returns the bytes of the tar for a
+  // gzip or plain blob, 0 for zstd (undone inside libarchive, not counted).
+  Result<std::uint64_t> add_layer(const layer::ReadFn& blob, const std::string& name);
   // Parses the status file; the tree holds every path the stack leaves.
   Result<BaseTree> finish();
 

@@ -236,6 +236,42 @@ TEST_F(DebInstall, ScansLayersTarWroteWithDotEntries) {
   EXPECT_TRUE(base->status.empty());
 }
 
+// A layer is read to its end, past the tar's end marker: the tar size is
+// the whole stream (here padded to 1 MiB records, -b 2048), and a gzip
+// trailer whose CRC is wrong fails the scan although every entry was read.
+TEST_F(DebInstall, ScanReadsTheWholeLayerAndCountsItsTar) {
+  fs::path dir = work.path() / "tree";
+  put(dir / "usr/bin/python3.11", std::string(3000, 'x'));
+  fs::path tgz = work.path() / "l.tar.gz", tzst = work.path() / "l.tar.zst";
+  ASSERT_EQ(sh("tar -b 2048 -czf " + tgz.string() + " -C " + dir.string() + " usr"), 0);
+  ASSERT_EQ(sh("tar -C " + dir.string() + " -cf - usr | zstd -q -o " + tzst.string()), 0);
+  auto tar_size = std::stoull(run("gzip -dc " + tgz.string() + " | wc -c"));
+  auto reader = [](const std::string& blob) {
+    return layer::ReadFn([blob, off = size_t(0)](char* buf, size_t n) mutable -> Result<size_t> {
+      size_t k = std::min(n, blob.size() - off);
+      std::copy_n(blob.data() + off, k, buf);
+      off += k;
+      return k;
+    });
+  };
+  std::string gz = *read_file(tgz);
+  BaseScanner scan;
+  auto n = scan.add_layer(reader(gz), "l.tar.gz");
+  ASSERT_TRUE(n.ok()) << n.error().message();
+  EXPECT_EQ(*n, tar_size);
+  EXPECT_EQ(tar_size, 1u << 20) << "padded to a record";
+  auto z = scan.add_layer(reader(*read_file(tzst)), "l.tar.zst");
+  ASSERT_TRUE(z.ok()) << z.error().message();
+  EXPECT_EQ(*z, 0u) << "zstd is undone inside libarchive: not counted";
+
+  std::string bad = gz;
+  bad[bad.size() - 8] ^= 0x55;  // the trailer's CRC32
+  BaseScanner again;
+  auto crc = again.add_layer(reader(bad), "bad.tar.gz");
+  ASSERT_FALSE(crc.ok());
+  EXPECT_NE(crc.error().message().find("bad.tar.gz"), std::string::npos) << crc.error().message();
+}
+
 TEST_F(DebInstall, UnknownMaintainerScriptIsRefusedUnlessAllowed) {
   fs::path deb = build_deb(work.path(), "weird", {{"usr/share/w", "w"}}, {{"postinst", "#!/bin/sh\nuseradd x\n"}});
   auto r = layer_of({{deb, "http://deb.example/weird_1.0-1_all.deb"}}, {}, {});

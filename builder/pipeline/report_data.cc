@@ -1,4 +1,5 @@
 #include "builder/pipeline/report_data.h"
+#include "builder/pipeline/tree_scan.h"
 
 #include <archive.h>
 
@@ -57,14 +58,9 @@ std::uint64_t tar_size_of(const std::filesystem::path& blob) {
 // never change, and the base layers are decompressed once, not once per
 // --json run).
 std::uint64_t counted_tar_size(const layout::Layout& l, const Digest& d) {
-  fs::path memo = l.root() / ".dlimage-cache" / "tar-sizes" / d.hex;
-  if (auto text = read_file(memo); text.ok()) {
-    std::uint64_t n = 0;
-    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
-    if (ec == std::errc() && end == text->data() + text->size() && n > 0) return n;
-  }
+  if (auto n = remembered_tar_size(l, d)) return *n;
   std::uint64_t n = tar_size_of(l.blob_path(d));
-  if (n > 0) (void)write_file_atomic(memo, std::to_string(n));
+  if (n > 0) remember_tar_size(l, d, n);
   return n;
 }
 

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 
+#include "base/decimal.h"
 #include "base/fs.h"
 #include "base/sha256.h"
 #include "builder/deb/base_scan.h"
@@ -35,7 +36,9 @@ Result<SharedTree> scan_from(const layout::Layout& layout, const std::vector<ima
   for (size_t i = from; i < layers.size(); ++i) {
     const auto& l = layers[i];
     DL_ASSIGN_OR_RETURN(auto reader, layout.open_blob(l));
-    DL_TRY(scanner->add_layer(reader, "layer " + l.digest.str()));
+    DL_ASSIGN_OR_RETURN(std::uint64_t tar_size, scanner->add_layer(reader, "layer " + l.digest.str()));
+    // The scan undid the layer anyway: its size need not be counted again.
+    if (tar_size > 0) remember_tar_size(layout, l.digest, tar_size);
   }
   DL_ASSIGN_OR_RETURN(auto tree, scanner->finish());
   return std::make_shared<const deb::BaseTree>(std::move(tree));
@@ -73,6 +76,27 @@ Result<std::shared_ptr<const deb::BaseTree>> scan_layers(const layout::Layout& l
     scan_cache().stacks.erase(keys.back());
   }
   return r;
+}
+
+namespace {
+fs::path tar_size_memo(const layout::Layout& l, const Digest& d) {
+  return l.root() / ".dlimage-cache" / "tar-sizes" / d.hex;
+}
+}  // namespace
+
+std::optional<std::uint64_t> remembered_tar_size(const layout::Layout& l, const Digest& blob) {
+  auto text = read_file(tar_size_memo(l, blob));
+  if (!text.ok()) return std::nullopt;
+  auto n = parse_decimal(*text);
+  if (!n || *n == 0) return std::nullopt;
+  return n;
+}
+
+void remember_tar_size(const layout::Layout& l, const Digest& blob, std::uint64_t size) {
+  if (remembered_tar_size(l, blob) == size) return;
+  auto memo = tar_size_memo(l, blob);
+  // A cache: failing to write it only costs a later --json a count.
+  if (ensure_dir(memo.parent_path()).ok()) (void)write_file_atomic(memo, std::to_string(size));
 }
 
 Result<std::string> dpkg_status_of(const layout::Layout& layout, const std::vector<image::Descriptor>& layers) {

@@ -4,7 +4,9 @@
 // shares one scan of it (the OS-package layer and the interpreter check).
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "base/result.h"
@@ -21,5 +23,12 @@ Result<std::shared_ptr<const deb::BaseTree>> scan_layers(const layout::Layout& l
 // in the layout by the layers' digests: a rerun on the same base (the SBOM
 // lists its packages) scans nothing.
 Result<std::string> dpkg_status_of(const layout::Layout& layout, const std::vector<image::Descriptor>& layers);
+
+// A layer blob's uncompressed (tar) size, remembered in the layout by its
+// digest: written by every scan (which undoes the layer anyway) and by the
+// report's count, read by the report (--json, --report) so a base is not
+// decompressed again just to be measured.
+std::optional<std::uint64_t> remembered_tar_size(const layout::Layout& l, const Digest& blob);
+void remember_tar_size(const layout::Layout& l, const Digest& blob, std::uint64_t size);
 
 }  // namespace dl::pipeline
