@@ -10,6 +10,7 @@
 #include "builder/deb/base_scan.h"
 #include "builder/deb/deb822.h"
 #include "builder/deb/deb_file.h"
+#include "builder/deb/deb_test_util.h"
 #include "builder/deb/installer.h"
 #include "builder/deb/scripts.h"
 #include "builder/layer/layer_writer.h"
@@ -17,23 +18,9 @@
 namespace dl::deb {
 namespace {
 
-void put(const fs::path& p, const std::string& data, fs::perms mode = fs::perms(0644)) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << data;
-  fs::permissions(p, mode);
-}
-
-int sh(const std::string& cmd) { return std::system(cmd.c_str()); }
-
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* f = ::popen(cmd.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  ::pclose(f);
-  return out;
-}
+using testing::put;
+using testing::run;
+using testing::sh;
 
 // A package built by dpkg-deb from `files` (path -> content) plus DEBIAN/ members.
 fs::path build_deb(const fs::path& work, const std::string& pkg, const std::map<std::string, std::string>& files,

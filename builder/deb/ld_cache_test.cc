@@ -14,6 +14,7 @@
 #include "base/fs.h"
 #include "base/strings.h"
 #include "builder/deb/base_scan.h"
+#include "builder/deb/deb_test_util.h"
 #include "builder/deb/elf_probe.h"
 #include "builder/deb/installer.h"
 #include "builder/deb/ld_cache_file.h"
@@ -22,22 +23,9 @@
 namespace dl::deb {
 namespace {
 
-int sh(const std::string& cmd) { return std::system(cmd.c_str()); }
-
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* f = ::popen(cmd.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  ::pclose(f);
-  return out;
-}
-
-void put(const fs::path& p, const std::string& data) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << data;
-}
+using testing::put;
+using testing::run;
+using testing::sh;
 
 // `ldconfig -p` of a cache file, without its generator line.
 std::string print(const fs::path& cache) {
@@ -320,15 +308,20 @@ TEST_F(LdCache, LayerOverABaseCacheMatchesLdconfig) {
 }
 
 TEST_F(LdCache, HostileConfigurationIsOneClearErrorAndStaysInTheTree) {
+  // A libc-bin whose files are `staged` (what `put` wrote there), installed
+  // into a fresh directory.
+  auto install_staged = [&](const std::string& name, const fs::path& staged) {
+    fs::path root = work.path() / name;
+    fs::create_directories(root);
+    DirTreeSink sink(root);
+    BaseTree base;
+    base.tree.set_fallback(sink.fallback());
+    return install_debs({{pack(work.path(), "libc-bin", "amd64", staged), name + ".deb"}}, std::move(base), {}, sink);
+  };
   fs::path s = work.path() / "s-evil";
   put(s / "etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n");
   put(s / "etc/ld.so.conf.d/loop.conf", "include /etc/ld.so.conf.d/loop.conf\n");
-  fs::path root = work.path() / "evil";
-  fs::create_directories(root);
-  DirTreeSink sink(root);
-  BaseTree base;
-  base.tree.set_fallback(sink.fallback());
-  auto r = install_debs({{pack(work.path(), "libc-bin", "amd64", s), "evil.deb"}}, std::move(base), {}, sink);
+  auto r = install_staged("evil", s);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message(),
             "/etc/ld.so.cache: /etc/ld.so.conf.d/loop.conf: includes nest deeper than 16 (a loop?)");
@@ -336,12 +329,7 @@ TEST_F(LdCache, HostileConfigurationIsOneClearErrorAndStaysInTheTree) {
   fs::path s2 = work.path() / "s-climb";
   put(s2 / "etc/ld.so.conf", "/../../../../../lib/x86_64-linux-gnu\ninclude ../../../../etc/ld.so.conf.d/*.conf\n" +
                                  std::string(5000, 'x') + "\n");
-  fs::path root2 = work.path() / "climb";
-  fs::create_directories(root2);
-  DirTreeSink sink2(root2);
-  BaseTree base2;
-  base2.tree.set_fallback(sink2.fallback());
-  auto r2 = install_debs({{pack(work.path(), "libc-bin", "amd64", s2), "climb.deb"}}, std::move(base2), {}, sink2);
+  auto r2 = install_staged("climb", s2);
   ASSERT_FALSE(r2.ok());
   EXPECT_EQ(r2.error().message(), "/etc/ld.so.cache: /etc/ld.so.conf:3: line longer than 4096 bytes");
 }
