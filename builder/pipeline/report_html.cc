@@ -6,6 +6,7 @@
 #include <set>
 #include <tuple>
 
+#include "base/plural.h"
 #include "base/strings.h"
 #include "registry/reference/reference.h"
 
@@ -96,8 +97,8 @@ std::string run_section(const View& v) {
   h += row("started", esc(run.started) + " UTC");
   h += row("duration", secs);
   h += row("compared with", v.r.previous.source.empty() ? "nothing (first run)" : esc(v.r.previous.source));
-  h += row("images", std::to_string(v.r.build.cells.size()) + " built, " + std::to_string(v.failures.size()) +
-                         " failures; " + esc(v.r.build.dedup.str()));
+  h += row("images", std::to_string(v.r.build.cells.size()) + " built, " + count_of(v.failures.size(), "failure") +
+                         "; " + esc(v.r.build.dedup.str()));
   if (const auto& p = v.r.push)
     h += row("push", std::to_string(p->manifests_put) + " manifests put, " + std::to_string(p->cells_skipped) +
                          " images already up to date, " + std::to_string(p->blobs_uploaded) + " blobs uploaded (" +
@@ -256,9 +257,7 @@ std::string render_html_report(const ReleaseReport& r) {
       std::string("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>dlimage release report</title>") + kStyle +
       "</head><body><h1>dlimage release report</h1>";
   h += std::string("<p id=\"verdict\" class=\"status ") + (ok ? "ok\">OK: every image built" : "bad\">FAILED: ") +
-       (ok ? (r.push ? " and pushed" : "")
-           : std::to_string(v.failures.size()) + " failure" + (v.failures.size() == 1 ? "" : "s") + ", see below") +
-       "</p>";
+       (ok ? (r.push ? " and pushed" : "") : count_of(v.failures.size(), "failure") + ", see below") + "</p>";
   h += run_section(v) + failures_section(v) + legend_section(v) + grid_section(v) + images_section(v) +
        layers_section(v);
   h += "<h2>Phases</h2><pre id=\"phases\">" + esc(r.build.phases.report()) + "</pre></body></html>\n";

@@ -44,6 +44,7 @@ run --push -k --report "$work/r1.html" --json > "$work/r1.json" 2> "$work/r1.err
 [ -s "$work/r1.html" ] || fail "no report after a run with failures"
 dom "$work/r1.html" > "$work/r1.dom" || fail "chromium could not load the report"
 has "$work/r1.dom" 'id="verdict" class="status bad">FAILED: 1 failure'
+has "$work/r1.dom" '<th>images</th><td>3 built, 1 failure; '
 version=$("$DL" --version)
 commit=${version##*commit }
 commit=${commit%)}
